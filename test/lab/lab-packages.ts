@@ -1,0 +1,44 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../../shared/exec/command-runner.js';
+
+/**
+ * Real Debian packages for the lab's "install the update" step: the planet stand-in reports the
+ * installed version of this package, so an update is a real dpkg install that survives reboot.
+ */
+
+export const PLANET_PACKAGE = 'noderoll-lab-planet';
+export const PLANET_VERSION_FILE = '/usr/share/noderoll-lab-planet/VERSION';
+/** Where packages are visible inside every node (a read-only bind mount). */
+export const NODE_PACKAGE_DIR = '/var/lib/noderoll-lab/packages';
+
+export function planetPackageFile(version: string): string {
+  return `${PLANET_PACKAGE}_${version}_all.deb`;
+}
+
+export async function buildPlanetPackage(outDir: string, version: string): Promise<string> {
+  if (!/^[0-9][0-9A-Za-z.+~-]*$/.test(version)) throw new Error(`package version: "${version}" is not a Debian version`);
+  const tree = join(outDir, `.tree-${version}`);
+  await rm(tree, { recursive: true, force: true });
+  await mkdir(join(tree, 'DEBIAN'), { recursive: true });
+  await mkdir(join(tree, 'usr/share/noderoll-lab-planet'), { recursive: true });
+  await writeFile(
+    join(tree, 'DEBIAN/control'),
+    [
+      `Package: ${PLANET_PACKAGE}`,
+      `Version: ${version}`,
+      'Architecture: all',
+      'Maintainer: noderoll lab <lab@noderoll.invalid>',
+      'Section: admin',
+      'Priority: optional',
+      `Description: planet stand-in payload ${version} for the noderoll lab`,
+      ' The lab planet unit reports this version as its own.',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(join(tree, PLANET_VERSION_FILE.slice(1)), `${version}\n`);
+  const file = join(outDir, planetPackageFile(version));
+  await runCommand({ file: 'dpkg-deb', args: ['--root-owner-group', '--build', tree, file], timeoutMs: 60_000 });
+  await rm(tree, { recursive: true, force: true });
+  return file;
+}

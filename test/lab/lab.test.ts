@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCommand } from '../../shared/exec/command-runner.js';
+import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
+import { parseGravityStatusJson } from '../../shared/gravity/status.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
+import { Lab, projectDir } from './lab.js';
+import { labDir, readLabState } from './lab-state.js';
+import { randomLabId } from './lab-identity.js';
+import { LabIdentity } from './lab-identity.js';
+import { labNetworkLeftovers } from './lab-network.js';
+
+/**
+ * Acceptance of the lab cluster against real systemd (systemd-nspawn), real etcd, real kubectl
+ * and the gravity stand-in. One 3-node lab serves the whole suite; it is torn down in `after`.
+ */
+
+const logger = createLogger('lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
+
+interface PodItem {
+  metadata: { name: string; namespace: string; ownerReferences?: { kind: string; name: string }[]; labels?: Record<string, string> };
+  spec: { nodeName?: string };
+  status: { phase: string };
+}
+
+describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
+  this.timeout(180_000);
+  let lab: Lab | undefined;
+  let upMs = 0;
+
+  before(async () => {
+    const t0 = Date.now();
+    lab = await Lab.up({ nodes: 3, logger });
+    upMs = Date.now() - t0;
+    process.stdout.write(`      lab up (3 nodes): ${upMs} ms; timings ${JSON.stringify(lab.timings)}\n`);
+  });
+
+  after(async () => {
+    await lab?.down();
+  });
+
+  const theLab = (): Lab => {
+    if (!lab) throw new Error('lab did not come up');
+    return lab;
+  };
+
+  it('boots 3 nodes to systemd "running" with etcd healthy and every Node Ready', async () => {
+    const l = theLab();
+    expect(l.nodes.map((n) => n.name)).to.deep.equal(['node-1', 'node-2', 'node-3']);
+    for (const n of l.nodes) {
+      expect(await n.machine.systemState(), n.name).to.equal('running');
+      const units = await n.exec('systemctl', ['show', l.state().planetUnit, '-p', 'ActiveState,SubState']);
+      expect(units.stdout).to.contain('ActiveState=active').and.contain('SubState=running');
+    }
+    const machineIds = await Promise.all(l.nodes.map(async (n) => (await n.exec('cat', ['/etc/machine-id'])).stdout.trim()));
+    expect(new Set(machineIds).size, 'distinct machine-ids').to.equal(3);
+    const bootIds = l.nodes.map((n) => n.bootId());
+    expect(new Set(bootIds).size, 'distinct boot IDs').to.equal(3);
+
+    const health = await l.etcdctlClusterHealth();
+    const parsed = parseClusterHealthV2(health.stdout, health.exitCode ?? -1);
+    expect(parsed.healthy, health.stdout).to.equal(true);
+    expect(parsed.members).to.have.length(3);
+
+    const nodes = JSON.parse((await l.kubectl(['get', 'nodes', '-o', 'json'])).stdout) as {
+      items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[]; nodeInfo: { bootID: string } } }[];
+    };
+    expect(nodes.items.map((i) => i.metadata.name).sort()).to.deep.equal(['node-1', 'node-2', 'node-3']);
+    for (const item of nodes.items) {
+      expect(item.status.conditions.find((c) => c.type === 'Ready')?.status, item.metadata.name).to.equal('True');
+      expect(item.status.nodeInfo.bootID).to.equal(l.node(item.metadata.name).bootId());
+    }
+  });
+
+  it('installs the lab planet package with dpkg and can install the next version', async () => {
+    const l = theLab();
+    const n = l.node('node-3');
+    const state = l.state();
+    expect((await n.exec('dpkg-query', ['-W', '-f=${Version}', state.packages.name])).stdout).to.equal(state.packages.installed);
+    await n.exec('dpkg', ['-i', `${state.packages.nodeDir}/${state.packages.name}_${state.packages.update}_all.deb`], { timeoutMs: 60_000 });
+    expect((await n.exec('dpkg-query', ['-W', '-f=${Version}', state.packages.name])).stdout).to.equal(state.packages.update);
+  });
+
+  it('gravity stand-in reports a healthy cluster in gravity JSON', async () => {
+    const r = await theLab().gravity(['status', '--output=json']);
+    expect(r.exitCode).to.equal(0);
+    const status = parseGravityStatusJson(r.stdout);
+    expect(status.cluster.state).to.equal('active');
+    expect(status.cluster.nodes.map((x) => x.status)).to.deep.equal(['healthy', 'healthy', 'healthy']);
+  });
+
+  it('reboot: new boot ID, Node NotReady then Ready with the new bootID, etcd degraded then healthy', async () => {
+    const l = theLab();
+    const n = l.node('node-2');
+    const oldBoot = n.bootId();
+    const seen = { nodeNotReady: false, etcdDegraded: false, etcdReport: '' };
+    await n.exec('systemctl', ['reboot'], { okExitCodes: [0, 1] });
+    const newBoot = await waitFor({ what: 'node-2 to come back with a new boot ID, Ready, etcd healthy', timeoutMs: 60_000, initialDelayMs: 200, maxDelayMs: 400 }, async () => {
+      const health = await l.etcdctlClusterHealth();
+      const parsed = parseClusterHealthV2(health.stdout, health.exitCode ?? -1);
+      if (!parsed.healthy && !seen.etcdDegraded) {
+        seen.etcdDegraded = true;
+        seen.etcdReport = health.stdout;
+      }
+      const readiness = (await l.nodeReadiness()).get('node-2');
+      if (readiness && !readiness.ready) seen.nodeNotReady = true;
+      let boot = '';
+      try {
+        boot = n.bootId();
+      } catch {
+        return notYet('node-2 is down');
+      }
+      if (boot === oldBoot) return notYet('old boot ID still');
+      if (!readiness?.ready || readiness.bootID !== boot) return notYet(`Node not Ready with the new boot ID (${readiness?.bootID})`);
+      if (!parsed.healthy) return notYet('etcd not yet healthy');
+      return ready(boot);
+    });
+    expect(newBoot).to.not.equal(oldBoot);
+    expect(seen.nodeNotReady, 'Node went NotReady during the reboot').to.equal(true);
+    expect(seen.etcdDegraded, 'etcd cluster-health was degraded during the reboot').to.equal(true);
+    expect(seen.etcdReport).to.match(/member \w+ is unreachable|cluster is degraded/);
+    expect(n.machine.boots).to.equal(2);
+  });
+
+  it('real kubectl drains a lab node: DaemonSets ignored, PDB pod evicted after its replacement runs (429 retry), node stays cordoned; uncordon works', async function () {
+    this.timeout(120_000);
+    const l = theLab();
+    const pods = JSON.parse((await l.kubectl(['get', 'pods', '-A', '-o', 'json'])).stdout) as { items: PodItem[] };
+    const pdbPods = (node: string): PodItem[] =>
+      pods.items.filter((p) => p.spec.nodeName === node && p.metadata.labels?.['app'] !== undefined && p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet');
+    // drain the node the seed placed two PDB-protected pods on, which forces the 429 path
+    const target = ['node-1', 'node-2', 'node-3'].find((name) => {
+      const byApp = new Map<string, number>();
+      for (const p of pdbPods(name)) byApp.set(p.metadata.labels!['app']!, (byApp.get(p.metadata.labels!['app']!) ?? 0) + 1);
+      return [...byApp.values()].some((c) => c >= 2);
+    });
+    expect(target, 'a node with two pods of one app').to.be.a('string');
+    const drain = await l.kubectl(['drain', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=90s', target!], { timeoutMs: 120_000 });
+    expect(drain.stdout).to.contain(`node/${target} drained`);
+    expect(drain.stderr).to.contain('will retry after 5s');
+    expect(drain.stderr).to.contain('ignoring DaemonSet-managed Pods');
+
+    const after = JSON.parse((await l.kubectl(['get', 'pods', '-A', '-o', 'json', '--field-selector', `spec.nodeName=${target}`])).stdout) as { items: PodItem[] };
+    const left = after.items.map((p) => p.metadata.ownerReferences?.[0]?.kind ?? 'none');
+    expect(left.every((k) => k === 'DaemonSet' || k === 'Node'), `only DaemonSet and mirror pods remain: ${left}`).to.equal(true);
+    const node = JSON.parse((await l.kubectl(['get', 'node', target!, '-o', 'json'])).stdout) as { spec: { unschedulable?: boolean } };
+    expect(node.spec.unschedulable).to.equal(true);
+
+    await waitFor({ what: 'every pod Running after the drain', timeoutMs: 30_000 }, async () => {
+      const all = JSON.parse((await l.kubectl(['get', 'pods', '-A', '-o', 'json'])).stdout) as { items: PodItem[] };
+      const notRunning = all.items.filter((p) => p.status.phase !== 'Running').map((p) => p.metadata.name);
+      return notRunning.length === 0 ? ready(undefined) : notYet(`not Running: ${notRunning.join(', ')}`);
+    });
+    await l.kubectl(['uncordon', target!]);
+    const uncordoned = JSON.parse((await l.kubectl(['get', 'node', target!, '-o', 'json'])).stdout) as { spec: { unschedulable?: boolean } };
+    expect(uncordoned.spec.unschedulable).to.equal(undefined);
+  });
+
+  it('a second lab runs beside the first through the CLI (up, status, env, down) without collisions', async function () {
+    this.timeout(240_000);
+    const id = randomLabId();
+    const cli = join(projectDir, 'dist/test/lab/cli.js');
+    const run = (args: string[], ok = [0]) => runCommand({ file: process.execPath, args: [cli, ...args], timeoutMs: 200_000, okExitCodes: ok });
+    try {
+      const up = await run(['up', '--id', id, '--nodes', '1']);
+      expect(up.stdout).to.match(/node-1\s+master\s+\S+\s+running\s+running\s+healthy\s+Ready/);
+      const status = JSON.parse((await run(['status', '--id', id, '-o', 'json'])).stdout) as { nodes: { kubeReady: string }[] };
+      expect(status.nodes.map((x) => x.kubeReady)).to.deep.equal(['Ready']);
+      expect((await run(['env', '--id', id])).stdout).to.contain('KUBECONFIG=');
+      // the first lab is untouched
+      expect(await theLab().node('node-1').machine.systemState()).to.equal('running');
+    } finally {
+      const state = await readLabState(id).catch(() => undefined);
+      await run(['down', '--id', id], [0, 1]);
+      if (state) {
+        expect(await labNetworkLeftovers(new LabIdentity(state.id, state.octet))).to.deep.equal([]);
+        expect(state.daemonPid !== undefined && processAlive(state.daemonPid), 'daemon exited').to.equal(false);
+      }
+      expect(existsSync(labDir(id))).to.equal(false);
+    }
+  });
+
+  it('poweroff stays down and the gravity stand-in reports degraded with exit 255', async function () {
+    this.timeout(90_000);
+    const l = theLab();
+    const n = l.node('node-3');
+    await n.exec('systemctl', ['poweroff'], { okExitCodes: [0, 1] });
+    await n.machine.waitDown(30_000);
+    expect(n.machine.state).to.equal('off');
+    await sleep(6000); // longer than the reboot delay: a poweroff must not come back
+    expect(n.machine.state).to.equal('off');
+    expect(n.machine.nspawnPid).to.equal(undefined);
+    const gravity = await waitFor({ what: 'gravity status to report node-3 not healthy', timeoutMs: 30_000 }, async () => {
+      const r = await l.gravity(['status', '--output=json'], { okExitCodes: [0, 255] });
+      return r.exitCode === 255 ? ready(r) : notYet(`exit ${r.exitCode}`);
+    });
+    expect(gravity.stderr).to.contain('[ERROR]: degraded');
+    const status = parseGravityStatusJson(gravity.stdout);
+    expect(status.cluster.state).to.equal('degraded');
+    expect(status.cluster.nodes.find((x) => x.hostname === 'node-3')?.status).to.not.equal('healthy');
+    const health = await l.etcdctlClusterHealth();
+    expect(parseClusterHealthV2(health.stdout, health.exitCode ?? -1).healthy).to.equal(false);
+
+    n.machine.start();
+    await n.machine.waitRunning(60_000);
+    await l.waitEtcdHealthy(60_000);
+    await l.waitNodesReady(60_000);
+    const back = await l.gravity(['status', '--output=json']);
+    expect(parseGravityStatusJson(back.stdout).cluster.state).to.equal('active');
+  });
+
+  it('lab down leaves no process, netns, veth, mount or directory behind', async function () {
+    this.timeout(120_000);
+    const l = theLab();
+    const problems = await l.down();
+    expect(problems).to.deep.equal([]);
+    expect(await l.leftovers()).to.deep.equal([]);
+  });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

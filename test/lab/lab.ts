@@ -1,0 +1,449 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand, type CommandResult } from '../../shared/exec/command-runner.js';
+import { createLogger, type Logger } from '../../shared/log/logger.js';
+import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
+import { startKubeApiServer, seedRealisticWorkload, writeKubeconfig, type KubeApiServer } from '../kube-api/index.js';
+import type { GravityLabState } from './gravity-standin/lab-state.js';
+import { HostGateway } from './host-gateway.js';
+import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-identity.js';
+import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
+import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
+import { labDir, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
+import { NodeMachine, type NodeExecOptions } from './node-machine.js';
+import { ensureNodeImage } from './node-image.js';
+import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT } from './node-rootfs.js';
+import { releaseOctet, reserveOctet } from './octet-reservation.js';
+import type { PlanetConfig } from './planet/planet-config.js';
+
+/**
+ * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
+ * a real etcd member per master, and a test Kubernetes API server their kubelet stand-ins report to.
+ * Tests use this class directly; `npm run lab` wraps it in a daemon.
+ */
+
+export const PLANET_VERSION_INSTALLED = '7.0.67';
+export const PLANET_VERSION_UPDATE = '7.0.68';
+const ETCD_CLIENT_PORT = 2379;
+const ETCD_PEER_PORT = 2380;
+
+export interface LabOptions {
+  id?: string;
+  nodes: number;
+  /** How many of the nodes are masters with an etcd member (default: min(nodes, 3)). */
+  masters?: number;
+  logger?: Logger;
+  imageCacheDir?: string;
+  heartbeatIntervalMs?: number;
+  nodeHeartbeatGraceMs?: number;
+  podStartDelayMs?: number;
+  bootTimeoutMs?: number;
+  /** Pause between a node's shutdown and its next boot on reboot (default 5 s). */
+  rebootDelayMs?: number;
+  seedWorkload?: boolean;
+  /**
+   * Install noderoll-agent on every node through systemd/noderoll-agent.service, with the
+   * configuration this returns for the node (YAML text).
+   */
+  agentConfig?: (node: { name: string; role: 'master' | 'node'; nodeAddress: string }) => string;
+  /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
+  ownedByDaemon?: boolean;
+}
+
+export const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export class LabNode {
+  constructor(
+    readonly names: NodeNames,
+    readonly role: 'master' | 'node',
+    readonly machine: NodeMachine,
+    readonly rootfs: string,
+    readonly consoleLog: string,
+  ) {}
+
+  get name(): string {
+    return this.names.name;
+  }
+
+  get etcdClientUrl(): string | undefined {
+    return this.role === 'master' ? `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}` : undefined;
+  }
+
+  exec(file: string, args: string[], options?: NodeExecOptions): Promise<CommandResult> {
+    return this.machine.exec(file, args, options);
+  }
+
+  bootId(): string {
+    return this.machine.bootId();
+  }
+
+  /** Journal of the node read from the host (persistent journal in the rootfs). */
+  journalDir(): string {
+    return join(this.rootfs, 'var/log/journal');
+  }
+}
+
+export class Lab {
+  readonly nodes: LabNode[] = [];
+  api: KubeApiServer | undefined;
+  private gateways: HostGateway[] = [];
+  private downDone = false;
+  readonly timings: Record<string, number> = {};
+
+  private constructor(
+    readonly identity: LabIdentity,
+    readonly dir: string,
+    readonly logger: Logger,
+    private readonly options: LabOptions,
+  ) {}
+
+  get id(): string {
+    return this.identity.id;
+  }
+  get kubeconfig(): string {
+    return join(this.dir, 'kube', 'config');
+  }
+  get kubeCacheDir(): string {
+    return join(this.dir, 'kube', 'cache');
+  }
+  get binDir(): string {
+    return join(this.dir, 'bin');
+  }
+  get packageDir(): string {
+    return join(this.dir, 'packages');
+  }
+  get gravityLabStateFile(): string {
+    return join(this.dir, 'gravity-lab-state.json');
+  }
+  get apiServerUrl(): string {
+    if (!this.api) throw new Error('lab API server is not running');
+    return this.api.url;
+  }
+
+  node(name: string): LabNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`lab ${this.id} has no node "${name}" (nodes: ${this.nodes.map((x) => x.name).join(', ')})`);
+    return n;
+  }
+
+  /** Environment for host tools run against this lab: kubectl's kubeconfig/cache and the gravity stand-in on PATH. */
+  hostEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      KUBECONFIG: this.kubeconfig,
+      KUBECACHEDIR: this.kubeCacheDir,
+      PATH: `${this.binDir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+      NODEROLL_LAB_STATE: this.gravityLabStateFile,
+    };
+  }
+
+  /** Real kubectl against the lab API server. */
+  kubectl(args: string[], options: { timeoutMs?: number; okExitCodes?: number[] } = {}): Promise<CommandResult> {
+    return runCommand({ file: 'kubectl', args, env: this.hostEnv(), timeoutMs: options.timeoutMs ?? 30_000, ...(options.okExitCodes ? { okExitCodes: options.okExitCodes } : {}) });
+  }
+
+  /** The host-side gravity stand-in, as a user would run it. */
+  gravity(args: string[], options: { okExitCodes?: number[] } = {}): Promise<CommandResult> {
+    return runCommand({ file: join(this.binDir, 'gravity'), args, env: this.hostEnv(), timeoutMs: 15_000, ...(options.okExitCodes ? { okExitCodes: options.okExitCodes } : {}) });
+  }
+
+  /** Real etcdctl (v2 API) cluster-health across every member, as the runbook runs it. */
+  etcdctlClusterHealth(): Promise<CommandResult> {
+    return runCommand({
+      file: 'etcdctl',
+      args: [`--endpoints=${this.etcdEndpoints().join(',')}`, 'cluster-health'],
+      env: { ...process.env, ETCDCTL_API: '2' },
+      timeoutMs: 20_000,
+      okExitCodes: [0, 4, 5],
+    });
+  }
+
+  etcdEndpoints(): string[] {
+    return this.nodes.map((n) => n.etcdClientUrl).filter((u): u is string => Boolean(u));
+  }
+
+  static async up(options: LabOptions): Promise<Lab> {
+    if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 20) throw new Error(`nodes: ${options.nodes} must be 1..20`);
+    const id = validateLabId(options.id ?? randomLabId());
+    const dir = labDir(id);
+    if (existsSync(dir)) throw new Error(`lab "${id}" already exists at ${dir}; take it down first: npm run lab -- down --id ${id}`);
+    const logger = options.logger ?? createLogger('lab');
+    await mkdir(dir, { recursive: true });
+    const octet = await reserveOctet(id);
+    const lab = new Lab(new LabIdentity(id, octet), dir, logger.child({ lab: id }), options);
+    try {
+      await lab.bringUp();
+      return lab;
+    } catch (err) {
+      lab.logger.error({ err: (err as Error).message }, 'lab up failed; tearing down what was started');
+      await lab.down().catch((e: Error) => lab.logger.error({ err: e.message }, 'teardown after failed up also failed'));
+      throw err;
+    }
+  }
+
+  private async bringUp(): Promise<void> {
+    const t0 = Date.now();
+    const o = this.options;
+    const masters = Math.min(o.masters ?? Math.min(o.nodes, 3), o.nodes);
+    await Promise.all(['nodes', 'kube/cache', 'bin', 'packages'].map((d) => mkdir(join(this.dir, d), { recursive: true })));
+    await ensureNspawnRuntimeDir();
+
+    const [image] = await Promise.all([
+      ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
+      buildPlanetPackage(this.packageDir, PLANET_VERSION_INSTALLED),
+      buildPlanetPackage(this.packageDir, PLANET_VERSION_UPDATE),
+      this.startApiServer(),
+    ]);
+    this.timings.imageMs = image.buildMs;
+    this.timings.imageBuilt = image.builtNow ? 1 : 0;
+
+    const names = Array.from({ length: o.nodes }, (_, i) => this.identity.node(i + 1));
+    const initialCluster = names
+      .slice(0, masters)
+      .map((n) => `${n.name}=http://${n.bridgeAddress}:${ETCD_PEER_PORT}`)
+      .join(',');
+
+    const tNet = Date.now();
+    await createBridge(this.identity);
+    for (const n of names) await createNodeNetwork(this.identity, n);
+    this.timings.networkMs = Date.now() - tNet;
+
+    const apiPort = this.api!.port;
+    for (const n of names) this.gateways.push(await HostGateway.listen(n.hostAddress, apiPort, '127.0.0.1', apiPort));
+
+    const tRootfs = Date.now();
+    await Promise.all(
+      names.map(async (n, i) => {
+        const role = i < masters ? 'master' : 'node';
+        const rootfs = join(this.dir, 'nodes', n.name, 'rootfs');
+        const consoleLog = join(this.dir, 'nodes', n.name, 'console.log');
+        await prepareNodeRootfs({
+          image: image.rootfs,
+          rootfs,
+          hostname: n.name,
+          planet: this.planetConfig(n, role, apiPort, initialCluster),
+          initialPackage: join(this.packageDir, `${PLANET_PACKAGE}_${PLANET_VERSION_INSTALLED}_all.deb`),
+          ...(o.agentConfig
+            ? { agent: { unitFile: join(projectDir, 'systemd', AGENT_UNIT), configYaml: o.agentConfig({ name: n.name, role, nodeAddress: n.nodeAddress }) } }
+            : {}),
+        });
+        const machine = new NodeMachine({
+          names: n,
+          rootfs,
+          consoleLog,
+          logger: this.logger,
+          rebootDelayMs: o.rebootDelayMs ?? 5000,
+          readOnlyBinds: [
+            { host: process.execPath, node: NODE_NODE_BINARY },
+            { host: projectDir, node: NODE_PROJECT_DIR },
+            { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
+            { host: '/usr/bin/etcdctl', node: '/usr/local/bin/etcdctl' },
+            { host: this.packageDir, node: NODE_PACKAGE_DIR },
+          ],
+          onStarted: () => void this.saveState().catch(() => undefined),
+        });
+        this.nodes.push(new LabNode(n, role, machine, rootfs, consoleLog));
+      }),
+    );
+    this.nodes.sort((a, b) => a.names.index - b.names.index);
+    this.timings.rootfsMs = Date.now() - tRootfs;
+
+    const tBoot = Date.now();
+    for (const n of this.nodes) n.machine.start();
+    const bootTimeout = o.bootTimeoutMs ?? 60_000;
+    await Promise.all(this.nodes.map((n) => n.machine.waitRunning(bootTimeout)));
+    this.timings.bootMs = Date.now() - tBoot;
+    await this.waitEtcdHealthy(bootTimeout);
+    await this.waitNodesReady(bootTimeout);
+    this.timings.healthyMs = Date.now() - tBoot;
+
+    if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
+    await this.writeHostTools();
+    this.timings.upMs = Date.now() - t0;
+    await this.saveState(true);
+    this.logger.info({ timings: this.timings }, 'lab is up');
+  }
+
+  private planetConfig(n: NodeNames, role: 'master' | 'node', apiPort: number, initialCluster: string): PlanetConfig {
+    return {
+      nodeName: n.name,
+      role,
+      apiServerUrl: `http://${n.hostAddress}:${apiPort}`,
+      nodeAddress: n.nodeAddress,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
+      versionFile: PLANET_VERSION_FILE,
+      ...(role === 'master'
+        ? {
+            etcd: {
+              binary: '/usr/local/bin/etcd',
+              name: n.name,
+              dataDir: '/var/lib/noderoll-lab/etcd',
+              listenPeerUrl: `http://${n.bridgeAddress}:${ETCD_PEER_PORT}`,
+              listenClientUrls: [`http://${n.nodeAddress}:${ETCD_CLIENT_PORT}`, `http://127.0.0.1:${ETCD_CLIENT_PORT}`],
+              advertiseClientUrl: `http://${n.nodeAddress}:${ETCD_CLIENT_PORT}`,
+              initialCluster,
+              clusterToken: `noderoll-lab-${this.id}`,
+            },
+          }
+        : {}),
+    };
+  }
+
+  private async startApiServer(): Promise<void> {
+    this.api = await startKubeApiServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: this.logger.child({ component: 'kube-api' }),
+      nodeHeartbeatGraceMs: this.options.nodeHeartbeatGraceMs ?? 4000,
+      podStartDelayMs: this.options.podStartDelayMs ?? 1500,
+    });
+    await writeKubeconfig(dirname(this.kubeconfig), this.api.url);
+  }
+
+  async etcdMemberHealthy(url: string): Promise<boolean> {
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
+      const body = (await res.json()) as { health?: string };
+      return res.status === 200 && body.health === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  async waitEtcdHealthy(timeoutMs: number): Promise<void> {
+    await waitFor({ what: `etcd healthy on every master of lab ${this.id}`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
+      const results = await Promise.all(this.etcdEndpoints().map(async (u) => [u, await this.etcdMemberHealthy(u)] as const));
+      const bad = results.filter(([, ok]) => !ok).map(([u]) => u);
+      return bad.length === 0 ? ready(undefined) : notYet(`unhealthy members: ${bad.join(', ')}`);
+    });
+  }
+
+  /** Ready condition of each Node as the lab API server has it. */
+  async nodeReadiness(): Promise<Map<string, { ready: boolean; bootID: string | undefined; reason: string | undefined }>> {
+    const res = await fetch(`${this.apiServerUrl}/api/v1/nodes`, { signal: AbortSignal.timeout(3000) });
+    const list = (await res.json()) as {
+      items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string; reason?: string }[]; nodeInfo?: { bootID?: string } } }[];
+    };
+    const out = new Map<string, { ready: boolean; bootID: string | undefined; reason: string | undefined }>();
+    for (const item of list.items) {
+      const cond = item.status?.conditions?.find((c) => c.type === 'Ready');
+      out.set(item.metadata.name, { ready: cond?.status === 'True', bootID: item.status?.nodeInfo?.bootID, reason: cond?.reason });
+    }
+    return out;
+  }
+
+  async waitNodesReady(timeoutMs: number): Promise<void> {
+    await waitFor({ what: `every Node of lab ${this.id} to be Ready`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
+      const r = await this.nodeReadiness();
+      const notReady = this.nodes.filter((n) => !r.get(n.name)?.ready).map((n) => n.name);
+      return notReady.length === 0 ? ready(undefined) : notYet(`not Ready: ${notReady.join(', ')}`);
+    });
+  }
+
+  /** Host-side tools for this lab: the gravity stand-in (on PATH via hostEnv()). */
+  private async writeHostTools(): Promise<void> {
+    const gravityState: GravityLabState = {
+      clusterName: `lab-${this.id}.noderoll.local`,
+      apiServerUrl: this.apiServerUrl,
+      nodes: this.nodes.map((n) => ({
+        name: n.name,
+        advertiseIp: n.names.nodeAddress,
+        role: n.role,
+        ...(n.etcdClientUrl ? { etcdClientUrl: n.etcdClientUrl } : {}),
+      })),
+    };
+    await writeFile(this.gravityLabStateFile, JSON.stringify(gravityState, null, 2) + '\n');
+    const gravity = join(this.binDir, 'gravity');
+    const entry = join(projectDir, 'dist/test/lab/gravity-standin/main.js');
+    await writeFile(gravity, `#!/bin/sh\n# noderoll lab ${this.id}: host-side gravity stand-in\nexec '${process.execPath}' '${entry}' --lab-state '${this.gravityLabStateFile}' "$@"\n`);
+    await chmod(gravity, 0o755);
+  }
+
+  state(ready = false): LabState {
+    return {
+      id: this.id,
+      octet: this.identity.octet,
+      dir: this.dir,
+      projectDir,
+      ...(this.options.ownedByDaemon ? { daemonPid: process.pid } : {}),
+      ready,
+      apiServerUrl: this.api?.url ?? '',
+      kubeconfig: this.kubeconfig,
+      kubeCacheDir: this.kubeCacheDir,
+      binDir: this.binDir,
+      packages: { name: PLANET_PACKAGE, installed: PLANET_VERSION_INSTALLED, update: PLANET_VERSION_UPDATE, dir: this.packageDir, nodeDir: NODE_PACKAGE_DIR },
+      planetUnit: PLANET_UNIT,
+      teleportUnit: TELEPORT_UNIT,
+      nodes: this.nodes.map(
+        (n): LabNodeRecord => ({
+          name: n.name,
+          index: n.names.index,
+          role: n.role,
+          machine: n.names.machine,
+          netns: n.names.netns,
+          hostAddress: n.names.hostAddress,
+          nodeAddress: n.names.nodeAddress,
+          bridgeAddress: n.names.bridgeAddress,
+          rootfs: n.rootfs,
+          consoleLog: n.consoleLog,
+          ...(n.machine.nspawnPid !== undefined ? { nspawnPid: n.machine.nspawnPid } : {}),
+          ...(n.etcdClientUrl ? { etcdClientUrl: n.etcdClientUrl } : {}),
+        }),
+      ),
+      timings: this.timings,
+    };
+  }
+
+  private readyRecorded = false;
+  async saveState(ready?: boolean): Promise<void> {
+    if (ready) this.readyRecorded = true;
+    if (this.downDone) return;
+    await writeLabState(this.state(this.readyRecorded));
+  }
+
+  /** Stops every node, the API server and gateways, removes namespaces, links and files. Idempotent. */
+  async down(): Promise<string[]> {
+    if (this.downDone) return [];
+    this.downDone = true;
+    const problems: string[] = [];
+    await Promise.all(this.nodes.map((n) => n.machine.stop().catch((e: Error) => problems.push(e.message))));
+    await Promise.all(this.gateways.map((g) => g.close()));
+    this.gateways = [];
+    await this.api?.close().catch((e: Error) => problems.push(e.message));
+    problems.push(...(await removeLabNetwork(this.identity)));
+    await rm(this.dir, { recursive: true, force: true }).catch((e: Error) => problems.push(e.message));
+    await releaseOctet(this.identity.octet);
+    this.logger.info({ problems }, 'lab is down');
+    return problems;
+  }
+
+  /** Everything of this lab still present on the host: processes, namespaces, links, mounts, files. */
+  async leftovers(): Promise<string[]> {
+    const found = await labNetworkLeftovers(this.identity);
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    for (const line of mounts.split('\n')) if (line.includes(this.dir)) found.push(`mount ${line.split(' ')[4]}`);
+    found.push(...(await processesOfLab(this.dir, this.identity.id)));
+    if (existsSync(this.dir)) found.push(`directory ${this.dir}`);
+    return found;
+  }
+}
+
+/** systemd-nspawn keeps a propagation directory per machine here; on a disk-backed /run it warns on cleanup. */
+async function ensureNspawnRuntimeDir(): Promise<void> {
+  const dir = '/run/systemd/nspawn';
+  await mkdir(dir, { recursive: true });
+  const mounted = await runCommand({ file: 'mountpoint', args: ['-q', dir], timeoutMs: 5000, okExitCodes: [0, 1, 32] });
+  if (mounted.exitCode !== 0) await runCommand({ file: 'mount', args: ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', dir], timeoutMs: 5000 });
+}
+
+/** Processes whose command line names this lab's directory or machines (systemd-nspawn, node daemons). */
+export async function processesOfLab(dir: string, id: string): Promise<string[]> {
+  const r = await runCommand({ file: 'ps', args: ['-eo', 'pid=,args='], timeoutMs: 5000 });
+  const machinePrefix = `--machine=nr${id}-`;
+  return r.stdout
+    .split('\n')
+    .filter((l) => (l.includes(dir + '/') || l.includes(machinePrefix)) && !l.includes(' ps -eo'))
+    .map((l) => `process ${l.trim()}`);
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, symlink, writeFile, rm, chmod, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { runCommand } from '../../shared/exec/command-runner.js';
+import type { PlanetConfig } from './planet/planet-config.js';
+
+/**
+ * Turns a copy of the node image into one lab node: its own identity, the Gravity-like units
+ * (planet with a real etcd member and a kubelet stand-in, teleport), the node-local `gravity exec`
+ * stand-in, and the initial version of the planet package installed with dpkg.
+ */
+
+export const GRAVITY_PLANET_VERSION = '7.0.67-11709';
+export const GRAVITY_TELEPORT_VERSION = '3.2.17';
+export const PLANET_UNIT = `gravity__gravitational.io__planet__${GRAVITY_PLANET_VERSION}.service`;
+export const TELEPORT_UNIT = `gravity__gravitational.io__teleport__${GRAVITY_TELEPORT_VERSION}.service`;
+
+/** Paths inside a node. */
+export const NODE_PROJECT_DIR = '/opt/noderoll';
+/** The host's Node 20 appears here inside nodes, where a package-installed node would be. */
+export const NODE_NODE_BINARY = '/usr/bin/node';
+export const AGENT_UNIT = 'noderoll-agent.service';
+export const NODE_AGENT_CONFIG = '/etc/noderoll/agent.yaml';
+export const NODE_PLANET_CONFIG = '/etc/noderoll-lab/planet.json';
+
+export interface NodeRootfsOptions {
+  image: string;
+  rootfs: string;
+  hostname: string;
+  planet: PlanetConfig;
+  /** Host path of the package to install before first boot. */
+  initialPackage: string;
+  /**
+   * Install noderoll-agent the way a user would: the project's systemd/noderoll-agent.service,
+   * enabled, with this configuration file.
+   */
+  agent?: { unitFile: string; configYaml: string };
+}
+
+function inRoot(rootfs: string, path: string): string {
+  return join(rootfs, path.replace(/^\/+/, ''));
+}
+
+async function writeInRoot(rootfs: string, path: string, content: string, mode = 0o644): Promise<void> {
+  const full = inRoot(rootfs, path);
+  await mkdir(dirname(full), { recursive: true });
+  await writeFile(full, content);
+  await chmod(full, mode);
+}
+
+async function enableUnit(rootfs: string, unit: string, target = 'multi-user.target'): Promise<void> {
+  const link = inRoot(rootfs, `/etc/systemd/system/${target}.wants/${unit}`);
+  await mkdir(dirname(link), { recursive: true });
+  await rm(link, { force: true });
+  await symlink(`/etc/systemd/system/${unit}`, link);
+}
+
+export function planetUnitText(): string {
+  return [
+    '[Unit]',
+    `Description=Auto-generated service for the gravitational.io/planet:${GRAVITY_PLANET_VERSION} package (noderoll lab stand-in)`,
+    'After=network.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/test/lab/planet/planet-standin.js ${NODE_PLANET_CONFIG}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    'KillMode=control-group',
+    'TimeoutStopSec=20',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+export function teleportUnitText(): string {
+  return [
+    '[Unit]',
+    `Description=Auto-generated service for the gravitational.io/teleport:${GRAVITY_TELEPORT_VERSION} package (noderoll lab stand-in)`,
+    'After=network.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    'ExecStart=/bin/sleep infinity',
+    'Restart=on-failure',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** On Gravity, `gravity exec --no-tty --no-interactive CMD...` runs CMD inside planet; here planet is the node. */
+export function gravityExecStandinScript(): string {
+  return `#!/bin/sh
+# noderoll lab stand-in for gravity exec: planet shares the node's root, so run the command here.
+set -e
+[ "$1" = exec ] || { echo "[ERROR]: this lab stand-in only implements 'gravity exec'" >&2; exit 255; }
+shift
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-tty|--no-interactive|-t|-i|--tty|--interactive) shift ;;
+    --) shift; break ;;
+    -*) echo "[ERROR]: unknown flag $1" >&2; exit 255 ;;
+    *) break ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "[ERROR]: gravity exec needs a command" >&2; exit 255; }
+exec "$@"
+`;
+}
+
+export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
+  await rm(o.rootfs, { recursive: true, force: true });
+  await mkdir(dirname(o.rootfs), { recursive: true });
+  await runCommand({ file: 'cp', args: ['-a', '--reflink=auto', o.image, o.rootfs], timeoutMs: 180_000 });
+
+  const machineId = randomBytes(16).toString('hex');
+  await writeInRoot(o.rootfs, '/etc/machine-id', `${machineId}\n`, 0o444);
+  await mkdir(inRoot(o.rootfs, '/var/lib/dbus'), { recursive: true });
+  await rm(inRoot(o.rootfs, '/var/lib/dbus/machine-id'), { force: true });
+  await symlink('/etc/machine-id', inRoot(o.rootfs, '/var/lib/dbus/machine-id'));
+  await writeInRoot(o.rootfs, '/etc/hostname', `${o.hostname}\n`);
+  await writeInRoot(o.rootfs, '/etc/hosts', `127.0.0.1\tlocalhost\n127.0.1.1\t${o.hostname}\n`);
+
+  await writeInRoot(o.rootfs, NODE_PLANET_CONFIG, JSON.stringify(o.planet, null, 2) + '\n');
+  await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}`, planetUnitText());
+  await writeInRoot(o.rootfs, `/etc/systemd/system/${TELEPORT_UNIT}`, teleportUnitText());
+  await enableUnit(o.rootfs, PLANET_UNIT);
+  await enableUnit(o.rootfs, TELEPORT_UNIT);
+  await writeInRoot(o.rootfs, '/usr/local/bin/gravity', gravityExecStandinScript(), 0o755);
+
+  if (o.agent) {
+    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}`, await readFile(o.agent.unitFile, 'utf8'));
+    await writeInRoot(o.rootfs, NODE_AGENT_CONFIG, o.agent.configYaml, 0o600);
+    await enableUnit(o.rootfs, AGENT_UNIT);
+  }
+
+  await runCommand({
+    file: 'dpkg',
+    args: [`--root=${o.rootfs}`, '--force-script-chrootless', '-i', o.initialPackage],
+    timeoutMs: 60_000,
+  });
+}

@@ -1,0 +1,38 @@
+/** Configuration of the lab's planet stand-in, written by the lab into each node. */
+
+export interface PlanetEtcdConfig {
+  binary: string;
+  name: string;
+  dataDir: string;
+  listenPeerUrl: string;
+  listenClientUrls: string[];
+  advertiseClientUrl: string;
+  /** `name=peerUrl,...` of every member. */
+  initialCluster: string;
+  clusterToken: string;
+}
+
+export interface PlanetConfig {
+  nodeName: string;
+  role: 'master' | 'node';
+  apiServerUrl: string;
+  nodeAddress: string;
+  heartbeatIntervalMs: number;
+  /** File installed by the planet package; its content is reported as the planet version. */
+  versionFile: string;
+  etcd?: PlanetEtcdConfig;
+}
+
+export function parsePlanetConfig(text: string): PlanetConfig {
+  const raw = JSON.parse(text) as Partial<PlanetConfig>;
+  const need = (field: keyof PlanetConfig, type: string): void => {
+    if (typeof raw[field] !== type) throw new Error(`planet config: field "${field}" must be a ${type}`);
+  };
+  need('nodeName', 'string');
+  need('apiServerUrl', 'string');
+  need('nodeAddress', 'string');
+  need('heartbeatIntervalMs', 'number');
+  need('versionFile', 'string');
+  if (raw.role !== 'master' && raw.role !== 'node') throw new Error('planet config: field "role" must be master or node');
+  return raw as PlanetConfig;
+}

@@ -11,6 +11,14 @@ export interface WaitOptions {
   maxDelayMs?: number;
   factor?: number;
   signal?: AbortSignal;
+  /** Time source and sleeper; defaults to the real ones. Tests inject a virtual clock. */
+  clock?: WaitClock;
+}
+
+/** What waitFor needs of time: the current instant and a way to let time pass. */
+export interface WaitClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export class WaitTimeoutError extends Error {
@@ -52,12 +60,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The machine's clock and real timers. */
+export const realClock: WaitClock = { now: () => Date.now(), sleep };
+
 /**
  * Calls `probe` until it reports done, the deadline passes, or the signal aborts.
  * A probe that throws counts as "not yet" with the error message as the observation.
  */
 export async function waitFor<T>(options: WaitOptions, probe: () => Promise<Probe<T>>): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + options.timeoutMs;
   let delay = options.initialDelayMs ?? 100;
   const maxDelay = options.maxDelayMs ?? 2000;
   const factor = options.factor ?? 1.6;
@@ -71,10 +83,10 @@ export async function waitFor<T>(options: WaitOptions, probe: () => Promise<Prob
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    const remaining = deadline - Date.now();
+    const remaining = deadline - clock.now();
     if (remaining <= 0) throw new WaitTimeoutError(options.what, options.timeoutMs, last);
     try {
-      await sleep(Math.min(delay, remaining), options.signal);
+      await clock.sleep(Math.min(delay, remaining), options.signal);
     } catch {
       throw new WaitAbortedError(options.what);
     }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { readdir, mkdir } from 'node:fs/promises';
+import { readdir, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../shared/log/logger.js';
@@ -58,6 +58,10 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
+function daemonLogFile(id: string): string {
+  return join(labsRoot(), `${id}.daemon.log`);
+}
+
 async function up(flags: Flags): Promise<number> {
   const dir = labDir(flags.id);
   if (existsSync(dir)) {
@@ -65,7 +69,7 @@ async function up(flags: Flags): Promise<number> {
     return 1;
   }
   await mkdir(labsRoot(), { recursive: true });
-  const logFile = join(labsRoot(), `${flags.id}.daemon.log`);
+  const logFile = daemonLogFile(flags.id);
   const fd = openSync(logFile, 'w');
   const self = fileURLToPath(import.meta.url);
   const daemon = spawn(process.execPath, [self, 'daemon', '--id', flags.id, '--nodes', String(flags.nodes)], {
@@ -119,6 +123,7 @@ async function downOne(id: string): Promise<number> {
   }
   const problems = existsSync(state.dir) ? await sweepLab(state) : [];
   for (const p of problems) process.stderr.write(`lab ${id}: ${p}\n`);
+  if (problems.length === 0) await rm(daemonLogFile(id), { force: true });
   process.stderr.write(`lab "${id}" is down\n`);
   return problems.length ? 1 : 0;
 }

@@ -179,6 +179,7 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
         expect(state.daemonPid !== undefined && processAlive(state.daemonPid), 'daemon exited').to.equal(false);
       }
       expect(existsSync(labDir(id))).to.equal(false);
+      expect(existsSync(`${labDir(id)}.daemon.log`), 'daemon log removed').to.equal(false);
     }
   });
 

@@ -1,0 +1,167 @@
+import { status, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream, type ServiceError, Metadata } from '@grpc/grpc-js';
+import type { NodeAgentHandlers } from '../../shared/agent-api/generated/noderoll/agent/v1/NodeAgent.js';
+import type { Logger } from '../../shared/log/logger.js';
+import { FieldError } from '../../shared/validation/field-error.js';
+import { UnitNotAllowedError } from '../../shared/validation/unit-name.js';
+import { AgentError } from '../agent-error.js';
+import type { AgentConfig } from '../config/agent-config.js';
+import type { AgentMetrics } from '../http/agent-metrics.js';
+import { validateJournalRequest } from '../journal/journal-query.js';
+import { operationError, type NodeOperations } from '../node/node-operations.js';
+import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPlanetCheck, toUnit } from './proto-mapping.js';
+
+/**
+ * noderoll.agent.v1.NodeAgent over NodeOperations: requests in, proto messages out, every error
+ * turned into a gRPC status that says what failed (INVALID_ARGUMENT names the field; command
+ * failures carry the command, exit code and stderr tail).
+ */
+
+export function toServiceError(err: unknown): ServiceError {
+  let code: status;
+  let message: string;
+  if (err instanceof UnitNotAllowedError) {
+    code = status.PERMISSION_DENIED;
+    message = err.message;
+  } else if (err instanceof FieldError) {
+    code = status.INVALID_ARGUMENT;
+    message = err.message;
+  } else if (err instanceof AgentError) {
+    code = status[err.code];
+    message = err.message;
+  } else {
+    code = status.INTERNAL;
+    message = `agent error: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const e = new Error(message) as ServiceError;
+  e.code = code;
+  e.details = message;
+  e.metadata = new Metadata();
+  return e;
+}
+
+/** The call's deadline as epoch ms, or undefined when the client set none. */
+function callDeadline(call: { getDeadline(): Date | number }): number | undefined {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : d;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+export interface AgentServiceDeps {
+  ops: NodeOperations;
+  config: AgentConfig;
+  metrics: AgentMetrics | undefined;
+  logger: Logger;
+}
+
+export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
+  const { ops, config } = d;
+  const log = d.logger;
+
+  const observe = (method: string, started: number, err: ServiceError | undefined): void => {
+    const code = err ? status[err.code] : 'OK';
+    d.metrics?.observeRpc(method, code, (Date.now() - started) / 1000);
+    if (err) log.info({ method, code, details: err.details }, 'rpc refused or failed');
+  };
+
+  function unary<Req, Res>(method: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const started = Date.now();
+      fn(call.request, call).then(
+        (res) => {
+          observe(method, started, undefined);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const se = toServiceError(err);
+          observe(method, started, se);
+          callback(se);
+        },
+      );
+    };
+  }
+
+  function fail<Req, Res>(method: string, call: ServerWritableStream<Req, Res>, started: number, err: unknown): void {
+    const se = toServiceError(err);
+    observe(method, started, se);
+    if (!call.cancelled) call.emit('error', se);
+  }
+
+  return {
+    GetNodeInfo: unary('GetNodeInfo', async () => toNodeInfo(await ops.nodeInfo())),
+
+    ListUnits: unary('ListUnits', async (req) => {
+      const r = await ops.listUnits(req.patterns, req.loadedOnly);
+      return { units: r.units.map(toUnit), truncated: r.truncated };
+    }),
+
+    ListFailedUnits: unary('ListFailedUnits', async () => ({ units: (await ops.failedUnits()).map(toUnit), truncated: false })),
+
+    StopUnit: unary('StopUnit', async (req, call) => {
+      const r = await ops.stopUnit(req, callDeadline(call));
+      return { operation: toOperation(r.op), unit: r.unit ? toUnit(r.unit) : null, replayed: r.replayed };
+    }),
+
+    StartUnit: unary('StartUnit', async (req, call) => {
+      const r = await ops.startUnit(req, callDeadline(call));
+      return { operation: toOperation(r.op), unit: r.unit ? toUnit(r.unit) : null, replayed: r.replayed };
+    }),
+
+    EnableUnit: unary('EnableUnit', async (req, call) => {
+      const r = await ops.enableUnit(req, callDeadline(call));
+      return { operation: toOperation(r.op), unit: r.unit ? toUnit(r.unit) : null, replayed: r.replayed };
+    }),
+
+    ScanJournal: (call) => {
+      const started = Date.now();
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      (async () => {
+        const q = validateJournalRequest(call.request, config.journal);
+        const summary = await ops.scanJournal(
+          q,
+          (e) => {
+            if (!call.cancelled) call.write({ entry: toJournalEntry(e) });
+          },
+          abort.signal,
+        );
+        if (call.cancelled) return;
+        call.write({ summary: toJournalSummary(summary) });
+        call.end();
+        observe('ScanJournal', started, undefined);
+      })().catch((err: unknown) => fail('ScanJournal', call, started, err));
+    },
+
+    Install: (call) => {
+      const started = Date.now();
+      const write = (ev: Parameters<typeof call.write>[0]): void => {
+        // The install goes on when the caller leaves; it can follow again with the same ID.
+        if (!call.cancelled && !call.destroyed) call.write(ev);
+      };
+      (async () => {
+        const op = await ops.install(
+          call.request,
+          (s) => write({ started: { operationId: call.request.operationId, command: s.command, packagesBefore: s.packagesBefore.map(toPackage), replayed: s.replayed, attached: s.attached } }),
+          (o) => write(o.stream === 'stdout' ? { stdout: { text: o.text, unixMs: o.unixMs } } : { stderr: { text: o.text, unixMs: o.unixMs } }),
+        );
+        write({ finished: { operation: toOperation(op), exitCode: op.install?.exitCode ?? -1 } });
+        if (op.state !== 'succeeded') throw operationError(op);
+        if (!call.cancelled) call.end();
+        observe('Install', started, undefined);
+      })().catch((err: unknown) => fail('Install', call, started, err));
+    },
+
+    RunPlanetChecks: unary('RunPlanetChecks', async (req) => {
+      const checks = await ops.planetChecks(req.names);
+      return { checks: checks.map(toPlanetCheck), allOk: checks.every((c) => c.ok) };
+    }),
+
+    Reboot: unary('Reboot', async (req) => {
+      const r = await ops.reboot(req);
+      return { operation: toOperation(r.op), replayed: r.replayed };
+    }),
+
+    GetOperation: unary('GetOperation', async (req) => toOperation(ops.getOperation(req.operationId))),
+
+    ListOperations: unary('ListOperations', async (req) => ({ operations: ops.listOperations(req.limit).map(toOperation) })),
+  };
+}

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import si from 'systeminformation';
+
+/**
+ * Who and where this node is: identity from the kernel and systemd's files, OS and disks from
+ * systeminformation.
+ */
+
+export interface BootIdentity {
+  bootId: string;
+  /** When init (PID 1) started: the boot of this node, also right inside containers. */
+  bootTimeUnixMs: number;
+}
+
+export interface OsFacts {
+  osName: string;
+  osVersion: string;
+  kernel: string;
+}
+
+export interface FilesystemFacts {
+  mount: string;
+  device: string;
+  type: string;
+  sizeBytes: number;
+  usedBytes: number;
+  usePercent: number;
+}
+
+export async function readBootId(procRoot = '/proc'): Promise<string> {
+  return (await readFile(`${procRoot}/sys/kernel/random/boot_id`, 'utf8')).trim();
+}
+
+/** USER_HZ, the unit of /proc/PID/stat times: 100 on every Linux architecture noderoll targets. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Pure: field `starttime` (22nd) of /proc/PID/stat, in clock ticks since the kernel booted. */
+export function parseProcStatStartTicks(stat: string): number {
+  // The command name (field 2) is in parentheses and may contain spaces and ")".
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  const ticks = Number(fields[19]);
+  if (!Number.isFinite(ticks)) throw new Error('unexpected /proc/PID/stat format');
+  return ticks;
+}
+
+/** Pure: `btime` of /proc/stat, the kernel's boot time in seconds since the epoch. */
+export function parseProcStatBtime(stat: string): number {
+  const m = /^btime\s+(\d+)$/m.exec(stat);
+  if (!m) throw new Error('no btime in /proc/stat');
+  return Number(m[1]);
+}
+
+export async function readBootIdentity(procRoot = '/proc'): Promise<BootIdentity> {
+  const [bootId, stat, initStat] = await Promise.all([readBootId(procRoot), readFile(`${procRoot}/stat`, 'utf8'), readFile(`${procRoot}/1/stat`, 'utf8')]);
+  const btimeMs = parseProcStatBtime(stat) * 1000;
+  const initStartMs = (parseProcStatStartTicks(initStat) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return { bootId, bootTimeUnixMs: Math.round(btimeMs + initStartMs) };
+}
+
+export async function readMachineId(): Promise<string> {
+  return (await readFile('/etc/machine-id', 'utf8')).trim();
+}
+
+export function nodeHostname(): string {
+  return hostname();
+}
+
+let osCache: OsFacts | undefined;
+
+export async function readOsFacts(): Promise<OsFacts> {
+  if (!osCache) {
+    const os = await si.osInfo();
+    osCache = { osName: os.distro || os.platform, osVersion: [os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' '), kernel: os.kernel };
+  }
+  return osCache;
+}
+
+/** Disk usage of /, /var* and /opt*; gives up after timeoutMs (df can hang on a dead network mount). */
+export async function readFilesystems(timeoutMs = 3000): Promise<FilesystemFacts[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`filesystem sizes not read within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const list = await Promise.race([si.fsSize(), timeout]).finally(() => clearTimeout(timer));
+  return list
+    .filter((f) => f.mount === '/' || f.mount.startsWith('/var') || f.mount.startsWith('/opt'))
+    .map((f) => ({ mount: f.mount, device: f.fs, type: f.type, sizeBytes: f.size, usedBytes: f.used, usePercent: Number.isFinite(f.use) ? f.use : 0 }));
+}

@@ -1,0 +1,72 @@
+/**
+ * What the agent remembers about one mutating operation. Persisted as JSON in the state file;
+ * the gRPC layer maps it to noderoll.agent.v1.Operation.
+ */
+
+export type OperationKind = 'stop-unit' | 'start-unit' | 'enable-unit' | 'install' | 'reboot';
+export type OperationState = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface PackageVersionRecord {
+  name: string;
+  version: string;
+  installed: boolean;
+}
+
+export interface UnitStateRecord {
+  name: string;
+  loadState: string;
+  activeState: string;
+  subState: string;
+  unitFileState: string;
+  description: string;
+  mainPid: number;
+}
+
+export interface InstallRecord {
+  command: string[];
+  exitCode: number;
+  stdoutTail: string;
+  stderrTail: string;
+  packagesBefore: PackageVersionRecord[];
+  packagesAfter: PackageVersionRecord[];
+  durationMs: number;
+}
+
+export interface RebootRecord {
+  bootIdBefore: string;
+  bootIdAfter: string;
+  command: string[];
+  commandIssuedUnixMs: number;
+  bootTimeUnixMs: number;
+  completedUnixMs: number;
+}
+
+/** The arguments that make two requests "the same operation". */
+export interface OperationArgs {
+  unit?: string;
+  version?: string;
+  now?: boolean;
+}
+
+export interface OperationRecord {
+  id: string;
+  kind: OperationKind;
+  state: OperationState;
+  args: OperationArgs;
+  createdUnixMs: number;
+  finishedUnixMs: number;
+  bootId: string;
+  error?: { code: string; message: string };
+  install?: InstallRecord;
+  reboot?: RebootRecord;
+  unitAfter?: UnitStateRecord;
+}
+
+export function sameArgs(a: OperationArgs, b: OperationArgs): boolean {
+  return (a.unit ?? '') === (b.unit ?? '') && (a.version ?? '') === (b.version ?? '') && Boolean(a.now) === Boolean(b.now);
+}
+
+export function describeOperation(op: Pick<OperationRecord, 'id' | 'kind' | 'args'>): string {
+  const what = op.args.unit ? ` ${op.args.unit}` : op.args.version ? ` version ${op.args.version}` : '';
+  return `${op.kind}${what} (operation ${op.id})`;
+}

@@ -1,0 +1,53 @@
+// Original file: proto/noderoll/agent/v1/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface JournalEntry {
+  'cursor'?: (string);
+  'realtimeUsec'?: (number | string | Long);
+  'bootId'?: (string);
+  /**
+   * 0..7; 6 (info) when the entry has none.
+   */
+  'priority'?: (number);
+  /**
+   * _SYSTEMD_UNIT (empty for kernel lines).
+   */
+  'unit'?: (string);
+  'identifier'?: (string);
+  'message'?: (string);
+  'pid'?: (number);
+  /**
+   * MESSAGE was binary (decoded as UTF-8 with replacement characters).
+   */
+  'messageBinary'?: (boolean);
+  /**
+   * MESSAGE was cut by the agent's cap, or journalctl omitted it (null: over 4096 bytes).
+   */
+  'messageTruncated'?: (boolean);
+}
+
+export interface JournalEntry__Output {
+  'cursor': (string);
+  'realtimeUsec': (number);
+  'bootId': (string);
+  /**
+   * 0..7; 6 (info) when the entry has none.
+   */
+  'priority': (number);
+  /**
+   * _SYSTEMD_UNIT (empty for kernel lines).
+   */
+  'unit': (string);
+  'identifier': (string);
+  'message': (string);
+  'pid': (number);
+  /**
+   * MESSAGE was binary (decoded as UTF-8 with replacement characters).
+   */
+  'messageBinary': (boolean);
+  /**
+   * MESSAGE was cut by the agent's cap, or journalctl omitted it (null: over 4096 bytes).
+   */
+  'messageTruncated': (boolean);
+}

@@ -1,0 +1,74 @@
+// Original file: proto/noderoll/agent/v1/agent.proto
+
+import type { PackageVersion as _noderoll_agent_v1_PackageVersion, PackageVersion__Output as _noderoll_agent_v1_PackageVersion__Output } from '../../../noderoll/agent/v1/PackageVersion.js';
+import type { Filesystem as _noderoll_agent_v1_Filesystem, Filesystem__Output as _noderoll_agent_v1_Filesystem__Output } from '../../../noderoll/agent/v1/Filesystem.js';
+import type { Operation as _noderoll_agent_v1_Operation, Operation__Output as _noderoll_agent_v1_Operation__Output } from '../../../noderoll/agent/v1/Operation.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface NodeInfo {
+  'hostname'?: (string);
+  'machineId'?: (string);
+  'bootId'?: (string);
+  /**
+   * When init (PID 1) started: the node's boot, also right inside containers.
+   */
+  'bootTimeUnixMs'?: (number | string | Long);
+  'osName'?: (string);
+  'osVersion'?: (string);
+  'kernel'?: (string);
+  'agentVersion'?: (string);
+  /**
+   * e.g. 252
+   */
+  'systemdVersion'?: (number);
+  /**
+   * The first line of `systemctl --version`.
+   */
+  'systemdVersionText'?: (string);
+  'packages'?: (_noderoll_agent_v1_PackageVersion)[];
+  /**
+   * Host units matching the agent's planet glob (e.g. gravity__gravitational.io__planet__7.0.67-11709.service).
+   */
+  'planetUnits'?: (string)[];
+  'filesystems'?: (_noderoll_agent_v1_Filesystem)[];
+  /**
+   * The running mutating operation, if any.
+   */
+  'currentOperation'?: (_noderoll_agent_v1_Operation | null);
+  'agentStartedUnixMs'?: (number | string | Long);
+  'nowUnixMs'?: (number | string | Long);
+}
+
+export interface NodeInfo__Output {
+  'hostname': (string);
+  'machineId': (string);
+  'bootId': (string);
+  /**
+   * When init (PID 1) started: the node's boot, also right inside containers.
+   */
+  'bootTimeUnixMs': (number);
+  'osName': (string);
+  'osVersion': (string);
+  'kernel': (string);
+  'agentVersion': (string);
+  /**
+   * e.g. 252
+   */
+  'systemdVersion': (number);
+  /**
+   * The first line of `systemctl --version`.
+   */
+  'systemdVersionText': (string);
+  'packages': (_noderoll_agent_v1_PackageVersion__Output)[];
+  /**
+   * Host units matching the agent's planet glob (e.g. gravity__gravitational.io__planet__7.0.67-11709.service).
+   */
+  'planetUnits': (string)[];
+  'filesystems': (_noderoll_agent_v1_Filesystem__Output)[];
+  /**
+   * The running mutating operation, if any.
+   */
+  'currentOperation': (_noderoll_agent_v1_Operation__Output | null);
+  'agentStartedUnixMs': (number);
+  'nowUnixMs': (number);
+}

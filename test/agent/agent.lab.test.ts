@@ -1,0 +1,370 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { AgentCallError, AgentClient, type Operation } from '../../shared/agent-api/agent-client.js';
+import { runCommand } from '../../shared/exec/command-runner.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
+import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
+import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+
+/**
+ * noderoll-agent against real systemd: one lab node (systemd-nspawn, Debian 12, systemd 252) with
+ * the agent installed through systemd/noderoll-agent.service exactly as a user would, a planet
+ * unit carrying a real etcd member, and the lab's planet package (7.0.67 installed, 7.0.68 on
+ * offer). Every RPC is exercised over gRPC from the host; the last test reboots the node.
+ */
+
+const logger = createLogger('agent-lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
+const GRPC_PORT = 7443;
+const HTTP_PORT = 7444;
+const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
+const FAILING_UNIT = 'noderoll-test-fail.service';
+
+function agentYaml(n: { nodeAddress: string }): string {
+  return `# noderoll-agent in a lab node
+grpc:
+  listen: "${n.nodeAddress}:${GRPC_PORT}"
+http:
+  listen: "${n.nodeAddress}:${HTTP_PORT}"
+packages:
+  watch: [noderoll-lab-planet]
+install:
+  command: ["dpkg", "-i", "/var/lib/noderoll-lab/packages/noderoll-lab-planet_{version}_all.deb"]
+planetChecks:
+  checks:
+    - name: failed-units
+      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "--failed", "--plain", "--no-legend"]
+      expect: no-failed-units
+    - name: etcd-health
+      command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
+      expect: exit-zero
+operations:
+  shutdownGraceMs: 30000
+`;
+}
+
+function note(text: string): void {
+  process.stdout.write(`      ${text}\n`);
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<AgentCallError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(AgentCallError);
+    expect((err as AgentCallError).codeName, (err as Error).message).to.equal(code);
+    return err as AgentCallError;
+  }
+  expect.fail(`expected ${code}`);
+}
+
+describe('noderoll-agent on a lab node (real systemd)', function () {
+  this.timeout(180_000);
+  let lab: Lab | undefined;
+  let client: AgentClient | undefined;
+
+  before(async () => {
+    const t0 = Date.now();
+    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, rebootDelayMs: 1000 });
+    const node = lab.node('node-1');
+    client = new AgentClient(`${node.names.nodeAddress}:${GRPC_PORT}`, { defaultDeadlineMs: 15_000 });
+    const t1 = Date.now();
+    await client.waitUntilServing(30_000);
+    note(`lab up in ${t1 - t0} ms; agent answering ${Date.now() - t1} ms later`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && lab) {
+      const j = await lab
+        .node('node-1')
+        .exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-n', '40', '-o', 'cat'], { okExitCodes: [0, 1] })
+        .catch((e: Error) => ({ stdout: e.message }));
+      note(`agent journal:\n${j.stdout}`);
+    }
+  });
+
+  after(async () => {
+    client?.close();
+    await lab?.down();
+  });
+
+  const theLab = (): Lab => {
+    if (!lab) throw new Error('lab did not come up');
+    return lab;
+  };
+  const node = (): LabNode => theLab().node('node-1');
+  const agent = (): AgentClient => {
+    if (!client) throw new Error('no agent client');
+    return client;
+  };
+  const opId = (what: string): string => `${what}-${randomBytes(3).toString('hex')}`;
+  const etcdHealthy = (): Promise<boolean> => theLab().etcdMemberHealthy(node().etcdClientUrl!);
+  const unitActive = async (unit: string): Promise<string> => (await node().exec('systemctl', ['is-active', unit], { okExitCodes: [0, 3, 4] })).stdout.trim();
+
+  it('GetNodeInfo: identity, boot, OS, versions, watched package, planet unit', async () => {
+    const info = await agent().getNodeInfo();
+    const machineId = (await node().exec('cat', ['/etc/machine-id'])).stdout.trim();
+    expect(info).to.include({ hostname: 'node-1', machineId, bootId: node().bootId(), systemdVersion: 252, osName: 'Debian GNU/Linux', agentVersion: '0.1.0' });
+    expect(info.osVersion).to.match(/^12/);
+    expect(info.kernel).to.equal((await runCommand({ file: 'uname', args: ['-r'], timeoutMs: 5000 })).stdout.trim());
+    expect(info.systemdVersionText).to.match(/^systemd 252 /);
+    expect(info.packages).to.deep.equal([{ name: 'noderoll-lab-planet', version: PLANET_VERSION_INSTALLED, installed: true }]);
+    expect(info.planetUnits).to.deep.equal([PLANET_UNIT]);
+    expect(info.bootTimeUnixMs).to.be.within(Date.now() - 120_000, Date.now());
+    expect(info.filesystems.map((f) => f.mount)).to.include('/');
+  });
+
+  it('ListUnits: the gravity units with load/active/sub/unit-file state', async () => {
+    const r = await agent().listUnits(['gravity__gravitational*']);
+    expect(r.units.map((u) => [u.name, u.loadState, u.activeState, u.subState, u.unitFileState])).to.deep.equal([
+      [PLANET_UNIT, 'loaded', 'active', 'running', 'enabled'],
+      [TELEPORT_UNIT, 'loaded', 'active', 'running', 'enabled'],
+    ]);
+    expect(r.units[0]?.mainPid).to.be.above(0);
+  });
+
+  it('StopUnit planet → really inactive and its etcd member down; EnableUnit --now brings both back', async () => {
+    expect(await etcdHealthy(), 'etcd healthy before').to.equal(true);
+    const stopped = await agent().stopUnit({ operationId: opId('stop-planet'), unit: PLANET_UNIT, timeoutMs: 60_000 });
+    expect(stopped.operation?.state).to.equal('OPERATION_STATE_SUCCEEDED');
+    expect(stopped.unit).to.include({ activeState: 'inactive', subState: 'dead', mainPid: 0 });
+    expect(await unitActive(PLANET_UNIT)).to.equal('inactive');
+    expect(await etcdHealthy(), 'etcd member must be down with planet stopped').to.equal(false);
+    const etcdProcs = await node().exec('pgrep', ['-x', 'etcd'], { okExitCodes: [0, 1] });
+    expect(etcdProcs.stdout.trim(), 'no etcd process left').to.equal('');
+
+    const enabled = await agent().enableUnit({ operationId: opId('enable-planet'), unit: PLANET_UNIT, now: true, timeoutMs: 60_000 });
+    expect(enabled.unit).to.include({ activeState: 'active', unitFileState: 'enabled' });
+    expect(await unitActive(PLANET_UNIT)).to.equal('active');
+    await waitFor({ what: 'etcd member healthy again', timeoutMs: 20_000, initialDelayMs: 100 }, async () => ((await etcdHealthy()) ? ready(true) : notYet('unhealthy')));
+  });
+
+  it('StartUnit waits for a unit to be active; a disallowed unit is refused before anything runs', async () => {
+    await node().exec('sh', ['-c', `printf '[Unit]\\nDescription=noderoll test: slow to stop\\n[Service]\\nExecStart=/bin/sleep infinity\\nExecStop=/bin/sleep 3\\n' > /etc/systemd/system/${SLOW_UNIT} && systemctl daemon-reload`]);
+    const started = await agent().startUnit({ operationId: opId('start-slow'), unit: SLOW_UNIT });
+    expect(started.unit).to.include({ activeState: 'active', subState: 'running' });
+    const e = await expectCode(agent().stopUnit({ operationId: opId('stop-dbus'), unit: 'dbus.service' }), 'PERMISSION_DENIED');
+    expect(e.details).to.match(/^unit: "dbus.service" is not in the agent's allow-list/);
+    expect(await unitActive('dbus.service')).to.equal('active');
+    await expectCode(agent().stopUnit({ operationId: opId('stop-bad'), unit: 'gravity__x;reboot.service' }), 'INVALID_ARGUMENT');
+  });
+
+  it('ListFailedUnits and RunPlanetChecks show a deliberately failing unit', async () => {
+    await node().exec('sh', ['-c', `printf '[Unit]\\nDescription=noderoll test: always fails\\n[Service]\\nExecStart=/bin/false\\n' > /etc/systemd/system/${FAILING_UNIT} && systemctl daemon-reload`]);
+    await node().exec('systemctl', ['start', FAILING_UNIT], { okExitCodes: [0, 1, 3] });
+    await waitFor({ what: `${FAILING_UNIT} to fail`, timeoutMs: 10_000, initialDelayMs: 50 }, async () => ((await unitActive(FAILING_UNIT)) === 'failed' ? ready(true) : notYet('not failed yet')));
+    const failed = await agent().listFailedUnits();
+    expect(failed.units.map((u) => [u.name, u.activeState, u.subState])).to.deep.equal([[FAILING_UNIT, 'failed', 'failed']]);
+    const checks = await agent().runPlanetChecks();
+    expect(checks.allOk).to.equal(false);
+    const byName = new Map(checks.checks.map((c) => [c.name, c]));
+    expect(byName.get('failed-units')).to.include({ ok: false, exitCode: 0 });
+    expect(byName.get('failed-units')?.failedUnits).to.deep.equal([FAILING_UNIT]);
+    expect(byName.get('etcd-health'), byName.get('etcd-health')?.stderrTail).to.include({ ok: true, exitCode: 0 });
+
+    await node().exec('sh', ['-c', `systemctl reset-failed ${FAILING_UNIT}; rm -f /etc/systemd/system/${FAILING_UNIT}; systemctl daemon-reload`]);
+    expect((await agent().listFailedUnits()).units).to.deep.equal([]);
+    expect((await agent().runPlanetChecks()).allOk).to.equal(true);
+  });
+
+  it('ScanJournal: a logger -p err message is found in the current boot and not after the returned cursor', async () => {
+    const marker = `noderoll-agent-test-${randomBytes(4).toString('hex')}`;
+    await node().exec('logger', ['-p', 'err', '-t', 'noderoll-test', `${marker} planet check failed`]);
+    const found = await waitFor({ what: 'the marker in the journal', timeoutMs: 10_000, initialDelayMs: 50 }, async () => {
+      const r = await agent().scanJournal({ boot: 'BOOT_SELECTOR_CURRENT', priority: 'err', includePatterns: [marker] });
+      return r.entries.length > 0 ? ready(r) : notYet(`summary ${JSON.stringify(r.summary)}`);
+    });
+    expect(found.entries).to.have.length(1);
+    expect(found.entries[0]).to.include({ priority: 3, identifier: 'noderoll-test', message: `${marker} planet check failed` });
+    expect(found.entries[0]?.bootId).to.equal(node().bootId().replace(/-/g, ''));
+    expect(found.summary.lastCursor).to.not.equal('');
+    expect(found.summary.errorsMatched).to.equal(1);
+
+    const later = await agent().scanJournal({ afterCursor: found.summary.lastCursor, includePatterns: [marker] });
+    expect(later.entries, 'nothing after the cursor carries the marker').to.deep.equal([]);
+    await node().exec('logger', ['-p', 'warning', '-t', 'noderoll-test', `${marker} second`]);
+    const second = await waitFor({ what: 'the second marker', timeoutMs: 10_000, initialDelayMs: 50 }, async () => {
+      const r = await agent().scanJournal({ afterCursor: found.summary.lastCursor, includePatterns: [marker] });
+      return r.entries.length > 0 ? ready(r) : notYet('not yet');
+    });
+    expect(second.entries.map((e) => e.message)).to.deep.equal([`${marker} second`]);
+
+    const bounded = await agent().scanJournal({ maxEntries: 3 });
+    expect(bounded.entries).to.have.length(3);
+    expect(bounded.summary).to.include({ truncatedByCount: true, entriesSent: 3 });
+    expect(bounded.summary.lastCursor).to.equal(bounded.entries[2]?.cursor);
+    const unit = await agent().scanJournal({ units: [PLANET_UNIT], includePatterns: ['etcd'], maxEntries: 5 });
+    expect(unit.entries.length).to.be.above(0);
+    expect(unit.entries.every((e) => e.unit === PLANET_UNIT)).to.equal(true);
+  });
+
+  it('Install 7.0.68 streams dpkg output live, changes the watched version, and the same operation ID does not reinstall', async () => {
+    const id = opId('install');
+    const events: { kind: string; at: number; text?: string }[] = [];
+    const r = await agent().install(id, PLANET_VERSION_UPDATE, {
+      onEvent: (e) => events.push({ kind: e.event ?? '?', at: Date.now(), ...(e.stdout ? { text: e.stdout.text } : {}) }),
+    });
+    expect(r.error, r.error?.message).to.equal(undefined);
+    expect(r.started?.command).to.deep.equal(['dpkg', '-i', `/var/lib/noderoll-lab/packages/noderoll-lab-planet_${PLANET_VERSION_UPDATE}_all.deb`]);
+    expect(r.started?.packagesBefore).to.deep.equal([{ name: 'noderoll-lab-planet', version: PLANET_VERSION_INSTALLED, installed: true }]);
+    expect(r.stdout).to.include(`Unpacking noderoll-lab-planet (${PLANET_VERSION_UPDATE}) over (${PLANET_VERSION_INSTALLED}) ...`);
+    expect(r.stdout).to.include(`Setting up noderoll-lab-planet (${PLANET_VERSION_UPDATE}) ...`);
+    expect(events[0]?.kind).to.equal('started');
+    expect(events.at(-1)?.kind).to.equal('finished');
+    expect(events.filter((e) => e.kind === 'stdout').length).to.equal(r.stdout.length);
+    expect(r.finished?.exitCode).to.equal(0);
+    expect(r.finished?.operation?.install?.packagesAfter).to.deep.equal([{ name: 'noderoll-lab-planet', version: PLANET_VERSION_UPDATE, installed: true }]);
+    const info = await agent().getNodeInfo();
+    expect(info.packages[0]?.version).to.equal(PLANET_VERSION_UPDATE);
+    expect((await node().exec('dpkg-query', ['-W', '-f', '${Version}', 'noderoll-lab-planet'])).stdout).to.equal(PLANET_VERSION_UPDATE);
+
+    const dpkgLogBefore = (await node().exec('cat', ['/var/log/dpkg.log'])).stdout;
+    const again = await agent().install(id, PLANET_VERSION_UPDATE);
+    expect(again.started).to.include({ replayed: true, attached: false });
+    expect(again.stdout).to.deep.equal([]);
+    expect(again.finished?.operation?.finishedUnixMs).to.equal(r.finished?.operation?.finishedUnixMs);
+    const dpkgLogAfter = (await node().exec('cat', ['/var/log/dpkg.log'])).stdout;
+    expect(dpkgLogAfter, 'dpkg ran again').to.equal(dpkgLogBefore);
+    const reused = await agent().install(id, '7.0.69');
+    expect(reused.error?.codeName).to.equal('ALREADY_EXISTS');
+    const missing = await agent().install(opId('install-missing'), '7.0.99');
+    expect(missing.error?.codeName).to.equal('INTERNAL');
+    expect(missing.error?.details).to.match(/command `dpkg -i .*noderoll-lab-planet_7\.0\.99_all\.deb` exited with code 2; stderr: .*cannot access archive/s);
+    expect(missing.stderr.join('\n')).to.match(/cannot access archive/);
+    note(`install: ${r.stdout.length} stdout lines streamed; first ${events.find((e) => e.kind === 'stdout')!.at - events[0]!.at} ms after started, finished ${events.at(-1)!.at - events[0]!.at} ms after`);
+  });
+
+  it('systemctl restart noderoll-agent mid-operation: the in-flight stop finishes and is recorded; state survives the restart', async () => {
+    const installed = (await agent().listOperations(50)).find((o) => o.kind === 'OPERATION_KIND_INSTALL' && o.state === 'OPERATION_STATE_SUCCEEDED');
+    expect(installed, 'an install recorded earlier').to.not.equal(undefined);
+    const id = opId('stop-slow');
+    const pending = agent()
+      .stopUnit({ operationId: id, unit: SLOW_UNIT, timeoutMs: 30_000 })
+      .then(
+        (r) => r.operation as Operation | null,
+        (e: Error) => e,
+      );
+    await sleep(700);
+    const busy = await expectCode(agent().stopUnit({ operationId: opId('stop-teleport'), unit: TELEPORT_UNIT }), 'FAILED_PRECONDITION');
+    expect(busy.details).to.match(new RegExp(`another operation is running: stop-unit ${SLOW_UNIT.replace(/\./g, '\\.')} \\(operation ${id}\\)`));
+    const pidBefore = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+    await node().exec('systemctl', ['restart', 'noderoll-agent'], { timeoutMs: 60_000 });
+    const pidAfter = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+    expect(pidAfter).to.not.equal(pidBefore);
+    await pending;
+    await agent().waitUntilServing(15_000);
+    const op = await agent().getOperation(id);
+    expect(op.state, op.errorMessage).to.equal('OPERATION_STATE_SUCCEEDED');
+    expect(op.unitAfter).to.include({ activeState: 'inactive' });
+    expect(await unitActive(SLOW_UNIT)).to.equal('inactive');
+    const same = await agent().getOperation(installed!.id);
+    expect(same).to.deep.equal(installed);
+    const replay = await agent().install(installed!.id, PLANET_VERSION_UPDATE);
+    expect(replay.started?.replayed).to.equal(true);
+    const log = (await node().exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-o', 'cat', '-n', '200'])).stdout;
+    expect(log).to.match(/shutting down: waiting for the running operation/);
+    expect(log).to.include('noderoll-agent.service: Deactivated successfully.');
+  });
+
+  it('SIGTERM: the agent exits cleanly (exit 0, unit inactive, not failed) and comes back', async () => {
+    await node().exec('systemctl', ['stop', 'noderoll-agent'], { timeoutMs: 60_000 });
+    const show = (await node().exec('systemctl', ['show', '-p', 'ActiveState,Result,ExecMainCode,ExecMainStatus', 'noderoll-agent'])).stdout;
+    expect(show).to.include('ActiveState=inactive').and.include('Result=success').and.include('ExecMainStatus=0');
+    expect(await unitActive('noderoll-agent')).to.equal('inactive');
+    const log = (await node().exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-o', 'cat', '-n', '20'])).stdout;
+    expect(log).to.match(/"signal":"SIGTERM".*signal received/);
+    expect(log).to.match(/"msg":"stopped"/);
+    await node().exec('systemctl', ['start', 'noderoll-agent']);
+    await agent().waitUntilServing(15_000);
+  });
+
+  it('HTTP: /healthz, /readyz, /status answer and /metrics passes promtool check metrics', async () => {
+    const base = `http://${node().names.nodeAddress}:${HTTP_PORT}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).to.equal(200);
+    const readyz = await fetch(`${base}/readyz`);
+    expect(readyz.status).to.equal(200);
+    expect(await readyz.json()).to.deep.equal({ ok: true, checks: { systemd: 'ok', journal: 'ok' } });
+    const status = (await (await fetch(`${base}/status`)).json()) as { node: { hostname: string; bootId: string }; recentOperations: { id: string }[]; currentOperation: unknown };
+    expect(status.node).to.include({ hostname: 'node-1', bootId: node().bootId() });
+    expect(status.currentOperation).to.equal(null);
+    expect(status.recentOperations.length).to.be.above(3);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const check = await runCommand({ file: 'promtool', args: ['check', 'metrics'], input: metrics, timeoutMs: 15_000, okExitCodes: [0, 1, 3] });
+    expect(check.exitCode, `promtool: ${check.stdout}${check.stderr}`).to.equal(0);
+    expect(metrics).to.match(new RegExp(`^noderoll_agent_unit_state\\{unit="${PLANET_UNIT.replace(/\./g, '\\.')}",state="active"\\} 1$`, 'm'));
+    expect(metrics).to.match(/^noderoll_agent_failed_units 0$/m);
+    expect(metrics).to.match(/^noderoll_agent_node_boot_time_seconds \d+/m);
+    expect(metrics).to.match(/^noderoll_agent_watched_package_info\{package="noderoll-lab-planet",version="7\.0\.68"\} 1$/m);
+    expect(metrics).to.match(/^noderoll_agent_rpc_duration_seconds_count\{method="GetNodeInfo",code="OK"\} \d+$/m);
+    note(`/metrics: ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples, promtool check metrics: OK`);
+  });
+
+  it('idle footprint of the agent in the node (RSS, CPU over 5 s)', async () => {
+    const pid = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+    const cpuTicks = async (): Promise<number> => {
+      const stat = (await node().exec('cat', [`/proc/${pid}/stat`])).stdout;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
+    await sleep(1000);
+    const t0 = Date.now();
+    const c0 = await cpuTicks();
+    await sleep(5000);
+    const c1 = await cpuTicks();
+    const seconds = (Date.now() - t0) / 1000;
+    const status = (await node().exec('cat', [`/proc/${pid}/status`])).stdout;
+    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+    const cpuPercent = ((c1 - c0) / 100 / seconds) * 100;
+    note(`idle agent: RSS ${(rssKb / 1024).toFixed(1)} MiB, CPU ${cpuPercent.toFixed(2)} % over ${seconds.toFixed(1)} s`);
+    expect(rssKb).to.be.above(10_000).and.below(200_000);
+    expect(cpuPercent).to.be.below(5);
+  });
+
+  it('Reboot: the call returns, the node reboots, the agent reports the operation completed with both boot IDs', async () => {
+    const bootBefore = node().bootId();
+    const bootsBefore = node().machine.boots;
+    const id = opId('reboot');
+    const r = await agent().reboot(id, 'planet 7.0.68 installed');
+    const replied = Date.now();
+    expect(r.replayed).to.equal(false);
+    expect(r.operation).to.include({ kind: 'OPERATION_KIND_REBOOT', state: 'OPERATION_STATE_RUNNING', bootId: bootBefore });
+    expect(r.operation?.reboot).to.include({ bootIdBefore: bootBefore, bootIdAfter: '' });
+    await expectCode(agent().stopUnit({ operationId: opId('stop-during-reboot'), unit: TELEPORT_UNIT }), 'FAILED_PRECONDITION');
+
+    await waitFor({ what: 'the node to go down for reboot', timeoutMs: 30_000, initialDelayMs: 50, maxDelayMs: 100 }, async () =>
+      node().machine.boots > bootsBefore || node().machine.state === 'rebooting' ? ready(true) : notYet(`state ${node().machine.state}`),
+    );
+    const down = Date.now();
+    // A fresh client per attempt: no reconnect backoff inflates the measurement.
+    const done = await waitFor({ what: 'the agent to report the reboot completed', timeoutMs: 60_000, initialDelayMs: 50, maxDelayMs: 50 }, async () => {
+      const c = new AgentClient(`${node().names.nodeAddress}:${GRPC_PORT}`);
+      try {
+        const op = await c.getOperation(id, 500);
+        return op.state === 'OPERATION_STATE_SUCCEEDED' ? ready({ op, at: Date.now() }) : notYet(op.state);
+      } finally {
+        c.close();
+      }
+    });
+    const info = await agent().waitUntilServing(10_000);
+    expect(node().machine.boots).to.equal(bootsBefore + 1);
+    expect(info.bootId).to.equal(node().bootId());
+    expect(info.bootId).to.not.equal(bootBefore);
+    expect(done.op.reboot).to.include({ bootIdBefore: bootBefore, bootIdAfter: info.bootId, bootTimeUnixMs: info.bootTimeUnixMs });
+    expect(done.op.reboot?.commandIssuedUnixMs).to.be.within(replied - 5000, down);
+    const reconnectMs = done.at - info.bootTimeUnixMs;
+    note(`reboot: reply→node down ${down - replied} ms; node boot→agent reports completion ${reconnectMs} ms (agent recorded it ${done.op.reboot!.completedUnixMs - info.bootTimeUnixMs} ms after boot)`);
+    expect(reconnectMs, 'agent back within 5 s of the node boot').to.be.below(5000);
+
+    const again = await agent().reboot(id);
+    expect(again.replayed).to.equal(true);
+    expect(again.operation?.state).to.equal('OPERATION_STATE_SUCCEEDED');
+    expect(info.packages[0]?.version, 'the install survived the reboot').to.equal(PLANET_VERSION_UPDATE);
+    const prev = await agent().scanJournal({ boot: 'BOOT_SELECTOR_PREVIOUS', includePatterns: ['noderoll-agent-test-.* planet check failed'] });
+    expect(prev.entries.length, 'the previous boot is still scannable').to.be.above(0);
+    expect(prev.entries[0]?.bootId).to.equal(bootBefore.replace(/-/g, ''));
+    await waitFor({ what: 'planet and etcd back after reboot', timeoutMs: 30_000, initialDelayMs: 100 }, async () =>
+      (await unitActive(PLANET_UNIT)) === 'active' && (await etcdHealthy()) ? ready(true) : notYet('planet/etcd not yet'),
+    );
+  });
+});

@@ -76,7 +76,7 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
 
   it('installs the lab planet package with dpkg and can install the next version', async () => {
     const l = theLab();
-    const n = l.node('node-3');
+    const n = l.node('node-2');
     const state = l.state();
     expect((await n.exec('dpkg-query', ['-W', '-f=${Version}', state.packages.name])).stdout).to.equal(state.packages.installed);
     await n.exec('dpkg', ['-i', `${state.packages.nodeDir}/${state.packages.name}_${state.packages.update}_all.deb`], { timeoutMs: 60_000 });
@@ -122,6 +122,11 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     expect(seen.etcdDegraded, 'etcd cluster-health was degraded during the reboot').to.equal(true);
     expect(seen.etcdReport).to.match(/member \w+ is unreachable|cluster is degraded/);
     expect(n.machine.boots).to.equal(2);
+    // the update installed before the reboot is still there, and planet reports it
+    const state = l.state();
+    expect((await n.exec('dpkg-query', ['-W', '-f=${Version}', state.packages.name])).stdout).to.equal(state.packages.update);
+    const node = JSON.parse((await l.kubectl(['get', 'node', 'node-2', '-o', 'json'])).stdout) as { metadata: { labels: Record<string, string> } };
+    expect(node.metadata.labels['planet.noderoll.io/version']).to.equal(state.packages.update);
   });
 
   it('real kubectl drains a lab node: DaemonSets ignored, PDB pod evicted after its replacement runs (429 retry), node stays cordoned; uncordon works', async function () {
@@ -201,6 +206,10 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     const status = parseGravityStatusJson(gravity.stdout);
     expect(status.cluster.state).to.equal('degraded');
     expect(status.cluster.nodes.find((x) => x.hostname === 'node-3')?.status).to.not.equal('healthy');
+    // real gravity prints `[ERROR]: degraded` on stdout after the JSON (fatih/color writes to stdout): parsing copes
+    const realStyle = await l.gravity(['status', '--output=json'], { okExitCodes: [255], env: { NODEROLL_STANDIN_ERROR_STREAM: 'stdout' } });
+    expect(realStyle.stdout).to.match(/\}\s*\[ERROR\]: degraded\s*$/);
+    expect(parseGravityStatusJson(realStyle.stdout).cluster.state).to.equal('degraded');
     const health = await l.etcdctlClusterHealth();
     expect(parseClusterHealthV2(health.stdout, health.exitCode ?? -1).healthy).to.equal(false);
 

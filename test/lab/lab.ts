@@ -145,8 +145,14 @@ export class Lab {
   }
 
   /** The host-side gravity stand-in, as a user would run it. */
-  gravity(args: string[], options: { okExitCodes?: number[] } = {}): Promise<CommandResult> {
-    return runCommand({ file: join(this.binDir, 'gravity'), args, env: this.hostEnv(), timeoutMs: 15_000, ...(options.okExitCodes ? { okExitCodes: options.okExitCodes } : {}) });
+  gravity(args: string[], options: { okExitCodes?: number[]; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+    return runCommand({
+      file: join(this.binDir, 'gravity'),
+      args,
+      env: { ...this.hostEnv(), ...options.env },
+      timeoutMs: 15_000,
+      ...(options.okExitCodes ? { okExitCodes: options.okExitCodes } : {}),
+    });
   }
 
   /** Real etcdctl (v2 API) cluster-health across every member, as the runbook runs it. */

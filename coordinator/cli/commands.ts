@@ -1,0 +1,146 @@
+import { EXIT_CODE_HELP } from './exit-codes.js';
+import type { FlagSpec } from './flags.js';
+
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort';
+
+export interface CommandSpec {
+  name: CommandName;
+  summary: string;
+  usage: string;
+  description: string;
+  flags: readonly FlagSpec[];
+  examples: readonly string[];
+}
+
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: 'config', type: 'path', value: 'PATH', help: 'config file (default /etc/noderoll/config.yaml)' },
+  { name: 'kubeconfig', type: 'path', value: 'PATH', help: 'kubeconfig for kubectl (overrides kubernetes.kubeconfig)' },
+  { name: 'context', type: 'context', value: 'NAME', help: 'kubeconfig context (overrides kubernetes.context)' },
+  { name: 'output', short: 'o', type: 'output', value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },
+  { name: 'log-file', type: 'path', value: 'PATH', help: 'pino JSON log file (overrides log.file)' },
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+];
+
+const NODES: FlagSpec = { name: 'nodes', type: 'nodes', value: 'NAME[,NAME…]', help: 'only these nodes (names from the config; repeatable)' };
+const EXCLUDE: FlagSpec = { name: 'exclude', type: 'nodes', value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
+const YES: FlagSpec = { name: 'yes', short: 'y', type: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
+const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', type: 'boolean', help: 'ask before starting each node (needs a terminal)' };
+const PAUSE: FlagSpec = { name: 'pause-between', type: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'check',
+    summary: 'check the cluster gates now',
+    usage: 'noderoll check [flags]',
+    description:
+      'Runs every gate once: gravity status (cluster active, every node healthy), etcd health (every member),\n' +
+      'every pod Running or Succeeded, every Node Ready and schedulable, every agent reachable.\n' +
+      'Prints what failed and why. Exit 0 when all pass, 3 when any fails.',
+    flags: GLOBAL_FLAGS,
+    examples: ['noderoll check', 'noderoll check -o json | jq .'],
+  },
+  {
+    name: 'plan',
+    summary: 'show the plan and preflight every agent, changing nothing',
+    usage: 'noderoll plan [--to VERSION] [--nodes …] [--exclude …] [flags]',
+    description:
+      'The dry run: the order nodes would be updated in (masters one at a time first, then workers, or the\n' +
+      'config order with `order: listed`), the runbook steps of each node, and a read-only preflight of every\n' +
+      'agent (reachable, contract version, planet unit found, install command present, free disk space,\n' +
+      'installed version). Exit 0 when every preflight check passes, 3 otherwise.',
+    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target version, to show which nodes need it' }, NODES, EXCLUDE],
+    examples: ['noderoll plan --to 7.0.68', 'noderoll plan --nodes 10.0.0.2,10.0.0.3'],
+  },
+  {
+    name: 'update',
+    summary: 'update the nodes to VERSION, one at a time',
+    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node] [--pause-between DURATION] [--nodes …] [--exclude …] [flags]',
+    description:
+      'Runs the plan. Refuses to start unless every gate and preflight check passes. Per node: gates → backup\n' +
+      '(once) → journal baseline → drain → find and stop the planet unit → install → reboot → wait for a new\n' +
+      'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
+      'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
+      'Ctrl-C stops at the next safe point (twice: at the next step boundary).',
+    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE],
+    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m'],
+  },
+  {
+    name: 'status',
+    summary: 'where the current or last operation stands',
+    usage: 'noderoll status [flags]',
+    description:
+      'Per node: status, current/last step, timings, last error; whether a coordinator is running it; the resume\n' +
+      'command when it halted. Exit 0 (completed, running, or no operation), 1 (halted), 4 (interrupted).',
+    flags: GLOBAL_FLAGS,
+    examples: ['noderoll status', 'noderoll status -o json'],
+  },
+  {
+    name: 'resume',
+    summary: 'continue a halted, interrupted or crashed operation',
+    usage: 'noderoll resume [--yes] [--confirm-each-node] [--pause-between DURATION] [flags]',
+    description:
+      'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
+      'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
+      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.',
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, PAUSE],
+    examples: ['noderoll resume --config /etc/noderoll/config.yaml'],
+  },
+  {
+    name: 'abort',
+    summary: 'stop the running operation at its next safe point',
+    usage: 'noderoll abort [--now] [--yes] [flags]',
+    description:
+      'Asks the running coordinator to stop at its next safe point (no node left out of service); with --now,\n' +
+      'at its next step boundary. When no coordinator is running, --yes abandons the halted operation so that a\n' +
+      'new update can start (nodes are left as they are; the command says which one is still cordoned).',
+    flags: [...GLOBAL_FLAGS, { name: 'now', type: 'boolean', help: 'stop at the next step boundary, even with a node out of service' }, YES],
+    examples: ['noderoll abort', 'noderoll abort --yes   # abandon a halted operation'],
+  },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+function flagLine(f: FlagSpec): string {
+  const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
+  return `  ${left.padEnd(38)} ${f.help}`;
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  return [
+    `${spec.summary}`,
+    '',
+    `Usage: ${spec.usage}`,
+    '',
+    spec.description,
+    '',
+    'Flags:',
+    ...spec.flags.map(flagLine),
+    '',
+    'Examples:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+    EXIT_CODE_HELP,
+    '',
+  ].join('\n');
+}
+
+export function mainHelp(): string {
+  return [
+    'noderoll: safe, resumable rolling update of an on-prem Kubernetes (Gravity) cluster, one node at a time.',
+    '',
+    'Usage: noderoll COMMAND [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    '',
+    'Flags of every command:',
+    ...GLOBAL_FLAGS.map(flagLine),
+    '',
+    'Run `noderoll COMMAND --help` for a command\'s flags.',
+    '',
+    EXIT_CODE_HELP,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,80 @@
+import type { CoordinatorConfig } from '../../config/config-types.js';
+import { errorMessage } from '../../engine/step-failure.js';
+import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order.js';
+import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
+import { RUNBOOK } from '../../plan/runbook.js';
+import type { KubeNode, NodeRole } from '../../ports/cluster.js';
+import type { OperationRecord } from '../../state/operation-record.js';
+import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
+import { ExitCode } from '../exit-codes.js';
+import { getList, getString } from '../flags.js';
+import type { Services } from '../services.js';
+
+export interface PlanResult {
+  nodes: PlannedNode[];
+  preflight: NodePreflight[];
+  passed: boolean;
+  warnings: string[];
+}
+
+/** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
+export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined): Promise<PlanResult> {
+  const selected = selectNodes(config.nodes, { ...(getList(ctx.flags, 'nodes') ? { only: getList(ctx.flags, 'nodes') } : {}), ...(getList(ctx.flags, 'exclude') ? { exclude: getList(ctx.flags, 'exclude') } : {}) });
+  const warnings: string[] = [];
+  let clusterNodes: KubeNode[] = [];
+  try {
+    clusterNodes = await services.cluster.listNodes();
+  } catch (err) {
+    warnings.push(`cannot list the cluster's nodes: ${errorMessage(err)}`);
+  }
+  const roles = new Map<string, NodeRole>();
+  for (const n of clusterNodes) if (n.role) roles.set(n.name, n.role);
+  const nodes = orderNodes(selected, config.order, roles);
+  const byName = new Map(clusterNodes.map((n) => [n.name, n]));
+  const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target)));
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings };
+}
+
+export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
+  const lines: string[] = [];
+  lines.push(`Plan: update ${result.nodes.length} node(s)${target ? ` to ${target}` : ''}, one at a time (${config.order === 'roles' ? 'masters first, then workers' : 'in config order'}):`);
+  result.nodes.forEach((n, i) => {
+    const p = result.preflight.find((x) => x.node === n.name);
+    const version = p?.installedVersion ?? '?';
+    const skip = p?.alreadyAtTarget ? '  (already at target: skipped)' : '';
+    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
+  });
+  lines.push('', 'Steps on each node:');
+  RUNBOOK.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`));
+  lines.push(`      soak: ${config.soak.passes} consecutive passes, ${Math.round(config.soak.intervalMs / 1000)}s apart, within ${Math.round(config.soak.timeoutMs / 1000)}s`);
+  lines.push('', 'Preflight (read-only):');
+  for (const p of result.preflight) {
+    lines.push(`  ${p.passed ? '✓' : '✗'} ${p.node}`);
+    for (const c of p.checks) lines.push(`      ${c.passed ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+  }
+  for (const w of result.warnings) lines.push(`  ✗ ${w}`);
+  if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
+    lines.push('', `Note: operation ${existing.id} (to ${existing.targetVersion}) is ${existing.status}; \`noderoll status\` shows it, \`noderoll resume\` continues it.`);
+  }
+  lines.push('', result.passed ? 'Preflight passed. Nothing was changed.' : 'Preflight FAILED. Nothing was changed.');
+  return lines.join('\n');
+}
+
+/** `noderoll plan`: the dry run. */
+export async function planCommand(ctx: CommandContext): Promise<number> {
+  const target = getString(ctx.flags, 'to');
+  const config = await loadSettings(ctx);
+  const log = openLog(ctx, config);
+  const services = makeServices(ctx, config, log);
+  try {
+    const result = await planAndPreflight(ctx, config, services, target);
+    const existing = await services.store.load().catch(() => undefined);
+    log.info({ plan: result }, 'plan');
+    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed }, () =>
+      renderPlan(result, config, target, existing),
+    );
+    return result.passed ? ExitCode.ok : ExitCode.notHealthy;
+  } finally {
+    services.close();
+  }
+}

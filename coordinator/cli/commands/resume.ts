@@ -1,0 +1,57 @@
+import { LockHeldError } from '../../state/state-store.js';
+import { type CommandContext, CommandExit, checkConfirmationFlags, confirm, loadSettings, lockOwner, makeServices, openLog, resumeCommandFor } from '../command-context.js';
+import { ExitCode } from '../exit-codes.js';
+import { getBoolean, getNumber, getString } from '../flags.js';
+import { runOperation } from './run-operation.js';
+import { describeUnfinished } from './update.js';
+
+/** `noderoll resume`: continues the last operation, re-reading reality. */
+export async function resumeCommand(ctx: CommandContext): Promise<number> {
+  checkConfirmationFlags(ctx);
+  let config = await loadSettings(ctx);
+  let log = openLog(ctx, config);
+  let services = makeServices(ctx, config, log);
+  try {
+    let lock;
+    try {
+      lock = await services.store.acquireLock(lockOwner(ctx, 'noderoll resume'));
+    } catch (err) {
+      if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
+      throw err;
+    }
+    try {
+      const record = await services.store.load();
+      if (!record) throw new CommandExit(ExitCode.conflict, `nothing to resume: no operation is recorded in ${services.store.location}`);
+      if (record.status === 'completed' || record.status === 'abandoned') {
+        throw new CommandExit(ExitCode.conflict, `nothing to resume: operation ${record.id} is ${record.status}`);
+      }
+      // kubeconfig/context given when the operation started still apply unless overridden now.
+      const inv = record.invocation;
+      if ((inv.kubeconfig && !getString(ctx.flags, 'kubeconfig')) || (inv.context && !getString(ctx.flags, 'context'))) {
+        services.close();
+        config = await loadSettings(ctx, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
+        log = openLog(ctx, config);
+        services = makeServices(ctx, config, log);
+      }
+      if (inv.configPath !== config.source) {
+        ctx.reporter.message(`note: operation ${record.id} was started with --config ${inv.configPath}; resuming with ${config.source}`);
+      }
+      if (getBoolean(ctx.flags, 'confirm-each-node')) inv.confirmEachNode = true;
+      const pause = getNumber(ctx.flags, 'pause-between');
+      if (pause !== undefined) inv.pauseBetweenMs = pause;
+
+      ctx.reporter.message(`Resuming ${describeUnfinished(record)}`);
+      if (!getBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Resume operation ${record.id}?`))) {
+        ctx.reporter.message('Not resumed.');
+        return ExitCode.interrupted;
+      }
+      const command = resumeCommandFor(config, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
+      log.info({ operationId: record.id }, 'resume');
+      return await runOperation(ctx, config, log, services, lock, record, true, command);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    services.close();
+  }
+}

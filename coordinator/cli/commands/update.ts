@@ -1,0 +1,98 @@
+import { runGates } from '../../gates/run-gates.js';
+import { newOperationId, newOperationRecord, type OperationRecord } from '../../state/operation-record.js';
+import { LockHeldError } from '../../state/state-store.js';
+import {
+  checkConfirmationFlags,
+  type CommandContext,
+  CommandExit,
+  confirm,
+  loadSettings,
+  lockOwner,
+  makeServices,
+  openLog,
+  resumeCommandFor,
+} from '../command-context.js';
+import { ExitCode } from '../exit-codes.js';
+import { getBoolean, getList, getNumber, getString, UsageError } from '../flags.js';
+import { renderGateReport } from './check.js';
+import { planAndPreflight, renderPlan } from './plan.js';
+import { runOperation } from './run-operation.js';
+
+export function describeUnfinished(record: OperationRecord): string {
+  const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';
+  return `operation ${record.id} (to ${record.targetVersion}) is ${record.status}${where}`;
+}
+
+/** `noderoll update --to VERSION`. */
+export async function updateCommand(ctx: CommandContext): Promise<number> {
+  const target = getString(ctx.flags, 'to');
+  if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
+  checkConfirmationFlags(ctx);
+  const config = await loadSettings(ctx);
+  const log = openLog(ctx, config);
+  const services = makeServices(ctx, config, log);
+  try {
+    let lock;
+    try {
+      lock = await services.store.acquireLock(lockOwner(ctx, `noderoll update --to ${target}`));
+    } catch (err) {
+      if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
+      throw err;
+    }
+    try {
+      const existing = await services.store.load();
+      if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
+        throw new CommandExit(
+          ExitCode.conflict,
+          `${describeUnfinished(existing)}. Continue it with \`${existing.halt?.resumeCommand ?? resumeCommandFor(config, existing.invocation)}\`, or abandon it with \`noderoll abort --yes\` before starting a new one.`,
+        );
+      }
+
+      ctx.reporter.message('Checking the cluster gates before starting…');
+      const gates = await runGates(services.gates, ctx.env.clock);
+      log.info({ passed: gates.passed, results: gates.results }, 'gates before start');
+      if (!gates.passed) {
+        ctx.reporter.result('check', { passed: false, results: gates.results }, () => renderGateReport(gates));
+        throw new CommandExit(ExitCode.notHealthy, 'update refuses to start: the cluster gates fail (see above); nothing was changed');
+      }
+      const plan = await planAndPreflight(ctx, config, services, target);
+      ctx.reporter.result('plan', { targetVersion: target, nodes: plan.nodes, preflight: plan.preflight, warnings: plan.warnings, passed: plan.passed }, () => renderPlan(plan, config, target, undefined));
+      if (!plan.passed) throw new CommandExit(ExitCode.notHealthy, 'update refuses to start: preflight failed (see above); nothing was changed');
+
+      const skipped = new Map(plan.preflight.filter((p) => p.alreadyAtTarget).map((p) => [p.node, `already at ${target}`]));
+      if (skipped.size === plan.nodes.length) {
+        ctx.reporter.message(`Every selected node already runs ${target}; nothing to do.`);
+        return ExitCode.ok;
+      }
+      if (!getBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Update ${plan.nodes.length - skipped.size} node(s) to ${target}, one at a time?`))) {
+        ctx.reporter.message('Not started.');
+        return ExitCode.interrupted;
+      }
+
+      const invocation = {
+        configPath: config.source,
+        ...(getString(ctx.flags, 'kubeconfig') ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+        ...(getString(ctx.flags, 'context') ? { context: config.kubernetes.context } : {}),
+        confirmEachNode: getBoolean(ctx.flags, 'confirm-each-node'),
+        pauseBetweenMs: getNumber(ctx.flags, 'pause-between') ?? config.pauseBetweenMs,
+        ...(getList(ctx.flags, 'nodes') ? { nodes: getList(ctx.flags, 'nodes') } : {}),
+        ...(getList(ctx.flags, 'exclude') ? { exclude: getList(ctx.flags, 'exclude') } : {}),
+      };
+      const record = newOperationRecord({
+        id: newOperationId(ctx.env.clock.now(), ctx.env.randomId()),
+        targetVersion: target,
+        nodes: plan.nodes,
+        skipped,
+        invocation,
+        now: new Date(ctx.env.clock.now()).toISOString(),
+      });
+      const resumeCommand = resumeCommandFor(config, invocation);
+      log.info({ operationId: record.id, target, nodes: plan.nodes }, 'operation created');
+      return await runOperation(ctx, config, log, services, lock, record, false, resumeCommand);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    services.close();
+  }
+}

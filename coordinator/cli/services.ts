@@ -1,0 +1,160 @@
+import { access, constants } from 'node:fs/promises';
+import { pino } from 'pino';
+import type { CommandRunner } from '../../shared/exec/command-runner.js';
+import { silentLogger, type Logger } from '../../shared/log/logger.js';
+import { CommandBackupTaker } from '../cluster/backup.js';
+import { EtcdHealthCommandReader } from '../cluster/etcd-health.js';
+import { GravityStatusCommandReader } from '../cluster/gravity-status.js';
+import { KubectlClient } from '../cluster/kubectl.js';
+import type { CoordinatorConfig } from '../config/config-types.js';
+import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../gates/cluster-gates.js';
+import type { Gate } from '../gates/gate.js';
+import type { Clock } from '../ports/clock.js';
+import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
+import type { NodeAgent, NodeAgentConnector } from '../ports/node-agent.js';
+import { FileStateStore } from '../state/file-state-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { UsageError } from './flags.js';
+import type { OutputStream } from './reporter.js';
+
+/** What the CLI needs from the process; tests substitute every part. */
+export interface CliEnvironment {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdinIsTTY: boolean;
+  /** Asks a question on the terminal; undefined when stdin closed. */
+  readLine(prompt: string): Promise<string | undefined>;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  pid: number;
+  host: string;
+  /** Random lowercase alphanumerics for operation IDs. */
+  randomId(): string;
+  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. */
+  onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /** Builds the services from a validated config (the composition root; tests pass fakes). */
+  makeServices(config: CoordinatorConfig, log: Logger): Services;
+  /** Opens the pino log file; tests pass a silent one. */
+  openLog(file: string, level: string): Logger;
+  /** How often `noderoll abort` requests are polled during a run (ms; 0 = between steps only). */
+  abortPollMs: number;
+  /** Ends the process now (third Ctrl-C). */
+  exitNow(code: number): void;
+}
+
+/** The coordinator's side-effecting parts, chosen in one place at start-up (kured's shape). */
+export interface Services {
+  cluster: KubernetesCluster;
+  gates: Gate[];
+  backup: BackupTaker | undefined;
+  store: StateStore;
+  /** The agent client of a node (cached per node). */
+  agent(node: string, address: string): NodeAgent;
+  close(): void;
+}
+
+export interface RealServiceOptions {
+  clock: Clock;
+  /** The adapter from the agent's gRPC client to the NodeAgent port. */
+  connectAgent: ((config: CoordinatorConfig, log: Logger) => NodeAgentConnector) | undefined;
+  runner?: CommandRunner;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The real services: kubectl, gravity status, etcdctl, the backup command, the state file, the agents. */
+export function makeRealServices(config: CoordinatorConfig, log: Logger, options: RealServiceOptions): Services {
+  const run = options.runner ? { runner: options.runner } : {};
+  const cluster = new KubectlClient({
+    kubectl: config.kubernetes.kubectl,
+    ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    callTimeoutMs: config.kubernetes.callTimeoutMs,
+    log: log.child({ component: 'kubectl' }),
+    ...run,
+  });
+  const connector = options.connectAgent?.(config, log.child({ component: 'agent' }));
+  const agents = new Map<string, NodeAgent>();
+  const agent = (node: string, address: string): NodeAgent => {
+    let a = agents.get(node);
+    if (!a) {
+      if (!connector) throw new Error('this noderoll build has no agent client wired in (coordinator/main.ts: connectAgent)');
+      a = connector({ node, address });
+      agents.set(node, a);
+    }
+    return a;
+  };
+  const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...(options.env ?? process.env), ...extra });
+  const gates: Gate[] = [];
+  if (config.gates.gravity.enabled) {
+    gates.push(new GravityStatusGate(new GravityStatusCommandReader({ argv: config.gates.gravity.argv, timeoutMs: config.gates.gravity.timeoutMs, ...(options.env ? { env: options.env } : {}), ...run })));
+  }
+  if (config.gates.etcd.enabled) {
+    gates.push(
+      new EtcdHealthGate(
+        new EtcdHealthCommandReader({ argv: config.gates.etcd.argv, format: config.gates.etcd.format, timeoutMs: config.gates.etcd.timeoutMs, env: withEnv(config.gates.etcd.env), ...run }),
+      ),
+    );
+  }
+  if (config.gates.pods.enabled) gates.push(new PodsRunningGate(cluster, config.gates.pods.ignoreNamespaces));
+  if (config.gates.nodes.enabled) gates.push(new NodesReadyGate(cluster, config.nodes.map((n) => n.name)));
+  if (config.gates.agents.enabled) {
+    gates.push(new AgentsReachableGate(config.nodes.map((n) => ({ endpoint: { node: n.name, address: n.agent }, agent: lazyAgent(() => agent(n.name, n.agent)) })), config.agents.callTimeoutMs));
+  }
+  const backup = config.backup.enabled
+    ? new CommandBackupTaker({
+        argv: config.backup.argv,
+        artifact: config.backup.artifact,
+        ...(config.backup.verifyArgv ? { verifyArgv: config.backup.verifyArgv } : {}),
+        timeoutMs: config.backup.timeoutMs,
+        env: withEnv(config.backup.env),
+        clock: options.clock,
+        ...run,
+      })
+    : undefined;
+  return {
+    cluster,
+    gates,
+    backup,
+    store: new FileStateStore({ file: config.state.file, now: () => options.clock.now() }),
+    agent,
+    close: () => {
+      for (const a of agents.values()) a.close();
+      agents.clear();
+    },
+  };
+}
+
+/** Defers creating an agent client until it is first used. */
+function lazyAgent(get: () => NodeAgent): NodeAgent {
+  return new Proxy({} as NodeAgent, {
+    get: (_t, prop) => {
+      const a = get();
+      const v = (a as unknown as Record<string | symbol, unknown>)[prop];
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(a) : v;
+    },
+  });
+}
+
+/** A pino logger writing JSON to a file (created with its directory). */
+export function openFileLog(file: string, level: string): Logger {
+  return pino({ name: 'noderoll', level, base: { pid: process.pid } }, pino.destination({ dest: file, mkdir: true, sync: true }));
+}
+
+export { silentLogger };
+
+/** Files the config names must exist before anything runs; errors name the field. */
+export async function checkConfigFiles(config: CoordinatorConfig, fieldNames: { kubeconfig: string }): Promise<void> {
+  const checks: [string, string | undefined][] = [[fieldNames.kubeconfig, config.kubernetes.kubeconfig]];
+  if (config.agents.tls && !config.agents.insecurePlaintext) {
+    checks.push(['agents.tls.ca', config.agents.tls.ca], ['agents.tls.cert', config.agents.tls.cert], ['agents.tls.key', config.agents.tls.key]);
+  }
+  for (const [field, path] of checks) {
+    if (!path) continue;
+    try {
+      await access(path, constants.R_OK);
+    } catch {
+      throw new UsageError(field, `${path} does not exist or is not readable`);
+    }
+  }
+}

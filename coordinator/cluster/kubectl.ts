@@ -1,0 +1,148 @@
+import { CommandError, runCommand, tail, type CommandResult, type CommandRunner } from '../../shared/exec/command-runner.js';
+import type { Logger } from '../../shared/log/logger.js';
+import { silentLogger } from '../../shared/log/logger.js';
+import { DrainError, type DrainOptions, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster } from '../ports/cluster.js';
+import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
+import { parseJsonDocument, readNode, readNodeList, readPodDisruptionBudgetList, readPodList } from './kube-objects.js';
+
+export interface KubectlOptions {
+  /** kubectl binary (path or name on PATH). */
+  kubectl: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Environment of every kubectl run (e.g. KUBECACHEDIR); default: the process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Deadline of a get/cordon/annotate call. */
+  callTimeoutMs: number;
+  runner?: CommandRunner;
+  log?: Logger;
+}
+
+/** Extra time the process gets beyond drain's own --timeout before it is killed. */
+const DRAIN_GRACE_MS = 30_000;
+
+/**
+ * The Kubernetes side of noderoll, through the real kubectl (the same binary an operator uses,
+ * planet's on a Gravity node): `get -o json` for reading, cordon/drain/uncordon/annotate for acting.
+ */
+export class KubectlClient implements KubernetesCluster {
+  private localDataFlag: Promise<LocalDataFlag | undefined> | undefined;
+  private readonly runner: CommandRunner;
+  private readonly log: Logger;
+
+  constructor(private readonly options: KubectlOptions) {
+    this.runner = options.runner ?? runCommand;
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** kubeconfig/context flags that go before every subcommand. */
+  private globalArgs(): string[] {
+    const args: string[] = [];
+    if (this.options.kubeconfig) args.push(`--kubeconfig=${this.options.kubeconfig}`);
+    if (this.options.context) args.push(`--context=${this.options.context}`);
+    return args;
+  }
+
+  private run(args: readonly string[], extra: { timeoutMs?: number; signal?: AbortSignal; onLine?: (l: string) => void; okExitCodes?: number[] } = {}): Promise<CommandResult> {
+    const spec = {
+      file: this.options.kubectl,
+      args: [...this.globalArgs(), ...args],
+      timeoutMs: extra.timeoutMs ?? this.options.callTimeoutMs,
+      ...(this.options.env ? { env: this.options.env } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
+      ...(extra.onLine ? { onStdoutLine: extra.onLine, onStderrLine: extra.onLine } : {}),
+      ...(extra.okExitCodes ? { okExitCodes: extra.okExitCodes } : {}),
+    };
+    this.log.debug({ argv: spec.args }, 'kubectl');
+    return this.runner(spec);
+  }
+
+  async listNodes(signal?: AbortSignal): Promise<KubeNode[]> {
+    const r = await this.run(['get', 'nodes', '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readNodeList(r.stdout);
+  }
+
+  async getNode(name: string, signal?: AbortSignal): Promise<KubeNode | undefined> {
+    const r = await this.run(['get', 'node', name, '-o', 'json'], { okExitCodes: [0, 1], ...(signal ? { signal } : {}) });
+    if (r.exitCode === 1) {
+      if (/\(NotFound\)/.test(r.stderr)) return undefined;
+      throw new CommandError('exit', r);
+    }
+    return readNode(parseJsonDocument(r.stdout, `get node ${name}`), `get node ${name}`);
+  }
+
+  async listPods(signal?: AbortSignal): Promise<KubePod[]> {
+    const r = await this.run(['get', 'pods', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readPodList(r.stdout);
+  }
+
+  async listPodsOnNode(node: string, signal?: AbortSignal): Promise<KubePod[]> {
+    const r = await this.run(['get', 'pods', '--all-namespaces', '--field-selector', `spec.nodeName=${node}`, '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readPodList(r.stdout);
+  }
+
+  async listPodDisruptionBudgets(signal?: AbortSignal): Promise<KubePodDisruptionBudget[]> {
+    const r = await this.run(['get', 'poddisruptionbudgets', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readPodDisruptionBudgetList(r.stdout);
+  }
+
+  async cordonNode(name: string, signal?: AbortSignal): Promise<void> {
+    await this.run(['cordon', name], { ...(signal ? { signal } : {}) });
+  }
+
+  async uncordonNode(name: string, signal?: AbortSignal): Promise<void> {
+    await this.run(['uncordon', name], { ...(signal ? { signal } : {}) });
+  }
+
+  async annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void> {
+    const pairs = Object.entries(annotations).map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`));
+    if (pairs.length === 0) return;
+    await this.run(['annotate', 'node', name, '--overwrite', ...pairs], { ...(signal ? { signal } : {}) });
+  }
+
+  /** The emptyDir flag this kubectl (as selected for this server) knows, read once from `kubectl drain --help`. */
+  detectLocalDataFlag(signal?: AbortSignal): Promise<LocalDataFlag | undefined> {
+    this.localDataFlag ??= this.run(['drain', '--help'], { ...(signal ? { signal } : {}) }).then(
+      (r) => chooseLocalDataFlag(r.stdout + '\n' + r.stderr),
+      (err: unknown) => {
+        this.localDataFlag = undefined;
+        throw err;
+      },
+    );
+    return this.localDataFlag;
+  }
+
+  async drainNode(name: string, options: DrainOptions): Promise<void> {
+    const flag = await this.detectLocalDataFlag(options.signal);
+    const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+    const args = ['drain', name, '--ignore-daemonsets', ...(flag ? [flag] : []), `--timeout=${seconds}s`];
+    try {
+      await this.run(args, {
+        timeoutMs: seconds * 1000 + DRAIN_GRACE_MS,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onOutput ? { onLine: options.onOutput } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof CommandError) || err.kind === 'aborted' || err.kind === 'spawn') throw err;
+      throw await this.explainDrainFailure(name, err, options.signal);
+    }
+  }
+
+  private async explainDrainFailure(node: string, err: CommandError, signal?: AbortSignal): Promise<DrainError> {
+    const output = `${err.result.stdout}\n${err.result.stderr}`;
+    const report = readDrainFailure(output);
+    const timedOut = report.timedOut || err.kind === 'timeout';
+    let blockers = report.pods.map((p) => ({ namespace: p.namespace ?? '', pod: p.pod, ...(p.detail ? { detail: p.detail } : {}) }));
+    if (report.pods.length > 0) {
+      try {
+        const [pods, budgets] = await Promise.all([this.listPodsOnNode(node, signal), this.listPodDisruptionBudgets(signal)]);
+        blockers = explainBlockedPods(report, pods, budgets);
+      } catch (lookupErr) {
+        this.log.warn({ err: lookupErr }, 'could not look up the disruption budgets behind a failed drain');
+      }
+    }
+    const why = blockers.length > 0 ? blockers.map(describeBlocker).join('; ') : report.errors.join('; ') || tail(err.result.stderr, 300) || err.message;
+    const summary = `drain of node ${node} ${timedOut ? 'timed out' : 'failed'}: ${why}`;
+    return new DrainError(node, timedOut, blockers, tail(output, 2000), summary);
+  }
+}

@@ -1,0 +1,63 @@
+import type { NodeRole } from '../ports/cluster.js';
+import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
+
+/** One node the coordinator may update and where its agent listens. */
+export interface NodeConfig {
+  /** Kubernetes node name (Gravity names nodes after their advertise IP). */
+  name: string;
+  /** host:port of the node's agent. */
+  agent: string;
+  /** master or node; when absent, read from the node's labels. */
+  role?: NodeRole;
+}
+
+export type NodeOrderPolicy = 'roles' | 'listed';
+
+export interface StepTimeouts {
+  /** How long the gates before a node may take to pass. */
+  gatesBeforeNodeMs: number;
+  backupMs: number;
+  drainMs: number;
+  stopPlanetMs: number;
+  installMs: number;
+  /** From the reboot request until the node is back (new boot ID, Ready, target version). */
+  rebootMs: number;
+  postChecksMs: number;
+  uncordonMs: number;
+}
+
+export interface AgentTlsConfig {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export interface CoordinatorConfig {
+  /** Absolute path of the file this came from ("" for built-in defaults). */
+  source: string;
+  nodes: NodeConfig[];
+  order: NodeOrderPolicy;
+  kubernetes: { kubectl: string; kubeconfig?: string; context?: string; callTimeoutMs: number };
+  agents: { callTimeoutMs: number; tls?: AgentTlsConfig; insecurePlaintext: boolean };
+  gates: {
+    gravity: { enabled: boolean; argv: string[]; timeoutMs: number };
+    etcd: { enabled: boolean; format: EtcdHealthFormat; argv: string[]; env: Record<string, string>; timeoutMs: number };
+    pods: { enabled: boolean; ignoreNamespaces: string[] };
+    nodes: { enabled: boolean };
+    agents: { enabled: boolean };
+  };
+  backup: { enabled: boolean; argv: string[]; artifact: string; verifyArgv?: string[]; env: Record<string, string>; timeoutMs: number };
+  timeouts: StepTimeouts;
+  soak: { intervalMs: number; passes: number; timeoutMs: number };
+  journal: { ignore: string[]; maxEntries: number };
+  planet: { unitPattern: string; nameContains: string };
+  preflight: { minFreeDiskBytes: number };
+  state: { file: string };
+  log: { file: string; level: LogLevel };
+  /** Nodes out of service at a time; fixed at 1. */
+  maxUnavailable: 1;
+  pauseBetweenMs: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

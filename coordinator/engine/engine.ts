@@ -1,0 +1,325 @@
+import type { Logger } from '../../shared/log/logger.js';
+import type { CoordinatorConfig } from '../config/config-types.js';
+import type { Gate } from '../gates/gate.js';
+import { NODE_PHASE_DONE, NODE_PHASE_HALTED, RUNBOOK, type RunbookStep } from '../plan/runbook.js';
+import type { Clock } from '../ports/clock.js';
+import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
+import type { NodeAgent } from '../ports/node-agent.js';
+import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
+import { stepRecord } from '../state/operation-record.js';
+import type { StateLock, StateStore } from '../state/state-store.js';
+import { STEP_EXECUTORS } from '../steps/executors.js';
+import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
+import type { StepContext, StepExecutor } from '../steps/step-context.js';
+import type { EventSink, OperationEvent } from './events.js';
+import { errorMessage, StepFailure, StepInterrupted } from './step-failure.js';
+import type { StopControl } from './stop-control.js';
+import { WaitAccounting } from './wait-accounting.js';
+
+export const ANNOTATION_PHASE = 'noderoll.io/phase';
+export const ANNOTATION_OPERATION = 'noderoll.io/operation';
+
+export interface EngineDeps {
+  store: StateStore;
+  lock: StateLock;
+  cluster: KubernetesCluster;
+  agentFor: (node: NodeRecord) => NodeAgent;
+  gates: readonly Gate[];
+  backup: BackupTaker | undefined;
+  config: CoordinatorConfig;
+  clock: Clock;
+  log: Logger;
+  events: EventSink;
+  stop: StopControl;
+  /** The exact command that continues this operation, printed when it halts. */
+  resumeCommand: string;
+  /** Asked before each node when --confirm-each-node is set; false stops at this safe point. */
+  confirmNode?: (node: NodeRecord, index: number, total: number) => Promise<boolean>;
+  /** Replaces the executors (tests of the engine's sequencing). */
+  executors?: Readonly<Record<string, StepExecutor>>;
+  /** How often `noderoll abort` requests are looked for while a step runs (0: only between steps). */
+  abortPollMs?: number;
+}
+
+export type EngineOutcome = 'completed' | 'halted' | 'interrupted';
+
+/**
+ * Runs an operation's plan: node after node, step after step, persisting the record before and
+ * after every step. It is the only place that sequences and persists. A failure halts with the node
+ * left as it is (cordoned once drained) and the resume command; a stop request ends the run at the
+ * next safe point (or step boundary, when forced). `run` is also what `resume` calls: steps re-read
+ * reality through their "already done?" checks, so nothing is done twice.
+ */
+export class OperationEngine {
+  private readonly executors: Readonly<Record<string, StepExecutor>>;
+  private readonly phaseShown = new Map<string, string>();
+  private readonly accounting: WaitAccounting;
+  // The outside world as the steps see it: every call and sleep is counted as waiting.
+  private readonly cluster: KubernetesCluster;
+  private readonly gates: readonly Gate[];
+  private readonly backup: BackupTaker | undefined;
+  private readonly stepClock: Clock;
+  private readonly agents = new Map<string, NodeAgent>();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.executors = deps.executors ?? STEP_EXECUTORS;
+    this.accounting = new WaitAccounting(deps.clock);
+    this.cluster = this.accounting.wrap(deps.cluster);
+    this.gates = deps.gates.map((g) => this.accounting.wrap(g));
+    this.backup = deps.backup ? this.accounting.wrap(deps.backup) : undefined;
+    this.stepClock = this.accounting.wrapClock(deps.clock);
+  }
+
+  private agentFor(node: NodeRecord): NodeAgent {
+    let agent = this.agents.get(node.name);
+    if (!agent) {
+      agent = this.accounting.wrap(this.deps.agentFor(node));
+      this.agents.set(node.name, agent);
+    }
+    return agent;
+  }
+
+  private emit(event: OperationEvent): void {
+    this.deps.events({ ...event, time: new Date(this.deps.clock.now()).toISOString() } as OperationEvent & { time: string });
+  }
+
+  private async persist(record: OperationRecord): Promise<void> {
+    record.updatedAt = new Date(this.deps.clock.now()).toISOString();
+    await this.deps.store.save(record, this.deps.lock);
+  }
+
+  private now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  /** Picks up `noderoll abort` requests addressed to this operation. */
+  private async pollAbortRequest(record: OperationRecord): Promise<void> {
+    const request = await this.deps.store.readAbortRequest().catch(() => undefined);
+    if (!request || request.operationId !== record.id) return;
+    const reason = `noderoll abort${request.mode === 'now' ? ' --now' : ''} from pid ${request.by.pid} on ${request.by.host}`;
+    const changed = request.mode === 'now' ? this.deps.stop.requestNow(reason) : this.deps.stop.requestGraceful(reason);
+    if (changed) this.emit({ type: 'stop-requested', mode: request.mode, reason });
+  }
+
+  async run(record: OperationRecord, resumed: boolean): Promise<EngineOutcome> {
+    const started = this.deps.clock.now();
+    record.status = 'running';
+    delete record.halt;
+    delete record.finishedAt;
+    await this.persist(record);
+    this.emit({ type: 'operation-started', operationId: record.id, targetVersion: record.targetVersion, nodes: record.nodes.map((n) => n.name), resumed });
+
+    const pollMs = this.deps.abortPollMs ?? 0;
+    const poller = pollMs > 0 ? setInterval(() => void this.pollAbortRequest(record), pollMs) : undefined;
+    poller?.unref();
+    try {
+      let nodesDoneThisRun = 0;
+      for (const [index, node] of record.nodes.entries()) {
+        if (node.status === 'completed' || node.status === 'skipped') continue;
+        const outcome = await this.runNode(record, node, index, nodesDoneThisRun);
+        if (outcome !== 'completed') return outcome;
+        nodesDoneThisRun++;
+      }
+      record.status = 'completed';
+      record.finishedAt = this.now();
+      await this.persist(record);
+      const durationMs = this.deps.clock.now() - started;
+      const waitingMs = this.accounting.waitingMs();
+      this.deps.log.info({ durationMs, waitingMs, overheadMs: durationMs - waitingMs }, 'operation completed');
+      this.emit({
+        type: 'operation-completed',
+        operationId: record.id,
+        durationMs,
+        waitingMs,
+        overheadMs: durationMs - waitingMs,
+        nodes: record.nodes.filter((n) => n.status === 'completed').length,
+      });
+      return 'completed';
+    } finally {
+      if (poller) clearInterval(poller);
+    }
+  }
+
+  private async runNode(record: OperationRecord, node: NodeRecord, index: number, nodesDoneThisRun: number): Promise<EngineOutcome> {
+    const startedMs = this.deps.clock.now();
+    const resumedNode = node.status !== 'pending';
+    if (!resumedNode) {
+      // Between nodes every node is in service: the safest point to stop, pause or ask.
+      await this.pollAbortRequest(record);
+      if (this.deps.stop.mode !== 'none') return this.interrupt(record, node, undefined, this.deps.stop.reason);
+      if (nodesDoneThisRun > 0 && record.invocation.pauseBetweenMs > 0) {
+        this.emit({ type: 'warning', node: node.name, message: `pausing ${Math.round(record.invocation.pauseBetweenMs / 1000)}s before the next node (--pause-between)` });
+        try {
+          await this.stepClock.sleep(record.invocation.pauseBetweenMs, this.deps.stop.anyStop);
+        } catch {
+          return this.interrupt(record, node, undefined, this.deps.stop.reason);
+        }
+      }
+      if (this.deps.confirmNode && !(await this.deps.confirmNode(node, index, record.nodes.length))) {
+        return this.interrupt(record, node, undefined, `update of node ${node.name} declined at the confirmation prompt`);
+      }
+      node.status = 'in-progress';
+      node.startedAt = this.now();
+      await this.persist(record);
+    }
+    this.emit({ type: 'node-started', node: node.name, role: node.role, resumed: resumedNode });
+    const agent = this.agentFor(node);
+    let guardPending = resumedNode;
+
+    for (const step of RUNBOOK) {
+      const rec = stepRecord(node, step.name);
+      // Completed steps are trusted when done once (gates that admitted the node, the backup) or when
+      // the node is already back in service; the others are re-checked against reality on resume.
+      const backInService = stepRecord(node, 'uncordonNode').status === 'completed';
+      if (rec.status === 'completed' && (step.once || backInService)) continue;
+
+      await this.pollAbortRequest(record);
+      const stopMode = this.deps.stop.mode;
+      if (stopMode === 'now' || (stopMode === 'graceful' && step.safeToStopBefore && !this.nodeOutOfService(node))) {
+        return this.interrupt(record, node, step, this.deps.stop.reason);
+      }
+
+      const outcome = await this.runStep(record, node, step, rec, agent, guardPending);
+      guardPending = false;
+      if (outcome !== 'completed') return outcome;
+    }
+
+    node.status = 'completed';
+    node.finishedAt = this.now();
+    await this.persist(record);
+    await this.annotate(node, NODE_PHASE_DONE, record.id);
+    this.emit({ type: 'node-completed', node: node.name, durationMs: this.deps.clock.now() - startedMs });
+    return 'completed';
+  }
+
+  /** Drained (or draining) and not yet uncordoned. */
+  private nodeOutOfService(node: NodeRecord): boolean {
+    const drain = stepRecord(node, 'drainNode').status;
+    const uncordon = stepRecord(node, 'uncordonNode').status;
+    return drain !== 'pending' && uncordon !== 'completed';
+  }
+
+  private async runStep(
+    record: OperationRecord,
+    node: NodeRecord,
+    step: RunbookStep,
+    rec: StepRecord,
+    agent: NodeAgent,
+    resumeGuard: boolean,
+  ): Promise<EngineOutcome | 'completed'> {
+    const executor = this.executors[step.name];
+    if (!executor) throw new Error(`no executor for step ${step.name}`);
+    const startedMs = this.deps.clock.now();
+    rec.status = 'running';
+    rec.attempts++;
+    rec.startedAt = this.now();
+    delete rec.finishedAt;
+    delete rec.error;
+    delete rec.details;
+    delete rec.note;
+    await this.persist(record);
+    this.emit({ type: 'step-started', node: node.name, step: step.name, title: step.title, attempt: rec.attempts });
+    await this.annotate(node, step.phase, record.id);
+
+    const signal = step.inService ? this.deps.stop.anyStop : this.deps.stop.forcedStop;
+    const ctx = this.context(record, node, step, agent, signal);
+    try {
+      if (resumeGuard && this.nodeOutOfService(node)) {
+        // Resuming a node that is out of service: make sure no other node went down meanwhile.
+        await assertOnlyNodeOutOfService(this.cluster, node.name, `resume node ${node.name}`, signal);
+      }
+      const already = executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
+      const note = already !== undefined ? `already done: ${already}` : ((await executor.run(ctx)) ?? undefined);
+      rec.status = 'completed';
+      rec.finishedAt = this.now();
+      if (note) rec.note = note;
+      await this.persist(record);
+      this.emit({ type: 'step-completed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, ...(note ? { note } : {}), alreadyDone: already !== undefined });
+      return 'completed';
+    } catch (err) {
+      if (err instanceof StepInterrupted || (signal.aborted && !(err instanceof StepFailure))) {
+        rec.status = 'interrupted';
+        rec.finishedAt = this.now();
+        rec.note = err instanceof StepInterrupted ? err.reason : `interrupted: ${errorMessage(err)}`;
+        return this.interrupt(record, node, step, this.deps.stop.reason);
+      }
+      const reason = err instanceof StepFailure ? err.reason : `${step.name} failed: ${errorMessage(err)}`;
+      const details = err instanceof StepFailure ? [...err.details] : [];
+      this.deps.log.error({ node: node.name, step: step.name, err }, 'step failed');
+      rec.status = 'failed';
+      rec.finishedAt = this.now();
+      rec.error = reason;
+      rec.details = details;
+      node.status = 'failed';
+      record.status = 'halted';
+      record.halt = { at: this.now(), kind: 'failure', node: node.name, step: step.name, reason, details, resumeCommand: this.deps.resumeCommand };
+      await this.persist(record);
+      this.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, reason, details });
+      await this.annotate(node, NODE_PHASE_HALTED, record.id);
+      this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, step: step.name, reason, details, resumeCommand: this.deps.resumeCommand });
+      return 'halted';
+    }
+  }
+
+  private async interrupt(record: OperationRecord, node: NodeRecord | undefined, step: RunbookStep | undefined, reason: string): Promise<EngineOutcome> {
+    record.status = 'interrupted';
+    record.halt = {
+      at: this.now(),
+      kind: 'interrupted',
+      ...(node ? { node: node.name } : {}),
+      ...(step ? { step: step.name } : {}),
+      reason,
+      details: node && this.nodeOutOfService(node) ? [`node ${node.name} is out of service (cordoned) until the operation is resumed`] : [],
+      resumeCommand: this.deps.resumeCommand,
+    };
+    await this.persist(record);
+    await this.deps.store.clearAbortRequest(this.deps.lock).catch(() => undefined);
+    this.emit({ type: 'operation-interrupted', operationId: record.id, ...(node ? { node: node.name } : {}), ...(step ? { step: step.name } : {}), reason, resumeCommand: this.deps.resumeCommand });
+    return 'interrupted';
+  }
+
+  /** Shows the node's phase on the Node object (`kubectl get nodes -L noderoll.io/phase`); never fatal. */
+  private async annotate(node: NodeRecord, phase: string, operationId: string): Promise<void> {
+    if (this.phaseShown.get(node.name) === phase) return;
+    try {
+      await this.cluster.annotateNode(node.name, { [ANNOTATION_PHASE]: phase, [ANNOTATION_OPERATION]: operationId });
+      this.phaseShown.set(node.name, phase);
+    } catch (err) {
+      this.deps.log.warn({ node: node.name, phase, err }, 'could not annotate the node');
+      this.emit({ type: 'warning', node: node.name, message: `could not set ${ANNOTATION_PHASE}=${phase}: ${errorMessage(err)}` });
+    }
+  }
+
+  private context(record: OperationRecord, node: NodeRecord, step: RunbookStep, agent: NodeAgent, signal: AbortSignal): StepContext {
+    return {
+      operation: record,
+      node,
+      agent,
+      cluster: this.cluster,
+      gates: this.gates,
+      backup: this.backup,
+      config: this.deps.config,
+      clock: this.stepClock,
+      signal,
+      log: this.deps.log.child({ node: node.name, step: step.name }),
+      progress: (message) => this.emit({ type: 'step-progress', node: node.name, step: step.name, message }),
+      output: (line) => {
+        this.deps.log.info({ node: node.name, step: step.name, line }, 'output');
+        this.emit({ type: 'step-output', node: node.name, step: step.name, line });
+      },
+      gateReport: (report, purpose, consecutivePasses) =>
+        this.emit({
+          type: 'gate-report',
+          node: node.name,
+          purpose,
+          passed: report.passed,
+          ...(consecutivePasses !== undefined ? { consecutivePasses } : {}),
+          results: report.results.map((r) => ({ gate: r.gate, passed: r.passed, summary: r.summary, problems: r.problems })),
+        }),
+      checkpoint: () => this.persist(record),
+      recordBackup: (backup) => {
+        record.backup = backup;
+      },
+    };
+  }
+}

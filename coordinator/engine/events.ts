@@ -1,0 +1,40 @@
+import type { GateName } from '../gates/gate.js';
+import type { StepName } from '../plan/runbook.js';
+import type { NodeRole } from '../ports/cluster.js';
+
+/** What the engine reports as it goes: rendered as a progress view on a TTY, as NDJSON with `-o json`. */
+export type OperationEvent =
+  | { type: 'operation-started'; operationId: string; targetVersion: string; nodes: string[]; resumed: boolean }
+  | { type: 'node-started'; node: string; role: NodeRole; resumed: boolean }
+  | { type: 'step-started'; node: string; step: StepName; title: string; attempt: number }
+  | { type: 'step-progress'; node: string; step: StepName; message: string }
+  | { type: 'step-output'; node: string; step: StepName; line: string }
+  | { type: 'step-completed'; node: string; step: StepName; durationMs: number; note?: string; alreadyDone: boolean }
+  | { type: 'step-failed'; node: string; step: StepName; durationMs: number; reason: string; details: string[] }
+  | {
+      type: 'gate-report';
+      node?: string;
+      purpose: string;
+      passed: boolean;
+      consecutivePasses?: number;
+      results: { gate: GateName; passed: boolean; summary: string; problems: string[] }[];
+    }
+  | { type: 'node-completed'; node: string; durationMs: number }
+  | { type: 'warning'; node?: string; message: string }
+  | { type: 'stop-requested'; mode: 'graceful' | 'now'; reason: string }
+  | { type: 'operation-halted'; operationId: string; node?: string; step?: StepName; reason: string; details: string[]; resumeCommand: string }
+  | { type: 'operation-interrupted'; operationId: string; node?: string; step?: StepName; reason: string; resumeCommand: string }
+  | {
+      type: 'operation-completed';
+      operationId: string;
+      durationMs: number;
+      /** Time spent waiting on kubectl, agents, gates, the backup, reboots and poll intervals. */
+      waitingMs: number;
+      /** The rest: the coordinator's own work (state writes, decisions, output). */
+      overheadMs: number;
+      nodes: number;
+    };
+
+export type TimedEvent = OperationEvent & { time: string };
+
+export type EventSink = (event: TimedEvent) => void;

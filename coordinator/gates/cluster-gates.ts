@@ -1,0 +1,116 @@
+import type { EtcdHealthReader, GravityStatusReader, HealthReading, KubernetesCluster } from '../ports/cluster.js';
+import type { AgentEndpoint, NodeAgent } from '../ports/node-agent.js';
+import { SUPPORTED_AGENT_API_VERSIONS } from '../ports/node-agent.js';
+import { errorMessage } from '../engine/step-failure.js';
+import type { Gate, GateVerdict } from './gate.js';
+
+function fromReading(reading: HealthReading, healthySummary: string): GateVerdict {
+  return {
+    passed: reading.healthy,
+    summary: reading.healthy ? healthySummary : (reading.problems[0] ?? 'not healthy'),
+    problems: reading.problems,
+    warnings: reading.warnings,
+    evidence: `$ ${reading.command}\n${reading.evidence}`,
+  };
+}
+
+/** `gravity status`: cluster active, every node healthy. */
+export class GravityStatusGate implements Gate {
+  readonly name = 'gravity' as const;
+  constructor(private readonly reader: GravityStatusReader) {}
+  async check(signal?: AbortSignal): Promise<GateVerdict> {
+    return fromReading(await this.reader.read(signal), 'cluster active, every node healthy');
+  }
+}
+
+/** etcd: every member healthy (v2 cluster-health member lines or v3 endpoint health). */
+export class EtcdHealthGate implements Gate {
+  readonly name = 'etcd' as const;
+  constructor(private readonly reader: EtcdHealthReader) {}
+  async check(signal?: AbortSignal): Promise<GateVerdict> {
+    return fromReading(await this.reader.read(signal), 'every etcd member healthy');
+  }
+}
+
+/** Every pod Running or Succeeded — what `kubectl get pod -A | grep -vi Running` shows, read from JSON. */
+export class PodsRunningGate implements Gate {
+  readonly name = 'pods' as const;
+  constructor(
+    private readonly cluster: KubernetesCluster,
+    private readonly ignoreNamespaces: readonly string[] = [],
+  ) {}
+  async check(signal?: AbortSignal): Promise<GateVerdict> {
+    const pods = (await this.cluster.listPods(signal)).filter((p) => !this.ignoreNamespaces.includes(p.namespace));
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    for (const p of pods) {
+      const name = `${p.namespace}/${p.name}${p.nodeName ? ` on ${p.nodeName}` : ''}`;
+      if (p.terminating) problems.push(`${name} is Terminating`);
+      else if (p.phase !== 'Running' && p.phase !== 'Succeeded') problems.push(`${name} is ${p.phase}${p.reason ? ` (${p.reason})` : ''}`);
+      else if (p.phase === 'Running' && p.waitingReasons.length > 0) problems.push(`${name} is Running but ${p.waitingReasons.join(', ')}`);
+      else if (p.phase === 'Running' && p.notReadyContainers.length > 0) warnings.push(`${name} has containers not ready: ${p.notReadyContainers.join(', ')}`);
+    }
+    return {
+      passed: problems.length === 0,
+      summary: problems.length === 0 ? `${pods.length} pods Running or Succeeded` : `${problems.length} of ${pods.length} pods not Running`,
+      problems,
+      warnings,
+    };
+  }
+}
+
+/** Every Node Ready and schedulable, and every configured node present. */
+export class NodesReadyGate implements Gate {
+  readonly name = 'nodes' as const;
+  constructor(
+    private readonly cluster: KubernetesCluster,
+    private readonly expectedNodes: readonly string[],
+  ) {}
+  async check(signal?: AbortSignal): Promise<GateVerdict> {
+    const nodes = await this.cluster.listNodes(signal);
+    const problems: string[] = [];
+    for (const n of nodes) {
+      if (!n.ready) problems.push(`node ${n.name} is not Ready (Ready=${n.readyStatus}${n.readyReason ? `, ${n.readyReason}` : ''}${n.readyMessage ? `: ${n.readyMessage}` : ''})`);
+      if (n.unschedulable) problems.push(`node ${n.name} is cordoned (spec.unschedulable)`);
+    }
+    const present = new Set(nodes.map((n) => n.name));
+    for (const name of this.expectedNodes) if (!present.has(name)) problems.push(`node ${name} (from the config) does not exist in the cluster`);
+    return {
+      passed: problems.length === 0,
+      summary: problems.length === 0 ? `${nodes.length} nodes Ready and schedulable` : (problems[0] ?? ''),
+      problems,
+      warnings: [],
+    };
+  }
+}
+
+/** Every node's agent answers, is the node it should be, and speaks a supported contract version. */
+export class AgentsReachableGate implements Gate {
+  readonly name = 'agents' as const;
+  constructor(
+    private readonly agents: readonly { endpoint: AgentEndpoint; agent: NodeAgent }[],
+    private readonly timeoutMs: number,
+  ) {}
+  async check(signal?: AbortSignal): Promise<GateVerdict> {
+    const problems: string[] = [];
+    await Promise.all(
+      this.agents.map(async ({ endpoint, agent }) => {
+        try {
+          const id = await agent.identity({ timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+          if (id.nodeName !== endpoint.node) problems.push(`agent at ${endpoint.address} serves node ${id.nodeName}, not ${endpoint.node}`);
+          if (!SUPPORTED_AGENT_API_VERSIONS.includes(id.apiVersion)) {
+            problems.push(`agent of ${endpoint.node} speaks API ${id.apiVersion}; this coordinator supports ${SUPPORTED_AGENT_API_VERSIONS.join(', ')}`);
+          }
+        } catch (err) {
+          problems.push(`agent of ${endpoint.node} at ${endpoint.address}: ${errorMessage(err)}`);
+        }
+      }),
+    );
+    return {
+      passed: problems.length === 0,
+      summary: problems.length === 0 ? `${this.agents.length} agents reachable` : (problems[0] ?? ''),
+      problems: problems.sort(),
+      warnings: [],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { StepFailure, StepInterrupted, errorMessage } from '../engine/step-failure.js';
+import type { Clock } from '../ports/clock.js';
+import { describeGateFailures, gateFailureDetails, type Gate, type GateReport, type GateResult } from './gate.js';
+
+/** Runs every gate at once; a gate that throws counts as failed with its error. */
+export async function runGates(gates: readonly Gate[], clock: Clock, signal?: AbortSignal): Promise<GateReport> {
+  const at = clock.now();
+  const results = await Promise.all(
+    gates.map(async (gate): Promise<GateResult> => {
+      const started = clock.now();
+      try {
+        const verdict = await gate.check(signal);
+        return { gate: gate.name, ...verdict, durationMs: clock.now() - started };
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        const message = errorMessage(err);
+        return { gate: gate.name, passed: false, summary: message, problems: [message], warnings: [], durationMs: clock.now() - started };
+      }
+    }),
+  );
+  return { passed: results.every((r) => r.passed), results, at };
+}
+
+export interface GateWaitOptions {
+  /** Passes required in a row. */
+  passes: number;
+  /** Time between two checks. */
+  intervalMs: number;
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Stops the wait (at a safe point: nothing is changed by gates). */
+  signal?: AbortSignal;
+  onReport?: (report: GateReport, consecutivePasses: number) => void;
+  /** What the gates are for, in failures: "before node 127.0.0.2". */
+  purpose: string;
+}
+
+/**
+ * Checks the gates until they pass `passes` times in a row, `intervalMs` apart. A failure resets the
+ * count. Throws StepFailure with the last failing gates when the time is up.
+ */
+export async function waitForGatesToPass(gates: readonly Gate[], clock: Clock, options: GateWaitOptions): Promise<GateReport> {
+  const deadline = clock.now() + options.timeoutMs;
+  let consecutive = 0;
+  let lastFailure: GateReport | undefined;
+  for (;;) {
+    if (options.signal?.aborted) throw new StepInterrupted(`stopped while checking the gates ${options.purpose}`);
+    let report: GateReport;
+    try {
+      report = await runGates(gates, clock, options.signal);
+    } catch (err) {
+      if (options.signal?.aborted) throw new StepInterrupted(`stopped while checking the gates ${options.purpose}`);
+      throw err;
+    }
+    consecutive = report.passed ? consecutive + 1 : 0;
+    if (!report.passed) lastFailure = report;
+    options.onReport?.(report, consecutive);
+    if (consecutive >= options.passes) return report;
+    if (clock.now() + (report.passed ? options.intervalMs : 0) > deadline || clock.now() >= deadline) {
+      const failing = lastFailure ?? report;
+      const passedPart = consecutive > 0 ? ` (only ${consecutive} of ${options.passes} consecutive passes before the deadline)` : '';
+      throw new StepFailure(
+        `gates did not pass ${options.purpose} within ${Math.round(options.timeoutMs / 1000)}s${passedPart}: ${describeGateFailures(failing) || 'no failure recorded'}`,
+        gateFailureDetails(failing),
+      );
+    }
+    try {
+      await clock.sleep(Math.min(options.intervalMs, Math.max(0, deadline - clock.now())), options.signal);
+    } catch {
+      throw new StepInterrupted(`stopped while checking the gates ${options.purpose}`);
+    }
+  }
+}

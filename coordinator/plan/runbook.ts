@@ -1,0 +1,70 @@
+import type { StepTimeouts } from '../config/config-types.js';
+
+/**
+ * The per-node runbook as data: the ordered steps of RUNBOOK.md for one node. The engine walks this
+ * list; each name has an executor in coordinator/steps with its own "already done?" check.
+ */
+
+export const STEP_NAMES = [
+  'verifyClusterHealthy',
+  'takeBackup',
+  'recordJournalBaseline',
+  'drainNode',
+  'findPlanetUnit',
+  'stopPlanetUnit',
+  'installUpdate',
+  'rebootNode',
+  'waitForReboot',
+  'verifyNodeHealthy',
+  'uncordonNode',
+  'soakClusterHealth',
+] as const;
+
+export type StepName = (typeof STEP_NAMES)[number];
+
+export interface RunbookStep {
+  name: StepName;
+  /** What the step does, in the runbook's words. */
+  title: string;
+  /** Where it comes from in RUNBOOK.md. */
+  runbook: string;
+  /** Value of the node's `noderoll.io/phase` annotation while the step runs. */
+  phase: string;
+  /**
+   * Done once and trusted afterwards: a resumed operation does not re-run it once recorded as
+   * completed (the backup, the gates that admitted the node). Every other step is re-run or
+   * re-checked against reality on resume.
+   */
+  once: boolean;
+  /** The node is in service while the step runs, so a graceful stop may interrupt it. */
+  inService: boolean;
+  /** Stopping right before this step leaves the cluster with every node in service. */
+  safeToStopBefore: boolean;
+  /** The config timeout bounding the step, when it has one. */
+  timeout?: keyof StepTimeouts;
+}
+
+export const RUNBOOK: readonly RunbookStep[] = [
+  { name: 'verifyClusterHealthy', title: 'cluster gates pass (gravity, etcd, pods, nodes, agents)', runbook: '§1', phase: 'checking-gates', once: true, inService: true, safeToStopBefore: true, timeout: 'gatesBeforeNodeMs' },
+  { name: 'takeBackup', title: 'take and verify the backup (once per operation)', runbook: 'Before starting', phase: 'backup', once: true, inService: true, safeToStopBefore: true, timeout: 'backupMs' },
+  { name: 'recordJournalBaseline', title: 'record the journal errors of the current boot as a baseline', runbook: '§3.3', phase: 'baseline', once: true, inService: true, safeToStopBefore: true },
+  { name: 'drainNode', title: 'kubectl drain --ignore-daemonsets --delete-emptydir-data', runbook: '§2.2', phase: 'draining', once: false, inService: false, safeToStopBefore: true, timeout: 'drainMs' },
+  { name: 'findPlanetUnit', title: 'find the planet unit among the gravity units', runbook: '§2.3', phase: 'stopping-planet', once: false, inService: false, safeToStopBefore: false },
+  { name: 'stopPlanetUnit', title: 'stop the planet unit and confirm it is inactive', runbook: '§2.4', phase: 'stopping-planet', once: false, inService: false, safeToStopBefore: false, timeout: 'stopPlanetMs' },
+  { name: 'installUpdate', title: 'install the update through the agent', runbook: '§2.5', phase: 'installing', once: false, inService: false, safeToStopBefore: false, timeout: 'installMs' },
+  { name: 'rebootNode', title: 'reboot the node', runbook: '§2.5', phase: 'rebooting', once: false, inService: false, safeToStopBefore: false },
+  { name: 'waitForReboot', title: 'wait for a new boot ID, Node Ready with a fresh heartbeat, and the target version', runbook: '§3', phase: 'rebooting', once: false, inService: false, safeToStopBefore: false, timeout: 'rebootMs' },
+  { name: 'verifyNodeHealthy', title: 'post checks: failed units, gravity units, journal errors, planet checks', runbook: '§3.1-3.4, §4.1-4.2', phase: 'verifying', once: false, inService: false, safeToStopBefore: false, timeout: 'postChecksMs' },
+  { name: 'uncordonNode', title: 'kubectl uncordon', runbook: '§4.3', phase: 'uncordoning', once: false, inService: false, safeToStopBefore: false, timeout: 'uncordonMs' },
+  { name: 'soakClusterHealth', title: 'cluster gates pass N consecutive times over the soak interval', runbook: '§3.5, §4.4', phase: 'soaking', once: false, inService: true, safeToStopBefore: true },
+];
+
+export function runbookStep(name: StepName): RunbookStep {
+  const step = RUNBOOK.find((s) => s.name === name);
+  if (!step) throw new Error(`no runbook step named ${name}`);
+  return step;
+}
+
+/** Phase annotation values outside steps. */
+export const NODE_PHASE_DONE = 'updated';
+export const NODE_PHASE_HALTED = 'halted';

@@ -1,0 +1,141 @@
+/**
+ * What the coordinator needs from the cluster side, as small interfaces with one real
+ * implementation each (kubectl, `gravity status`, an etcd health command, a backup command).
+ */
+
+export type NodeRole = 'master' | 'node';
+
+/** The facts noderoll reads from a Kubernetes Node. */
+export interface KubeNode {
+  name: string;
+  /** Condition Ready has status "True". */
+  ready: boolean;
+  /** Status of the Ready condition as printed: "True", "False", "Unknown", or "missing". */
+  readyStatus: string;
+  readyReason?: string;
+  readyMessage?: string;
+  /** lastHeartbeatTime of the Ready condition, ms since the epoch. */
+  lastHeartbeatMs?: number;
+  /** status.nodeInfo.bootID, reported by the kubelet. */
+  bootId?: string;
+  /** spec.unschedulable (cordoned). */
+  unschedulable: boolean;
+  /** From gravitational.io/k8s-role or node-role.kubernetes.io/* labels. */
+  role?: NodeRole;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  kubeletVersion?: string;
+}
+
+/** The facts noderoll reads from a Pod. */
+export interface KubePod {
+  namespace: string;
+  name: string;
+  /** Pending, Running, Succeeded, Failed, Unknown. */
+  phase: string;
+  nodeName?: string;
+  /** Terminating (metadata.deletionTimestamp set). */
+  terminating: boolean;
+  /** Kind of the controlling owner (ReplicaSet, DaemonSet, …). */
+  controllerKind?: string;
+  /** Containers not ready, with the waiting reason when there is one (CrashLoopBackOff, …). */
+  notReadyContainers: string[];
+  /** Reasons of containers in a waiting state (CrashLoopBackOff, ImagePullBackOff, …), as `kubectl get pods` shows them. */
+  waitingReasons: string[];
+  /** status.reason / conditions message for a pod that is not running (Unschedulable, Evicted, …). */
+  reason?: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface KubePodDisruptionBudget {
+  namespace: string;
+  name: string;
+  /** matchLabels of spec.selector (matchExpressions are kept as text). */
+  matchLabels: Readonly<Record<string, string>>;
+  matchExpressions: readonly { key: string; operator: string; values: readonly string[] }[];
+  disruptionsAllowed?: number;
+  currentHealthy?: number;
+  desiredHealthy?: number;
+  expectedPods?: number;
+}
+
+export interface DrainOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onOutput?: (line: string) => void;
+}
+
+/** A pod a drain could not evict, and what blocks it. */
+export interface DrainBlocker {
+  namespace: string;
+  pod: string;
+  /** The PodDisruptionBudget that refuses the eviction, when one does. */
+  budget?: { namespace: string; name: string; detail: string };
+  /** kubectl's own words about this pod. */
+  detail?: string;
+}
+
+export class DrainError extends Error {
+  constructor(
+    readonly node: string,
+    readonly timedOut: boolean,
+    readonly blockers: readonly DrainBlocker[],
+    readonly outputTail: string,
+    summary: string,
+  ) {
+    super(summary);
+    this.name = 'DrainError';
+  }
+}
+
+export interface KubernetesCluster {
+  listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
+  /** undefined when the node does not exist. */
+  getNode(name: string, signal?: AbortSignal): Promise<KubeNode | undefined>;
+  listPods(signal?: AbortSignal): Promise<KubePod[]>;
+  cordonNode(name: string, signal?: AbortSignal): Promise<void>;
+  uncordonNode(name: string, signal?: AbortSignal): Promise<void>;
+  /** Cordons and evicts; throws DrainError naming blocked pods and budgets. The node stays cordoned on failure. */
+  drainNode(name: string, options: DrainOptions): Promise<void>;
+  /** Sets (string) or removes (null) annotations. */
+  annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void>;
+}
+
+/** One health source's verdict in the gates' common shape. */
+export interface HealthReading {
+  healthy: boolean;
+  /** Why not healthy, one sentence each. */
+  problems: string[];
+  warnings: string[];
+  /** The command that produced it and a tail of its raw output, for the record. */
+  command: string;
+  evidence: string;
+}
+
+/** `gravity status --output=json`, assessed. */
+export interface GravityStatusReader {
+  read(signal?: AbortSignal): Promise<HealthReading>;
+}
+
+/** etcd's health through the configured command (v2 cluster-health or v3 endpoint health). */
+export interface EtcdHealthReader {
+  read(signal?: AbortSignal): Promise<HealthReading>;
+}
+
+export interface BackupRecord {
+  /** Where the artifact was written. */
+  artifact: string;
+  sizeBytes: number;
+  sha256: string;
+  takenAt: string;
+  command: string;
+  /** What verification ran and what it said. */
+  verification: string;
+}
+
+/** Takes the operation's backup and proves it is usable. */
+export interface BackupTaker {
+  takeBackup(operationId: string, signal?: AbortSignal): Promise<BackupRecord>;
+  /** Re-checks a recorded backup (exists, same size and digest). Throws when it no longer holds. */
+  verifyRecordedBackup(record: BackupRecord, signal?: AbortSignal): Promise<void>;
+}

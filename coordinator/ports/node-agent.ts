@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What the coordinator needs from the noderoll agent on a node — the coordinator's own port.
+ * The gRPC client (shared/agent-api) is adapted to this interface in one place; unit tests use an
+ * in-memory fake. Every mutating call carries an operation ID: the agent executes an ID once and
+ * answers a repeated ID with the recorded outcome, which is what makes `noderoll resume` safe.
+ */
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Deadline of this call; the adapter applies its default when absent. */
+  timeoutMs?: number;
+}
+
+export interface DiskSpace {
+  path: string;
+  availableBytes: number;
+}
+
+export interface AgentIdentity {
+  /** The Kubernetes node name this agent serves (checked against the node the coordinator meant to reach). */
+  nodeName: string;
+  hostname: string;
+  /** /proc/sys/kernel/random/boot_id: changes on every boot. */
+  bootId: string;
+  agentVersion: string;
+  /** Version of the agent contract, e.g. "v1". */
+  apiVersion: string;
+  /** Name of the package the agent's configured install command installs (the "update"). */
+  updatePackage: string;
+  /** Installed versions of the packages the agent reports, by package name. Absent = not installed. */
+  packages: Readonly<Record<string, string>>;
+  /** Whether the agent has an install command configured and present on disk. */
+  installCommandAvailable: boolean;
+  /** Free space where the install writes (e.g. /var/lib/gravity, /var/cache/apt). */
+  disk: readonly DiskSpace[];
+}
+
+/** `systemctl list-units` / `show` columns of one unit. */
+export interface UnitState {
+  name: string;
+  /** loaded, not-found, masked, error, … */
+  loadState: string;
+  /** active, inactive, failed, activating, deactivating, reloading. */
+  activeState: string;
+  /** running, exited, dead, failed, auto-restart, … */
+  subState: string;
+  description?: string;
+}
+
+export type JournalScanStart = { kind: 'boot'; bootId: string } | { kind: 'cursor'; cursor: string };
+
+export interface JournalScanRequest {
+  start: JournalScanStart;
+  /** syslog priority ceiling, 3 = err (err, crit, alert, emerg). */
+  maxPriority: number;
+  /** Bound on returned entries (the agent enforces its own cap as well). */
+  maxEntries: number;
+}
+
+export interface JournalEntry {
+  /** Microsecond realtime timestamp converted to milliseconds. */
+  timeMs: number;
+  priority: number;
+  message: string;
+  unit?: string;
+  identifier?: string;
+  bootId?: string;
+  cursor?: string;
+}
+
+export interface JournalScan {
+  entries: JournalEntry[];
+  /** Cursor of the last entry read, to continue from. */
+  cursor?: string;
+  /** True when more entries matched than were returned. */
+  truncated: boolean;
+}
+
+export interface InstallRequest {
+  /** Target version; validated by both sides against a strict pattern. */
+  version: string;
+  operationId: string;
+}
+
+export interface InstallOutputLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface InstallOutcome {
+  operationId: string;
+  succeeded: boolean;
+  exitCode?: number;
+  /** Version of the update package after the install, as the agent reads it. */
+  installedVersion?: string;
+  /** True when the agent answered from a previous run of the same operation ID. */
+  replayed: boolean;
+  detail?: string;
+}
+
+export interface PlanetCheck {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface RebootRequest {
+  operationId: string;
+}
+
+export interface RebootAck {
+  operationId: string;
+  /** Boot ID of the boot that is being ended. */
+  bootId: string;
+  /** True when the agent had already accepted this operation ID. */
+  replayed: boolean;
+}
+
+/** interrupted: the agent stopped (or the node went down) while it ran; for a reboot that is the expected end. */
+export type AgentOperationState = 'unknown' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface AgentOperationStatus {
+  operationId: string;
+  state: AgentOperationState;
+  /** install, reboot, stop-unit, enable-unit. */
+  kind?: string;
+  detail?: string;
+  /** Boot in which the operation ran. */
+  bootId?: string;
+}
+
+export interface UnitChangeRequest {
+  operationId: string;
+  /** How long the agent waits for the unit to reach the expected state. */
+  timeoutMs: number;
+}
+
+export interface NodeAgent {
+  /** Who the agent is, which boot it is in, what is installed. */
+  identity(options?: CallOptions): Promise<AgentIdentity>;
+  /** Units (any state) whose name matches a glob such as `gravity__gravitational*`. */
+  listUnits(pattern: string, options?: CallOptions): Promise<UnitState[]>;
+  /** `systemctl stop`, then waits until the unit is inactive; resolves with its final state. */
+  stopUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
+  /** `systemctl enable --now`; resolves with the unit's state afterwards. */
+  enableUnitNow(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
+  /** `systemctl --failed`. */
+  failedUnits(options?: CallOptions): Promise<UnitState[]>;
+  /** Journal entries at or above a priority since a boot or a cursor. */
+  scanJournal(request: JournalScanRequest, options?: CallOptions): Promise<JournalScan>;
+  /** Runs the agent's install command for a version; streams its output; idempotent per operation ID. */
+  install(request: InstallRequest, onOutput: (line: InstallOutputLine) => void, options?: CallOptions): Promise<InstallOutcome>;
+  /** The checks run inside planet (`gravity exec …`): etcd member, kubelet, planet agent. */
+  planetChecks(options?: CallOptions): Promise<PlanetCheck[]>;
+  /** Reboots the node; the answer comes before the node goes down. Idempotent per operation ID. */
+  reboot(request: RebootRequest, options?: CallOptions): Promise<RebootAck>;
+  /** What the agent knows of an operation ID. */
+  operationStatus(operationId: string, options?: CallOptions): Promise<AgentOperationStatus>;
+  /** Releases the connection. */
+  close(): void;
+}
+
+export interface AgentEndpoint {
+  /** Kubernetes node name. */
+  node: string;
+  /** host:port of its agent. */
+  address: string;
+}
+
+/** Creates the client of one node's agent; the connection is made lazily on first call. */
+export type NodeAgentConnector = (endpoint: AgentEndpoint) => NodeAgent;
+
+/**
+ * The adapter throws this when the agent cannot be reached (connection refused, deadline exceeded,
+ * TLS handshake failure…), so waits can tell "node down" from "node answered with an error".
+ */
+export class AgentUnreachableError extends Error {
+  constructor(
+    readonly node: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`agent of node ${node} at ${address} is unreachable: ${reason}`);
+    this.name = 'AgentUnreachableError';
+  }
+}
+
+/** The agent contract version this coordinator speaks. */
+export const SUPPORTED_AGENT_API_VERSIONS: readonly string[] = ['v1'];
+
+/** The agent accepts operation IDs of letters, digits and . _ : - up to this length. */
+export const AGENT_OPERATION_ID_MAX = 128;
+
+/**
+ * Deterministic per operation, node and action, so a resumed coordinator sends the same IDs:
+ * `<operation>.<node>.<action>`; a long one keeps its readable start and ends with a digest.
+ */
+export function agentOperationId(operationId: string, node: string, action: string): string {
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._:-]/g, '-');
+  const full = `${operationId}.${safe(node)}.${safe(action)}`;
+  if (full.length <= AGENT_OPERATION_ID_MAX) return full;
+  const digest = createHash('sha256').update(full).digest('hex').slice(0, 16);
+  return `${full.slice(0, AGENT_OPERATION_ID_MAX - digest.length - 1)}.${digest}`;
+}

@@ -1,0 +1,171 @@
+import type { BackupRecord, NodeRole } from '../ports/cluster.js';
+import { RUNBOOK, STEP_NAMES, type StepName } from '../plan/runbook.js';
+import type { PlannedNode } from '../plan/node-order.js';
+
+/**
+ * The persisted operation: what was planned, where each node and step stands, the facts that make
+ * resume safe (boot ID before the reboot, when the reboot was asked for), and why it halted.
+ */
+
+export const STATE_SCHEMA_VERSION = 1;
+
+/** running: a coordinator is working on it; halted: a step failed; interrupted: stopped on request at a safe point. */
+export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'completed' | 'abandoned';
+export type NodeStatus = 'pending' | 'in-progress' | 'completed' | 'failed' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface StepRecord {
+  name: StepName;
+  status: StepStatus;
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Why the step was found already done, or other remarks. */
+  note?: string;
+  error?: string;
+  details?: string[];
+}
+
+/** What the steps learned about the node that later steps (and a resume) rely on. */
+export interface NodeFacts {
+  planetUnit?: string;
+  /** Boot ID read right before the reboot was requested. */
+  bootIdBeforeReboot?: string;
+  /** When the reboot was requested (coordinator clock, ms since the epoch). */
+  rebootRequestedAtMs?: number;
+  bootIdAfterReboot?: string;
+  versionBefore?: string;
+  versionAfter?: string;
+  /** Signatures of the journal errors of the boot before the update. */
+  journalBaseline?: string[];
+  journalBaselineTruncated?: boolean;
+}
+
+export interface NodeRecord {
+  name: string;
+  role: NodeRole;
+  agent: string;
+  status: NodeStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  skipReason?: string;
+  steps: StepRecord[];
+  facts: NodeFacts;
+}
+
+export interface HaltRecord {
+  at: string;
+  /** failure: a step failed; interrupted: Ctrl-C, `noderoll abort`, or a declined confirmation. */
+  kind: 'failure' | 'interrupted';
+  node?: string;
+  step?: StepName;
+  reason: string;
+  details: string[];
+  resumeCommand: string;
+}
+
+/** How the operation was started, so that `resume` continues it the same way. */
+export interface Invocation {
+  configPath: string;
+  kubeconfig?: string;
+  context?: string;
+  confirmEachNode: boolean;
+  pauseBetweenMs: number;
+  nodes?: string[];
+  exclude?: string[];
+}
+
+export interface OperationRecord {
+  schemaVersion: typeof STATE_SCHEMA_VERSION;
+  id: string;
+  targetVersion: string;
+  createdAt: string;
+  updatedAt: string;
+  status: OperationStatus;
+  invocation: Invocation;
+  backup?: BackupRecord;
+  nodes: NodeRecord[];
+  halt?: HaltRecord;
+  finishedAt?: string;
+}
+
+export function newStepRecords(): StepRecord[] {
+  return RUNBOOK.map((s) => ({ name: s.name, status: 'pending', attempts: 0 }));
+}
+
+export function newOperationRecord(args: {
+  id: string;
+  targetVersion: string;
+  nodes: readonly PlannedNode[];
+  skipped?: ReadonlyMap<string, string>;
+  invocation: Invocation;
+  now: string;
+}): OperationRecord {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    id: args.id,
+    targetVersion: args.targetVersion,
+    createdAt: args.now,
+    updatedAt: args.now,
+    status: 'running',
+    invocation: args.invocation,
+    nodes: args.nodes.map((n) => {
+      const skipReason = args.skipped?.get(n.name);
+      return {
+        name: n.name,
+        role: n.role,
+        agent: n.agent,
+        status: skipReason ? 'skipped' : 'pending',
+        ...(skipReason ? { skipReason } : {}),
+        steps: newStepRecords(),
+        facts: {},
+      };
+    }),
+  };
+}
+
+export function stepRecord(node: NodeRecord, name: StepName): StepRecord {
+  const step = node.steps.find((s) => s.name === name);
+  if (!step) throw new Error(`state of node ${node.name} has no step ${name}`);
+  return step;
+}
+
+/** Operation IDs: sortable by time, unique enough for one cluster, safe in file names and agent requests. */
+export function newOperationId(nowMs: number, random: string): string {
+  const t = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
+  return `nr-${t}-${random}`;
+}
+
+export const OPERATION_ID_PATTERN = /^nr-\d{8}-\d{6}-[a-z0-9]{4,12}$/;
+
+export class StateFormatError extends Error {
+  constructor(location: string, problem: string) {
+    super(`state ${location}: ${problem}`);
+    this.name = 'StateFormatError';
+  }
+}
+
+/** Checks a loaded record's shape enough to trust the engine with it. */
+export function checkOperationRecord(value: unknown, location: string): OperationRecord {
+  const fail = (p: string): never => {
+    throw new StateFormatError(location, p);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('not a JSON object');
+  const r = value as Record<string, unknown>;
+  if (r.schemaVersion !== STATE_SCHEMA_VERSION) fail(`schemaVersion is ${String(r.schemaVersion)}, this noderoll reads ${STATE_SCHEMA_VERSION}`);
+  if (typeof r.id !== 'string' || !OPERATION_ID_PATTERN.test(r.id)) fail('id is missing or malformed');
+  if (typeof r.targetVersion !== 'string') fail('targetVersion is missing');
+  if (!['running', 'halted', 'interrupted', 'completed', 'abandoned'].includes(String(r.status))) fail(`status "${String(r.status)}" is unknown`);
+  if (!Array.isArray(r.nodes)) fail('nodes is not a list');
+  for (const [i, n] of (r.nodes as unknown[]).entries()) {
+    if (typeof n !== 'object' || n === null) fail(`nodes[${i}] is not an object`);
+    const node = n as Record<string, unknown>;
+    if (typeof node.name !== 'string') fail(`nodes[${i}].name is missing`);
+    if (!Array.isArray(node.steps)) fail(`nodes[${i}].steps is not a list`);
+    const names = (node.steps as { name?: unknown }[]).map((s) => s?.name);
+    if (names.length !== STEP_NAMES.length || names.some((nm, j) => nm !== STEP_NAMES[j])) {
+      fail(`nodes[${i}].steps do not match this noderoll's runbook (${STEP_NAMES.join(', ')})`);
+    }
+  }
+  return value as OperationRecord;
+}

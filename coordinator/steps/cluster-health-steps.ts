@@ -1,0 +1,40 @@
+import { waitForGatesToPass } from '../gates/run-gates.js';
+import type { StepContext, StepExecutor } from './step-context.js';
+
+/** §1: before touching a node, every gate passes (retried up to timeouts.gatesBeforeNode). */
+export const verifyClusterHealthy: StepExecutor = {
+  name: 'verifyClusterHealthy',
+  async run(ctx: StepContext) {
+    const purpose = `before node ${ctx.node.name}`;
+    const report = await waitForGatesToPass(ctx.gates, ctx.clock, {
+      passes: 1,
+      intervalMs: ctx.config.soak.intervalMs,
+      timeoutMs: ctx.config.timeouts.gatesBeforeNodeMs,
+      signal: ctx.signal,
+      purpose,
+      onReport: (r, consecutive) => ctx.gateReport(r, purpose, consecutive),
+    });
+    return report.results.map((r) => `${r.gate}: ${r.summary}`).join('; ');
+  },
+};
+
+/** §3.5 and §4.4: after the node is back, the gates must pass N times in a row over the soak interval. */
+export const soakClusterHealth: StepExecutor = {
+  name: 'soakClusterHealth',
+  async run(ctx: StepContext) {
+    const { passes, intervalMs, timeoutMs } = ctx.config.soak;
+    const purpose = `after node ${ctx.node.name}`;
+    await waitForGatesToPass(ctx.gates, ctx.clock, {
+      passes,
+      intervalMs,
+      timeoutMs,
+      signal: ctx.signal,
+      purpose,
+      onReport: (r, consecutive) => {
+        ctx.gateReport(r, purpose, consecutive);
+        ctx.progress(r.passed ? `gates passed ${consecutive} of ${passes} times in a row` : `gates failing: ${r.results.filter((x) => !x.passed).map((x) => x.gate).join(', ')}`);
+      },
+    });
+    return `gates passed ${passes} consecutive times, ${Math.round(intervalMs / 1000)}s apart`;
+  },
+};

@@ -1,0 +1,55 @@
+import { DrainError } from '../ports/cluster.js';
+import { describeBlocker } from '../cluster/drain-output.js';
+import { StepFailure } from '../engine/step-failure.js';
+import { assertOnlyNodeOutOfService } from './out-of-service.js';
+import type { StepContext, StepExecutor } from './step-context.js';
+import { rebootRequested } from './step-context.js';
+
+/** §2.2: `kubectl drain --ignore-daemonsets --delete-emptydir-data` (or the old spelling) with a timeout. */
+export const drainNode: StepExecutor = {
+  name: 'drainNode',
+  async alreadyDone(ctx: StepContext) {
+    if (!rebootRequested(ctx)) return undefined;
+    const node = await ctx.cluster.getNode(ctx.node.name, ctx.signal);
+    return node?.unschedulable ? 'the node was drained and its reboot requested; it is still cordoned' : undefined;
+  },
+  async run(ctx: StepContext) {
+    await assertOnlyNodeOutOfService(ctx.cluster, ctx.node.name, `drain node ${ctx.node.name}`, ctx.signal);
+    if (rebootRequested(ctx)) {
+      // Drained before its reboot, then uncordoned by someone (or by us just before a crash):
+      // keep it out of scheduling until the post checks pass, without evicting anything again.
+      await ctx.cluster.cordonNode(ctx.node.name, ctx.signal);
+      return 'drained before its reboot; cordoned again until the post checks pass';
+    }
+    ctx.progress('draining');
+    let evicted = 0;
+    try {
+      await ctx.cluster.drainNode(ctx.node.name, {
+        timeoutMs: ctx.config.timeouts.drainMs,
+        signal: ctx.signal,
+        onOutput: (line) => {
+          if (/^pod\/\S+ evicted$/.test(line.trim())) evicted++;
+          ctx.output(line);
+        },
+      });
+    } catch (err) {
+      if (err instanceof DrainError) {
+        throw new StepFailure(err.message, [...err.blockers.map(describeBlocker), ...err.outputTail.split('\n').slice(-20).filter(Boolean)]);
+      }
+      throw err;
+    }
+    return `drained (${evicted} pods evicted)`;
+  },
+};
+
+/** §4.3: `kubectl uncordon`, confirmed by reading the Node back. */
+export const uncordonNode: StepExecutor = {
+  name: 'uncordonNode',
+  async run(ctx: StepContext) {
+    await ctx.cluster.uncordonNode(ctx.node.name, ctx.signal);
+    const node = await ctx.cluster.getNode(ctx.node.name, ctx.signal);
+    if (!node) throw new StepFailure(`node ${ctx.node.name} disappeared from the cluster`);
+    if (node.unschedulable) throw new StepFailure(`node ${ctx.node.name} is still cordoned after kubectl uncordon`);
+    return 'schedulable again';
+  },
+};

@@ -1,0 +1,116 @@
+import { notYet, ready, waitFor, WaitAbortedError, WaitTimeoutError } from '../../shared/time/wait-for.js';
+import { errorMessage, StepFailure, StepInterrupted } from '../engine/step-failure.js';
+import { AgentUnreachableError } from '../ports/node-agent.js';
+import type { StepContext, StepExecutor } from './step-context.js';
+import { actionId, callOptions } from './step-context.js';
+
+/** §2.5: reboot through the agent, after writing down the boot ID it must change from. */
+export const rebootNode: StepExecutor = {
+  name: 'rebootNode',
+  async alreadyDone(ctx: StepContext) {
+    const before = ctx.node.facts.bootIdBeforeReboot;
+    if (before === undefined) return undefined;
+    let bootId: string;
+    try {
+      bootId = (await ctx.agent.identity(callOptions(ctx))).bootId;
+    } catch (err) {
+      if (err instanceof AgentUnreachableError) return `the reboot was requested and the agent does not answer yet (${err.reason}); waiting for it`;
+      throw err;
+    }
+    if (bootId !== before) return `the node already rebooted (boot ID ${short(before)} -> ${short(bootId)})`;
+    const status = await ctx.agent.operationStatus(actionId(ctx, 'reboot'), callOptions(ctx));
+    if (status.state === 'running' || status.state === 'succeeded' || status.state === 'interrupted') return `the agent already accepted reboot operation ${status.operationId}; the node is going down`;
+    return undefined;
+  },
+  async run(ctx: StepContext) {
+    const identity = await ctx.agent.identity(callOptions(ctx));
+    ctx.node.facts.bootIdBeforeReboot = identity.bootId;
+    ctx.node.facts.rebootRequestedAtMs = ctx.clock.now();
+    delete ctx.node.facts.bootIdAfterReboot;
+    // A crash from here on must know the boot ID to compare with, so that it never reboots twice.
+    await ctx.checkpoint();
+    try {
+      await ctx.agent.reboot({ operationId: actionId(ctx, 'reboot') }, callOptions(ctx));
+    } catch (err) {
+      // The node may go down before the answer arrives; the wait that follows decides.
+      if (!(err instanceof AgentUnreachableError)) throw err;
+      ctx.log.warn({ err }, 'agent dropped the connection while asked to reboot; waiting for the new boot');
+      return `reboot requested in boot ${short(identity.bootId)} (the agent dropped the connection: ${err.reason})`;
+    }
+    return `reboot requested in boot ${short(identity.bootId)}`;
+  },
+};
+
+type RebootWaitResult = { ok: true; bootId: string; version: string } | { ok: false; reason: string };
+
+/** Until the agent answers with a new boot ID, the Node is Ready with a heartbeat newer than the reboot, and the target version runs. */
+export const waitForReboot: StepExecutor = {
+  name: 'waitForReboot',
+  async run(ctx: StepContext) {
+    const before = ctx.node.facts.bootIdBeforeReboot;
+    const requestedAt = ctx.node.facts.rebootRequestedAtMs;
+    if (before === undefined || requestedAt === undefined) throw new StepFailure('no reboot of this node is on record to wait for');
+    const target = ctx.operation.targetVersion;
+    const name = ctx.node.name;
+    const timeoutMs = ctx.config.timeouts.rebootMs;
+    // Heartbeat times have one-second resolution: a heartbeat in the same second as the request counts.
+    const heartbeatFloor = Math.floor(requestedAt / 1000) * 1000;
+
+    let result: RebootWaitResult;
+    try {
+      result = await waitFor<RebootWaitResult>(
+        { what: `node ${name} to come back from its reboot`, timeoutMs, clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
+        async () => {
+          let identity;
+          try {
+            identity = await ctx.agent.identity(callOptions(ctx));
+          } catch (err) {
+            ctx.progress(`waiting: agent does not answer (${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)})`);
+            return notYet(`agent unreachable: ${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)}`);
+          }
+          if (identity.bootId === before) {
+            ctx.progress('waiting: the agent still reports the boot ID from before the reboot');
+            return notYet(`agent answers with the boot ID from before the reboot (${short(before)}): not rebooted yet`);
+          }
+          ctx.node.facts.bootIdAfterReboot = identity.bootId;
+          const version = identity.packages[identity.updatePackage];
+          if (version !== target) {
+            return ready<RebootWaitResult>({ ok: false, reason: `node ${name} rebooted (boot ${short(identity.bootId)}) but runs ${identity.updatePackage} ${version ?? '(not installed)'}, not ${target}` });
+          }
+          const node = await ctx.cluster.getNode(name, ctx.signal);
+          if (!node) return notYet(`Node ${name} does not exist in the cluster`);
+          if (!node.ready) {
+            ctx.progress(`waiting: new boot ${short(identity.bootId)}, Node not Ready yet (${node.readyStatus})`);
+            return notYet(`new boot ID ${short(identity.bootId)}, but Node is not Ready (Ready=${node.readyStatus}${node.readyReason ? `, ${node.readyReason}` : ''})`);
+          }
+          if (node.lastHeartbeatMs === undefined || node.lastHeartbeatMs < heartbeatFloor) {
+            return notYet(`Node Ready, but its last heartbeat (${node.lastHeartbeatMs ? new Date(node.lastHeartbeatMs).toISOString() : 'none'}) is older than the reboot request`);
+          }
+          if (node.bootId !== undefined && node.bootId !== identity.bootId) {
+            return notYet(`Node Ready, but the kubelet still reports boot ID ${short(node.bootId)}, not ${short(identity.bootId)}`);
+          }
+          return ready<RebootWaitResult>({ ok: true, bootId: identity.bootId, version });
+        },
+      );
+    } catch (err) {
+      if (err instanceof WaitAbortedError) throw new StepInterrupted(`stopped while waiting for node ${name} to come back`);
+      if (err instanceof WaitTimeoutError) {
+        throw new StepFailure(
+          `node ${name} did not come back within ${Math.round(timeoutMs / 1000)}s of the reboot request: ${err.lastObservation ?? 'nothing observed'}`,
+          [
+            'the node may have powered off or hung in firmware/boot: check its console, power it on if needed, then run the resume command',
+            `boot ID before the reboot: ${before}`,
+          ],
+        );
+      }
+      throw err;
+    }
+    if (!result.ok) throw new StepFailure(result.reason);
+    ctx.node.facts.versionAfter = result.version;
+    return `back in boot ${short(result.bootId)}, Node Ready, ${result.version} installed`;
+  },
+};
+
+function short(bootId: string): string {
+  return bootId.replace(/-/g, '').slice(0, 8);
+}

@@ -1,0 +1,282 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../coordinator/cli/run-cli.js';
+import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
+import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
+import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
+import { FakeClock } from './fakes/fake-clock.js';
+import { FakeWorld, PLANET_UNIT } from './fakes/fake-world.js';
+import { fakeCliEnv } from './fakes/cli-env.js';
+
+describe('noderoll CLI', function () {
+  this.timeout(20_000);
+  let dir = '';
+  let config = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'noderoll-cli-'));
+    config = join(dir, 'config.yaml');
+    await writeFile(config, testConfigYaml(dir, THREE_NODES));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('refuses bad command lines before anything runs, naming the flag', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['an unknown command', ['upgrade'], /command: unknown command "upgrade"/],
+      ['flags before the command', ['--yes', 'update'], /command: expected a command before flags/],
+      ['an unknown flag', ['update', '--to', '1.0', '--yes', '--force'], /--force: unknown flag for noderoll update/],
+      ['a misspelt flag, with a suggestion', ['update', '--too', '1.0'], /--too: unknown flag .*did you mean --to\?/],
+      ['a flag of another command', ['status', '--to', '1.0'], /--to: unknown flag for noderoll status/],
+      ['a missing --to', ['update', '--yes'], /--to: is required/],
+      ['a version with shell metacharacters', ['update', '--to', '7.0.68;reboot', '--yes'], /--to: "7.0.68;reboot" is not a package version/],
+      ['a version with $(…)', ['update', '--to', '$(id)', '--yes'], /--to: .*not a package version/],
+      ['a version with a newline', ['update', '--to', '7.0\n68', '--yes'], /--to: contains control characters/],
+      ['a 1 MB version', ['update', '--to', '7'.repeat(1_000_000), '--yes'], /--to: is longer than 4096 characters/],
+      ['a flag without its value', ['update', '--to'], /--to: needs a value/],
+      ['a flag value that looks like a flag', ['update', '--to', '--yes'], /--to: needs a value/],
+      ['a bad duration', ['update', '--to', '1.0', '--yes', '--pause-between', '5 minutes'], /--pause-between: "5 minutes" is not a duration/],
+      ['a bad output format', ['check', '-o', 'yaml'], /--output: must be text or json/],
+      ['a bad boolean value', ['update', '--to', '1.0', '--yes=maybe'], /--yes: takes no value or true\/false/],
+      ['a repeated flag', ['update', '--to', '1.0', '--to', '2.0', '--yes'], /--to: is given more than once/],
+      ['a stray argument', ['update', 'node-1', '--to', '1.0'], /arguments: unexpected argument "node-1"/],
+      ['a bad node name', ['update', '--to', '1.0', '--yes', '--nodes', 'node-1,../etc'], /--nodes: "..\/etc" is not a Kubernetes node name/],
+      ['an empty node name', ['plan', '--nodes', 'node-1,,node-2'], /--nodes: .*empty node name/],
+      ['a bad context name', ['check', '--context', 'a\u0000b'], /--context: contains control characters/],
+      ['no terminal and no --yes', ['update', '--to', '1.0'], /--yes: is required when stdin is not a terminal/],
+      ['--confirm-each-node without a terminal', ['update', '--to', '1.0', '--yes', '--confirm-each-node'], /--confirm-each-node: needs a terminal/],
+    ];
+    for (const [what, argv, message] of cases) {
+      it(`refuses ${what}`, async () => {
+        const io = fakeCliEnv(new FakeClock(), undefined);
+        const code = await runCli(argv.map((a) => (a === 'CONFIG' ? config : a)), io.env);
+        expect(code).to.equal(ExitCode.usage);
+        expect(io.err()).to.match(message);
+        expect(io.servicesMade, 'nothing was built or executed').to.equal(0);
+        expect(await readdir(dir)).to.deep.equal(['config.yaml']);
+      });
+    }
+
+    it('refuses an invalid config, naming the field and its line, before building anything', async () => {
+      await writeFile(config, testConfigYaml(dir, THREE_NODES, 'pauseBetween: soon'));
+      const io = fakeCliEnv(new FakeClock(), undefined);
+      expect(await runCli(['check', '--config', config], io.env)).to.equal(ExitCode.usage);
+      expect(io.err()).to.match(/pauseBetween \(line 13\): "soon" is not a duration/);
+      expect(io.servicesMade).to.equal(0);
+    });
+
+    it('refuses --nodes naming a node that is not in the config', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      const io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--nodes', 'node-9'], io.env)).to.equal(ExitCode.usage);
+      expect(io.err()).to.match(/--nodes: node "node-9" is not in the config/);
+      expect([...world.nodes.values()].every((n) => n.calls.drain === 0)).to.equal(true);
+    });
+
+    it('refuses a --kubeconfig that does not exist, naming the flag', async () => {
+      const io = fakeCliEnv(new FakeClock(), undefined);
+      expect(await runCli(['check', '--config', config, '--kubeconfig', join(dir, 'nope')], io.env)).to.equal(ExitCode.usage);
+      expect(io.err()).to.match(/--kubeconfig: .*nope does not exist/);
+    });
+
+    it('prints help for every command and the exit codes', async () => {
+      for (const cmd of ['check', 'plan', 'update', 'status', 'resume', 'abort']) {
+        const io = fakeCliEnv(new FakeClock(), undefined);
+        expect(await runCli([cmd, '--help'], io.env)).to.equal(ExitCode.ok);
+        expect(io.out()).to.contain(`noderoll ${cmd}`).and.contain('Exit codes:');
+      }
+      const io = fakeCliEnv(new FakeClock(), undefined);
+      expect(await runCli(['--help'], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.contain('Commands:');
+    });
+  });
+
+  describe('against a fake cluster', () => {
+    it('check: exit 0 when all gates pass, 3 naming the failing gate', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['check', '--config', config], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.contain('✓ gravity').and.contain('All gates pass.');
+      world.node('node-3').units.set(PLANET_UNIT, { load: 'loaded', active: 'inactive', sub: 'dead' });
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['check', '--config', config, '-o', 'json'], io.env)).to.equal(ExitCode.notHealthy);
+      const doc = JSON.parse(io.out().trim()) as { type: string; passed: boolean; results: { gate: string; passed: boolean; problems: string[] }[] };
+      expect(doc.type).to.equal('check');
+      expect(doc.passed).to.equal(false);
+      expect(doc.results.find((r) => r.gate === 'etcd')!.problems[0]).to.match(/member of node-3 is unreachable/);
+    });
+
+    it('plan: shows the order, the steps and the preflight, changing nothing', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      const io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['plan', '--config', config, '--to', TARGET], io.env)).to.equal(ExitCode.ok);
+      const out = io.out();
+      expect(out.indexOf('node-1')).to.be.below(out.indexOf('node-3'));
+      expect(out.indexOf('node-3')).to.be.below(out.indexOf('node-2'));
+      expect(out).to.contain('drainNode').and.contain('✓ planet unit').and.contain('7.0.67 -> 7.0.68').and.contain('Nothing was changed');
+      expect([...world.nodes.values()].every((n) => n.calls.drain === 0 && n.version === '7.0.67')).to.equal(true);
+      expect(await readdir(dir)).to.deep.equal(['config.yaml']);
+    });
+
+    it('update refuses to start when the cluster is degraded: exit 3, no operation recorded', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-3').units.set(PLANET_UNIT, { load: 'loaded', active: 'inactive', sub: 'dead' });
+      const io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.notHealthy);
+      expect(io.err()).to.contain('update refuses to start: the cluster gates fail');
+      expect(io.out()).to.match(/✗ etcd +1 problem:\n +member of node-3 is unreachable/);
+      expect(await new FileStateStore({ file: join(dir, 'state.json') }).load()).to.equal(undefined);
+      expect([...world.nodes.values()].every((n) => n.calls.drain === 0)).to.equal(true);
+    });
+
+    it('update → halt (exit 1) → status names the failed check → resume completes; json is NDJSON', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '-o', 'json'], io.env)).to.equal(ExitCode.halted);
+      const events = io.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; resumeCommand?: string; reason?: string });
+      expect(events[0]!.type).to.equal('message');
+      const halted = events.find((e) => e.type === 'operation-halted')!;
+      expect(halted.reason).to.contain('noderoll-lab-broken.service');
+      expect(halted.resumeCommand).to.equal(`noderoll resume --config ${config}`);
+
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['status', '--config', config], io.env)).to.equal(ExitCode.halted);
+      expect(io.out()).to.match(/✗ node-1 .* failed at verifyNodeHealthy: failed units on node-1 after the reboot: noderoll-lab-broken.service/);
+      expect(io.out()).to.contain(`Resume with:\n    noderoll resume --config ${config}`);
+
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.conflict);
+      expect(io.err()).to.contain('is halted').and.contain('noderoll resume');
+
+      world.node('node-1').units.delete('noderoll-lab-broken.service');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.match(/operation nr-\S+ completed: 3 node\(s\) updated/);
+      expect(world.node('node-1').boots).to.equal(1);
+      expect([...world.nodes.values()].every((n) => n.version === TARGET && !n.cordoned)).to.equal(true);
+      expect(world.maxOutOfService).to.equal(1);
+
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['status', '--config', config, '-o', 'json'], io.env)).to.equal(ExitCode.ok);
+      expect((JSON.parse(io.out()) as { operation: { status: string } }).operation.status).to.equal('completed');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.conflict);
+    });
+
+    it('skips nodes already at the target version and asks for confirmation on a terminal', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-2').version = TARGET;
+      let io = fakeCliEnv(world.clock, world, { tty: true, answers: ['n'] });
+      expect(await runCli(['update', '--config', config, '--to', TARGET], io.env)).to.equal(ExitCode.interrupted);
+      expect(io.out()).to.contain('already at target: skipped').and.contain('Not started.');
+      io = fakeCliEnv(world.clock, world, { tty: true, answers: ['yes'] });
+      expect(await runCli(['update', '--config', config, '--to', TARGET], io.env)).to.equal(ExitCode.ok);
+      expect(world.node('node-2').boots).to.equal(0);
+      expect(world.node('node-1').boots).to.equal(1);
+    });
+
+    it('Ctrl-C during an update stops at the next safe point (exit 4); a second one at the next step boundary', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      let io = fakeCliEnv(world.clock, world);
+      let handler: ((s: 'SIGINT' | 'SIGTERM') => void) | undefined;
+      io.env.onSignal = (h) => ((handler = h), () => (handler = undefined));
+      const agent = world.agent.bind(world);
+      world.agent = (name: string) => {
+        const a = agent(name);
+        return { ...a, install: async (...args: Parameters<typeof a.install>) => (handler?.('SIGINT'), a.install(...args)) };
+      };
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.interrupted);
+      expect(io.out()).to.contain('SIGINT: stopping at the next safe point').and.contain('STOPPED at node node-1');
+      expect(world.node('node-1').cordoned).to.equal(false);
+      expect(world.node('node-1').version).to.equal(TARGET);
+      expect(world.node('node-3').calls.drain).to.equal(0);
+      expect(handler, 'the signal handler is removed after the run').to.equal(undefined);
+
+      io = fakeCliEnv(world.clock, world);
+      io.env.onSignal = (h) => ((handler = h), () => (handler = undefined));
+      const drain = world.cluster.drainNode;
+      world.cluster.drainNode = async (n, o) => {
+        await drain(n, o);
+        handler?.('SIGINT');
+        handler?.('SIGINT');
+      };
+      expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.interrupted);
+      expect(world.node('node-3').cordoned, 'stopped with node 3 drained').to.equal(true);
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['status', '--config', config], io.env)).to.equal(ExitCode.interrupted);
+      expect(io.out()).to.contain('node node-3 is out of service (cordoned) until the operation is resumed');
+      world.cluster.drainNode = drain;
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.ok);
+      expect([...world.nodes.values()].every((n) => n.version === TARGET && n.boots === 1 && !n.cordoned)).to.equal(true);
+    });
+
+    it('draws a live per-node view on a terminal', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      const io = fakeCliEnv(world.clock, world);
+      (io.env.stdout as { isTTY?: boolean }).isTTY = true;
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.ok);
+      const out = io.out();
+      expect(out).to.contain('\x1b[J');
+      expect(out).to.match(/▶ node-1 +master .*waitForReboot/);
+      expect(out).to.match(/✓ node-1 +master .*updated/);
+      expect(out).to.match(/coordinator overhead/);
+    });
+
+    it('abort: without a running coordinator needs --yes, then abandons and says which node stays cordoned', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { planetChecksFail: true };
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.halted);
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['abort', '--config', config], io.env)).to.equal(ExitCode.conflict);
+      expect(io.err()).to.contain('noderoll abort --yes');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['abort', '--config', config, '--yes'], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.contain('abandoned').and.contain('node-1');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['abort', '--config', config, '--yes'], io.env)).to.equal(ExitCode.conflict);
+    });
+
+    it('abort with a live coordinator leaves it a request; a second coordinator is refused the lock', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { planetChecksFail: true };
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.halted);
+      const store = new FileStateStore({ file: join(dir, 'state.json'), host: 'test-host' });
+      const lock = await store.acquireLock({ pid: process.pid, host: 'test-host', command: 'noderoll resume' });
+      try {
+        io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.conflict);
+        expect(io.err()).to.contain('another coordinator holds the lock');
+        io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['abort', '--config', config, '--now'], io.env)).to.equal(ExitCode.ok);
+        expect((await store.readAbortRequest())?.mode).to.equal('now');
+      } finally {
+        await lock.release();
+      }
+    });
+  });
+});
+
+describe('noderoll log file', () => {
+  it('writes pino JSON lines to the configured file, creating its directory', async () => {
+    const { openFileLog } = await import('../../../coordinator/cli/services.js');
+    const dir = await mkdtemp(join(tmpdir(), 'noderoll-log-'));
+    try {
+      const file = join(dir, 'logs', 'noderoll.log');
+      const log = openFileLog(file, 'info');
+      log.info({ node: 'node-1', step: 'drainNode' }, 'step started');
+      log.debug('not at info');
+      const { readFile } = await import('node:fs/promises');
+      const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include({ name: 'noderoll', node: 'node-1', step: 'drainNode', msg: 'step started', level: 30 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

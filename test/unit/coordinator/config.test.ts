@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration, formatDuration } from '../../../coordinator/config/duration.js';
+import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
+import { ConfigError } from '../../../coordinator/config/validate-config.js';
+
+const MINIMAL = `
+nodes:
+  - name: 10.0.0.1
+    agent: 10.0.0.1:7443
+agents:
+  tls: { ca: ca.pem, cert: coordinator.pem, key: coordinator-key.pem }
+`;
+
+function issues(text: string): { path: string; message: string; line?: number }[] {
+  try {
+    parseConfigText(text, '/etc/noderoll/config.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+  throw new Error('config was accepted');
+}
+
+function expectIssue(text: string, path: string, message: RegExp): void {
+  const found = issues(text);
+  const hit = found.find((i) => i.path === path);
+  expect(hit, `no issue at ${path}; got ${JSON.stringify(found)}`).to.not.equal(undefined);
+  expect(hit!.message).to.match(message);
+}
+
+describe('coordinator config', () => {
+  it('fills every default and resolves paths relative to the config file', () => {
+    const c = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
+    expect(c.nodes).to.deep.equal([{ name: '10.0.0.1', agent: '10.0.0.1:7443' }]);
+    expect(c.order).to.equal('roles');
+    expect(c.agents.tls).to.deep.equal({ ca: '/etc/noderoll/ca.pem', cert: '/etc/noderoll/coordinator.pem', key: '/etc/noderoll/coordinator-key.pem' });
+    expect(c.gates.gravity.argv).to.deep.equal(['gravity', 'status', '--output=json']);
+    expect(c.gates.etcd.argv).to.deep.equal(['gravity', 'exec', '--no-tty', '--no-interactive', '/usr/bin/etcdctl', 'cluster-health']);
+    expect(c.timeouts.drainMs).to.equal(600_000);
+    expect(c.soak).to.deep.equal({ intervalMs: 15_000, passes: 3, timeoutMs: 900_000 });
+    expect(c.maxUnavailable).to.equal(1);
+    expect(c.state.file).to.equal('/var/lib/noderoll/state.json');
+    expect(c.backup.argv).to.deep.equal(['gravity', 'backup', '{artifact}']);
+  });
+
+  it('accepts the documented example config, whose values are the defaults', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const example = fileURLToPath(new URL('../../../../coordinator/config/example-config.yaml', import.meta.url));
+    const c = await loadConfig(example);
+    const d = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
+    expect(c.nodes).to.have.length(4);
+    for (const key of ['order', 'gates', 'backup', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
+      expect(c[key], key).to.deep.equal(d[key]);
+    }
+  });
+
+  it('v3 etcd format gets the v3 default command', () => {
+    const c = parseConfigText(MINIMAL + 'gates: { etcd: { format: v3 } }\n', '/c.yaml');
+    expect(c.gates.etcd.argv).to.include('endpoint').and.include('json');
+  });
+
+  const bad: [string, string, string, RegExp][] = [
+    ['unknown top-level field, with a suggestion', MINIMAL + 'Soak: { passes: 2 }\n', 'Soak', /unknown field \(did you mean "soak"\?\)/],
+    ['unknown nested field', MINIMAL + 'gates: { etcd: { comand: [etcdctl] } }\n', 'gates.etcd.comand', /unknown field/],
+    ['no nodes', 'agents: { insecurePlaintext: true }\n', 'nodes', /is required/],
+    ['empty node list', 'nodes: []\nagents: { insecurePlaintext: true }\n', 'nodes', /at least one node/],
+    ['node name with shell metacharacters', MINIMAL.replace('name: 10.0.0.1', 'name: "n1;reboot"'), 'nodes[0].name', /not a Kubernetes node name/],
+    ['agent without port', MINIMAL.replace('agent: 10.0.0.1:7443', 'agent: 10.0.0.1'), 'nodes[0].agent', /host:port/],
+    ['agent port out of range', MINIMAL.replace('agent: 10.0.0.1:7443', 'agent: 10.0.0.1:70000'), 'nodes[0].agent', /port/],
+    ['role not master/node', MINIMAL.replace('agent: 10.0.0.1:7443', 'agent: 10.0.0.1:7443\n    role: boss'), 'nodes[0].role', /one of master, node/],
+    ['duplicate node', MINIMAL.replace('agents:', '  - { name: 10.0.0.1, agent: "10.0.0.2:7443" }\nagents:'), 'nodes[1].name', /listed twice/],
+    ['bad duration', MINIMAL + 'timeouts: { drain: 10 minutes }\n', 'timeouts.drain', /not a duration/],
+    ['negative duration', MINIMAL + 'timeouts: { reboot: -5 }\n', 'timeouts.reboot', /non-negative/],
+    ['duration too long', MINIMAL + 'timeouts: { reboot: 9000h }\n', 'timeouts.reboot', /at most/],
+    ['passes not a number', MINIMAL + 'soak: { passes: three }\n', 'soak.passes', /whole number/],
+    ['passes out of range', MINIMAL + 'soak: { passes: 0 }\n', 'soak.passes', /between 1 and 100/],
+    ['soak timeout shorter than the passes', MINIMAL + 'soak: { passes: 10, interval: 1m, timeout: 2m }\n', 'soak.timeout', /shorter than/],
+    ['maxUnavailable 2', MINIMAL + 'maxUnavailable: 2\n', 'maxUnavailable', /must be 1/],
+    ['command as a shell string', MINIMAL + 'gates: { etcd: { command: "etcdctl cluster-health; rm -rf /" } }\n', 'gates.etcd.command', /must be a list \(argv\)/],
+    ['empty command', MINIMAL + 'backup: { command: [] }\n', 'backup.command', /must name a program/],
+    ['argv with a newline', MINIMAL + 'backup: { command: ["gravity", "backup\\n--evil"] }\n', 'backup.command[1]', /control characters/],
+    ['unknown placeholder', MINIMAL + 'backup: { command: [gravity, backup, "{path}"] }\n', 'backup.command[2]', /unknown placeholder \{path\}/],
+    ['artifact that would be overwritten', MINIMAL + 'backup: { artifact: /var/backups/latest.tar.gz }\n', 'backup.artifact', /must contain \{operation\} or \{time\}/],
+    ['bad regex in journal.ignore', MINIMAL + 'journal: { ignore: ["(unclosed"] }\n', 'journal.ignore[0]', /not a valid regular expression/],
+    ['bad env var name', MINIMAL + 'gates: { etcd: { env: { "BAD-NAME": x } } }\n', 'gates.etcd.env.BAD-NAME', /environment variable name/],
+    ['TLS missing without insecurePlaintext', 'nodes: [{ name: a, agent: "a:1" }]\n', 'agents.tls.ca', /mutual TLS is the default/],
+    ['wrong type for a section', MINIMAL + 'timeouts: 5m\n', 'timeouts', /must be a mapping/],
+    ['boolean as string', MINIMAL + 'gates: { pods: { enabled: "yes" } }\n', 'gates.pods.enabled', /true or false/],
+    ['bad log level', MINIMAL + 'log: { level: loud }\n', 'log.level', /one of fatal/],
+    ['bad namespace', MINIMAL + 'gates: { pods: { ignoreNamespaces: ["Kube_System"] } }\n', 'gates.pods.ignoreNamespaces[0]', /namespace/],
+    ['unit pattern with a slash', MINIMAL + 'planet: { unitPattern: "../../etc/*" }\n', 'planet.unitPattern', /not a unit-name pattern/],
+    ['bad apiVersion', 'apiVersion: v2\n' + MINIMAL, 'apiVersion', /noderoll.io\/v1alpha1/],
+    ['bad disk size', MINIMAL + 'preflight: { minFreeDisk: lots }\n', 'preflight.minFreeDisk', /size/],
+  ];
+  for (const [what, text, path, message] of bad) {
+    it(`refuses ${what}, naming ${path}`, () => expectIssue(text, path, message));
+  }
+
+  it('reports every problem at once, with the line of each field', () => {
+    const found = issues(MINIMAL + 'timeouts:\n  drain: soon\nsoak:\n  passes: -1\n');
+    expect(found.map((i) => i.path)).to.deep.equal(['timeouts.drain', 'soak.passes']);
+    expect(found[0]!.line).to.equal(8);
+    expect(found[1]!.line).to.equal(10);
+  });
+
+  it('refuses malformed YAML with its line, duplicate keys, an empty file, a non-mapping and NUL bytes', () => {
+    expect(issues('nodes: [\n  {name: a\n')[0]!.message).to.match(/^YAML: /);
+    expect(issues('nodes: [\n  {name: a\n')[0]!.line).to.be.a('number');
+    expect(issues(MINIMAL + 'order: roles\norder: listed\n')[0]!.message).to.match(/YAML: .*unique/i);
+    expect(issues('')[0]!.message).to.match(/empty file/);
+    expect(issues('- a\n- b\n')[0]!.message).to.match(/must be a mapping, got a list/);
+    expect(issues('nodes: x\u0000')[0]!.message).to.match(/NUL/);
+  });
+
+  it('loadConfig refuses a missing file and an oversized one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'noderoll-config-'));
+    try {
+      const missing = await loadConfig(join(dir, 'nope.yaml')).catch((e: unknown) => e);
+      expect(missing).to.be.instanceOf(ConfigError);
+      expect((missing as Error).message).to.contain('file not found');
+      const big = join(dir, 'big.yaml');
+      await writeFile(big, '#'.repeat(2 * 1024 * 1024));
+      expect(((await loadConfig(big).catch((e: unknown) => e)) as Error).message).to.match(/at most/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses and formats durations strictly', () => {
+    expect(parseDuration('1h30m')).to.equal(5_400_000);
+    expect(parseDuration('250ms')).to.equal(250);
+    expect(parseDuration(90)).to.equal(90_000);
+    expect(parseDuration('90')).to.equal(90_000);
+    expect(parseDuration('1.5m')).to.be.a('string');
+    expect(parseDuration('5 m')).to.be.a('string');
+    expect(parseDuration('')).to.be.a('string');
+    expect(formatDuration(65_000)).to.equal('1m5s');
+    expect(formatDuration(1500)).to.equal('1.5s');
+  });
+});

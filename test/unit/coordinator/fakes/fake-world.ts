@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  BackupRecord,
+  BackupTaker,
+  DrainBlocker,
+  DrainOptions,
+  EtcdHealthReader,
+  GravityStatusReader,
+  HealthReading,
+  KubeNode,
+  KubePod,
+  KubernetesCluster,
+  NodeRole,
+} from '../../../../coordinator/ports/cluster.js';
+import { DrainError } from '../../../../coordinator/ports/cluster.js';
+import {
+  AgentUnreachableError,
+  type AgentIdentity,
+  type AgentOperationStatus,
+  type CallOptions,
+  type InstallOutcome,
+  type InstallOutputLine,
+  type InstallRequest,
+  type JournalEntry,
+  type JournalScan,
+  type JournalScanRequest,
+  type NodeAgent,
+  type PlanetCheck,
+  type RebootAck,
+  type RebootRequest,
+  type UnitChangeRequest,
+  type UnitState,
+} from '../../../../coordinator/ports/node-agent.js';
+import type { FakeClock } from './fake-clock.js';
+
+export const PLANET_UNIT = 'gravity__gravitational.io__planet__7.0.67-11709.service';
+export const TELEPORT_UNIT = 'gravity__gravitational.io__teleport__3.2.17.service';
+export const UPDATE_PACKAGE = 'gravity-planet';
+
+interface Unit {
+  load: string;
+  active: string;
+  sub: string;
+}
+
+export interface FakeNode {
+  name: string;
+  role: NodeRole;
+  bootId: string;
+  boots: number;
+  power: 'on' | 'rebooting' | 'off';
+  upAt: number;
+  cordoned: boolean;
+  lastHeartbeat: number;
+  version: string;
+  units: Map<string, Unit>;
+  journal: JournalEntry[];
+  annotations: Record<string, string>;
+  /** Faults applied at the next boot. */
+  onNextBoot: { failUnits?: string[]; journalErrors?: string[]; powerOff?: boolean; planetChecksFail?: boolean; stopUnits?: string[] };
+  planetChecksFail: boolean;
+  ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed'; bootId: string; version?: string }>;
+  calls: { install: number; reboot: number; stopUnit: number; enable: number; drain: number };
+}
+
+function glob(pattern: string): RegExp {
+  return new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+}
+
+/**
+ * A small simulated cluster for engine tests: nodes with boot IDs, systemd units, a journal,
+ * packages and power; Kubernetes nodes derived from them; gravity and etcd health derived from
+ * planet. Time is the fake clock. A sampler records how many nodes were out of service at once.
+ */
+export class FakeWorld {
+  readonly nodes = new Map<string, FakeNode>();
+  rebootMs = 20_000;
+  /** Max number of nodes cordoned or NotReady seen at any sample. */
+  maxOutOfService = 0;
+  outOfServiceLog: string[] = [];
+  drainBlocker: DrainBlocker | undefined;
+  podsFailing: string[] = [];
+  backups = 0;
+  annotationsSet: { node: string; phase: string | null }[] = [];
+
+  constructor(
+    readonly clock: FakeClock,
+    spec: { name: string; role: NodeRole }[],
+    readonly fromVersion = '7.0.67',
+  ) {
+    for (const s of spec) {
+      this.nodes.set(s.name, {
+        name: s.name,
+        role: s.role,
+        bootId: randomUUID(),
+        boots: 0,
+        power: 'on',
+        upAt: 0,
+        cordoned: false,
+        lastHeartbeat: clock.now(),
+        version: fromVersion,
+        units: new Map([
+          [PLANET_UNIT, { load: 'loaded', active: 'active', sub: 'running' }],
+          [TELEPORT_UNIT, { load: 'loaded', active: 'active', sub: 'running' }],
+        ]),
+        journal: [],
+        annotations: {},
+        onNextBoot: {},
+        planetChecksFail: false,
+        ops: new Map(),
+        calls: { install: 0, reboot: 0, stopUnit: 0, enable: 0, drain: 0 },
+      });
+    }
+    clock.onTick(() => this.tick());
+  }
+
+  node(name: string): FakeNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no fake node ${name}`);
+    return n;
+  }
+
+  /** Boots rebooting nodes whose time has come; refreshes heartbeats; samples the invariant. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const n of this.nodes.values()) {
+      if (n.power === 'rebooting' && now >= n.upAt) this.boot(n);
+      if (this.kubeletReady(n)) n.lastHeartbeat = now;
+    }
+    this.sample();
+  }
+
+  private boot(n: FakeNode): void {
+    const faults = n.onNextBoot;
+    n.onNextBoot = {};
+    if (faults.powerOff) {
+      n.power = 'off';
+      return;
+    }
+    n.power = 'on';
+    n.bootId = randomUUID();
+    n.boots++;
+    n.units.set(PLANET_UNIT, { load: 'loaded', active: 'active', sub: 'running' });
+    n.units.set(TELEPORT_UNIT, { load: 'loaded', active: 'active', sub: 'running' });
+    for (const u of faults.failUnits ?? []) n.units.set(u, { load: 'loaded', active: 'failed', sub: 'failed' });
+    for (const u of faults.stopUnits ?? []) n.units.set(u, { load: 'loaded', active: 'inactive', sub: 'dead' });
+    n.planetChecksFail = faults.planetChecksFail ?? false;
+    for (const m of faults.journalErrors ?? []) n.journal.push({ timeMs: this.clock.now(), priority: 3, message: m, unit: 'kubelet.service', bootId: n.bootId });
+    n.lastHeartbeat = this.clock.now();
+  }
+
+  planetActive(n: FakeNode): boolean {
+    return n.power === 'on' && n.units.get(PLANET_UNIT)?.active === 'active';
+  }
+
+  kubeletReady(n: FakeNode): boolean {
+    return this.planetActive(n);
+  }
+
+  sample(): void {
+    const out = [...this.nodes.values()].filter((n) => n.cordoned || !this.kubeletReady(n));
+    if (out.length > this.maxOutOfService) {
+      this.maxOutOfService = out.length;
+      this.outOfServiceLog.push(`${new Date(this.clock.now()).toISOString()}: ${out.map((n) => n.name).join(', ')}`);
+    }
+  }
+
+  // ---- Kubernetes -------------------------------------------------------------------------
+
+  kubeNode(n: FakeNode): KubeNode {
+    const ready = this.kubeletReady(n);
+    return {
+      name: n.name,
+      ready,
+      readyStatus: ready ? 'True' : 'Unknown',
+      ...(ready ? {} : { readyReason: 'NodeStatusUnknown' }),
+      lastHeartbeatMs: Math.floor(n.lastHeartbeat / 1000) * 1000,
+      bootId: n.bootId,
+      unschedulable: n.cordoned,
+      role: n.role,
+      labels: { 'gravitational.io/k8s-role': n.role },
+      annotations: { ...n.annotations },
+    };
+  }
+
+  readonly cluster: KubernetesCluster = {
+    listNodes: async () => {
+      this.tick();
+      return [...this.nodes.values()].map((n) => this.kubeNode(n));
+    },
+    getNode: async (name) => {
+      this.tick();
+      const n = this.nodes.get(name);
+      return n ? this.kubeNode(n) : undefined;
+    },
+    listPods: async (): Promise<KubePod[]> => {
+      this.tick();
+      const pods: KubePod[] = [];
+      for (const n of this.nodes.values()) {
+        pods.push({ namespace: 'kube-system', name: `kube-proxy-${n.name}`, phase: 'Running', nodeName: n.name, terminating: false, controllerKind: 'DaemonSet', notReadyContainers: [], waitingReasons: [], labels: {} });
+      }
+      for (const p of this.podsFailing) pods.push({ namespace: 'default', name: p, phase: 'Pending', terminating: false, notReadyContainers: [], waitingReasons: [], reason: 'Unschedulable', labels: {} });
+      return pods;
+    },
+    cordonNode: async (name) => {
+      this.node(name).cordoned = true;
+      this.sample();
+    },
+    uncordonNode: async (name) => {
+      this.node(name).cordoned = false;
+      this.sample();
+    },
+    drainNode: async (name: string, options: DrainOptions) => {
+      const n = this.node(name);
+      n.calls.drain++;
+      n.cordoned = true;
+      this.sample();
+      options.onOutput?.(`node/${name} cordoned`);
+      if (this.drainBlocker) {
+        await this.clock.sleep(options.timeoutMs, options.signal);
+        const b = this.drainBlocker;
+        throw new DrainError(name, true, [b], `error when evicting pods/"${b.pod}" -n "${b.namespace}": global timeout reached`, `drain of node ${name} timed out: pod ${b.namespace}/${b.pod} is protected by PodDisruptionBudget ${b.budget?.namespace}/${b.budget?.name} (${b.budget?.detail})`);
+      }
+      options.onOutput?.(`node/${name} drained`);
+    },
+    annotateNode: async (name, annotations) => {
+      const n = this.node(name);
+      for (const [k, v] of Object.entries(annotations)) {
+        if (v === null) delete n.annotations[k];
+        else n.annotations[k] = v;
+      }
+      this.annotationsSet.push({ node: name, phase: annotations['noderoll.io/phase'] ?? null });
+    },
+  };
+
+  // ---- gravity and etcd health -----------------------------------------------------------
+
+  readonly gravity: GravityStatusReader = {
+    read: async (): Promise<HealthReading> => {
+      this.tick();
+      const problems = [...this.nodes.values()].filter((n) => !this.planetActive(n)).map((n) => `node ${n.name} is ${n.power === 'on' ? 'degraded: planet is not running' : 'offline'}`);
+      return { healthy: problems.length === 0, problems, warnings: [], command: 'gravity status --output=json', evidence: '' };
+    },
+  };
+
+  readonly etcd: EtcdHealthReader = {
+    read: async (): Promise<HealthReading> => {
+      this.tick();
+      const problems = [...this.nodes.values()].filter((n) => n.role === 'master' && !this.planetActive(n)).map((n) => `member of ${n.name} is unreachable: dial tcp: connection refused`);
+      return { healthy: problems.length === 0, problems, warnings: [], command: 'etcdctl cluster-health', evidence: '' };
+    },
+  };
+
+  readonly backup: BackupTaker = {
+    takeBackup: async (operationId): Promise<BackupRecord> => {
+      this.backups++;
+      return { artifact: `/backups/${operationId}.tar.gz`, sizeBytes: 1234, sha256: 'ab'.repeat(32), takenAt: new Date(this.clock.now()).toISOString(), command: 'gravity backup', verification: 'artifact exists' };
+    },
+    verifyRecordedBackup: async () => undefined,
+  };
+
+  // ---- agents ------------------------------------------------------------------------------
+
+  agent(name: string): NodeAgent {
+    const world = this;
+    const n = this.node(name);
+    const up = (): void => {
+      world.tick();
+      if (n.power !== 'on') throw new AgentUnreachableError(name, `${name}:7443`, 'connect ECONNREFUSED');
+    };
+    const unitState = (u: string): UnitState => {
+      const s = n.units.get(u);
+      return s ? { name: u, loadState: s.load, activeState: s.active, subState: s.sub } : { name: u, loadState: 'not-found', activeState: 'inactive', subState: 'dead' };
+    };
+    return {
+      async identity(_o?: CallOptions): Promise<AgentIdentity> {
+        up();
+        return {
+          nodeName: name,
+          hostname: name,
+          bootId: n.bootId,
+          agentVersion: '0.1.0',
+          apiVersion: 'v1',
+          updatePackage: UPDATE_PACKAGE,
+          packages: { [UPDATE_PACKAGE]: n.version },
+          installCommandAvailable: true,
+          disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
+        };
+      },
+      async listUnits(pattern: string): Promise<UnitState[]> {
+        up();
+        const re = glob(pattern);
+        return [...n.units.keys()].filter((u) => re.test(u)).map(unitState);
+      },
+      async stopUnit(unit: string, _r: UnitChangeRequest): Promise<UnitState> {
+        up();
+        n.calls.stopUnit++;
+        const s = n.units.get(unit);
+        if (s) n.units.set(unit, { load: s.load, active: 'inactive', sub: 'dead' });
+        world.sample();
+        return unitState(unit);
+      },
+      async enableUnitNow(unit: string): Promise<UnitState> {
+        up();
+        n.calls.enable++;
+        n.units.set(unit, { load: 'loaded', active: 'active', sub: 'running' });
+        return unitState(unit);
+      },
+      async failedUnits(): Promise<UnitState[]> {
+        up();
+        return [...n.units.entries()].filter(([, s]) => s.active === 'failed').map(([u]) => unitState(u));
+      },
+      async scanJournal(req: JournalScanRequest): Promise<JournalScan> {
+        up();
+        const bootId = req.start.kind === 'boot' ? req.start.bootId : n.bootId;
+        const entries = n.journal.filter((e) => e.bootId === bootId && e.priority <= req.maxPriority).slice(0, req.maxEntries);
+        return { entries, truncated: false };
+      },
+      async install(req: InstallRequest, onOutput: (l: InstallOutputLine) => void): Promise<InstallOutcome> {
+        up();
+        const known = n.ops.get(req.operationId);
+        if (known) return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true };
+        n.calls.install++;
+        onOutput({ stream: 'stdout', line: `Unpacking ${UPDATE_PACKAGE} (${req.version}) over (${n.version}) ...` });
+        n.version = req.version;
+        onOutput({ stream: 'stdout', line: `Setting up ${UPDATE_PACKAGE} (${req.version}) ...` });
+        n.ops.set(req.operationId, { kind: 'install', state: 'succeeded', bootId: n.bootId, version: req.version });
+        return { operationId: req.operationId, succeeded: true, exitCode: 0, installedVersion: req.version, replayed: false };
+      },
+      async planetChecks(): Promise<PlanetCheck[]> {
+        up();
+        const ok = world.planetActive(n) && !n.planetChecksFail;
+        return [
+          { name: 'etcd-member', passed: ok, detail: ok ? 'healthy' : 'member unhealthy' },
+          { name: 'kubelet', passed: world.planetActive(n), detail: 'running' },
+        ];
+      },
+      async reboot(req: RebootRequest): Promise<RebootAck> {
+        up();
+        const before = n.bootId;
+        if (n.ops.has(req.operationId)) return { operationId: req.operationId, bootId: before, replayed: true };
+        n.calls.reboot++;
+        n.ops.set(req.operationId, { kind: 'reboot', state: 'running', bootId: before });
+        n.power = 'rebooting';
+        n.upAt = world.clock.now() + world.rebootMs;
+        world.sample();
+        return { operationId: req.operationId, bootId: before, replayed: false };
+      },
+      async operationStatus(operationId: string): Promise<AgentOperationStatus> {
+        up();
+        const op = n.ops.get(operationId);
+        if (!op) return { operationId, state: 'unknown' };
+        // A reboot is done once the node runs a later boot.
+        const state = op.kind === 'reboot' && op.bootId !== n.bootId ? 'succeeded' : op.state;
+        return { operationId, state, kind: op.kind, bootId: op.bootId };
+      },
+      close(): void {},
+    };
+  }
+}

@@ -3,15 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { systemClock } from './ports/clock.js';
+import { connectGrpcAgents } from './agents/connect-agent.js';
 import { runCli } from './cli/run-cli.js';
 import { makeRealServices, openFileLog, type CliEnvironment, type RealServiceOptions } from './cli/services.js';
 
-/**
- * The adapter from the agent's gRPC client (shared/agent-api) to the coordinator's NodeAgent port
- * (coordinator/ports/node-agent.ts) plugs in here. Until it does, commands that talk to agents
- * fail with "no agent client wired in"; kubectl, gravity, etcd and the state work without it.
- */
-const connectAgent: RealServiceOptions['connectAgent'] = undefined;
+const connectAgent: RealServiceOptions['connectAgent'] = connectGrpcAgents;
 
 function readLine(prompt: string): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -97,6 +97,8 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     currentOperation: n.currentOperation ? toOperation(n.currentOperation) : null,
     agentStartedUnixMs: n.agentStartedUnixMs,
     nowUnixMs: n.nowUnixMs,
+    installConfigured: n.installConfigured,
+    updatePackage: n.updatePackage,
   };
 }
 

@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { tail, runCommand, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
@@ -47,6 +48,8 @@ export interface NodeInfoFacts {
   currentOperation: OperationRecord | undefined;
   agentStartedUnixMs: number;
   nowUnixMs: number;
+  installConfigured: boolean;
+  updatePackage: string;
 }
 
 export interface UnitOperationResult {
@@ -136,6 +139,8 @@ export class NodeOperations {
       currentOperation: this.d.ledger.current(),
       agentStartedUnixMs: this.startedUnixMs,
       nowUnixMs: this.clock(),
+      installConfigured: installProgramPresent(this.cfg.install.command),
+      updatePackage: this.cfg.packages.watch[0] ?? '',
     };
   }
 
@@ -445,3 +450,17 @@ export function operationError(op: OperationRecord): AgentError {
   return new AgentError(code, op.error?.message ?? `operation ${op.id} ${op.state}`);
 }
 
+/** The configured install program exists: an absolute path that is there, or a name found in PATH. */
+function installProgramPresent(command: readonly string[]): boolean {
+  const program = command[0];
+  if (!program) return false;
+  const candidates = program.startsWith('/') ? [program] : (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => `${d}/${program}`);
+  return candidates.some((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../shared/log/logger.js';
 import { sleep } from '../../shared/time/wait-for.js';
 import { Lab } from './lab.js';
+import { labAgentConfigYaml, writeLabCoordinatorConfig } from './noderoll-config.js';
 import { ensureNodeImage } from './node-image.js';
 import { validateLabId } from './lab-identity.js';
 import { labDir, labsRoot, readLabState } from './lab-state.js';
@@ -110,7 +111,8 @@ async function status(flags: Flags): Promise<number> {
 async function env(flags: Flags): Promise<number> {
   const s = await readLabState(flags.id);
   process.stdout.write(
-    `export KUBECONFIG='${s.kubeconfig}' KUBECACHEDIR='${s.kubeCacheDir}' NODEROLL_LAB_STATE='${join(s.dir, 'gravity-lab-state.json')}' PATH='${s.binDir}':"$PATH"\n`,
+    `export KUBECONFIG='${s.kubeconfig}' KUBECACHEDIR='${s.kubeCacheDir}' NODEROLL_LAB_STATE='${join(s.dir, 'gravity-lab-state.json')}' PATH='${s.binDir}':"$PATH"\n` +
+      `# noderoll for this lab: node ${join(s.projectDir, 'dist/coordinator/main.js')} <command> --config ${join(s.dir, 'noderoll', 'config.yaml')}\n`,
   );
   return 0;
 }
@@ -147,7 +149,8 @@ async function image(): Promise<number> {
 
 async function daemon(flags: Flags): Promise<number> {
   const logger = createLogger('lab-daemon');
-  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true });
+  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, agentConfig: labAgentConfigYaml });
+  await writeLabCoordinatorConfig(lab);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -37,6 +37,14 @@ export interface NodeInfo {
   'currentOperation'?: (_noderoll_agent_v1_Operation | null);
   'agentStartedUnixMs'?: (number | string | Long);
   'nowUnixMs'?: (number | string | Long);
+  /**
+   * The agent has an install command configured and its program is present (installs are refused otherwise).
+   */
+  'installConfigured'?: (boolean);
+  /**
+   * The package the configured install updates: the first watched package ("" when none is watched).
+   */
+  'updatePackage'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -71,4 +79,12 @@ export interface NodeInfo__Output {
   'currentOperation': (_noderoll_agent_v1_Operation__Output | null);
   'agentStartedUnixMs': (number);
   'nowUnixMs': (number);
+  /**
+   * The agent has an install command configured and its program is present (installs are refused otherwise).
+   */
+  'installConfigured': (boolean);
+  /**
+   * The package the configured install updates: the first watched package ("" when none is watched).
+   */
+  'updatePackage': (string);
 }

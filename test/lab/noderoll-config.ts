@@ -1,0 +1,115 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Lab } from './lab.js';
+import { NODE_PACKAGE_DIR, PLANET_PACKAGE } from './lab-packages.js';
+
+/**
+ * noderoll's configuration for a lab cluster: what a user would write for their own cluster,
+ * with the lab's addresses, packages and the gravity/etcdctl commands that work against it.
+ */
+
+export const AGENT_GRPC_PORT = 7443;
+export const AGENT_HTTP_PORT = 7444;
+
+export function labAgentConfigYaml(node: { nodeAddress: string }): string {
+  return `# noderoll-agent on a noderoll lab node
+grpc:
+  listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
+http:
+  listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
+packages:
+  watch: [${PLANET_PACKAGE}]
+install:
+  command: ["dpkg", "-i", "${NODE_PACKAGE_DIR}/${PLANET_PACKAGE}_{version}_all.deb"]
+planetChecks:
+  checks:
+    - name: failed-units
+      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "--failed", "--plain", "--no-legend"]
+      expect: no-failed-units
+    - name: etcd-health
+      command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
+      expect: exit-zero
+`;
+}
+
+export interface CoordinatorConfigOptions {
+  /** Directory for the state file, log and backups (default: <lab dir>/noderoll). */
+  dir?: string;
+  soakInterval?: string;
+  soakPasses?: number;
+  drainTimeout?: string;
+  rebootTimeout?: string;
+  journalIgnore?: string[];
+}
+
+export function labCoordinatorDir(lab: Lab, options: CoordinatorConfigOptions = {}): string {
+  return options.dir ?? join(lab.dir, 'noderoll');
+}
+
+export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions = {}): string {
+  const dir = labCoordinatorDir(lab, options);
+  const endpoints = lab.etcdEndpoints().join(',');
+  const first = lab.etcdEndpoints()[0] ?? '';
+  const nodes = lab.nodes.map((n) => `  - { name: ${n.name}, agent: "${n.names.nodeAddress}:${AGENT_GRPC_PORT}", role: ${n.role} }`).join('\n');
+  const ignore = (options.journalIgnore ?? []).map((p) => `    - ${JSON.stringify(p)}`).join('\n');
+  return `# noderoll configuration for lab ${lab.id}
+apiVersion: noderoll.io/v1alpha1
+kind: CoordinatorConfig
+nodes:
+${nodes}
+order: roles
+kubernetes:
+  kubectl: kubectl
+  kubeconfig: ${lab.kubeconfig}
+agents:
+  callTimeout: 10s
+  insecurePlaintext: true
+gates:
+  gravity: { enabled: true, command: [gravity, status, --output=json], timeout: 30s }
+  etcd:
+    enabled: true
+    format: v2
+    command: [etcdctl, "--endpoints=${endpoints}", cluster-health]
+    env: { ETCDCTL_API: "2" }
+    timeout: 20s
+  pods: { enabled: true }
+  nodes: { enabled: true }
+  agents: { enabled: true }
+backup:
+  enabled: true
+  command: [etcdctl, "--endpoints=${first}", snapshot, save, "{artifact}"]
+  verifyCommand: [etcdctl, snapshot, status, "{artifact}", -w, json]
+  env: { ETCDCTL_API: "3" }
+  artifact: ${dir}/backups/{operation}.db
+  timeout: 2m
+timeouts:
+  gatesBeforeNode: 2m
+  drain: ${options.drainTimeout ?? '2m'}
+  stopPlanet: 1m
+  install: 5m
+  reboot: ${options.rebootTimeout ?? '2m'}
+  postChecks: 2m
+  uncordon: 1m
+soak:
+  interval: ${options.soakInterval ?? '2s'}
+  passes: ${options.soakPasses ?? 2}
+  timeout: 2m
+journal:
+  ignore:
+${ignore || '    []'}
+state:
+  file: ${dir}/state.json
+log:
+  file: ${dir}/noderoll.log
+  level: info
+`;
+}
+
+/** Writes <dir>/config.yaml for the lab and returns its path. */
+export async function writeLabCoordinatorConfig(lab: Lab, options: CoordinatorConfigOptions = {}): Promise<string> {
+  const dir = labCoordinatorDir(lab, options);
+  await mkdir(join(dir, 'backups'), { recursive: true });
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, labCoordinatorConfigYaml(lab, options));
+  return file;
+}

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '../shared/log/logger.js';
 import { FieldError } from '../shared/validation/field-error.js';
 import { agentVersion, startAgent } from './agent-daemon.js';
-import { ConfigError, DEFAULT_CONFIG_PATH, describeConfig, parseAgentConfig } from './config/agent-config.js';
+import { ConfigError, DEFAULT_CONFIG_PATH, describeConfig, needsTlsMaterial, parseAgentConfig } from './config/agent-config.js';
 import { parseAgentFlags, USAGE } from './config/flags.js';
+import { loadTlsMaterial, type TlsMaterial } from './tls/tls-material.js';
 
 /**
- * noderoll-agent: flags → configuration → the agent (gRPC + HTTP) until SIGTERM.
- * Exit codes: 0 clean stop or valid --check-config; 2 bad flags or configuration; 1 failure.
+ * noderoll-agent: flags → configuration → TLS files → the agent (gRPC + HTTP) until SIGTERM;
+ * SIGHUP re-reads the TLS files (certificate rotation without a restart).
+ * Exit codes: 0 clean stop or valid --check-config; 2 bad flags, configuration or TLS files; 1 failure.
  */
 
 function die(code: number, message: string): never {
@@ -44,9 +46,21 @@ async function main(): Promise<void> {
   } catch (err) {
     die(2, err instanceof ConfigError ? `noderoll-agent: ${err.message}` : `noderoll-agent: ${(err as Error).message}`);
   }
+  const source = text ? flags.configPath : 'defaults';
+  let tlsMaterial: TlsMaterial | undefined;
+  if (needsTlsMaterial(config)) {
+    try {
+      tlsMaterial = await loadTlsMaterial(config.tls, source);
+    } catch (err) {
+      die(2, err instanceof ConfigError ? `noderoll-agent: ${err.message}` : `noderoll-agent: ${(err as Error).message}`);
+    }
+  }
   if (flags.checkConfig) {
-    process.stdout.write(JSON.stringify(describeConfig(config), null, 2) + '\n');
-    die(0, `noderoll-agent: configuration ${text ? flags.configPath : '(defaults)'} is valid`);
+    const tls = tlsMaterial
+      ? { node: tlsMaterial.node, certificate: tlsMaterial.agent.subject, notAfter: tlsMaterial.agent.notAfter.toISOString(), cas: tlsMaterial.cas.map((c) => c.commonName), warnings: tlsMaterial.warnings }
+      : undefined;
+    process.stdout.write(JSON.stringify({ ...describeConfig(config), ...(tls ? { tlsFiles: tls } : {}) }, null, 2) + '\n');
+    die(0, `noderoll-agent: configuration ${text ? flags.configPath : '(defaults)'} is valid${config.tls.mode === 'insecure-plaintext' ? ' (WARNING: tls.mode insecure-plaintext: gRPC is unauthenticated)' : ''}`);
   }
 
   const logger = createLogger('noderoll-agent', { level: config.logLevel });
@@ -56,7 +70,7 @@ async function main(): Promise<void> {
   });
   let agent;
   try {
-    agent = await startAgent(config, { logger });
+    agent = await startAgent(config, { logger, configSource: source, ...(tlsMaterial ? { tlsMaterial } : {}) });
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'could not start');
     // Let pino flush to stdout before exiting.
@@ -81,6 +95,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    agent.reloadTls().then(
+      (m) => logger.info({ reloaded: Boolean(m) }, m ? 'SIGHUP: TLS files reloaded; new connections use them' : 'SIGHUP: no TLS files to reload (insecure-plaintext)'),
+      (err: Error) => logger.error({ err: err.message }, 'SIGHUP: the new TLS files are invalid; still serving with the previous ones'),
+    );
+  });
 }
 
 void main();

@@ -29,10 +29,36 @@ export interface ListenAddress {
   text: string;
 }
 
+export const TLS_MODES = ['mutual', 'insecure-plaintext'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+export const METRICS_TLS_MODES = ['mutual', 'server-only', 'plaintext'] as const;
+export type MetricsTlsMode = (typeof METRICS_TLS_MODES)[number];
+
+export interface AgentTlsConfig {
+  /** mutual: clients need a certificate from the CA (the default); insecure-plaintext: no TLS at all. */
+  mode: TlsMode;
+  /** PEM of the cluster's noderoll CA (a bundle of old and new CA while rotating). */
+  caFile: string;
+  /** PEM of this agent's certificate (serverAuth, SAN URI spiffe://noderoll/node/<node>) and its key. */
+  certFile: string;
+  keyFile: string;
+  minVersion: TlsVersion;
+  handshakeTimeoutMs: number;
+  /** Open TLS connections at most (authenticated or not). */
+  maxConnections: number;
+}
+
 export interface AgentConfig {
-  grpc: { listen: ListenAddress; maxReceiveMessageBytes: number; maxSendMessageBytes: number };
-  /** undefined: the HTTP side is off. */
-  http: { listen: ListenAddress | undefined };
+  grpc: { listen: ListenAddress; maxReceiveMessageBytes: number; maxSendMessageBytes: number; maxConcurrentReads: number };
+  tls: AgentTlsConfig;
+  http: {
+    /** /healthz and /readyz (plus /metrics and /status when metrics.listen is unset); undefined: off. */
+    listen: ListenAddress | undefined;
+    /** A separate listener for /metrics and /status (and the health endpoints); undefined: none. */
+    metrics: { listen: ListenAddress | undefined; tls: MetricsTlsMode };
+  };
   stateDir: string;
   logLevel: LogLevel;
   units: {
@@ -70,14 +96,24 @@ export interface AgentConfig {
 
 export const DEFAULT_CONFIG_PATH = '/etc/noderoll/agent.yaml';
 export const DEFAULT_STATE_DIR = '/var/lib/noderoll-agent';
+export const DEFAULT_TLS_DIR = '/etc/noderoll/tls';
 export const VERSION_PLACEHOLDER = '{version}';
 
 const GRAVITY_EXEC = ['gravity', 'exec', '--no-tty', '--no-interactive'];
 
 /** The defaults, for a Gravity node, as the YAML a user would write. */
 export const DEFAULT_CONFIG_DOC = {
-  grpc: { listen: '0.0.0.0:7443', maxReceiveMessageBytes: 64 * 1024, maxSendMessageBytes: 4 * 1024 * 1024 },
-  http: { listen: '127.0.0.1:7444' },
+  grpc: { listen: '0.0.0.0:7443', maxReceiveMessageBytes: 64 * 1024, maxSendMessageBytes: 4 * 1024 * 1024, maxConcurrentReads: 8 },
+  tls: {
+    mode: 'mutual',
+    caFile: `${DEFAULT_TLS_DIR}/ca.crt`,
+    certFile: `${DEFAULT_TLS_DIR}/agent.crt`,
+    keyFile: `${DEFAULT_TLS_DIR}/agent.key`,
+    minVersion: 'TLSv1.2',
+    handshakeTimeoutMs: 10_000,
+    maxConnections: 256,
+  },
+  http: { listen: '127.0.0.1:7444', metrics: { listen: '', tls: 'mutual' } },
   stateDir: DEFAULT_STATE_DIR,
   logLevel: 'info',
   units: {
@@ -227,6 +263,11 @@ class Reader {
   }
 }
 
+/** A check that a string is one of `choices`. */
+function oneOf(choices: readonly string[]): (s: string) => string | undefined {
+  return (s) => (choices.includes(s) ? undefined : `${showValue(s)} must be one of ${choices.join(', ')}`);
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -275,13 +316,18 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
     const first = parsed.errors[0]!;
     throw new ConfigError(source, [new FieldError('(file)', `not valid YAML: ${first.message.split('\n')[0]}`)]);
   }
-  doc = parsed.toJS() ?? {};
+  try {
+    doc = parsed.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // e.g. an alias bomb ("billion laughs"): the yaml library stops expanding and says why.
+    throw new ConfigError(source, [new FieldError('(file)', `cannot be read as settings: ${(err as Error).message}`)]);
+  }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new ConfigError(source, [new FieldError('(file)', `must be a YAML mapping of settings, got ${describe(doc)}`)]);
   }
   const D = DEFAULT_CONFIG_DOC;
   const root = new Reader(problems, doc as Obj, '');
-  root.only(['grpc', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations']);
+  root.only(['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations']);
 
   const listen = (field: string, text: string): ListenAddress | undefined => {
     try {
@@ -293,16 +339,36 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
   };
 
   const grpcR = root.section('grpc');
-  grpcR.only(['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes']);
+  grpcR.only(['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads']);
   const grpcListenText = overrides.grpcListen ?? grpcR.string('listen', D.grpc.listen);
   const grpcListen = listen(overrides.grpcListen !== undefined ? '--grpc-listen' : 'grpc.listen', grpcListenText);
 
   const httpR = root.section('http');
-  httpR.only(['listen']);
+  httpR.only(['listen', 'metrics']);
   const httpListenText = overrides.httpListen ?? httpR.string('listen', D.http.listen);
   const httpListen = httpListenText === '' ? undefined : listen(overrides.httpListen !== undefined ? '--http-listen' : 'http.listen', httpListenText);
+  const metricsR = httpR.section('metrics');
+  metricsR.only(['listen', 'tls']);
+  const metricsListenText = metricsR.string('listen', D.http.metrics.listen);
+  const metricsListen = metricsListenText === '' ? undefined : listen('http.metrics.listen', metricsListenText);
+  const metricsTls = metricsR.string('tls', D.http.metrics.tls, oneOf(METRICS_TLS_MODES)) as MetricsTlsMode;
 
   const absPath = (s: string): string | undefined => (s.startsWith('/') && !/[\0\r\n]/.test(s) ? undefined : `${showValue(s)} must be an absolute path`);
+
+  const tlsR = root.section('tls');
+  tlsR.only(['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']);
+  const tls: AgentTlsConfig = {
+    mode: tlsR.string('mode', D.tls.mode, oneOf(TLS_MODES)) as TlsMode,
+    caFile: tlsR.string('caFile', D.tls.caFile, absPath),
+    certFile: tlsR.string('certFile', D.tls.certFile, absPath),
+    keyFile: tlsR.string('keyFile', D.tls.keyFile, absPath),
+    minVersion: tlsR.string('minVersion', D.tls.minVersion, oneOf(TLS_VERSIONS)) as TlsVersion,
+    handshakeTimeoutMs: tlsR.int('handshakeTimeoutMs', D.tls.handshakeTimeoutMs, 1000, 60_000),
+    maxConnections: tlsR.int('maxConnections', D.tls.maxConnections, 1, 10_000),
+  };
+  if (metricsListen && httpListen && metricsListen.port !== 0 && metricsListen.port === httpListen.port && metricsListen.host === httpListen.host) {
+    metricsR.fail('listen', `${metricsListen.text} is also http.listen; give the metrics listener its own address or port`);
+  }
   let stateDir = root.string('stateDir', D.stateDir, absPath);
   if (overrides.stateDir !== undefined) {
     const p = absPath(overrides.stateDir);
@@ -435,10 +501,11 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
     listen: grpcListen ?? { host: '', port: 0, text: '' },
     maxReceiveMessageBytes: grpcR.int('maxReceiveMessageBytes', D.grpc.maxReceiveMessageBytes, 1024, 16 * 1024 * 1024),
     maxSendMessageBytes: grpcR.int('maxSendMessageBytes', D.grpc.maxSendMessageBytes, 64 * 1024, 64 * 1024 * 1024),
+    maxConcurrentReads: grpcR.int('maxConcurrentReads', D.grpc.maxConcurrentReads, 1, 64),
   };
 
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { grpc, http: { listen: httpListen }, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations };
+  return { grpc, tls, http: { listen: httpListen, metrics: { listen: metricsListen, tls: metricsTls } }, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations };
 }
 
 /** Fills `{version}` into the configured install command. The version must already be validated. */
@@ -446,12 +513,17 @@ export function installArgv(template: readonly string[], version: string): strin
   return template.map((a) => a.split(VERSION_PLACEHOLDER).join(version));
 }
 
+/** Whether the agent needs its certificate and key (gRPC mutual TLS, or TLS on the metrics listener). */
+export function needsTlsMaterial(c: AgentConfig): boolean {
+  return c.tls.mode === 'mutual' || (c.http.metrics.listen !== undefined && c.http.metrics.tls !== 'plaintext');
+}
+
 /** The effective configuration as plain data (for --check-config and /status). */
 export function describeConfig(c: AgentConfig): Record<string, unknown> {
   return {
     ...c,
     grpc: { ...c.grpc, listen: c.grpc.listen.text },
-    http: { listen: c.http.listen?.text ?? '' },
+    http: { listen: c.http.listen?.text ?? '', metrics: { listen: c.http.metrics.listen?.text ?? '', tls: c.http.metrics.tls } },
     install: { ...c.install, versionPattern: c.install.versionPattern.source },
   };
 }

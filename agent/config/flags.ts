@@ -14,13 +14,17 @@ export interface AgentFlags {
 export const USAGE = `usage: noderoll-agent [--config FILE] [--check-config] [flags]
 
   --config FILE          YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)
-  --check-config         validate the configuration, print the effective settings as JSON, exit 0 (valid) or 2
+  --check-config         validate the configuration and its TLS files, print the effective settings as JSON,
+                         exit 0 (valid) or 2
   --grpc-listen H:P      gRPC address (overrides grpc.listen)
   --http-listen H:P      HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)
   --state-dir DIR        where operations are recorded (overrides stateDir)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (overrides logLevel)
   --version              print the agent version
   --help                 this text
+
+TLS (mutual by default) is configured in the file only (tls:), not by flags; SIGHUP re-reads the
+TLS files. Roles, certificates and rotation: docs/security.md.
 `;
 
 const VALUE_FLAGS = {

@@ -8,13 +8,36 @@ import type { AgentConfig } from '../config/agent-config.js';
 import type { AgentMetrics } from '../http/agent-metrics.js';
 import { validateJournalRequest } from '../journal/journal-query.js';
 import { operationError, type NodeOperations } from '../node/node-operations.js';
+import type { CallAccess } from '../tls/call-access.js';
+import type { CallerIdentity } from '../tls/peer-admission.js';
+import { authorizationProblem, isMutatingRpc } from '../tls/rpc-authorization.js';
 import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPlanetCheck, toUnit } from './proto-mapping.js';
 
 /**
  * noderoll.agent.v1.NodeAgent over NodeOperations: requests in, proto messages out, every error
  * turned into a gRPC status that says what failed (INVALID_ARGUMENT names the field; command
  * failures carry the command, exit code and stderr tail).
+ *
+ * Before a handler runs, the call is identified (its connection's client certificate) and
+ * authorized by role (rpc-authorization.ts). Every mutating call is audit-logged — requested,
+ * then refused/failed/succeeded — with the caller, the operation ID and the arguments. Read
+ * calls that start processes are capped in number (RESOURCE_EXHAUSTED beyond the cap).
  */
+
+/** Read RPCs that run host commands (systemctl, journalctl, checks): at most grpc.maxConcurrentReads at once. */
+const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks']);
+/** Codes of calls turned away before anything ran. */
+const REFUSALS = new Set<string>(['INVALID_ARGUMENT', 'PERMISSION_DENIED', 'UNAUTHENTICATED', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED']);
+const AUDIT_VALUE_MAX = 200;
+
+/** A request's fields for the audit log, long strings cut (a 1 MB name must not become a 1 MB log line). */
+export function auditArguments(req: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(req)) {
+    out[k] = typeof v === 'string' && v.length > AUDIT_VALUE_MAX ? `${v.slice(0, AUDIT_VALUE_MAX)}… (${v.length} characters)` : v;
+  }
+  return out;
+}
 
 export function toServiceError(err: unknown): ServiceError {
   let code: status;
@@ -51,11 +74,15 @@ export interface AgentServiceDeps {
   config: AgentConfig;
   metrics: AgentMetrics | undefined;
   logger: Logger;
+  access: CallAccess;
 }
+
+type IdentifiableCall = Parameters<CallAccess['callerOf']>[0];
 
 export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
   const { ops, config } = d;
   const log = d.logger;
+  let processReads = 0;
 
   const observe = (method: string, started: number, err: ServiceError | undefined): void => {
     const code = err ? status[err.code] : 'OK';
@@ -63,10 +90,58 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     if (err) log.info({ method, code, details: err.details }, 'rpc refused or failed');
   };
 
-  function unary<Req, Res>(method: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+  const audit = (level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void => {
+    log[level]({ audit: true, ...(d.access.insecure ? { insecure: true } : {}), ...fields }, msg);
+  };
+
+  /**
+   * Identifies and authorizes the call, audits a mutating one, caps process-starting reads,
+   * then runs it. Whatever it throws is the call's status.
+   */
+  async function guarded<T>(method: string, call: IdentifiableCall, req: object, run: (caller: CallerIdentity) => Promise<T>): Promise<T> {
+    const mutating = isMutatingRpc(method);
+    const args = mutating ? auditArguments(req) : undefined;
+    let caller: CallerIdentity | undefined;
+    try {
+      caller = d.access.callerOf(call);
+      const problem = authorizationProblem(caller.role, method);
+      if (problem) throw new AgentError('PERMISSION_DENIED', `caller ${caller.text}: ${problem}`);
+    } catch (err) {
+      const se = toServiceError(err);
+      audit('warn', { method, caller: caller?.text ?? 'unidentified', role: caller?.role, ...(args ? { args } : {}), outcome: 'refused', code: status[se.code], details: se.details }, 'call refused: not authorized');
+      throw err;
+    }
+    const who = { caller: caller.text, role: caller.role };
+    if (!mutating) {
+      if (!PROCESS_READS.has(method)) return run(caller);
+      if (processReads >= config.grpc.maxConcurrentReads) {
+        throw new AgentError('RESOURCE_EXHAUSTED', `${processReads} read calls that run host commands are in progress (grpc.maxConcurrentReads ${config.grpc.maxConcurrentReads}); retry shortly`);
+      }
+      processReads += 1;
+      try {
+        return await run(caller);
+      } finally {
+        processReads -= 1;
+      }
+    }
+    audit('info', { method, ...who, args, phase: 'requested' }, `mutating call ${method} requested`);
+    try {
+      const result = await run(caller);
+      audit('info', { method, ...who, operationId: args?.operationId, outcome: 'succeeded' }, `mutating call ${method} succeeded`);
+      return result;
+    } catch (err) {
+      const se = toServiceError(err);
+      const code = status[se.code] ?? String(se.code);
+      const outcome = REFUSALS.has(code) ? 'refused' : 'failed';
+      audit('warn', { method, ...who, args, outcome, code, details: se.details }, `mutating call ${method} ${outcome}`);
+      throw err;
+    }
+  }
+
+  function unary<Req extends object, Res>(method: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const started = Date.now();
-      fn(call.request, call).then(
+      guarded(method, call, call.request, () => fn(call.request, call)).then(
         (res) => {
           observe(method, started, undefined);
           callback(null, res);
@@ -115,7 +190,7 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
       const started = Date.now();
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      (async () => {
+      guarded('ScanJournal', call, call.request, async () => {
         const q = validateJournalRequest(call.request, config.journal);
         const summary = await ops.scanJournal(
           q,
@@ -128,7 +203,7 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
         call.write({ summary: toJournalSummary(summary) });
         call.end();
         observe('ScanJournal', started, undefined);
-      })().catch((err: unknown) => fail('ScanJournal', call, started, err));
+      }).catch((err: unknown) => fail('ScanJournal', call, started, err));
     },
 
     Install: (call) => {
@@ -137,7 +212,7 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
         // The install goes on when the caller leaves; it can follow again with the same ID.
         if (!call.cancelled && !call.destroyed) call.write(ev);
       };
-      (async () => {
+      guarded('Install', call, call.request, async () => {
         const op = await ops.install(
           call.request,
           (s) => write({ started: { operationId: call.request.operationId, command: s.command, packagesBefore: s.packagesBefore.map(toPackage), replayed: s.replayed, attached: s.attached } }),
@@ -147,7 +222,7 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
         if (op.state !== 'succeeded') throw operationError(op);
         if (!call.cancelled) call.end();
         observe('Install', started, undefined);
-      })().catch((err: unknown) => fail('Install', call, started, err));
+      }).catch((err: unknown) => fail('Install', call, started, err));
     },
 
     RunPlanetChecks: unary('RunPlanetChecks', async (req) => {

@@ -37,6 +37,8 @@ export class AgentMetrics implements OperationObserver {
   private readonly journalErrors: Counter;
   private readonly journalEntries: Counter;
   readonly rpcDuration: Histogram<'method' | 'code'>;
+  private readonly connectionsRefused: Counter<'reason'>;
+  private readonly certificateExpiry: Gauge;
   private sampledAt = 0;
   private sampling: Promise<void> | undefined;
 
@@ -70,6 +72,21 @@ export class AgentMetrics implements OperationObserver {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
+    this.connectionsRefused = new Counter({
+      name: 'noderoll_agent_grpc_connections_refused_total',
+      help: 'Connections to the gRPC port refused before any call: TLS handshake failures and client certificates the agent does not accept, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.certificateExpiry = new Gauge({ name: 'noderoll_agent_tls_certificate_expiry_seconds', help: "When the agent's TLS certificate expires, seconds since the epoch (absent in insecure-plaintext mode).", registers });
+  }
+
+  connectionRefused(reason: string): void {
+    this.connectionsRefused.inc({ reason });
+  }
+
+  certificateLoaded(notAfter: Date): void {
+    this.certificateExpiry.set(notAfter.getTime() / 1000);
   }
 
   operationFinished(op: OperationRecord): void {

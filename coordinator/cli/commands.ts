@@ -134,6 +134,7 @@ export function mainHelp(): string {
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    `  ${'certs'.padEnd(8)} create the cluster's noderoll CA and issue agent, coordinator and reader certificates (noderoll certs --help)`,
     '',
     'Flags of every command:',
     ...GLOBAL_FLAGS.map(flagLine),

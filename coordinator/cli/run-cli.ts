@@ -6,6 +6,7 @@ import { LockHeldError } from '../state/state-store.js';
 import { type CommandContext, CommandExit } from './command-context.js';
 import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type CommandName } from './commands.js';
 import { abortCommand } from './commands/abort.js';
+import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
 import { planCommand } from './commands/plan.js';
 import { resumeCommand } from './commands/resume.js';
@@ -47,6 +48,8 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
     env.stdout.write(`noderoll ${NODEROLL_VERSION}\n`);
     return ExitCode.ok;
   }
+  // `certs` manages the cluster's noderoll CA; it has its own flags and touches no cluster.
+  if (first === 'certs') return runCertsCommand(rest, env);
   const spec = findCommand(first);
   if (!spec) {
     const what = first.startsWith('-') ? `expected a command before flags, got "${first}"` : `unknown command "${first}"`;

@@ -1,4 +1,9 @@
-import { credentials, Metadata, status, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type CallOptions, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
+import { noderollIdentity, parseSubjectAltNames } from '../pki/noderoll-identity.js';
+import { validateNodeName } from '../validation/node-name.js';
 import type { EnableUnitRequest } from './generated/noderoll/agent/v1/EnableUnitRequest.js';
 import type { InstallEvent__Output } from './generated/noderoll/agent/v1/InstallEvent.js';
 import type { InstallFinished__Output } from './generated/noderoll/agent/v1/InstallFinished.js';
@@ -47,11 +52,88 @@ export class AgentCallError extends Error {
   }
 }
 
+/**
+ * Mutual TLS towards one agent: trust only the cluster's noderoll CA, present this client's
+ * certificate (role coordinator or reader), and accept the agent only when its certificate names
+ * the node this client meant to reach (SAN URI spiffe://noderoll/node/<expectedNode>) — an
+ * agent of another node, even with a valid certificate, is refused.
+ */
+export interface AgentClientTls {
+  /** PEM of the cluster's noderoll CA (ca.crt; a bundle of old and new while rotating). */
+  ca: string | Buffer;
+  /** PEM of this client's certificate and key. Both or neither (without, every agent refuses the connection). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** The Kubernetes node name of the agent this client means to reach. */
+  expectedNode: string;
+  /** Default TLSv1.2. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
 export interface AgentClientOptions {
   /** Deadline of each call unless given per call (default 30 s). */
   defaultDeadlineMs?: number;
   /** Client-side cap on a received message (default 8 MiB). */
   maxReceiveMessageBytes?: number;
+  /** Mutual TLS: required unless insecurePlaintext is set. */
+  tls?: AgentClientTls;
+  /** Plaintext, only towards an agent running with tls.mode: insecure-plaintext. Must be asked for explicitly. */
+  insecurePlaintext?: boolean;
+}
+
+/** Reads the client's TLS files (as `noderoll certs issue` writes them) for one node's agent. */
+export async function readAgentClientTls(files: { caFile: string; certFile: string; keyFile: string }, expectedNode: string): Promise<AgentClientTls> {
+  const [ca, cert, key] = await Promise.all([readFile(files.caFile), readFile(files.certFile), readFile(files.keyFile)]);
+  return { ca, cert, key, expectedNode };
+}
+
+/** Accepts the agent's certificate only when it names `expectedNode` (the chain to the CA was verified before). */
+export function agentIdentityCheck(expectedNode: string, address: string): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (_host, cert) => {
+    let uris: string[];
+    try {
+      uris = parseSubjectAltNames(cert.subjectaltname).uri;
+    } catch (err) {
+      return new Error(`the agent at ${address} presented a certificate whose names cannot be read: ${(err as Error).message}`);
+    }
+    const id = noderollIdentity(uris);
+    const cn = cert.subject?.CN ?? '?';
+    if (!id.identity) return new Error(`the agent at ${address} presented a certificate (CN=${String(cn)}) that ${id.problem}`);
+    if (id.identity.kind !== 'node') return new Error(`the peer at ${address} presented a client certificate (role ${id.identity.role}), not an agent certificate`);
+    if (id.identity.node !== expectedNode) {
+      return new Error(`the agent at ${address} is node "${id.identity.node}" by its certificate, not node "${expectedNode}" this client meant to reach (a wrong address in the configuration, or an impersonation)`);
+    }
+    return undefined;
+  };
+}
+
+function agentCredentials(address: string, tls: AgentClientTls): { creds: ChannelCredentials; targetName: string } {
+  const expectedNode = validateNodeName('tls.expectedNode', tls.expectedNode);
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new Error('AgentClient: tls.cert and tls.key go together');
+  const context = createSecureContext({ ca: tls.ca, ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}), minVersion: tls.minVersion ?? 'TLSv1.2' });
+  // SNI carries the node's name (not an IP, which RFC 6066 forbids there); the check reads the certificate's URI.
+  const targetName = isIP(expectedNode) === 0 ? expectedNode : 'noderoll-agent';
+  return { creds: credentials.createFromSecureContext(context, { checkServerIdentity: agentIdentityCheck(expectedNode, address) }), targetName };
+}
+
+/**
+ * grpc-js reports a failed connection as UNAVAILABLE "No connection established. Last error:
+ * Error: <reason> (<time>). Resolution note: …"; this keeps the reason and says what it means.
+ */
+export function explainConnectionFailure(address: string, details: string): string {
+  const m = /Last error: (?:Error: )?([\s\S]*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?\.? Resolution note:/.exec(details);
+  if (!m) return details;
+  const reason = (m[1] ?? '').trim().replace(/^[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[a-z0-9_]+:/, '').replace(/:\.\.\/deps\/openssl.*$/s, '');
+  const hints: [RegExp, string][] = [
+    [/self[- ]signed certificate|unable to (?:verify the first|get local issuer) certificate/i, `the agent's certificate was not issued by the CA this client trusts`],
+    [/certificate has expired/i, `the agent's certificate has expired (rotate it: docs/security.md)`],
+    [/certificate is not yet valid/i, `the agent's certificate is not valid yet (check the clocks)`],
+    [/alert protocol version|unsupported protocol/i, 'no TLS version in common (the agent requires TLS 1.2 or newer)'],
+    [/wrong version number|packet length too long|disconnected before secure TLS connection/i, 'the agent did not complete a TLS handshake (is it running with tls.mode: insecure-plaintext, or is this not an agent?)'],
+    [/ECONNREFUSED/, 'connection refused (is the agent running and listening there?)'],
+  ];
+  const hint = hints.find(([re]) => re.test(reason))?.[1];
+  return `cannot connect to the agent at ${address}: ${hint ? `${hint}: ${reason}` : reason}`;
 }
 
 export interface InstallResult {
@@ -71,18 +153,36 @@ export interface JournalScanResult {
 export class AgentClient {
   private readonly client: NodeAgentClient;
   private readonly deadlineMs: number;
+  private readonly plaintext: boolean;
 
   constructor(
     readonly address: string,
-    options: AgentClientOptions = {},
+    options: AgentClientOptions,
   ) {
+    if (options.tls && options.insecurePlaintext) throw new Error('AgentClient: give either tls or insecurePlaintext, not both');
+    if (!options.tls && !options.insecurePlaintext) throw new Error('AgentClient: options.tls is required (mutual TLS); insecurePlaintext: true only towards an agent running with tls.mode: insecure-plaintext');
     const Ctor = loadAgentApi().noderoll.agent.v1.NodeAgent;
-    this.client = new Ctor(address, credentials.createInsecure(), {
+    const secure = options.tls ? agentCredentials(address, options.tls) : undefined;
+    this.client = new Ctor(address, secure?.creds ?? credentials.createInsecure(), {
       'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
+      ...(secure ? { 'grpc.ssl_target_name_override': secure.targetName, 'grpc.default_authority': secure.targetName } : {}),
     });
     this.deadlineMs = options.defaultDeadlineMs ?? 30_000;
+    this.plaintext = !secure;
+  }
+
+  /** The call's failure with a readable message: connection failures explained, refusals said to be the agent's. */
+  private callError(method: string, err: ServiceError): AgentCallError {
+    const details = err.details || err.message;
+    if (err.code === status.UNAVAILABLE) {
+      const explained = explainConnectionFailure(this.address, details);
+      const hint = this.plaintext ? ' (this client speaks plaintext: agents require mutual TLS unless configured with tls.mode: insecure-plaintext)' : '';
+      return new AgentCallError(method, err.code, explained + hint);
+    }
+    if (err.code === status.UNAUTHENTICATED) return new AgentCallError(method, err.code, `the agent at ${this.address} refused this client: ${details}`);
+    return new AgentCallError(method, err.code, details);
   }
 
   close(): void {
@@ -101,7 +201,7 @@ export class AgentClient {
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
       call.call(this.client, req, new Metadata(), this.opts(deadlineMs), (err, res) => {
-        if (err) reject(new AgentCallError(method, err.code, err.details || err.message));
+        if (err) reject(this.callError(method, err));
         else if (res === undefined) reject(new AgentCallError(method, status.INTERNAL, 'empty response'));
         else resolve(res);
       });
@@ -155,7 +255,7 @@ export class AgentClient {
     const stream = this.client.scanJournal(req, this.opts(options.deadlineMs ?? 120_000));
     const entries: JournalEntry__Output[] = [];
     let summary: ScanJournalSummary__Output | undefined;
-    return consume('ScanJournal', stream, (ev: ScanJournalEvent__Output) => {
+    return consume(stream, (e) => this.callError('ScanJournal', e), (ev: ScanJournalEvent__Output) => {
       if (ev.entry) {
         options.onEntry?.(ev.entry);
         if (options.collect !== false) entries.push(ev.entry);
@@ -174,7 +274,7 @@ export class AgentClient {
     const stream = this.client.install({ operationId, version }, this.opts(options.deadlineMs ?? 30 * 60_000));
     const r: InstallResult = { started: undefined, stdout: [], stderr: [], finished: undefined, error: undefined };
     try {
-      await consume('Install', stream, (ev: InstallEvent__Output) => {
+      await consume(stream, (e) => this.callError('Install', e), (ev: InstallEvent__Output) => {
         options.onEvent?.(ev);
         if (ev.started) r.started = ev.started;
         else if (ev.stdout) r.stdout.push(ev.stdout.text);
@@ -212,7 +312,7 @@ function unitCallDeadline(timeoutMs: number | undefined): number {
  * Drains a server stream. grpc-js ends the readable side and then emits the error (or the OK
  * status) while messages may still be buffered: settle only once every message was delivered.
  */
-function consume<T>(method: string, stream: ClientReadableStream<T>, onData: (d: T) => void): Promise<void> {
+function consume<T>(stream: ClientReadableStream<T>, toError: (err: ServiceError) => AgentCallError, onData: (d: T) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let ended = false;
     let ok = false;
@@ -226,7 +326,7 @@ function consume<T>(method: string, stream: ClientReadableStream<T>, onData: (d:
     };
     stream.on('data', onData);
     stream.on('error', (err: ServiceError) => {
-      failure = new AgentCallError(method, err.code, err.details || err.message);
+      failure = toError(err);
       // If the readable side never ends (destroyed), do not hang.
       setTimeout(() => {
         ended = true;

@@ -25,6 +25,8 @@ export interface CommandSpec {
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** Signal sent when `signal` aborts (default SIGTERM; SIGKILL simulates a crash). */
+  abortKillSignal?: NodeJS.Signals;
 }
 
 export interface CommandResult {
@@ -168,7 +170,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
     const stop = (kind: CommandFailureKind): void => {
       if (failure || settled) return;
       failure = { kind };
-      child.kill('SIGTERM');
+      child.kill(kind === 'aborted' ? (spec.abortKillSignal ?? 'SIGTERM') : 'SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), spec.killGraceMs ?? 2000);
       killer.unref();
     };

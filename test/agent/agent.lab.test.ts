@@ -6,26 +6,35 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
 import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
+import { httpsGet } from '../security/tls-http.js';
 
 /**
  * noderoll-agent against real systemd: one lab node (systemd-nspawn, Debian 12, systemd 252) with
- * the agent installed through systemd/noderoll-agent.service exactly as a user would, a planet
- * unit carrying a real etcd member, and the lab's planet package (7.0.67 installed, 7.0.68 on
- * offer). Every RPC is exercised over gRPC from the host; the last test reboots the node.
+ * the agent installed through systemd/noderoll-agent.service exactly as a user would — mutual TLS
+ * with certificates from `noderoll certs` code (the agent's names node-1 and its address), a
+ * planet unit carrying a real etcd member, and the lab's planet package (7.0.67 installed, 7.0.68
+ * on offer). Every RPC is exercised over gRPC from the host as the coordinator; /metrics and
+ * /status are read over HTTPS with a reader certificate, as Prometheus would; the last test
+ * reboots the node.
  */
 
 const logger = createLogger('agent-lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
 const GRPC_PORT = 7443;
 const HTTP_PORT = 7444;
+const METRICS_PORT = 7445;
 const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
 const FAILING_UNIT = 'noderoll-test-fail.service';
 
 function agentYaml(n: { nodeAddress: string }): string {
-  return `# noderoll-agent in a lab node
+  return `# noderoll-agent in a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls)
 grpc:
   listen: "${n.nodeAddress}:${GRPC_PORT}"
 http:
   listen: "${n.nodeAddress}:${HTTP_PORT}"
+  metrics:
+    listen: "${n.nodeAddress}:${METRICS_PORT}"
+    tls: mutual
 packages:
   watch: [noderoll-lab-planet]
 install:
@@ -62,12 +71,21 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
   this.timeout(180_000);
   let lab: Lab | undefined;
   let client: AgentClient | undefined;
+  let pki: TestPki | undefined;
+  let coordinator: IssuedPem;
+  let reader: IssuedPem;
+
+  const newClient = (deadlineMs?: number): AgentClient =>
+    new AgentClient(`${node().names.nodeAddress}:${GRPC_PORT}`, { ...(deadlineMs ? { defaultDeadlineMs: deadlineMs } : {}), tls: clientTls(coordinator, 'node-1') });
 
   before(async () => {
     const t0 = Date.now();
-    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, rebootDelayMs: 1000 });
-    const node = lab.node('node-1');
-    client = new AgentClient(`${node.names.nodeAddress}:${GRPC_PORT}`, { defaultDeadlineMs: 15_000 });
+    pki = await TestPki.create('agent-lab');
+    coordinator = await pki.client('coordinator', 'agent-lab-test');
+    reader = await pki.client('reader', 'prometheus');
+    // The agent's certificate names the node and its lab address (DNS node-1, IP 127.x.1.2).
+    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n), rebootDelayMs: 1000 });
+    client = newClient(15_000);
     const t1 = Date.now();
     await client.waitUntilServing(30_000);
     note(`lab up in ${t1 - t0} ms; agent answering ${Date.now() - t1} ms later`);
@@ -86,6 +104,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
   after(async () => {
     client?.close();
     await lab?.down();
+    await pki?.cleanup();
   });
 
   const theLab = (): Lab => {
@@ -278,18 +297,24 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     await agent().waitUntilServing(15_000);
   });
 
-  it('HTTP: /healthz, /readyz, /status answer and /metrics passes promtool check metrics', async () => {
+  it('HTTP: /healthz, /readyz answer; /status and /metrics (over mutual TLS, reader certificate) answer and /metrics passes promtool check metrics', async () => {
     const base = `http://${node().names.nodeAddress}:${HTTP_PORT}`;
     const health = await fetch(`${base}/healthz`);
     expect(health.status).to.equal(200);
     const readyz = await fetch(`${base}/readyz`);
     expect(readyz.status).to.equal(200);
     expect(await readyz.json()).to.deep.equal({ ok: true, checks: { systemd: 'ok', journal: 'ok' } });
-    const status = (await (await fetch(`${base}/status`)).json()) as { node: { hostname: string; bootId: string }; recentOperations: { id: string }[]; currentOperation: unknown };
+    expect((await fetch(`${base}/metrics`)).status, '/metrics is not on the plain listener').to.equal(404);
+    const secure = `https://${node().names.nodeAddress}:${METRICS_PORT}`;
+    const statusAnswer = await httpsGet(`${secure}/status`, reader.pem);
+    expect(statusAnswer.status, statusAnswer.body).to.equal(200);
+    const status = JSON.parse(statusAnswer.body) as { node: { hostname: string; bootId: string }; recentOperations: { id: string }[]; currentOperation: unknown };
     expect(status.node).to.include({ hostname: 'node-1', bootId: node().bootId() });
     expect(status.currentOperation).to.equal(null);
     expect(status.recentOperations.length).to.be.above(3);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metricsAnswer = await httpsGet(`${secure}/metrics`, reader.pem);
+    expect(metricsAnswer.status).to.equal(200);
+    const metrics = metricsAnswer.body;
     const check = await runCommand({ file: 'promtool', args: ['check', 'metrics'], input: metrics, timeoutMs: 15_000, okExitCodes: [0, 1, 3] });
     expect(check.exitCode, `promtool: ${check.stdout}${check.stderr}`).to.equal(0);
     expect(metrics).to.match(new RegExp(`^noderoll_agent_unit_state\\{unit="${PLANET_UNIT.replace(/\./g, '\\.')}",state="active"\\} 1$`, 'm'));
@@ -338,7 +363,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     const down = Date.now();
     // A fresh client per attempt: no reconnect backoff inflates the measurement.
     const done = await waitFor({ what: 'the agent to report the reboot completed', timeoutMs: 60_000, initialDelayMs: 50, maxDelayMs: 50 }, async () => {
-      const c = new AgentClient(`${node().names.nodeAddress}:${GRPC_PORT}`);
+      const c = newClient();
       try {
         const op = await c.getOperation(id, 500);
         return op.state === 'OPERATION_STATE_SUCCEEDED' ? ready({ op, at: Date.now() }) : notYet(op.state);

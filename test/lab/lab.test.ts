@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
@@ -56,6 +56,8 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     }
     const machineIds = await Promise.all(l.nodes.map(async (n) => (await n.exec('cat', ['/etc/machine-id'])).stdout.trim()));
     expect(new Set(machineIds).size, 'distinct machine-ids').to.equal(3);
+    const cgroups = l.nodes.map((n) => readFileSync(`/proc/${n.machine.systemdPid()}/cgroup`, 'utf8'));
+    expect(new Set(cgroups).size, 'each node in a cgroup of its own').to.equal(3);
     const bootIds = l.nodes.map((n) => n.bootId());
     expect(new Set(bootIds).size, 'distinct boot IDs').to.equal(3);
 

@@ -11,10 +11,12 @@ import { HostGateway } from './host-gateway.js';
 import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-identity.js';
 import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
 import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
+import { LabPki } from './lab-pki.js';
 import { labDir, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
 import { NodeMachine, type NodeExecOptions } from './node-machine.js';
+import { labCgroupLeftovers, removeLabCgroups } from './node-cgroup.js';
 import { ensureNodeImage } from './node-image.js';
-import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT } from './node-rootfs.js';
+import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 
@@ -26,6 +28,8 @@ import type { PlanetConfig } from './planet/planet-config.js';
 
 export const PLANET_VERSION_INSTALLED = '7.0.67';
 export const PLANET_VERSION_UPDATE = '7.0.68';
+/** Further releases on offer, so one lab can run several rolling updates in a row. */
+export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7.0.73'];
 const ETCD_CLIENT_PORT = 2379;
 const ETCD_PEER_PORT = 2380;
 
@@ -48,6 +52,16 @@ export interface LabOptions {
    * configuration this returns for the node (YAML text).
    */
   agentConfig?: (node: { name: string; role: 'master' | 'node'; nodeAddress: string }) => string;
+  /**
+   * More files for the agent, written into each node before its first boot (e.g. its TLS
+   * certificate and key, which name the node and its address): path in the node → content, mode.
+   */
+  agentFiles?: (node: { name: string; role: 'master' | 'node'; nodeAddress: string }) => Promise<Record<string, NodeFile>> | Record<string, NodeFile>;
+  /**
+   * With agents: give the lab a noderoll CA (lab.pki) and every agent its certificate, so agents
+   * require mutual TLS (default true). agentFiles, when given, may add or replace files.
+   */
+  agentPki?: boolean;
   /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
   ownedByDaemon?: boolean;
 }
@@ -88,6 +102,8 @@ export class LabNode {
 export class Lab {
   readonly nodes: LabNode[] = [];
   api: KubeApiServer | undefined;
+  /** The lab's noderoll CA and client certificates (labs with agents). */
+  pki: LabPki | undefined;
   private gateways: HostGateway[] = [];
   private downDone = false;
   readonly timings: Record<string, number> = {};
@@ -199,7 +215,7 @@ export class Lab {
     const [image] = await Promise.all([
       ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
       buildPlanetPackage(this.packageDir, PLANET_VERSION_INSTALLED),
-      buildPlanetPackage(this.packageDir, PLANET_VERSION_UPDATE),
+      ...[PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v)),
       this.startApiServer(),
     ]);
     this.timings.imageMs = image.buildMs;
@@ -219,10 +235,13 @@ export class Lab {
     const apiPort = this.api!.port;
     for (const n of names) this.gateways.push(await HostGateway.listen(n.hostAddress, apiPort, '127.0.0.1', apiPort));
 
+    if (o.agentConfig && o.agentPki !== false) this.pki = await LabPki.create(join(this.dir, 'pki'), `lab-${this.id}`);
+
     const tRootfs = Date.now();
     await Promise.all(
       names.map(async (n, i) => {
         const role = i < masters ? 'master' : 'node';
+        const agentNode = { name: n.name, role, nodeAddress: n.nodeAddress } as const;
         const rootfs = join(this.dir, 'nodes', n.name, 'rootfs');
         const consoleLog = join(this.dir, 'nodes', n.name, 'console.log');
         await prepareNodeRootfs({
@@ -232,7 +251,13 @@ export class Lab {
           planet: this.planetConfig(n, role, apiPort, initialCluster),
           initialPackage: join(this.packageDir, `${PLANET_PACKAGE}_${PLANET_VERSION_INSTALLED}_all.deb`),
           ...(o.agentConfig
-            ? { agent: { unitFile: join(projectDir, 'systemd', AGENT_UNIT), configYaml: o.agentConfig({ name: n.name, role, nodeAddress: n.nodeAddress }) } }
+            ? {
+                agent: {
+                  unitFile: join(projectDir, 'systemd', AGENT_UNIT),
+                  configYaml: o.agentConfig(agentNode),
+                  files: { ...(await this.pki?.agentNodeFiles(agentNode)), ...(await o.agentFiles?.(agentNode)) },
+                },
+              }
             : {}),
         });
         const machine = new NodeMachine({
@@ -403,10 +428,15 @@ export class Lab {
   }
 
   private readyRecorded = false;
-  async saveState(ready?: boolean): Promise<void> {
+  private stateWrites: Promise<void> = Promise.resolve();
+
+  /** Records the lab's state; writes are serialized and each takes its snapshot when it runs, so the file ends up current. */
+  saveState(ready?: boolean): Promise<void> {
     if (ready) this.readyRecorded = true;
-    if (this.downDone) return;
-    await writeLabState(this.state(this.readyRecorded));
+    this.stateWrites = this.stateWrites
+      .catch(() => undefined)
+      .then(() => (this.downDone ? undefined : writeLabState(this.state(this.readyRecorded))));
+    return this.stateWrites;
   }
 
   /** Stops every node, the API server and gateways, removes namespaces, links and files. Idempotent. */
@@ -418,6 +448,7 @@ export class Lab {
     await Promise.all(this.gateways.map((g) => g.close()));
     this.gateways = [];
     await this.api?.close().catch((e: Error) => problems.push(e.message));
+    problems.push(...removeLabCgroups(this.identity.id));
     problems.push(...(await removeLabNetwork(this.identity)));
     await rm(this.dir, { recursive: true, force: true }).catch((e: Error) => problems.push(e.message));
     await releaseOctet(this.identity.octet);
@@ -431,6 +462,7 @@ export class Lab {
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');
     for (const line of mounts.split('\n')) if (line.includes(this.dir)) found.push(`mount ${line.split(' ')[4]}`);
     found.push(...(await processesOfLab(this.dir, this.identity.id)));
+    found.push(...labCgroupLeftovers(this.identity.id).map((d) => `cgroup ${d}`));
     if (existsSync(this.dir)) found.push(`directory ${this.dir}`);
     return found;
   }

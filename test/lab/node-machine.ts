@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NodeCgroup } from './node-cgroup.js';
 import { runCommand, type CommandResult } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
@@ -12,6 +14,8 @@ import type { NodeNames } from './lab-identity.js';
  */
 
 const NSPAWN_REBOOT_EXIT = 133;
+/** Starts a program inside given cgroups (see node-cgroup.ts); a fixed script, arguments passed as argv. */
+const IN_CGROUP = fileURLToPath(new URL('../../../test/lab/bin/in-cgroup', import.meta.url));
 
 export type PowerState = 'starting' | 'running' | 'rebooting' | 'off' | 'crashed' | 'stopped';
 
@@ -74,11 +78,14 @@ export class NodeMachine {
   private stopRequested = false;
   private exitWaiters: (() => void)[] = [];
   private rebootTimer: NodeJS.Timeout | undefined;
+  private readonly cgroup: NodeCgroup;
   state: PowerState = 'stopped';
   boots = 0;
   lastExitCode: number | null = null;
 
-  constructor(private readonly o: NodeMachineOptions) {}
+  constructor(private readonly o: NodeMachineOptions) {
+    this.cgroup = new NodeCgroup(o.names.machine);
+  }
 
   get name(): string {
     return this.o.names.name;
@@ -110,8 +117,9 @@ export class NodeMachine {
   }
 
   private launch(): void {
+    const procs = this.cgroup.create();
     const fd = openSync(this.o.consoleLog, 'a');
-    const child = spawn('systemd-nspawn', this.nspawnArgs(), { stdio: ['ignore', fd, fd] });
+    const child = spawn('/bin/sh', [IN_CGROUP, ...procs, '--', 'systemd-nspawn', ...this.nspawnArgs()], { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.child = child;
     this.state = 'starting';
@@ -139,6 +147,7 @@ export class NodeMachine {
 
   private settleDown(state: PowerState): void {
     this.state = state;
+    for (const problem of this.cgroup.remove()) this.o.logger.warn({ node: this.name, problem }, 'could not remove the node cgroup');
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     waiters.forEach((w) => w());
@@ -168,7 +177,10 @@ export class NodeMachine {
     await waitFor({ what: `node ${this.name} to reach systemctl is-system-running = running`, timeoutMs, initialDelayMs: 100, maxDelayMs: 500 }, async () => {
       const s = await this.systemState();
       if (s === 'running') this.state = 'running';
-      return s === 'running' ? ready(undefined) : notYet(`state ${s}`);
+      if (s === 'running') return ready(undefined);
+      if (s !== 'degraded') return notYet(`state ${s}`);
+      const failed = await this.exec('systemctl', ['--failed', '--plain', '--no-legend'], { okExitCodes: [0, 1, 3] });
+      return notYet(`state degraded; failed units: ${failed.stdout.trim().replace(/\s+/g, ' ') || 'none listed'}`);
     });
   }
 
@@ -198,7 +210,13 @@ export class NodeMachine {
     try {
       await this.waitDown(graceMs);
     } catch {
-      this.o.logger.warn({ node: this.name, pid: child.pid }, 'node did not halt in time; killing systemd-nspawn');
+      this.o.logger.warn({ node: this.name, pid: child.pid }, 'node did not halt in time; killing it');
+      // killing only systemd-nspawn would leave the container running: end its PID namespace first
+      try {
+        process.kill(this.systemdPid(), 'SIGKILL');
+      } catch {
+        // already gone
+      }
       child.kill('SIGKILL');
       await this.waitDown(5000);
     }

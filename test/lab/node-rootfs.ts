@@ -23,6 +23,12 @@ export const AGENT_UNIT = 'noderoll-agent.service';
 export const NODE_AGENT_CONFIG = '/etc/noderoll/agent.yaml';
 export const NODE_PLANET_CONFIG = '/etc/noderoll-lab/planet.json';
 
+/** A file to put into a node: its content and mode. */
+export interface NodeFile {
+  content: string;
+  mode: number;
+}
+
 export interface NodeRootfsOptions {
   image: string;
   rootfs: string;
@@ -34,7 +40,7 @@ export interface NodeRootfsOptions {
    * Install noderoll-agent the way a user would: the project's systemd/noderoll-agent.service,
    * enabled, with this configuration file.
    */
-  agent?: { unitFile: string; configYaml: string };
+  agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile> };
 }
 
 function inRoot(rootfs: string, path: string): string {
@@ -44,7 +50,7 @@ function inRoot(rootfs: string, path: string): string {
 async function writeInRoot(rootfs: string, path: string, content: string, mode = 0o644): Promise<void> {
   const full = inRoot(rootfs, path);
   await mkdir(dirname(full), { recursive: true });
-  await writeFile(full, content);
+  await writeFile(full, content, { mode });
   await chmod(full, mode);
 }
 
@@ -135,6 +141,10 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   if (o.agent) {
     await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}`, await readFile(o.agent.unitFile, 'utf8'));
     await writeInRoot(o.rootfs, NODE_AGENT_CONFIG, o.agent.configYaml, 0o600);
+    for (const [path, file] of Object.entries(o.agent.files ?? {})) {
+      if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`agent file ${JSON.stringify(path)}: must be an absolute path inside the node`);
+      await writeInRoot(o.rootfs, path, file.content, file.mode);
+    }
     await enableUnit(o.rootfs, AGENT_UNIT);
   }
 

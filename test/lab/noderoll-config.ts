@@ -46,6 +46,12 @@ export function labCoordinatorDir(lab: Lab, options: CoordinatorConfigOptions = 
   return options.dir ?? join(lab.dir, 'noderoll');
 }
 
+function agentsTls(lab: Lab): string {
+  if (!lab.pki) return '  insecurePlaintext: true';
+  const c = lab.pki.coordinator;
+  return `  tls: { ca: ${c.ca}, cert: ${c.cert}, key: ${c.key} }`;
+}
+
 export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions = {}): string {
   const dir = labCoordinatorDir(lab, options);
   const endpoints = lab.etcdEndpoints().join(',');
@@ -63,7 +69,7 @@ kubernetes:
   kubeconfig: ${lab.kubeconfig}
 agents:
   callTimeout: 10s
-  insecurePlaintext: true
+${agentsTls(lab)}
 gates:
   gravity: { enabled: true, command: [gravity, status, --output=json], timeout: 30s }
   etcd:

@@ -7,6 +7,7 @@ import { runCommand } from '../../../shared/exec/command-runner.js';
 import { ConfigError, installArgv, parseAgentConfig } from '../../../agent/config/agent-config.js';
 import { parseAgentFlags } from '../../../agent/config/flags.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
+import { agentTlsYaml, TestPki } from '../../security/test-pki.js';
 
 /** The configuration the lab gives its nodes. */
 export const LAB_AGENT_YAML = `
@@ -138,13 +139,28 @@ describe('agent configuration', () => {
       }
     };
 
-    it('exits 0 and prints the effective settings for a valid file', async () => {
+    it('exits 0 and prints the effective settings for a valid file, with its TLS files checked', async () => {
+      const pki = await TestPki.create();
+      try {
+        const agent = await pki.agent('node-1', { ips: ['127.12.1.2'] });
+        const r = await check(LAB_AGENT_YAML + agentTlsYaml(agent));
+        expect(r.code, r.err).to.equal(0);
+        const effective = JSON.parse(r.out) as { grpc: { listen: string }; install: { command: string[]; versionPattern: string }; tls: { mode: string }; tlsFiles: { node: string } };
+        expect(effective.grpc.listen).to.equal('127.12.1.2:7443');
+        expect(effective.install.command[0]).to.equal('dpkg');
+        expect(effective.tls.mode).to.equal('mutual');
+        expect(effective.tlsFiles.node).to.equal('node-1');
+        expect(r.err).to.match(/is valid/);
+      } finally {
+        await pki.cleanup();
+      }
+    });
+
+    it('exits 2 naming the TLS file that is missing (mutual TLS is the default)', async () => {
       const r = await check(LAB_AGENT_YAML);
-      expect(r.code, r.err).to.equal(0);
-      const effective = JSON.parse(r.out) as { grpc: { listen: string }; install: { command: string[]; versionPattern: string } };
-      expect(effective.grpc.listen).to.equal('127.12.1.2:7443');
-      expect(effective.install.command[0]).to.equal('dpkg');
-      expect(r.err).to.match(/is valid/);
+      expect(r.code).to.equal(2);
+      expect(r.err).to.match(/tls\.caFile: cannot read \/etc\/noderoll\/tls\/ca\.crt/);
+      expect(r.err).to.match(/tls\.keyFile: cannot read/);
     });
 
     it('exits 2 and names every bad field, or the bad flag', async () => {

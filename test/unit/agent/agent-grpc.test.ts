@@ -8,6 +8,7 @@ import { STATE_FILE_NAME } from '../../../agent/operations/operation-store.js';
 import { AgentCallError, AgentClient } from '../../../shared/agent-api/agent-client.js';
 import { runCommand } from '../../../shared/exec/command-runner.js';
 import { silentLogger } from '../../../shared/log/logger.js';
+import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from '../../security/test-pki.js';
 import { FakeHost } from './fake-host.js';
 
 /**
@@ -19,8 +20,9 @@ const PLANET = 'gravity__gravitational.io__planet__7.0.67-11709.service';
 const BOOT_1 = { bootId: '11111111-1111-4111-8111-111111111111', bootTimeUnixMs: 1_795_744_600_000 };
 const BOOT_2 = { bootId: '22222222-2222-4222-8222-222222222222', bootTimeUnixMs: 1_795_744_700_000 };
 
-function configYaml(stateDir: string): string {
+function configYaml(stateDir: string, agentCert: IssuedPem): string {
   return `
+${agentTlsYaml(agentCert)}
 grpc: { listen: "127.0.0.1:0", maxReceiveMessageBytes: 4096 }
 http: { listen: "127.0.0.1:0" }
 stateDir: ${stateDir}
@@ -49,16 +51,19 @@ async function expectCallError(p: Promise<unknown>, code: string, message: RegEx
   expect.fail(`expected ${code}`);
 }
 
-describe('agent over gRPC (in-process, fake host)', function () {
+describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
   this.timeout(20_000);
+  let pki: TestPki;
+  let agentCert: IssuedPem;
+  let coordinatorCert: IssuedPem;
   let dir: string;
   let host: FakeHost;
   let agent: RunningAgent | undefined;
   let client: AgentClient | undefined;
 
   const start = async (boot = BOOT_1): Promise<AgentClient> => {
-    agent = await startAgent(parseAgentConfig(configYaml(dir), 'test'), { logger: silentLogger, runner: host.runner, boot, machineId: 'feedfacefeedfacefeedfacefeedface' });
-    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000 });
+    agent = await startAgent(parseAgentConfig(configYaml(dir, agentCert), 'test'), { logger: silentLogger, runner: host.runner, boot, machineId: 'feedfacefeedfacefeedfacefeedface' });
+    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(coordinatorCert, 'test-node') });
     return client;
   };
   const stop = async (): Promise<void> => {
@@ -67,6 +72,13 @@ describe('agent over gRPC (in-process, fake host)', function () {
     await agent?.stop();
     agent = undefined;
   };
+
+  before(async () => {
+    pki = await TestPki.create();
+    agentCert = await pki.agent('test-node', { ips: ['127.0.0.1'] });
+    coordinatorCert = await pki.client('coordinator');
+  });
+  after(async () => pki?.cleanup());
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'noderoll-agent-grpc-'));

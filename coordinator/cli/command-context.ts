@@ -29,7 +29,7 @@ export class CommandExit extends Error {
 
 /** Loads and validates the config, then applies --kubeconfig/--context/--log-file; checks the files it names. */
 export async function loadSettings(ctx: CommandContext, fallbacks: { configPath?: string; kubeconfig?: string; context?: string } = {}): Promise<CoordinatorConfig> {
-  const configPath = getString(ctx.flags, 'config') ?? fallbacks.configPath ?? DEFAULT_CONFIG_PATH;
+  const configPath = getString(ctx.flags, 'config') ?? fallbacks.configPath ?? (ctx.env.env.NODEROLL_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(configPath);
   const kubeconfig = getString(ctx.flags, 'kubeconfig') ?? fallbacks.kubeconfig;
   if (kubeconfig !== undefined) config.kubernetes.kubeconfig = resolve(kubeconfig);

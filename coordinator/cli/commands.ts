@@ -13,7 +13,7 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'path', value: 'PATH', help: 'config file (default /etc/noderoll/config.yaml)' },
+  { name: 'config', type: 'path', value: 'PATH', help: 'config file (default: $NODEROLL_CONFIG, else /etc/noderoll/config.yaml)' },
   { name: 'kubeconfig', type: 'path', value: 'PATH', help: 'kubeconfig for kubectl (overrides kubernetes.kubeconfig)' },
   { name: 'context', type: 'context', value: 'NAME', help: 'kubeconfig context (overrides kubernetes.context)' },
   { name: 'output', short: 'o', type: 'output', value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },

@@ -112,7 +112,8 @@ async function env(flags: Flags): Promise<number> {
   const s = await readLabState(flags.id);
   process.stdout.write(
     `export KUBECONFIG='${s.kubeconfig}' KUBECACHEDIR='${s.kubeCacheDir}' NODEROLL_LAB_STATE='${join(s.dir, 'gravity-lab-state.json')}' PATH='${s.binDir}':"$PATH"\n` +
-      `# noderoll for this lab: node ${join(s.projectDir, 'dist/coordinator/main.js')} <command> --config ${join(s.dir, 'noderoll', 'config.yaml')}\n`,
+      `export NODEROLL_CONFIG='${join(s.dir, 'noderoll', 'config.yaml')}' NODEROLL_LAB_UPDATE_VERSION='${s.packages.update}'\n` +
+      `alias noderoll='${process.execPath} ${join(s.projectDir, 'dist/coordinator/main.js')}'\n`,
   );
   return 0;
 }

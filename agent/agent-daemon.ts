@@ -14,6 +14,7 @@ import { nodeHostname, readBootIdentity, readMachineId, type BootIdentity } from
 import { NodeOperations } from './node/node-operations.js';
 import { OperationLedger } from './operations/operation-ledger.js';
 import { OperationStore } from './operations/operation-store.js';
+import { UpdatePhaseStore } from './operations/update-phase-store.js';
 import { Systemctl } from './systemd/systemctl.js';
 import { mutualTlsAccess, plaintextAccess } from './tls/call-access.js';
 import { GrpcTlsGate } from './tls/grpc-tls-gate.js';
@@ -80,6 +81,10 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
     log.warn({ audit: true, operationId: op.id, kind: op.kind, state: op.state, reboot: op.reboot, error: op.error?.message }, 'settled an operation left running by the previous agent run');
   }
 
+  const updatePhase = new UpdatePhaseStore(config.stateDir);
+  const phaseLoad = await updatePhase.load();
+  if (phaseLoad.problem) log.error({ problem: phaseLoad.problem }, 'update phase was unreadable; starting as idle');
+
   const systemctl = new Systemctl({ runner });
   const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
   // Filled in below; metrics sample through the operations object.
@@ -94,6 +99,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
     failedUnits: async () => (opsRef ? opsRef.failedUnits() : []),
     watchedPackages: async () => (opsRef ? opsRef.watchedPackages() : []),
     currentOperation: () => ledger.current(),
+    updatePhase: () => updatePhase.phase,
   });
   const ops = new NodeOperations({ config, systemctl, ledger, boot, machineId, agentVersion: version, logger: log, runner, observer: metrics, startedUnixMs: started });
   opsRef = ops;
@@ -116,7 +122,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_connection_idle_ms': 10 * 60_000,
   });
-  server.addService(nodeAgentService(), createAgentService({ ops, config, metrics, logger: log, access: mutual ? mutualTlsAccess : plaintextAccess }));
+  server.addService(nodeAgentService(), createAgentService({ ops, config, metrics, logger: log, access: mutual ? mutualTlsAccess : plaintextAccess, updatePhase }));
   let gate: GrpcTlsGate | undefined;
   let grpcPort: number;
   if (mutual && material) {

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../config/agent-config.js';
 import type { AgentMetrics } from '../http/agent-metrics.js';
 import { validateJournalRequest } from '../journal/journal-query.js';
 import { operationError, type NodeOperations } from '../node/node-operations.js';
+import type { UpdatePhaseStore } from '../operations/update-phase-store.js';
 import type { CallAccess } from '../tls/call-access.js';
 import type { CallerIdentity } from '../tls/peer-admission.js';
 import { authorizationProblem, isMutatingRpc } from '../tls/rpc-authorization.js';
@@ -75,6 +76,7 @@ export interface AgentServiceDeps {
   metrics: AgentMetrics | undefined;
   logger: Logger;
   access: CallAccess;
+  updatePhase: UpdatePhaseStore;
 }
 
 type IdentifiableCall = Parameters<CallAccess['callerOf']>[0];
@@ -238,5 +240,12 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     GetOperation: unary('GetOperation', async (req) => toOperation(ops.getOperation(req.operationId))),
 
     ListOperations: unary('ListOperations', async (req) => ({ operations: ops.listOperations(req.limit).map(toOperation) })),
+
+    SetUpdatePhase: unary('SetUpdatePhase', async (req) => {
+      const r = await d.updatePhase.set(req);
+      d.metrics?.showUpdatePhase();
+      if (!r.unchanged) log.info({ operationId: r.phase.operationId, phase: r.phase.phase, deadlineMs: r.phase.deadlineMs }, 'update phase set');
+      return { phase: { operationId: r.phase.operationId, phase: r.phase.phase, startedUnixMs: r.phase.startedUnixMs, deadlineMs: r.phase.deadlineMs }, unchanged: r.unchanged };
+    }),
   };
 }

@@ -3,10 +3,16 @@ import type { JournalScanSummary } from '../journal/journal-reader.js';
 import type { OperationObserver } from '../node/node-operations.js';
 import type { OperationKind, OperationRecord, PackageVersionRecord } from '../operations/operation-record.js';
 import type { UnitState } from '../systemd/show-parser.js';
+import type { UpdatePhaseRecord } from '../operations/update-phase-store.js';
+import { UPDATE_PHASE_IDLE, UPDATE_PHASES } from '../../shared/update/update-phase.js';
 
 /**
  * The agent's Prometheus metrics (prom-client): who it is, the node's boot, the state of the
- * watched units, failed units, journal errors seen by scans, operations and RPC latency.
+ * watched units, failed units, journal errors seen by scans, operations, RPC latency, and where the
+ * rolling update stands on this node (the phase the coordinator last set, one-hot, with its start
+ * and deadline), so a dashboard can follow an update from the agents alone.
+ * Names follow Prometheus conventions: noderoll_agent_ prefix, base units (seconds, bytes),
+ * counters end in _total, timestamps in _timestamp_seconds (boot time keeps node_exporter's name).
  * Host state is sampled on scrape (cached briefly, so a scrape storm cannot turn into a
  * systemctl storm).
  */
@@ -24,6 +30,8 @@ export interface MetricsSources {
   failedUnits: () => Promise<UnitState[]>;
   watchedPackages: () => Promise<PackageVersionRecord[]>;
   currentOperation: () => OperationRecord | undefined;
+  /** The update phase last set by the coordinator; undefined = idle. */
+  updatePhase: () => UpdatePhaseRecord | undefined;
 }
 
 export class AgentMetrics implements OperationObserver {
@@ -39,6 +47,10 @@ export class AgentMetrics implements OperationObserver {
   readonly rpcDuration: Histogram<'method' | 'code'>;
   private readonly connectionsRefused: Counter<'reason'>;
   private readonly certificateExpiry: Gauge;
+  private readonly updatePhase: Gauge<'phase'>;
+  private readonly updatePhaseStarted: Gauge;
+  private readonly updatePhaseDeadline: Gauge;
+  private readonly updateOperation: Gauge<'operation_id'>;
   private sampledAt = 0;
   private sampling: Promise<void> | undefined;
 
@@ -78,7 +90,28 @@ export class AgentMetrics implements OperationObserver {
       labelNames: ['reason'],
       registers,
     });
-    this.certificateExpiry = new Gauge({ name: 'noderoll_agent_tls_certificate_expiry_seconds', help: "When the agent's TLS certificate expires, seconds since the epoch (absent in insecure-plaintext mode).", registers });
+    this.certificateExpiry = new Gauge({ name: 'noderoll_agent_tls_certificate_expiry_timestamp_seconds', help: "When the agent's TLS certificate expires, seconds since the epoch (absent in insecure-plaintext mode).", registers });
+    this.updatePhase = new Gauge({
+      name: 'noderoll_agent_update_phase',
+      help: 'Where the rolling update stands on this node: 1 for the current phase (a runbook step, or idle, done, halted), 0 for the others.',
+      labelNames: ['phase'],
+      registers,
+    });
+    this.updatePhaseStarted = new Gauge({ name: 'noderoll_agent_update_phase_started_timestamp_seconds', help: 'When the node entered its current update phase, seconds since the epoch (0 while idle).', registers });
+    this.updatePhaseDeadline = new Gauge({ name: 'noderoll_agent_update_phase_deadline_seconds', help: 'How long the current update phase may take before it counts as stuck (0: no deadline).', registers });
+    this.updateOperation = new Gauge({ name: 'noderoll_agent_update_operation_info', help: 'The coordinator operation that last set the update phase (always 1; absent while idle).', labelNames: ['operation_id'], registers });
+    this.showUpdatePhase();
+  }
+
+  /** Refreshes the update-phase metrics from the source (on every scrape, and after SetUpdatePhase). */
+  showUpdatePhase(): void {
+    const p = this.src.updatePhase();
+    const current = p?.phase ?? UPDATE_PHASE_IDLE;
+    for (const phase of UPDATE_PHASES) this.updatePhase.set({ phase }, phase === current ? 1 : 0);
+    this.updatePhaseStarted.set(p ? p.startedUnixMs / 1000 : 0);
+    this.updatePhaseDeadline.set(p ? p.deadlineMs / 1000 : 0);
+    this.updateOperation.reset();
+    if (p) this.updateOperation.set({ operation_id: p.operationId }, 1);
   }
 
   connectionRefused(reason: string): void {
@@ -120,6 +153,7 @@ export class AgentMetrics implements OperationObserver {
 
   /** The exposition text, with host state at most sampleTtlMs old. */
   async text(): Promise<string> {
+    this.showUpdatePhase();
     if (Date.now() - this.sampledAt > this.sampleTtlMs) {
       this.sampling ??= this.sample().finally(() => {
         this.sampledAt = Date.now();

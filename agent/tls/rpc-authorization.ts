@@ -8,7 +8,7 @@ import type { ClientRole } from '../../shared/pki/noderoll-identity.js';
  */
 
 export const READ_RPCS = ['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetOperation', 'ListOperations'] as const;
-export const MUTATING_RPCS = ['StopUnit', 'StartUnit', 'EnableUnit', 'Install', 'Reboot'] as const;
+export const MUTATING_RPCS = ['StopUnit', 'StartUnit', 'EnableUnit', 'Install', 'Reboot', 'SetUpdatePhase'] as const;
 export type ReadRpc = (typeof READ_RPCS)[number];
 export type MutatingRpc = (typeof MUTATING_RPCS)[number];
 

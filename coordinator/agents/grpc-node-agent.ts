@@ -18,6 +18,7 @@ import {
   type RebootRequest,
   type UnitChangeRequest,
   type UnitState,
+  type UpdatePhaseRequest,
 } from '../ports/node-agent.js';
 
 /**
@@ -184,6 +185,10 @@ export class GrpcNodeAgent implements NodeAgent {
     const r = await this.call(() => this.client.reboot(request.operationId, 'noderoll rolling update', options?.timeoutMs));
     const op = r.operation;
     return { operationId: request.operationId, bootId: op?.reboot?.bootIdBefore || op?.bootId || '', replayed: r.replayed };
+  }
+
+  async setUpdatePhase(request: UpdatePhaseRequest, options?: CallOptions): Promise<void> {
+    await this.call(() => this.client.setUpdatePhase(request, options?.timeoutMs));
   }
 
   async operationStatus(operationId: string, options?: CallOptions): Promise<AgentOperationStatus> {

@@ -25,6 +25,7 @@ const NODES: FlagSpec = { name: 'nodes', type: 'nodes', value: 'NAME[,NAME…]',
 const EXCLUDE: FlagSpec = { name: 'exclude', type: 'nodes', value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
 const YES: FlagSpec = { name: 'yes', short: 'y', type: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
 const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', type: 'boolean', help: 'ask before starting each node (needs a terminal)' };
+const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', type: 'address', value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
 const PAUSE: FlagSpec = { name: 'pause-between', type: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -61,7 +62,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
       'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
       'Ctrl-C stops at the next safe point (twice: at the next step boundary).',
-    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE],
+    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
     examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m'],
   },
   {
@@ -82,7 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
       'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
       'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.',
-    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, PAUSE],
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, PAUSE, METRICS_ADDRESS],
     examples: ['noderoll resume --config /etc/noderoll/config.yaml'],
   },
   {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../config/duration.js';
-import { checkContextName, checkNodeName, checkPlainText, checkVersion, printable } from '../config/field-rules.js';
+import { checkContextName, checkHostPort, checkNodeName, checkPlainText, checkVersion, printable } from '../config/field-rules.js';
 
 /**
  * A strict command-line parser: every flag is declared with its type; an unknown flag, a missing
@@ -18,7 +18,7 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagType = 'boolean' | 'string' | 'path' | 'version' | 'duration' | 'nodes' | 'output' | 'context';
+export type FlagType = 'boolean' | 'string' | 'path' | 'version' | 'duration' | 'nodes' | 'output' | 'context' | 'address';
 
 export interface FlagSpec {
   name: string;
@@ -77,6 +77,12 @@ function convert(spec: FlagSpec, flag: string, raw: string): string | boolean | 
     case 'version': {
       const problem = checkVersion(raw);
       if (problem) throw new UsageError(flag, problem);
+      return raw;
+    }
+    case 'address': {
+      // host:port to listen on; port 0 = any free port
+      const problem = checkHostPort(raw.endsWith(':0') ? `${raw.slice(0, -2)}:1` : raw);
+      if (problem) throw new UsageError(flag, problem.replace(/:1"/, ':0"'));
       return raw;
     }
     case 'duration': {

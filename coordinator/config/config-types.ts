@@ -57,6 +57,24 @@ export interface CoordinatorConfig {
   /** Nodes out of service at a time; fixed at 1. */
   maxUnavailable: 1;
   pauseBetweenMs: number;
+  notifications: { webhooks: WebhookConfig[] };
+}
+
+export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** One receiver of operation transitions (coordinator/notify). */
+export interface WebhookConfig {
+  /** http(s) URL; may hold a secret (Slack's do), so logs show only its origin. */
+  url: string;
+  /** json: noderoll's event as JSON; slack: `{"text": …}` for Slack-compatible incoming webhooks. */
+  format: WebhookFormat;
+  /** Bound of one POST. */
+  timeoutMs: number;
+  /** Tries per notification (first try included). */
+  maxAttempts: number;
+  /** Backoff between tries doubles from 1 s up to this. */
+  maxBackoffMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
-import type { CoordinatorConfig, LogLevel, NodeConfig, NodeOrderPolicy } from './config-types.js';
-import { LOG_LEVELS } from './config-types.js';
+import type { CoordinatorConfig, LogLevel, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
+import { LOG_LEVELS, WEBHOOK_FORMATS } from './config-types.js';
 import { parseDuration } from './duration.js';
 import { checkContextName, checkHostPort, checkNamespace, checkNodeName, checkPlainText, checkUnitGlob, printable } from './field-rules.js';
 
@@ -238,6 +238,7 @@ const TOP_LEVEL = [
   'log',
   'maxUnavailable',
   'pauseBetween',
+  'notifications',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -414,6 +415,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
     },
     maxUnavailable: 1,
     pauseBetweenMs: r.duration(doc, 'pauseBetween', 'pauseBetween', 0),
+    notifications: { webhooks: readWebhooks(r, r.section(doc, 'notifications', 'notifications', ['webhooks'])) },
   };
   if (r.issues.length > 0) throw new ConfigError(source, r.issues);
   return config;
@@ -451,6 +453,48 @@ function readNodes(r: FieldReader, doc: Raw): NodeConfig[] {
     nodes.push({ name, agent, ...(role ? { role } : {}) });
   });
   return nodes;
+}
+
+const MAX_WEBHOOKS = 10;
+
+/** Where a webhook URL is wrong, or undefined. Only http(s), no user:password (put secrets in the path, as Slack does). */
+export function webhookUrlProblem(v: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return `"${printable(v, 40)}" is not a URL`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http or https URL, got ${url.protocol}`;
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (v.length > 2048) return 'is longer than 2048 characters';
+  return undefined;
+}
+
+function readWebhooks(r: FieldReader, notifications: Raw): WebhookConfig[] {
+  const value = notifications.webhooks;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    r.fail('notifications.webhooks', `must be a list, got ${kind(value)}`);
+    return [];
+  }
+  if (value.length > MAX_WEBHOOKS) {
+    r.fail('notifications.webhooks', `has ${value.length} entries; at most ${MAX_WEBHOOKS} are allowed`);
+    return [];
+  }
+  const out: WebhookConfig[] = [];
+  value.forEach((entry, i) => {
+    const path = `notifications.webhooks[${i}]`;
+    if (!isMap(entry)) return r.fail(path, `must be a mapping with a url, got ${kind(entry)}`);
+    r.onlyKeys(entry, path, ['url', 'format', 'timeout', 'maxAttempts', 'maxBackoff']);
+    const url = r.requiredString(entry, 'url', `${path}.url`, webhookUrlProblem);
+    const format = r.oneOf<WebhookFormat>(entry, 'format', `${path}.format`, 'json', WEBHOOK_FORMATS);
+    const timeoutMs = r.duration(entry, 'timeout', `${path}.timeout`, 10_000, 100);
+    const maxAttempts = r.integer(entry, 'maxAttempts', `${path}.maxAttempts`, 5, 1, 20);
+    const maxBackoffMs = r.duration(entry, 'maxBackoff', `${path}.maxBackoff`, 30_000, 10);
+    if (url) out.push({ url, format, timeoutMs, maxAttempts, maxBackoffMs });
+  });
+  return out;
 }
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3, TB: 1000 ** 4 };

@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import type { Gate } from '../gates/gate.js';
 import { NODE_PHASE_DONE, NODE_PHASE_HALTED, RUNBOOK, type RunbookStep } from '../plan/runbook.js';
+import { UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED } from '../../shared/update/update-phase.js';
 import type { Clock } from '../ports/clock.js';
 import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent } from '../ports/node-agent.js';
@@ -18,6 +19,8 @@ import { WaitAccounting } from './wait-accounting.js';
 
 export const ANNOTATION_PHASE = 'noderoll.io/phase';
 export const ANNOTATION_OPERATION = 'noderoll.io/operation';
+/** Bound of one SetUpdatePhase call; a node that is rebooting must not hold the next report long. */
+export const PHASE_REPORT_TIMEOUT_MS = 3000;
 
 export interface EngineDeps {
   store: StateStore;
@@ -60,6 +63,9 @@ export class OperationEngine {
   private readonly backup: BackupTaker | undefined;
   private readonly stepClock: Clock;
   private readonly agents = new Map<string, NodeAgent>();
+  private readonly rawAgents = new Map<string, NodeAgent>();
+  /** Per node, the chain of phase reports in flight (kept in order, never awaited by a step). */
+  private readonly phaseReports = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.executors = deps.executors ?? STEP_EXECUTORS;
@@ -70,10 +76,19 @@ export class OperationEngine {
     this.stepClock = this.accounting.wrapClock(deps.clock);
   }
 
+  private rawAgentFor(node: NodeRecord): NodeAgent {
+    let agent = this.rawAgents.get(node.name);
+    if (!agent) {
+      agent = this.deps.agentFor(node);
+      this.rawAgents.set(node.name, agent);
+    }
+    return agent;
+  }
+
   private agentFor(node: NodeRecord): NodeAgent {
     let agent = this.agents.get(node.name);
     if (!agent) {
-      agent = this.accounting.wrap(this.deps.agentFor(node));
+      agent = this.accounting.wrap(this.rawAgentFor(node));
       this.agents.set(node.name, agent);
     }
     return agent;
@@ -137,6 +152,7 @@ export class OperationEngine {
       return 'completed';
     } finally {
       if (poller) clearInterval(poller);
+      await this.settlePhaseReports();
     }
   }
 
@@ -188,6 +204,7 @@ export class OperationEngine {
     node.finishedAt = this.now();
     await this.persist(record);
     await this.annotate(node, NODE_PHASE_DONE, record.id);
+    this.reportPhase(record, node, UPDATE_PHASE_DONE, 0);
     this.emit({ type: 'node-completed', node: node.name, durationMs: this.deps.clock.now() - startedMs });
     return 'completed';
   }
@@ -220,6 +237,7 @@ export class OperationEngine {
     await this.persist(record);
     this.emit({ type: 'step-started', node: node.name, step: step.name, title: step.title, attempt: rec.attempts });
     await this.annotate(node, step.phase, record.id);
+    this.reportPhase(record, node, step.name, this.stepDeadlineMs(step));
 
     const signal = step.inService ? this.deps.stop.anyStop : this.deps.stop.forcedStop;
     const ctx = this.context(record, node, step, agent, signal);
@@ -256,6 +274,7 @@ export class OperationEngine {
       await this.persist(record);
       this.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, reason, details });
       await this.annotate(node, NODE_PHASE_HALTED, record.id);
+      this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
       this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, step: step.name, reason, details, resumeCommand: this.deps.resumeCommand });
       return 'halted';
     }
@@ -276,6 +295,39 @@ export class OperationEngine {
     await this.deps.store.clearAbortRequest(this.deps.lock).catch(() => undefined);
     this.emit({ type: 'operation-interrupted', operationId: record.id, ...(node ? { node: node.name } : {}), ...(step ? { step: step.name } : {}), reason, resumeCommand: this.deps.resumeCommand });
     return 'interrupted';
+  }
+
+  /** How long a step may run before monitoring calls the node stuck in it (0: the step has no bound). */
+  private stepDeadlineMs(step: RunbookStep): number {
+    if (step.name === 'soakClusterHealth') return this.deps.config.soak.timeoutMs;
+    // The reboot request is answered at once; the node is due back within the reboot timeout.
+    if (step.name === 'rebootNode') return this.deps.config.timeouts.rebootMs;
+    return step.timeout ? this.deps.config.timeouts[step.timeout] : 0;
+  }
+
+  /**
+   * Tells the node's agent which phase the update is in (its /metrics shows it). Best effort, like
+   * the annotation, and asynchronous: the step does not wait for it; reports to one node stay in
+   * order; a failure (the node is rebooting) is logged and the next report carries on.
+   */
+  private reportPhase(record: OperationRecord, node: NodeRecord, phase: string, deadlineMs: number): void {
+    const agent = this.rawAgentFor(node);
+    const previous = this.phaseReports.get(node.name) ?? Promise.resolve();
+    const next = previous.then(() =>
+      agent.setUpdatePhase({ operationId: record.id, phase, deadlineMs }, { timeoutMs: PHASE_REPORT_TIMEOUT_MS }).catch((err: unknown) => {
+        this.deps.log.warn({ node: node.name, phase, err: errorMessage(err) }, 'could not report the update phase to the agent');
+      }),
+    );
+    this.phaseReports.set(node.name, next);
+  }
+
+  /** Lets reports in flight finish (each is bounded by its call deadline) before the run returns. */
+  private async settlePhaseReports(): Promise<void> {
+    const pending = [...this.phaseReports.values()];
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, PHASE_REPORT_TIMEOUT_MS * 2)))]);
+    if (timer) clearTimeout(timer);
   }
 
   /** Shows the node's phase on the Node object (`kubectl get nodes -L noderoll.io/phase`); never fatal. */

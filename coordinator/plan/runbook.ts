@@ -1,3 +1,4 @@
+import { RUNBOOK_STEP_NAMES } from '../../shared/update/update-phase.js';
 import type { StepTimeouts } from '../config/config-types.js';
 
 /**
@@ -5,20 +6,7 @@ import type { StepTimeouts } from '../config/config-types.js';
  * list; each name has an executor in coordinator/steps with its own "already done?" check.
  */
 
-export const STEP_NAMES = [
-  'verifyClusterHealthy',
-  'takeBackup',
-  'recordJournalBaseline',
-  'drainNode',
-  'findPlanetUnit',
-  'stopPlanetUnit',
-  'installUpdate',
-  'rebootNode',
-  'waitForReboot',
-  'verifyNodeHealthy',
-  'uncordonNode',
-  'soakClusterHealth',
-] as const;
+export const STEP_NAMES = RUNBOOK_STEP_NAMES;
 
 export type StepName = (typeof STEP_NAMES)[number];
 

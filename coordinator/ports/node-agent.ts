@@ -137,6 +137,15 @@ export interface UnitChangeRequest {
   timeoutMs: number;
 }
 
+export interface UpdatePhaseRequest {
+  /** The coordinator's operation ID. */
+  operationId: string;
+  /** A runbook step name, or idle, done, halted (shared/update/update-phase.ts). */
+  phase: string;
+  /** How long the phase may take before monitoring calls it stuck; 0 = no deadline. */
+  deadlineMs: number;
+}
+
 export interface NodeAgent {
   /** Who the agent is, which boot it is in, what is installed. */
   identity(options?: CallOptions): Promise<AgentIdentity>;
@@ -156,6 +165,11 @@ export interface NodeAgent {
   planetChecks(options?: CallOptions): Promise<PlanetCheck[]>;
   /** Reboots the node; the answer comes before the node goes down. Idempotent per operation ID. */
   reboot(request: RebootRequest, options?: CallOptions): Promise<RebootAck>;
+  /**
+   * Tells the agent where the update stands on its node (shown on its /metrics, kept across reboots).
+   * Informational: callers treat a failure as a warning, never as a reason to stop.
+   */
+  setUpdatePhase(request: UpdatePhaseRequest, options?: CallOptions): Promise<void>;
   /** What the agent knows of an operation ID. */
   operationStatus(operationId: string, options?: CallOptions): Promise<AgentOperationStatus>;
   /** Releases the connection. */

@@ -17,6 +17,7 @@ import type { NodeInfo__Output } from './generated/noderoll/agent/v1/NodeInfo.js
 import type { Operation__Output } from './generated/noderoll/agent/v1/Operation.js';
 import type { RebootResponse__Output } from './generated/noderoll/agent/v1/RebootResponse.js';
 import type { RunPlanetChecksResponse__Output } from './generated/noderoll/agent/v1/RunPlanetChecksResponse.js';
+import type { SetUpdatePhaseResponse__Output } from './generated/noderoll/agent/v1/SetUpdatePhaseResponse.js';
 import type { ScanJournalEvent__Output } from './generated/noderoll/agent/v1/ScanJournalEvent.js';
 import type { ScanJournalRequest } from './generated/noderoll/agent/v1/ScanJournalRequest.js';
 import type { ScanJournalSummary__Output } from './generated/noderoll/agent/v1/ScanJournalSummary.js';
@@ -239,6 +240,11 @@ export class AgentClient {
 
   reboot(operationId: string, reason = '', deadlineMs?: number): Promise<RebootResponse__Output> {
     return this.unary('Reboot', this.client.reboot, { operationId, reason }, deadlineMs);
+  }
+
+  /** Records the rolling update's phase on the node (a runbook step name, or idle/done/halted) for its /metrics. */
+  setUpdatePhase(req: { operationId: string; phase: string; deadlineMs?: number }, deadlineMs?: number): Promise<SetUpdatePhaseResponse__Output> {
+    return this.unary('SetUpdatePhase', this.client.setUpdatePhase, { operationId: req.operationId, phase: req.phase, deadlineMs: req.deadlineMs ?? 0 }, deadlineMs);
   }
 
   getOperation(operationId: string, deadlineMs?: number): Promise<Operation__Output> {

@@ -27,6 +27,8 @@ export interface CommandSpec {
   signal?: AbortSignal;
   /** Signal sent when `signal` aborts (default SIGTERM; SIGKILL simulates a crash). */
   abortKillSignal?: NodeJS.Signals;
+  /** Called with the process ID once the program started (long-running programs a test stops by PID). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface CommandResult {
@@ -156,6 +158,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    if (spec.onSpawn) child.once('spawn', () => child.pid !== undefined && spec.onSpawn?.(child.pid));
 
     const result = (exitCode: number | null, signal: NodeJS.Signals | null): CommandResult => ({
       command,

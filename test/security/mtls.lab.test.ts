@@ -245,7 +245,7 @@ describe('mutual TLS against a lab agent', function () {
       for (const kind of ['no-certificate', 'unknown-ca', 'expired', 'not-yet-valid', 'not-client-certificate', 'no-role', 'handshake']) expect([...kinds], kind).to.include(kind);
       const metrics = await httpsGet(`https://${node().names.nodeAddress}:${METRICS_PORT}/metrics`, certs.reader.pem);
       expect(metrics.body).to.match(/^noderoll_agent_grpc_connections_refused_total\{reason="expired"\} [1-9]/m);
-      expect(metrics.body).to.match(/^noderoll_agent_tls_certificate_expiry_seconds \d/m);
+      expect(metrics.body).to.match(/^noderoll_agent_tls_certificate_expiry_timestamp_seconds \d/m);
     });
   });
 

@@ -2,11 +2,17 @@ import type { Logger } from '../../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../../config/config-types.js';
 import { OperationEngine } from '../../engine/engine.js';
 import { StopControl } from '../../engine/stop-control.js';
+import { CoordinatorMetrics, serveCoordinatorMetrics, type MetricsServer } from '../../metrics/coordinator-metrics.js';
+import { WebhookNotifier } from '../../notify/webhook-notifier.js';
+import { getString } from '../flags.js';
 import type { NodeRecord, OperationRecord } from '../../state/operation-record.js';
 import type { StateLock } from '../../state/state-store.js';
 import { type CommandContext, confirm } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Services } from '../services.js';
+
+/** How long webhook notifications still queued when the run ends may take before the process exits. */
+const WEBHOOK_FLUSH_MS = 15_000;
 
 /** Runs (or resumes) an operation with Ctrl-C wired to the stop control; returns the exit code. */
 export async function runOperation(
@@ -37,6 +43,21 @@ export async function runOperation(
   const confirmNode = record.invocation.confirmEachNode
     ? (node: NodeRecord, index: number, total: number) => confirm(ctx, `Start node ${node.name} (${node.role}, ${index + 1} of ${total})?`)
     : undefined;
+  // Webhooks hear of every transition; they only queue here and get a bounded flush at the end.
+  const notifier = new WebhookNotifier({ webhooks: config.notifications.webhooks, operationId: record.id, log });
+  // --metrics-address: the run's own /metrics; a port that cannot be bound is a warning, not a reason to stop.
+  const metrics = new CoordinatorMetrics(record);
+  const metricsAddress = getString(ctx.flags, 'metrics-address');
+  let metricsServer: MetricsServer | undefined;
+  if (metricsAddress) {
+    try {
+      metricsServer = await serveCoordinatorMetrics(metrics, metricsAddress, log);
+      ctx.reporter.message(`metrics: http://${metricsAddress.replace(/:0$/, `:${metricsServer.port}`)}/metrics`);
+    } catch (err) {
+      log.warn({ metricsAddress, err: (err as Error).message }, 'could not serve metrics');
+      ctx.reporter.message(`warning: --metrics-address ${metricsAddress}: ${(err as Error).message}; going on without /metrics`);
+    }
+  }
   const engine = new OperationEngine({
     store: services.store,
     lock,
@@ -50,6 +71,8 @@ export async function runOperation(
     events: (e) => {
       log.info({ event: e }, e.type);
       ctx.reporter.event(e);
+      notifier.notify(e);
+      metrics.observe(e);
     },
     stop,
     resumeCommand,
@@ -61,5 +84,7 @@ export async function runOperation(
     return outcome === 'completed' ? ExitCode.ok : outcome === 'halted' ? ExitCode.halted : ExitCode.interrupted;
   } finally {
     unsubscribe();
+    await notifier.flush(WEBHOOK_FLUSH_MS);
+    await metricsServer?.close();
   }
 }

@@ -30,9 +30,12 @@ import type { RunPlanetChecksResponse as _noderoll_agent_v1_RunPlanetChecksRespo
 import type { ScanJournalEvent as _noderoll_agent_v1_ScanJournalEvent, ScanJournalEvent__Output as _noderoll_agent_v1_ScanJournalEvent__Output } from './noderoll/agent/v1/ScanJournalEvent.js';
 import type { ScanJournalRequest as _noderoll_agent_v1_ScanJournalRequest, ScanJournalRequest__Output as _noderoll_agent_v1_ScanJournalRequest__Output } from './noderoll/agent/v1/ScanJournalRequest.js';
 import type { ScanJournalSummary as _noderoll_agent_v1_ScanJournalSummary, ScanJournalSummary__Output as _noderoll_agent_v1_ScanJournalSummary__Output } from './noderoll/agent/v1/ScanJournalSummary.js';
+import type { SetUpdatePhaseRequest as _noderoll_agent_v1_SetUpdatePhaseRequest, SetUpdatePhaseRequest__Output as _noderoll_agent_v1_SetUpdatePhaseRequest__Output } from './noderoll/agent/v1/SetUpdatePhaseRequest.js';
+import type { SetUpdatePhaseResponse as _noderoll_agent_v1_SetUpdatePhaseResponse, SetUpdatePhaseResponse__Output as _noderoll_agent_v1_SetUpdatePhaseResponse__Output } from './noderoll/agent/v1/SetUpdatePhaseResponse.js';
 import type { Unit as _noderoll_agent_v1_Unit, Unit__Output as _noderoll_agent_v1_Unit__Output } from './noderoll/agent/v1/Unit.js';
 import type { UnitActionRequest as _noderoll_agent_v1_UnitActionRequest, UnitActionRequest__Output as _noderoll_agent_v1_UnitActionRequest__Output } from './noderoll/agent/v1/UnitActionRequest.js';
 import type { UnitActionResponse as _noderoll_agent_v1_UnitActionResponse, UnitActionResponse__Output as _noderoll_agent_v1_UnitActionResponse__Output } from './noderoll/agent/v1/UnitActionResponse.js';
+import type { UpdatePhase as _noderoll_agent_v1_UpdatePhase, UpdatePhase__Output as _noderoll_agent_v1_UpdatePhase__Output } from './noderoll/agent/v1/UpdatePhase.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -74,9 +77,12 @@ export interface ProtoGrpcType {
         ScanJournalEvent: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalEvent, _noderoll_agent_v1_ScanJournalEvent__Output>
         ScanJournalRequest: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalRequest, _noderoll_agent_v1_ScanJournalRequest__Output>
         ScanJournalSummary: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalSummary, _noderoll_agent_v1_ScanJournalSummary__Output>
+        SetUpdatePhaseRequest: MessageTypeDefinition<_noderoll_agent_v1_SetUpdatePhaseRequest, _noderoll_agent_v1_SetUpdatePhaseRequest__Output>
+        SetUpdatePhaseResponse: MessageTypeDefinition<_noderoll_agent_v1_SetUpdatePhaseResponse, _noderoll_agent_v1_SetUpdatePhaseResponse__Output>
         Unit: MessageTypeDefinition<_noderoll_agent_v1_Unit, _noderoll_agent_v1_Unit__Output>
         UnitActionRequest: MessageTypeDefinition<_noderoll_agent_v1_UnitActionRequest, _noderoll_agent_v1_UnitActionRequest__Output>
         UnitActionResponse: MessageTypeDefinition<_noderoll_agent_v1_UnitActionResponse, _noderoll_agent_v1_UnitActionResponse__Output>
+        UpdatePhase: MessageTypeDefinition<_noderoll_agent_v1_UpdatePhase, _noderoll_agent_v1_UpdatePhase__Output>
       }
     }
   }

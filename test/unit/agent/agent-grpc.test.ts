@@ -287,4 +287,56 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     const promtool = await runCommand({ file: 'promtool', args: ['check', 'metrics'], input: metrics, timeoutMs: 10_000, okExitCodes: [0, 1, 3] }).catch(() => undefined);
     if (promtool) expect(promtool.exitCode, promtool.stdout + promtool.stderr).to.equal(0);
   });
+
+  it('SetUpdatePhase: validated, shown one-hot on /metrics with its start and deadline, kept across a restart (reboot), refused to readers', async () => {
+    const c = await start();
+    const base = (): string => `http://127.0.0.1:${agent!.httpPort}`;
+    const metrics = async (): Promise<string> => (await fetch(`${base()}/metrics`)).text();
+    let m = await metrics();
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="idle"\} 1$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="drainNode"\} 0$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase_started_timestamp_seconds 0$/m);
+
+    await expectCallError(c.setUpdatePhase({ operationId: 'op-1', phase: 'rm -rf /' }), 'INVALID_ARGUMENT', /^phase: "rm -rf \/" is not an update phase; one of idle, verifyClusterHealthy, /);
+    await expectCallError(c.setUpdatePhase({ operationId: '', phase: 'drainNode' }), 'INVALID_ARGUMENT', /^operation_id: is required/);
+    await expectCallError(c.setUpdatePhase({ operationId: 'op-1', phase: 'drainNode', deadlineMs: 200_000_000 }), 'INVALID_ARGUMENT', /^deadline_ms: /);
+
+    const before = Date.now();
+    const first = await c.setUpdatePhase({ operationId: 'op-1', phase: 'drainNode', deadlineMs: 120_000 });
+    expect(first.unchanged).to.equal(false);
+    expect(first.phase).to.include({ operationId: 'op-1', phase: 'drainNode', deadlineMs: 120_000 });
+    const started = Number(first.phase?.startedUnixMs);
+    expect(started).to.be.within(before, Date.now());
+    const again = await c.setUpdatePhase({ operationId: 'op-1', phase: 'drainNode', deadlineMs: 120_000 });
+    expect(again.unchanged).to.equal(true);
+    expect(Number(again.phase?.startedUnixMs)).to.equal(started);
+    await c.setUpdatePhase({ operationId: 'op-1', phase: 'rebootNode' });
+
+    m = await metrics();
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="rebootNode"\} 1$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="drainNode"\} 0$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="idle"\} 0$/m);
+    expect(m).to.match(/^noderoll_agent_update_operation_info\{operation_id="op-1"\} 1$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase_deadline_seconds 0$/m);
+    const ones = m.split('\n').filter((l) => l.startsWith('noderoll_agent_update_phase{') && l.endsWith(' 1'));
+    expect(ones).to.have.length(1);
+
+    // The node reboots in the middle of its update: the next boot's agent still shows the phase.
+    await stop();
+    await start(BOOT_2);
+    m = await metrics();
+    expect(m).to.match(/^noderoll_agent_update_phase\{phase="rebootNode"\} 1$/m);
+    expect(m).to.match(/^noderoll_agent_update_phase_started_timestamp_seconds \d{10}/m);
+    const promtool = await runCommand({ file: 'promtool', args: ['check', 'metrics'], input: m, timeoutMs: 10_000, okExitCodes: [0, 1, 3] }).catch(() => undefined);
+    if (promtool) expect(promtool.exitCode, promtool.stdout + promtool.stderr).to.equal(0);
+
+    const readerCert = await pki.client('reader');
+    const reader = new AgentClient(`127.0.0.1:${agent!.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(readerCert, 'test-node') });
+    try {
+      await expectCallError(reader.setUpdatePhase({ operationId: 'op-1', phase: 'done' }), 'PERMISSION_DENIED', /SetUpdatePhase changes the node; role reader may call only read RPCs/);
+    } finally {
+      reader.close();
+    }
+    expect(await metrics()).to.match(/^noderoll_agent_update_phase\{phase="rebootNode"\} 1$/m);
+  });
 });

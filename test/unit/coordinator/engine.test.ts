@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { StopControl } from '../../../coordinator/engine/stop-control.js';
+import { STEP_NAMES } from '../../../coordinator/plan/runbook.js';
 import { agentOperationId } from '../../../coordinator/ports/node-agent.js';
 import { stepRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
 import { CrashingStore, makeHarness, RESUME, SimulatedCrash, TARGET, type Harness } from './fakes/engine-harness.js';
@@ -282,5 +283,38 @@ describe('coordinator engine (fake cluster, fake clock)', function () {
     expect(h.world.node('node-1').version).to.equal(TARGET);
     expect(h.world.node('node-3').calls.drain).to.equal(0);
     expect((await h.load()).halt?.reason).to.contain('declined');
+  });
+
+  it("reports each step to the node's agent as its update phase, in runbook order, with the step's deadline, then done", async () => {
+    h = await makeHarness();
+    expect(await h.run()).to.equal('completed');
+    for (const name of ORDER) {
+      const phases = h.world.node(name).phases;
+      expect(phases.every((p) => p.operationId === h.record.id)).to.equal(true);
+      // waitForReboot starts while the node is down: that report is lost (logged), the next one lands.
+      expect(phases.map((p) => p.phase), name).to.deep.equal([...STEP_NAMES.filter((s) => s !== 'waitForReboot'), 'done']);
+      const deadline = (phase: string): number | undefined => phases.find((p) => p.phase === phase)?.deadlineMs;
+      expect(deadline('verifyClusterHealthy')).to.equal(60_000);
+      expect(deadline('drainNode')).to.equal(120_000);
+      expect(deadline('soakClusterHealth')).to.equal(300_000);
+      expect(deadline('rebootNode'), 'the node is due back within timeouts.reboot').to.equal(300_000);
+      expect(deadline('findPlanetUnit')).to.equal(0);
+      expect(deadline('done')).to.equal(0);
+    }
+  });
+
+  it('reports halted to the agent of the node that failed; an agent refusing phase reports does not stop the update', async () => {
+    h = await makeHarness();
+    h.world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+    expect(await h.run()).to.equal('halted');
+    expect(h.world.node('node-1').phases.at(-1)?.phase).to.equal('halted');
+    expect(h.world.node('node-3').phases).to.deep.equal([]);
+
+    const saved = await h.load();
+    h.world.node('node-1').units.delete('noderoll-lab-broken.service');
+    for (const name of ORDER) h.world.node(name).phaseReportsFail = true;
+    expect(await h.run({ resumed: true, record: saved })).to.equal('completed');
+    for (const name of ORDER) expect(h.world.node(name).version).to.equal(TARGET);
+    expect(h.world.node('node-3').phases).to.deep.equal([]);
   });
 });

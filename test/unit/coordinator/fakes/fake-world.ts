@@ -28,6 +28,7 @@ import {
   type PlanetCheck,
   type RebootAck,
   type RebootRequest,
+  type UpdatePhaseRequest,
   type UnitChangeRequest,
   type UnitState,
 } from '../../../../coordinator/ports/node-agent.js';
@@ -61,6 +62,10 @@ export interface FakeNode {
   planetChecksFail: boolean;
   ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed'; bootId: string; version?: string }>;
   calls: { install: number; reboot: number; stopUnit: number; enable: number; drain: number };
+  /** Update phases the agent accepted (SetUpdatePhase), in order. */
+  phases: { operationId: string; phase: string; deadlineMs: number }[];
+  /** SetUpdatePhase fails (an agent that cannot write its state directory). */
+  phaseReportsFail: boolean;
 }
 
 function glob(pattern: string): RegExp {
@@ -109,6 +114,8 @@ export class FakeWorld {
         planetChecksFail: false,
         ops: new Map(),
         calls: { install: 0, reboot: 0, stopUnit: 0, enable: 0, drain: 0 },
+        phases: [],
+        phaseReportsFail: false,
       });
     }
     clock.onTick(() => this.tick());
@@ -345,6 +352,11 @@ export class FakeWorld {
         n.upAt = world.clock.now() + world.rebootMs;
         world.sample();
         return { operationId: req.operationId, bootId: before, replayed: false };
+      },
+      async setUpdatePhase(req: UpdatePhaseRequest): Promise<void> {
+        up();
+        if (n.phaseReportsFail) throw new Error(`agent of ${n.name}: update-phase.json: read-only file system`);
+        n.phases.push({ operationId: req.operationId, phase: req.phase, deadlineMs: req.deadlineMs });
       },
       async operationStatus(operationId: string): Promise<AgentOperationStatus> {
         up();

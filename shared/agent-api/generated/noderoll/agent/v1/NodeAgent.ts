@@ -20,6 +20,8 @@ import type { RunPlanetChecksRequest as _noderoll_agent_v1_RunPlanetChecksReques
 import type { RunPlanetChecksResponse as _noderoll_agent_v1_RunPlanetChecksResponse, RunPlanetChecksResponse__Output as _noderoll_agent_v1_RunPlanetChecksResponse__Output } from '../../../noderoll/agent/v1/RunPlanetChecksResponse.js';
 import type { ScanJournalEvent as _noderoll_agent_v1_ScanJournalEvent, ScanJournalEvent__Output as _noderoll_agent_v1_ScanJournalEvent__Output } from '../../../noderoll/agent/v1/ScanJournalEvent.js';
 import type { ScanJournalRequest as _noderoll_agent_v1_ScanJournalRequest, ScanJournalRequest__Output as _noderoll_agent_v1_ScanJournalRequest__Output } from '../../../noderoll/agent/v1/ScanJournalRequest.js';
+import type { SetUpdatePhaseRequest as _noderoll_agent_v1_SetUpdatePhaseRequest, SetUpdatePhaseRequest__Output as _noderoll_agent_v1_SetUpdatePhaseRequest__Output } from '../../../noderoll/agent/v1/SetUpdatePhaseRequest.js';
+import type { SetUpdatePhaseResponse as _noderoll_agent_v1_SetUpdatePhaseResponse, SetUpdatePhaseResponse__Output as _noderoll_agent_v1_SetUpdatePhaseResponse__Output } from '../../../noderoll/agent/v1/SetUpdatePhaseResponse.js';
 import type { UnitActionRequest as _noderoll_agent_v1_UnitActionRequest, UnitActionRequest__Output as _noderoll_agent_v1_UnitActionRequest__Output } from '../../../noderoll/agent/v1/UnitActionRequest.js';
 import type { UnitActionResponse as _noderoll_agent_v1_UnitActionResponse, UnitActionResponse__Output as _noderoll_agent_v1_UnitActionResponse__Output } from '../../../noderoll/agent/v1/UnitActionResponse.js';
 
@@ -161,6 +163,25 @@ export interface NodeAgentClient extends grpc.Client {
   scanJournal(argument: _noderoll_agent_v1_ScanJournalRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_noderoll_agent_v1_ScanJournalEvent__Output>;
   
   /**
+   * Records where the rolling update stands on this node (the runbook step the coordinator runs, or
+   * idle/done/halted), for /metrics. Kept in the state directory across reboots. Not a node operation:
+   * it changes nothing on the host, is not in the operation ledger and runs beside a running operation.
+   */
+  SetUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  SetUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  SetUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  SetUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Records where the rolling update stands on this node (the runbook step the coordinator runs, or
+   * idle/done/halted), for /metrics. Kept in the state directory across reboots. Not a node operation:
+   * it changes nothing on the host, is not in the operation ledger and runs beside a running operation.
+   */
+  setUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  setUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  setUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  setUpdatePhase(argument: _noderoll_agent_v1_SetUpdatePhaseRequest, callback: grpc.requestCallback<_noderoll_agent_v1_SetUpdatePhaseResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Starts an allowed unit and waits until it is active.
    */
   StartUnit(argument: _noderoll_agent_v1_UnitActionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_noderoll_agent_v1_UnitActionResponse__Output>): grpc.ClientUnaryCall;
@@ -241,6 +262,13 @@ export interface NodeAgentHandlers extends grpc.UntypedServiceImplementation {
   ScanJournal: grpc.handleServerStreamingCall<_noderoll_agent_v1_ScanJournalRequest__Output, _noderoll_agent_v1_ScanJournalEvent>;
   
   /**
+   * Records where the rolling update stands on this node (the runbook step the coordinator runs, or
+   * idle/done/halted), for /metrics. Kept in the state directory across reboots. Not a node operation:
+   * it changes nothing on the host, is not in the operation ledger and runs beside a running operation.
+   */
+  SetUpdatePhase: grpc.handleUnaryCall<_noderoll_agent_v1_SetUpdatePhaseRequest__Output, _noderoll_agent_v1_SetUpdatePhaseResponse>;
+  
+  /**
    * Starts an allowed unit and waits until it is active.
    */
   StartUnit: grpc.handleUnaryCall<_noderoll_agent_v1_UnitActionRequest__Output, _noderoll_agent_v1_UnitActionResponse>;
@@ -263,6 +291,7 @@ export interface NodeAgentDefinition extends grpc.ServiceDefinition {
   Reboot: MethodDefinition<_noderoll_agent_v1_RebootRequest, _noderoll_agent_v1_RebootResponse, _noderoll_agent_v1_RebootRequest__Output, _noderoll_agent_v1_RebootResponse__Output>
   RunPlanetChecks: MethodDefinition<_noderoll_agent_v1_RunPlanetChecksRequest, _noderoll_agent_v1_RunPlanetChecksResponse, _noderoll_agent_v1_RunPlanetChecksRequest__Output, _noderoll_agent_v1_RunPlanetChecksResponse__Output>
   ScanJournal: MethodDefinition<_noderoll_agent_v1_ScanJournalRequest, _noderoll_agent_v1_ScanJournalEvent, _noderoll_agent_v1_ScanJournalRequest__Output, _noderoll_agent_v1_ScanJournalEvent__Output>
+  SetUpdatePhase: MethodDefinition<_noderoll_agent_v1_SetUpdatePhaseRequest, _noderoll_agent_v1_SetUpdatePhaseResponse, _noderoll_agent_v1_SetUpdatePhaseRequest__Output, _noderoll_agent_v1_SetUpdatePhaseResponse__Output>
   StartUnit: MethodDefinition<_noderoll_agent_v1_UnitActionRequest, _noderoll_agent_v1_UnitActionResponse, _noderoll_agent_v1_UnitActionRequest__Output, _noderoll_agent_v1_UnitActionResponse__Output>
   StopUnit: MethodDefinition<_noderoll_agent_v1_UnitActionRequest, _noderoll_agent_v1_UnitActionResponse, _noderoll_agent_v1_UnitActionRequest__Output, _noderoll_agent_v1_UnitActionResponse__Output>
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
 import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
 import { httpsGet } from '../security/tls-http.js';
 
@@ -20,36 +21,14 @@ import { httpsGet } from '../security/tls-http.js';
  */
 
 const logger = createLogger('agent-lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
-const GRPC_PORT = 7443;
-const HTTP_PORT = 7444;
-const METRICS_PORT = 7445;
+const GRPC_PORT = AGENT_GRPC_PORT;
+const HTTP_PORT = AGENT_HTTP_PORT;
+const METRICS_PORT = AGENT_METRICS_PORT;
 const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
 const FAILING_UNIT = 'noderoll-test-fail.service';
 
 function agentYaml(n: { nodeAddress: string }): string {
-  return `# noderoll-agent in a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls)
-grpc:
-  listen: "${n.nodeAddress}:${GRPC_PORT}"
-http:
-  listen: "${n.nodeAddress}:${HTTP_PORT}"
-  metrics:
-    listen: "${n.nodeAddress}:${METRICS_PORT}"
-    tls: mutual
-packages:
-  watch: [noderoll-lab-planet]
-install:
-  command: ["dpkg", "-i", "/var/lib/noderoll-lab/packages/noderoll-lab-planet_{version}_all.deb"]
-planetChecks:
-  checks:
-    - name: failed-units
-      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "--failed", "--plain", "--no-legend"]
-      expect: no-failed-units
-    - name: etcd-health
-      command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
-      expect: exit-zero
-operations:
-  shutdownGraceMs: 30000
-`;
+  return labAgentConfigYaml(n, { extraYaml: 'operations:\n  shutdownGraceMs: 30000\n' });
 }
 
 function note(text: string): void {

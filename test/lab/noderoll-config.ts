@@ -10,13 +10,19 @@ import { NODE_PACKAGE_DIR, PLANET_PACKAGE } from './lab-packages.js';
 
 export const AGENT_GRPC_PORT = 7443;
 export const AGENT_HTTP_PORT = 7444;
+/** /metrics and /status, mutual TLS (a reader certificate, e.g. Prometheus's). */
+export const AGENT_METRICS_PORT = 7445;
 
-export function labAgentConfigYaml(node: { nodeAddress: string }): string {
+/** The agent's config on a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls). */
+export function labAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
   return `# noderoll-agent on a noderoll lab node
 grpc:
   listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
 http:
   listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
+  metrics:
+    listen: "${node.nodeAddress}:${AGENT_METRICS_PORT}"
+    tls: mutual
 packages:
   watch: [${PLANET_PACKAGE}]
 install:
@@ -29,7 +35,7 @@ planetChecks:
     - name: etcd-health
       command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
       expect: exit-zero
-`;
+${options.extraYaml ?? ''}`;
 }
 
 export interface CoordinatorConfigOptions {

@@ -9,7 +9,7 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { UPDATE_PHASES } from '../../shared/update/update-phase.js';
 import { Lab, PLANET_VERSION_UPDATE, PLANET_VERSIONS_LATER, projectDir } from '../lab/lab.js';
-import { labAgentConfigYaml, labCoordinatorDir, writeLabCoordinatorConfig } from '../lab/noderoll-config.js';
+import { AGENT_METRICS_PORT, labAgentConfigYaml, labCoordinatorDir, writeLabCoordinatorConfig } from '../lab/noderoll-config.js';
 
 /**
  * A real Prometheus (the Debian package) scrapes every lab agent's /metrics over mutual TLS with
@@ -22,19 +22,12 @@ import { labAgentConfigYaml, labCoordinatorDir, writeLabCoordinatorConfig } from
 const logger = createLogger('monitoring-e2e', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
 const NODEROLL = join(projectDir, 'dist/coordinator/main.js');
 const PROMETHEUS = '/usr/bin/prometheus';
-const METRICS_PORT = 7445;
+const METRICS_PORT = AGENT_METRICS_PORT;
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
 }
 
-/** The lab's agent config with the metrics listener on mutual TLS, as monitoring/prometheus.yml expects. */
-function monitoredAgentConfigYaml(node: { name: string; role: 'master' | 'node'; nodeAddress: string }): string {
-  const base = labAgentConfigYaml(node);
-  const withMetrics = base.replace(/^http:\n(  listen: .*\n)/m, `http:\n$1  metrics:\n    listen: "${node.nodeAddress}:${METRICS_PORT}"\n    tls: mutual\n`);
-  if (withMetrics === base) throw new Error('the lab agent config has no http: section to extend');
-  return withMetrics;
-}
 
 async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
@@ -75,7 +68,7 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
 
   before(async () => {
     const t0 = Date.now();
-    lab = await Lab.up({ nodes: 3, logger, agentConfig: monitoredAgentConfigYaml, rebootDelayMs: 3000 });
+    lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, rebootDelayMs: 3000 });
     if (!lab.pki) throw new Error('the lab has no PKI');
     note(`lab with agents up in ${Date.now() - t0} ms`);
 

@@ -5,6 +5,7 @@ import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { Lab, type LabNode } from '../lab/lab.js';
 import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { clientTls, TestPki, type IssuedPem } from './test-pki.js';
 import { httpsGet } from './tls-http.js';
@@ -23,35 +24,16 @@ import { httpsGet } from './tls-http.js';
  */
 
 const logger = createLogger('mtls-lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
-const GRPC_PORT = 7443;
-const HTTP_PORT = 7444;
-const METRICS_PORT = 7445;
+const GRPC_PORT = AGENT_GRPC_PORT;
+const HTTP_PORT = AGENT_HTTP_PORT;
+const METRICS_PORT = AGENT_METRICS_PORT;
 const attacksRefused: { attack: string; message: string }[] = [];
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
 }
 
-function agentYaml(n: { nodeAddress: string }): string {
-  return `# noderoll-agent with its default tls: section (mutual, /etc/noderoll/tls/{ca.crt,agent.crt,agent.key})
-grpc:
-  listen: "${n.nodeAddress}:${GRPC_PORT}"
-http:
-  listen: "${n.nodeAddress}:${HTTP_PORT}"
-  metrics:
-    listen: "${n.nodeAddress}:${METRICS_PORT}"
-    tls: mutual
-packages:
-  watch: [noderoll-lab-planet]
-install:
-  command: ["dpkg", "-i", "/var/lib/noderoll-lab/packages/noderoll-lab-planet_{version}_all.deb"]
-planetChecks:
-  checks:
-    - name: failed-units
-      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "--failed", "--plain", "--no-legend"]
-      expect: no-failed-units
-`;
-}
+const agentYaml = (n: { nodeAddress: string }): string => labAgentConfigYaml(n);
 
 async function refused(p: Promise<unknown>): Promise<AgentCallError> {
   try {

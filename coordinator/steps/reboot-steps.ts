@@ -56,20 +56,28 @@ export const waitForReboot: StepExecutor = {
     // Heartbeat times have one-second resolution: a heartbeat in the same second as the request counts.
     const heartbeatFloor = Math.floor(requestedAt / 1000) * 1000;
 
+    let lastProgress = '';
+    const progress = (message: string): void => {
+      if (message !== lastProgress) ctx.progress(message);
+      lastProgress = message;
+    };
+
     let result: RebootWaitResult;
     try {
+      // Polls the agent (one cheap gRPC call) at a short, flat interval: the time from the node serving
+      // again to noderoll noticing is at most one interval, however long the reboot took (bench/).
       result = await waitFor<RebootWaitResult>(
-        { what: `node ${name} to come back from its reboot`, timeoutMs, clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
+        { what: `node ${name} to come back from its reboot`, timeoutMs, clock: ctx.clock, signal: ctx.signal, initialDelayMs: 200, maxDelayMs: 250 },
         async () => {
           let identity;
           try {
             identity = await ctx.agent.identity(callOptions(ctx));
           } catch (err) {
-            ctx.progress(`waiting: agent does not answer (${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)})`);
+            progress(`waiting: agent does not answer (${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)})`);
             return notYet(`agent unreachable: ${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)}`);
           }
           if (identity.bootId === before) {
-            ctx.progress('waiting: the agent still reports the boot ID from before the reboot');
+            progress('waiting: the agent still reports the boot ID from before the reboot');
             return notYet(`agent answers with the boot ID from before the reboot (${short(before)}): not rebooted yet`);
           }
           ctx.node.facts.bootIdAfterReboot = identity.bootId;
@@ -80,7 +88,7 @@ export const waitForReboot: StepExecutor = {
           const node = await ctx.cluster.getNode(name, ctx.signal);
           if (!node) return notYet(`Node ${name} does not exist in the cluster`);
           if (!node.ready) {
-            ctx.progress(`waiting: new boot ${short(identity.bootId)}, Node not Ready yet (${node.readyStatus})`);
+            progress(`waiting: new boot ${short(identity.bootId)}, Node not Ready yet (${node.readyStatus})`);
             return notYet(`new boot ID ${short(identity.bootId)}, but Node is not Ready (Ready=${node.readyStatus}${node.readyReason ? `, ${node.readyReason}` : ''})`);
           }
           if (node.lastHeartbeatMs === undefined || node.lastHeartbeatMs < heartbeatFloor) {

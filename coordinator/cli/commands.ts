@@ -1,7 +1,7 @@
 import { EXIT_CODE_HELP } from './exit-codes.js';
 import type { FlagSpec } from './flags.js';
 
-export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort';
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report';
 
 export interface CommandSpec {
   name: CommandName;
@@ -96,6 +96,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       'new update can start (nodes are left as they are; the command says which one is still cordoned).',
     flags: [...GLOBAL_FLAGS, { name: 'now', type: 'boolean', help: 'stop at the next step boundary, even with a node out of service' }, YES],
     examples: ['noderoll abort', 'noderoll abort --yes   # abandon a halted operation'],
+  },
+  {
+    name: 'report',
+    summary: 'write the record of an operation as Markdown and a self-contained HTML page',
+    usage: 'noderoll report [OPERATION] [--out DIR] [flags]',
+    description:
+      'Writes DIR/OPERATION.md and DIR/OPERATION.html (default DIR: the current directory) from the state file:\n' +
+      'per node each step with start, end, duration and result, versions and boot IDs before and after, gate\n' +
+      'results, journal findings, and a timeline chart with one lane per node. OPERATION defaults to the current\n' +
+      'or last operation (the only one the state keeps). Prints the paths. Reads the state only.',
+    flags: [...GLOBAL_FLAGS, { name: 'out', type: 'path', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
+    examples: ['noderoll report --out /var/tmp/noderoll-reports', 'noderoll report nr-20261127-031500-abcd -o json'],
   },
 ];
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/validate-config.js';
 import { errorMessage } from '../engine/step-failure.js';
 import { PlanError } from '../plan/node-order.js';
-import { StateFormatError } from '../state/operation-record.js';
+import { OPERATION_ID_PATTERN, StateFormatError } from '../state/operation-record.js';
 import { LockHeldError } from '../state/state-store.js';
 import { type CommandContext, CommandExit } from './command-context.js';
 import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type CommandName } from './commands.js';
@@ -9,10 +9,12 @@ import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
 import { planCommand } from './commands/plan.js';
+import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
 import { updateCommand } from './commands/update.js';
 import { ExitCode } from './exit-codes.js';
+import { printable } from '../config/field-rules.js';
 import { getBoolean, getString, parseFlags, UsageError } from './flags.js';
 import { JsonReporter, LineReporter, ProgressView, type Reporter } from './reporter.js';
 import type { CliEnvironment } from './services.js';
@@ -26,6 +28,7 @@ const HANDLERS: Record<CommandName, (ctx: CommandContext) => Promise<number>> = 
   status: statusCommand,
   resume: resumeCommand,
   abort: abortCommand,
+  report: reportCommand,
 };
 
 /**
@@ -59,7 +62,13 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
 
   let reporter: Reporter = new LineReporter(env.stdout, env.stderr);
   try {
-    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, spec.name);
+    // `report` takes one optional argument, the operation, before its flags.
+    const operation = spec.name === 'report' && rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;
+    const flags = parseFlags(operation !== undefined ? rest.slice(1) : rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, spec.name);
+    if (operation !== undefined) {
+      if (!OPERATION_ID_PATTERN.test(operation)) throw new UsageError('OPERATION', `"${printable(operation)}" is not an operation ID (like nr-20261127-031500-ab12; see noderoll status)`);
+      flags.values.set('operation', operation);
+    }
     if (getBoolean(flags, 'help')) {
       env.stdout.write(commandHelp(spec));
       return ExitCode.ok;

@@ -1,3 +1,5 @@
+import type { UnitState } from '../systemd/show-parser.js';
+
 /**
  * What the agent remembers about one mutating operation. Persisted as JSON in the state file;
  * the gRPC layer maps it to noderoll.agent.v1.Operation.
@@ -12,15 +14,8 @@ export interface PackageVersionRecord {
   installed: boolean;
 }
 
-export interface UnitStateRecord {
-  name: string;
-  loadState: string;
-  activeState: string;
-  subState: string;
-  unitFileState: string;
-  description: string;
-  mainPid: number;
-}
+/** A unit's state as recorded with an operation: the same shape systemctl show yields. */
+export type UnitStateRecord = UnitState;
 
 export interface InstallRecord {
   command: string[];

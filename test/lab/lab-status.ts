@@ -1,3 +1,4 @@
+import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
 import { containerBootId, containerInitPid, containerSystemState } from './node-machine.js';
 import type { LabState } from './lab-state.js';
 
@@ -17,13 +18,7 @@ export interface NodeStatus {
 
 async function etcdHealth(url: string | undefined): Promise<NodeStatus['etcd']> {
   if (!url) return 'none';
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
-    const body = (await res.json()) as { health?: string };
-    return res.status === 200 && body.health === 'true' ? 'healthy' : 'unhealthy';
-  } catch {
-    return 'unhealthy';
-  }
+  return (await probeEtcdMember(url, 1500)).kind === 'healthy' ? 'healthy' : 'unhealthy';
 }
 
 interface NodeListItem {

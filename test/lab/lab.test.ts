@@ -11,6 +11,7 @@ import { labDir, readLabState } from './lab-state.js';
 import { randomLabId } from './lab-identity.js';
 import { LabIdentity } from './lab-identity.js';
 import { labNetworkLeftovers } from './lab-network.js';
+import { pidAlive } from './lab-sweep.js';
 
 /**
  * Acceptance of the lab cluster against real systemd (systemd-nspawn), real etcd, real kubectl
@@ -183,7 +184,7 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
       await run(['down', '--id', id], [0, 1]);
       if (state) {
         expect(await labNetworkLeftovers(new LabIdentity(state.id, state.octet))).to.deep.equal([]);
-        expect(state.daemonPid !== undefined && processAlive(state.daemonPid), 'daemon exited').to.equal(false);
+        expect(state.daemonPid !== undefined && pidAlive(state.daemonPid), 'daemon exited').to.equal(false);
       }
       expect(existsSync(labDir(id))).to.equal(false);
       expect(existsSync(`${labDir(id)}.daemon.log`), 'daemon log removed').to.equal(false);
@@ -231,12 +232,3 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     expect(await l.leftovers()).to.deep.equal([]);
   });
 });
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { startKubeApiServer, seedRealisticWorkload, writeKubeconfig, type KubeApiServer } from '../kube-api/index.js';
 import type { GravityLabState } from './gravity-standin/lab-state.js';
+import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
 import { HostGateway } from './host-gateway.js';
 import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-identity.js';
 import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
@@ -334,19 +335,13 @@ export class Lab {
   }
 
   async etcdMemberHealthy(url: string): Promise<boolean> {
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
-      const body = (await res.json()) as { health?: string };
-      return res.status === 200 && body.health === 'true';
-    } catch {
-      return false;
-    }
+    return (await probeEtcdMember(url, 1500)).kind === 'healthy';
   }
 
   async waitEtcdHealthy(timeoutMs: number): Promise<void> {
     await waitFor({ what: `etcd healthy on every master of lab ${this.id}`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
-      const results = await Promise.all(this.etcdEndpoints().map(async (u) => [u, await this.etcdMemberHealthy(u)] as const));
-      const bad = results.filter(([, ok]) => !ok).map(([u]) => u);
+      const results = await Promise.all(this.etcdEndpoints().map(async (u) => ({ url: u, probe: await probeEtcdMember(u, 1500) })));
+      const bad = results.flatMap(({ url, probe }) => (probe.kind === 'healthy' ? [] : [`${url} (${probe.detail})`]));
       return bad.length === 0 ? ready(undefined) : notYet(`unhealthy members: ${bad.join(', ')}`);
     });
   }

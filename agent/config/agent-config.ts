@@ -1,5 +1,8 @@
 import { parseDocument } from 'yaml';
+import { envNameProblem } from '../../shared/validation/env-name.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
+import { absolutePathProblem } from '../../shared/validation/path.js';
 import { validateUnitGlob } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 
@@ -22,12 +25,7 @@ export interface PlanetCheck {
   expect: PlanetCheckExpectation;
 }
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** As written: `127.0.0.1:7443`, `[::1]:7443`. */
-  text: string;
-}
+export type ListenAddress = HostPort;
 
 export const TLS_MODES = ['mutual', 'insecure-plaintext'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
@@ -277,11 +275,7 @@ function describe(v: unknown): string {
 
 /** `host:port` (IPv4, hostname or [IPv6]); port 0 asks for any free port (tests). */
 export function parseListenAddress(field: string, text: string): ListenAddress {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
-  if (!m) throw new FieldError(field, `${showValue(text)} must be host:port (e.g. 0.0.0.0:7443 or [::1]:7443)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new FieldError(field, `port ${port} is out of range 0..65535`);
-  return { host: m[1] ?? m[2] ?? '', port, text };
+  return validateHostPort(field, text, { allowPortZero: true });
 }
 
 /** argv element check: no NUL, not empty, no newlines (all would be silently mangled). */
@@ -306,7 +300,6 @@ function checkProgram(field: string, argv: string[], problems: FieldError[]): vo
 
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
 const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export function parseAgentConfig(text: string, source: string, overrides: ConfigOverrides = {}): AgentConfig {
   const problems: FieldError[] = [];
@@ -353,7 +346,7 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
   const metricsListen = metricsListenText === '' ? undefined : listen('http.metrics.listen', metricsListenText);
   const metricsTls = metricsR.string('tls', D.http.metrics.tls, oneOf(METRICS_TLS_MODES)) as MetricsTlsMode;
 
-  const absPath = (s: string): string | undefined => (s.startsWith('/') && !/[\0\r\n]/.test(s) ? undefined : `${showValue(s)} must be an absolute path`);
+  const absPath = absolutePathProblem;
 
   const tlsR = root.section('tls');
   tlsR.only(['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']);
@@ -427,9 +420,9 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
     if (typeof envRaw !== 'object' || Array.isArray(envRaw)) installR.fail('env', `must be a mapping of NAME: value, got ${describe(envRaw)}`);
     else
       for (const [k, v] of Object.entries(envRaw as Obj)) {
-        if (!ENV_NAME.test(k)) problems.push(new FieldError(`install.env.${k}`, 'is not a valid environment variable name'));
-        else if (typeof v !== 'string' || /[\0]/.test(v)) problems.push(new FieldError(`install.env.${k}`, `must be a string without NUL, got ${describe(v)}`));
-        else env[k] = v;
+        const problem = envNameProblem(k) ?? (typeof v !== 'string' || /[\0]/.test(v) ? `must be a string without NUL, got ${describe(v)}` : undefined);
+        if (problem) problems.push(new FieldError(`install.env.${k}`, problem));
+        else env[k] = v as string;
       }
   }
   let versionPattern = compileVersionPattern('install.versionPattern', D.install.versionPattern);

@@ -1,6 +1,7 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 import type { TimedEvent } from '../engine/events.js';
-import type { OutputFormat } from './flags.js';
+
+export type OutputFormat = 'text' | 'json';
 
 /** Where a command's output goes: human text, a live view on a terminal, or NDJSON. */
 export interface Reporter {

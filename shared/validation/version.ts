@@ -1,4 +1,4 @@
-import { FieldError, showValue } from './field-error.js';
+import { FieldError, refuseIf, showValue } from './field-error.js';
 
 /**
  * Target versions the coordinator may pass to an agent's install command. Whatever pattern the
@@ -23,11 +23,20 @@ export function compileVersionPattern(field: string, pattern: unknown): RegExp {
   }
 }
 
+/**
+ * Why `version` cannot be a package version anywhere in noderoll (the coordinator's --to and the
+ * agent's Install alike), or undefined. The agent's configured pattern is checked on top of this.
+ */
+export function versionProblem(version: unknown): string | undefined {
+  if (typeof version !== 'string') return `must be a string, got ${typeof version}`;
+  if (version.length === 0) return 'must not be empty';
+  if (version.length > VERSION_MAX_LENGTH) return `is ${version.length} characters long; at most ${VERSION_MAX_LENGTH}`;
+  if (!SAFE_VERSION.test(version)) return `${showValue(version)} is not a package version: it has characters a package version cannot have (allowed: letters, digits, ".", "+", "~", "_", "-"; not first "-")`;
+  return undefined;
+}
+
 export function validateVersion(field: string, version: unknown, pattern: RegExp): string {
-  if (typeof version !== 'string') throw new FieldError(field, `must be a string, got ${typeof version}`);
-  if (version.length === 0) throw new FieldError(field, 'must not be empty');
-  if (version.length > VERSION_MAX_LENGTH) throw new FieldError(field, `is ${version.length} characters long; at most ${VERSION_MAX_LENGTH}`);
-  if (!SAFE_VERSION.test(version)) throw new FieldError(field, `${showValue(version)} has characters a package version cannot have (allowed: letters, digits, ".", "+", "~", "_", "-"; not first "-")`);
-  if (!pattern.test(version)) throw new FieldError(field, `${showValue(version)} does not match the agent's version pattern ${pattern.source}`);
-  return version;
+  refuseIf(field, versionProblem(version));
+  if (!pattern.test(version as string)) throw new FieldError(field, `${showValue(version)} does not match the agent's version pattern ${pattern.source}`);
+  return version as string;
 }

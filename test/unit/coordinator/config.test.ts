@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, formatDuration } from '../../../coordinator/config/duration.js';
+import { parseDuration, formatDuration } from '../../../shared/validation/duration.js';
 import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
 import { ConfigError } from '../../../coordinator/config/validate-config.js';
 

@@ -1,8 +1,10 @@
 import { parseDocument } from 'yaml';
+import { ConfigError } from '../../shared/config/config-error.js';
 import { envNameProblem } from '../../shared/validation/env-name.js';
-import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { FieldError, refuseIf, showValue } from '../../shared/validation/field-error.js';
 import { validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
+import { nonEmptyProblem, plainTextProblem } from '../../shared/validation/plain-text.js';
 import { validateUnitGlob } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 
@@ -152,15 +154,8 @@ export interface ConfigOverrides {
   logLevel?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: FieldError[],
-  ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/** The shared ConfigError, also exported here for the agent's config tests. */
+export { ConfigError };
 
 type Obj = Record<string, unknown>;
 
@@ -278,17 +273,8 @@ export function parseListenAddress(field: string, text: string): ListenAddress {
   return validateHostPort(field, text, { allowPortZero: true });
 }
 
-/** argv element check: no NUL, not empty, no newlines (all would be silently mangled). */
-function argvElementProblem(s: string): string | undefined {
-  if (s.length === 0) return 'must not be empty';
-  if (/[\0\r\n]/.test(s)) return `${showValue(s)} contains NUL or a line break`;
-  if (s.length > 4096) return `is ${s.length} characters long; at most 4096`;
-  return undefined;
-}
-
 function checkArgv(field: string, s: string): void {
-  const p = argvElementProblem(s);
-  if (p) throw new FieldError(field, p);
+  refuseIf(field, nonEmptyProblem(s) ?? plainTextProblem(s));
 }
 
 function checkProgram(field: string, argv: string[], problems: FieldError[]): void {

@@ -1,8 +1,9 @@
-import { rangeProblem, oneOfProblem } from '../validation/choice.js';
+import { oneOfProblem, rangeProblem } from '../validation/choice.js';
 import { parseDuration } from '../validation/duration.js';
 import { envNameProblem } from '../validation/env-name.js';
 import { FieldError, showValue } from '../validation/field-error.js';
 import { plainTextProblem } from '../validation/plain-text.js';
+import { ConfigError } from './config-error.js';
 
 /**
  * Reads the fields of one parsed YAML mapping into typed values, collecting every problem (each a
@@ -16,16 +17,6 @@ export type Mapping = Record<string, unknown>;
 
 /** A check from shared/validation: why a value is refused, or undefined. */
 export type ValueRule = (value: string) => string | undefined;
-
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly FieldError[],
-  ) {
-    super(`invalid configuration${source ? ` in ${source}` : ''}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 export function isMapping(v: unknown): v is Mapping {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -220,6 +220,7 @@ planetChecks:
       ['install program from the version', 'install:\n  command: ["{version}", "x"]\n', /^install\.command\[0\]: the program itself must not come from the version/],
       ['install program as a relative path', 'install:\n  command: ["bin/dpkg", "-i", "{version}"]\n', /^install\.command\[0\]: "bin\/dpkg" must be an absolute path/],
       ['install argument with a newline', 'install:\n  command: ["dpkg", "-i\\n--force-all", "{version}"]\n', /^install\.command\[1\]: .*line break/],
+      ['install argument with a terminal escape', 'install:\n  command: ["dpkg", "-i", "/x_{version}.deb\\e[2J"]\n', /^install\.command\[2\]: contains control characters/],
       ['unanchored version pattern', 'install:\n  versionPattern: ".*"\n', /^install\.versionPattern: ".\*" must be anchored/],
       ['environment variable with a bad name', 'install:\n  env: { "LD_PRELOAD=/x; Y": "1" }\n', /^install\.env\.LD_PRELOAD=\/x; Y: is not a valid environment variable name/],
       ['empty reboot command', 'reboot:\n  command: []\n', /^reboot\.command: must not be empty/],

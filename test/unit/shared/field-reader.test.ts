@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { ConfigError, FieldReader } from '../../../shared/config/field-reader.js';
+import { ConfigError } from '../../../shared/config/config-error.js';
+import { FieldReader } from '../../../shared/config/field-reader.js';
 import { hostPortProblem } from '../../../shared/validation/host-port.js';
 import { nodeNameProblem } from '../../../shared/validation/node-name.js';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { certificateInfo, describeCertificate, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, issuedBy, splitPemCertificates, validityAt, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import { CLIENT_ROLES, isClientRole } from '../../shared/pki/noderoll-identity.js';
 import { oneOfProblem } from '../../shared/validation/choice.js';
-import { FieldError } from '../../shared/validation/field-error.js';
+import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { CertificateAuthority, CertificateAuthorityError, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, type CertificateProfile } from './certificate-authority.js';
 import { flagBoolean, flagList, flagNumber, flagsHelp, flagString, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from '../../shared/cli/flag-parser.js';
@@ -23,6 +23,8 @@ export interface CertsIo {
 export const CERTS_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const DEFAULT_CA_DIR = '/etc/noderoll/ca';
 
+const ROLES = ['agent', ...CLIENT_ROLES];
+
 const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'this text' };
 
 const INIT_FLAGS: FlagSpec[] = [
@@ -34,7 +36,7 @@ const INIT_FLAGS: FlagSpec[] = [
 
 const ISSUE_FLAGS: FlagSpec[] = [
   { name: 'dir', kind: 'string', value: 'DIR', help: `the CA directory (default ${DEFAULT_CA_DIR})` },
-  { name: 'role', kind: 'string', value: 'ROLE', check: (v) => oneOfProblem(v, ['agent', ...CLIENT_ROLES]), help: 'agent | coordinator | reader (required)' },
+  { name: 'role', kind: 'string', value: 'ROLE', check: (v) => oneOfProblem(v, ROLES), help: 'agent | coordinator | reader (required)' },
   { name: 'node', kind: 'string', value: 'NAME', check: nodeNameProblem, help: 'agent: the Kubernetes node name the agent serves (required for agent)' },
   { name: 'dns', kind: 'list', maxItems: 32, value: 'NAME', help: 'agent: an extra DNS name it is reached at (repeatable)' },
   { name: 'ip', kind: 'list', maxItems: 32, value: 'ADDR', help: 'agent: an IP address it is reached at (repeatable)' },
@@ -89,7 +91,7 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
       case 'show':
         return await showCommand(rest, io);
       default:
-        throw new UsageError('command', `unknown certs command ${JSON.stringify(sub.slice(0, 40))} (init, issue, show)`);
+        throw new UsageError('command', `unknown certs command ${showValue(sub, 40)} (init, issue, show)`);
     }
   } catch (err) {
     if (err instanceof FieldError) {
@@ -147,7 +149,8 @@ async function issueCommand(argv: string[], io: CertsIo): Promise<number> {
     }
     profile = { kind: 'client', role, name: required(flagString(f, 'name'), '--name') };
   } else {
-    throw new UsageError('--role', `${JSON.stringify(role.slice(0, 40))} must be one of agent, ${CLIENT_ROLES.join(', ')}`);
+    // Not reached: the flag's rule refuses other roles at parse time.
+    throw new UsageError('--role', `${showValue(role)} must be one of ${ROLES.join(', ')}`);
   }
   const ca = await CertificateAuthority.open(resolve(flagString(f, 'dir') ?? DEFAULT_CA_DIR));
   const issued = await ca.issue(profile, { outDir: out, days, overwrite: flagBoolean(f, 'force') });

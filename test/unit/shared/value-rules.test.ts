@@ -130,6 +130,11 @@ describe('shared value rules', () => {
     expect(parseDuration('5\u001b[2J')).to.equal('"5\\u001b[2J" is not a duration (examples: 30s, 10m, 1h30m, 500ms)');
   });
 
+  it('names the field, and its line when known, in front of the problem', () => {
+    expect(new FieldError('--to', 'must not be empty').message).to.equal('--to: must not be empty');
+    expect(new FieldError('pauseBetween', '"soon" is not a duration', 13).message).to.equal('pauseBetween (line 13): "soon" is not a duration');
+  });
+
   it('shows a flag name escaped and unquoted', () => {
     expect(showName('--\u001b[31mred')).to.equal('--\\u001b[31mred');
     expect(showName('--x'.repeat(40))).to.match(/^(--x){20}…$/);

@@ -43,11 +43,13 @@ describe('shared value rules', () => {
     expect(() => validateHostPort('nodes[0].agent', 'x')).to.throw(FieldError, /^nodes\[0\]\.agent: "x" must be host:port/);
   });
 
-  rule('package version', versionProblem, ['7.0.68', '7.0.67-11709', '1.2.3-rc.1', '2:1.0~beta+b1'.replace('2:', ''), 'v1.2_3', '7'.repeat(64)], [
+  rule('package version', versionProblem, ['7.0.68', '7.0.67-11709', '1.2.3-rc.1', '1.0~beta+b1', '1.2_3', '7'.repeat(64)], [
     ['', /^must not be empty$/],
     ['7.0.68;reboot', /^"7.0.68;reboot" is not a package version: it has characters a package version cannot have/],
     ['$(id)', /is not a package version/],
-    ['--force-all', /not first "-"/],
+    ['--force-all', /^"--force-all" is not a package version: it must start with a digit \(not first "-" or a letter\)$/],
+    ['latest', /must start with a digit/],
+    ['v1.2.3', /must start with a digit/],
     ['../../x', /is not a package version/],
     ['7.0\n68', /is not a package version/],
     ['\uff17.0.68', /is not a package version/],

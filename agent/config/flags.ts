@@ -1,4 +1,4 @@
-import { flagBoolean, flagString, parseFlags, type FlagSpec } from '../../shared/cli/flag-parser.js';
+import { flagBoolean, flagsHelp, flagString, parseFlags, type FlagSpec } from '../../shared/cli/flag-parser.js';
 import { oneOfProblem } from '../../shared/validation/choice.js';
 import { hostPortProblem } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
@@ -14,32 +14,31 @@ export interface AgentFlags {
   overrides: ConfigOverrides;
 }
 
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'config', kind: 'string', value: 'FILE', help: `YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)` },
+  { name: 'check-config', kind: 'boolean', help: 'validate the configuration and its TLS files, print the effective settings as JSON,\nexit 0 (valid) or 2' },
+  { name: 'grpc-listen', kind: 'string', value: 'H:P', help: 'gRPC address (overrides grpc.listen)', check: (v) => hostPortProblem(v, { allowPortZero: true }) },
+  {
+    name: 'http-listen',
+    kind: 'string',
+    value: 'H:P',
+    help: 'HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)',
+    allowEmpty: true,
+    check: (v) => (v === '' ? undefined : hostPortProblem(v, { allowPortZero: true })),
+  },
+  { name: 'state-dir', kind: 'string', value: 'DIR', help: 'where operations are recorded (overrides stateDir)', check: absolutePathProblem },
+  { name: 'log-level', kind: 'string', value: 'LEVEL', help: `${LOG_LEVELS.join('|')} (overrides logLevel)`, check: (v) => oneOfProblem(v, LOG_LEVELS) },
+  { name: 'version', kind: 'boolean', help: 'print the agent version' },
+  { name: 'help', kind: 'boolean', help: 'this text' },
+];
+
 export const USAGE = `usage: noderoll-agent [--config FILE] [--check-config] [flags]
 
-  --config FILE          YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)
-  --check-config         validate the configuration and its TLS files, print the effective settings as JSON,
-                         exit 0 (valid) or 2
-  --grpc-listen H:P      gRPC address (overrides grpc.listen)
-  --http-listen H:P      HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)
-  --state-dir DIR        where operations are recorded (overrides stateDir)
-  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (overrides logLevel)
-  --version              print the agent version
-  --help                 this text
+${flagsHelp(FLAGS, 22)}
 
 TLS (mutual by default) is configured in the file only (tls:), not by flags; SIGHUP re-reads the
 TLS files. Roles, certificates and rotation: docs/security.md.
 `;
-
-const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', kind: 'string', value: 'FILE', help: 'YAML configuration' },
-  { name: 'check-config', kind: 'boolean', help: 'validate the configuration and print it' },
-  { name: 'grpc-listen', kind: 'string', value: 'H:P', help: 'gRPC address', check: (v) => hostPortProblem(v, { allowPortZero: true }) },
-  { name: 'http-listen', kind: 'string', value: 'H:P', help: 'HTTP address; "" turns it off', allowEmpty: true, check: (v) => (v === '' ? undefined : hostPortProblem(v, { allowPortZero: true })) },
-  { name: 'state-dir', kind: 'string', value: 'DIR', help: 'where operations are recorded', check: absolutePathProblem },
-  { name: 'log-level', kind: 'string', value: 'LEVEL', help: 'log level', check: (v) => oneOfProblem(v, LOG_LEVELS) },
-  { name: 'version', kind: 'boolean', help: 'print the agent version' },
-  { name: 'help', kind: 'boolean', help: 'this text' },
-];
 
 /** Parses the agent's flags; a bad one throws a UsageError (a FieldError) naming it. */
 export function parseAgentFlags(argv: readonly string[]): AgentFlags {

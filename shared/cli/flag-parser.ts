@@ -62,7 +62,8 @@ export interface FlagParserOptions {
 }
 
 const DEFAULT_MAX_ITEMS = 1000;
-const MAX_INTEGER_DIGITS = 9;
+/** Whole numbers up to 9 digits (no sign, no exponent: `1e9` is refused, not read as 10⁹). */
+const WHOLE_NUMBER = /^[0-9]{1,9}$/;
 
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], options: FlagParserOptions): ParsedFlags {
   const parsed: ParsedFlags = { values: new Map(), positional: [] };
@@ -141,7 +142,7 @@ function convert(spec: FlagSpec, label: string, raw: string): FlagValue {
       if (raw === '' && !spec.allowEmpty) throw new UsageError(label, 'must not be empty');
       return checked(spec, label, raw);
     case 'integer': {
-      if (!new RegExp(`^[0-9]{1,${MAX_INTEGER_DIGITS}}$`).test(raw)) throw new UsageError(label, `${showValue(raw)} must be a whole number`);
+      if (!WHOLE_NUMBER.test(raw)) throw new UsageError(label, `${showValue(raw)} must be a whole number`);
       const n = Number(raw);
       const range = rangeProblem(n, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER);
       if (range) throw new UsageError(label, range);
@@ -202,12 +203,14 @@ export function flagList(f: ParsedFlags, name: string): string[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
-/** Help rows, `  -o, --output text|json  help`; `width` is the left column's (default: the widest). */
+/** Help rows, `  -o, --output text|json  help`; `width` is the left column's (default: the widest); a help text may span lines. */
 export function flagsHelp(specs: readonly FlagSpec[], width?: number): string {
   const indent = specs.some((s) => s.short) ? '    ' : '';
   const rows = specs.map((s) => [`${s.short ? `-${s.short}, ` : indent}--${s.name}${s.value ? ` ${s.value}` : ''}`, s.help] as const);
   const column = width ?? Math.max(...rows.map(([left]) => left.length)) + 1;
-  return rows.map(([left, help]) => `  ${left.padEnd(column)} ${help}`).join('\n');
+  // Further lines of a help text start under its first.
+  const continuation = `\n${' '.repeat(column + 3)}`;
+  return rows.map(([left, help]) => `  ${left.padEnd(column)} ${help.split('\n').join(continuation)}`).join('\n');
 }
 
 function editDistance(a: string, b: string): number {

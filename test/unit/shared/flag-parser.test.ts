@@ -107,5 +107,6 @@ describe('shared flag parser', () => {
     const help = flagsHelp(SPECS.slice(3, 5), 20);
     expect(help).to.equal('  -y, --yes            do not ask\n  -o, --output FORMAT  text or json');
     expect(flagsHelp(SPECS.slice(0, 2))).to.equal('  --to VERSION  target version\n  --out DIR     output directory');
+    expect(flagsHelp([{ name: 'check', kind: 'boolean', help: 'first line\nsecond line' }])).to.equal('  --check  first line\n           second line');
   });
 });

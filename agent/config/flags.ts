@@ -1,6 +1,6 @@
 import { flagBoolean, flagsHelp, flagString, parseFlags, type FlagSpec } from '../../shared/cli/flag-parser.js';
 import { oneOfProblem } from '../../shared/validation/choice.js';
-import { hostPortProblem } from '../../shared/validation/host-port.js';
+import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
 import { DEFAULT_CONFIG_PATH, LOG_LEVELS, type ConfigOverrides } from './agent-config.js';
 
@@ -17,14 +17,14 @@ export interface AgentFlags {
 const FLAGS: readonly FlagSpec[] = [
   { name: 'config', kind: 'string', value: 'FILE', help: `YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)` },
   { name: 'check-config', kind: 'boolean', help: 'validate the configuration and its TLS files, print the effective settings as JSON,\nexit 0 (valid) or 2' },
-  { name: 'grpc-listen', kind: 'string', value: 'H:P', help: 'gRPC address (overrides grpc.listen)', check: (v) => hostPortProblem(v, { allowPortZero: true }) },
+  { name: 'grpc-listen', kind: 'string', value: 'H:P', help: 'gRPC address (overrides grpc.listen)', check: listenAddressProblem },
   {
     name: 'http-listen',
     kind: 'string',
     value: 'H:P',
     help: 'HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)',
     allowEmpty: true,
-    check: (v) => (v === '' ? undefined : hostPortProblem(v, { allowPortZero: true })),
+    check: (v) => (v === '' ? undefined : listenAddressProblem(v)),
   },
   { name: 'state-dir', kind: 'string', value: 'DIR', help: 'where operations are recorded (overrides stateDir)', check: absolutePathProblem },
   { name: 'log-level', kind: 'string', value: 'LEVEL', help: `${LOG_LEVELS.join('|')} (overrides logLevel)`, check: (v) => oneOfProblem(v, LOG_LEVELS) },

@@ -1,6 +1,6 @@
 import { EXIT_CODE_HELP } from './exit-codes.js';
 import { flagsHelp, type FlagSpec } from '../../shared/cli/flag-parser.js';
-import { hostPortProblem } from '../../shared/validation/host-port.js';
+import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { kubeContextProblem } from '../../shared/validation/kube-names.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { versionProblem } from '../../shared/validation/version.js';
@@ -32,7 +32,7 @@ const NODES: FlagSpec = { name: 'nodes', kind: 'list', split: NODE_LIST, check: 
 const EXCLUDE: FlagSpec = { name: 'exclude', kind: 'list', split: NODE_LIST, check: nodeNameProblem, value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
 const YES: FlagSpec = { name: 'yes', short: 'y', kind: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
 const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', kind: 'boolean', help: 'ask before starting each node (needs a terminal)' };
-const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: (v) => hostPortProblem(v, { allowPortZero: true }), value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
+const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: listenAddressProblem, value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
 const PAUSE: FlagSpec = { name: 'pause-between', kind: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
 
 export const COMMANDS: readonly CommandSpec[] = [

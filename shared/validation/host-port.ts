@@ -39,6 +39,11 @@ export function hostPortProblem(text: string, options: HostPortOptions = {}): st
   return typeof r === 'string' ? r : undefined;
 }
 
+/** An address to listen on (port 0: any free port). */
+export function listenAddressProblem(text: string): string | undefined {
+  return hostPortProblem(text, { allowPortZero: true });
+}
+
 export function validateHostPort(field: string, text: string, options: HostPortOptions = {}): HostPort {
   const r = parseHostPort(text, options);
   if (typeof r === 'string') throw new FieldError(field, r);

@@ -3,7 +3,7 @@ import { oneOfProblem, rangeProblem } from '../../../shared/validation/choice.js
 import { parseDuration } from '../../../shared/validation/duration.js';
 import { envNameProblem } from '../../../shared/validation/env-name.js';
 import { FieldError, showName } from '../../../shared/validation/field-error.js';
-import { hostPortProblem, parseHostPort, validateHostPort } from '../../../shared/validation/host-port.js';
+import { hostPortProblem, listenAddressProblem, parseHostPort, validateHostPort } from '../../../shared/validation/host-port.js';
 import { kubeContextProblem, namespaceProblem } from '../../../shared/validation/kube-names.js';
 import { nodeNameProblem } from '../../../shared/validation/node-name.js';
 import { absolutePathProblem } from '../../../shared/validation/path.js';
@@ -35,7 +35,7 @@ describe('shared value rules', () => {
     ['-a:80', /has no valid host/],
     [`${'a'.repeat(254)}:80`, /has no valid host/],
   ]);
-  rule('host:port (listen)', (v) => hostPortProblem(v, { allowPortZero: true }), ['127.0.0.1:0', '0.0.0.0:7443', '[::]:0'], [['127.0.0.1:99999', /^port 99999 is out of range 0\.\.65535$/]]);
+  rule('host:port (listen)', listenAddressProblem, ['127.0.0.1:0', '0.0.0.0:7443', '[::]:0'], [['127.0.0.1:99999', /^port 99999 is out of range 0\.\.65535$/]]);
 
   it('parses host:port into host, port and text (brackets off), and names the field when refusing', () => {
     expect(parseHostPort('[::1]:7443')).to.deep.equal({ host: '::1', port: 7443, text: '[::1]:7443' });

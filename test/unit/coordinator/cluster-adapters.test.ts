@@ -117,6 +117,16 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
     expect(broken.problems[0]).to.contain('exited with code 1').and.contain('connection refused');
   });
 
+  it('gravity status: no JSON with exit 255 names the exit code and what gravity said on stderr', async () => {
+    // What gravity prints when it cannot reach its own cluster: nothing on stdout, the reason on stderr, exit 255.
+    const stderr = '[ERROR]: failed to query cluster status: Get "https://127.0.0.1:3009/portal/v1/...": dial tcp 127.0.0.1:3009: connect: connection refused\n';
+    const reading = await new GravityStatusCommandReader({ argv: ['gravity', 'status', '--output=json'], timeoutMs: 1000, runner: fakeRunner(result('', 255, stderr)).run }).read();
+    expect(reading.healthy).to.equal(false);
+    expect(reading.problems).to.have.length(1);
+    expect(reading.problems[0]).to.contain('no output').and.contain('exit code 255').and.contain('[ERROR]: failed to query cluster status').and.contain('connection refused');
+    expect(reading.evidence).to.contain('connection refused');
+  });
+
   it('etcd: v2 member lines decide (exit 5 degraded), v3 JSON decides (exit 1)', async () => {
     const v2 = 'member 8e9e05c52164694d is healthy: got healthy result from http://127.124.0.1:2379\nmember 91bc3c398fb3c146 is unreachable: no available published client urls\ncluster is degraded\n';
     const a = await new EtcdHealthCommandReader({ argv: ['etcdctl', 'cluster-health'], format: 'v2', timeoutMs: 1000, runner: fakeRunner(result(v2, 5)).run }).read();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
 import { judgePlanetCheck, runPlanetChecks } from '../../agent/node/planet-checks.js';
 import { EtcdHealthCommandReader } from '../../coordinator/cluster/etcd-health.js';
+import { EtcdHealthGate } from '../../coordinator/gates/cluster-gates.js';
 import { CommandError, type CommandResult, type CommandSpec } from '../../shared/exec/command-runner.js';
 import { parseClusterHealthV2, parseEndpointHealthV3 } from '../../shared/etcd/cluster-health.js';
 import * as cap from './fixtures/etcdctl-3.4-captures.js';
@@ -41,10 +42,10 @@ describe('etcd outputs captured from a real etcd 3.4.23 cluster', () => {
       const r = parseEndpointHealthV3(cap.V3_DEGRADED_TEXT.stdout, cap.V3_DEGRADED_TEXT.exitCode, cap.V3_DEGRADED_TEXT.stderr);
       expect(r.healthy).to.equal(false);
       expect(r.problems).to.deep.equal([`endpoint ${DOWN_URL} is unhealthy: failed to commit proposal: context deadline exceeded`]);
-      // What the operator sees from the coordinator's gate: the problem, not only the evidence.
-      const reading = await new EtcdHealthCommandReader({ argv: ['etcdctl', 'endpoint', 'health', '--cluster'], format: 'v3', timeoutMs: 1000, runner: replay(cap.V3_DEGRADED_TEXT).run }).read();
-      expect(reading.healthy).to.equal(false);
-      expect(reading.problems.join('\n')).to.contain(DOWN_URL);
+      // What the operator sees from the coordinator's gate: the summary names it, not only the evidence.
+      const verdict = await new EtcdHealthGate(new EtcdHealthCommandReader({ argv: ['etcdctl', 'endpoint', 'health', '--cluster'], format: 'v3', timeoutMs: 1000, runner: replay(cap.V3_DEGRADED_TEXT).run })).check();
+      expect(verdict.passed).to.equal(false);
+      expect(verdict.summary).to.equal(`endpoint ${DOWN_URL} is unhealthy: failed to commit proposal: context deadline exceeded`);
     });
 
     it('quorum lost: every endpoint is named', () => {

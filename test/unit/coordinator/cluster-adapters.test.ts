@@ -7,6 +7,7 @@ import { CommandBackupTaker } from '../../../coordinator/cluster/backup.js';
 import { chooseLocalDataFlag, explainBlockedPods, readDrainFailure } from '../../../coordinator/cluster/drain-output.js';
 import { EtcdHealthCommandReader } from '../../../coordinator/cluster/etcd-health.js';
 import { GravityStatusCommandReader } from '../../../coordinator/cluster/gravity-status.js';
+import { GravityStatusGate } from '../../../coordinator/gates/cluster-gates.js';
 import { readNodeList, readPodList } from '../../../coordinator/cluster/kube-objects.js';
 import { FakeClock } from './fakes/fake-clock.js';
 
@@ -125,6 +126,8 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
     expect(reading.problems).to.have.length(1);
     expect(reading.problems[0]).to.contain('no output').and.contain('exit code 255').and.contain('[ERROR]: failed to query cluster status').and.contain('connection refused');
     expect(reading.evidence).to.contain('connection refused');
+    const verdict = await new GravityStatusGate(new GravityStatusCommandReader({ argv: ['gravity', 'status', '--output=json'], timeoutMs: 1000, runner: fakeRunner(result('', 255, stderr)).run })).check();
+    expect(verdict.summary).to.contain('exit code 255').and.contain('[ERROR]: failed to query cluster status');
   });
 
   it('etcd: v2 member lines decide (exit 5 degraded), v3 JSON decides (exit 1)', async () => {

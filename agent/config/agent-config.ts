@@ -15,8 +15,9 @@ import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/val
  * default on a node that reboots itself).
  */
 
-export type PlanetCheckExpectation = 'exit-zero' | 'no-failed-units' | 'empty-output';
-export const PLANET_CHECK_EXPECTATIONS: readonly PlanetCheckExpectation[] = ['exit-zero', 'no-failed-units', 'empty-output'];
+/** `etcd-members-healthy`: `etcdctl cluster-health` (v2) judged by its member lines, as the coordinator's etcd gate does. */
+export type PlanetCheckExpectation = 'exit-zero' | 'no-failed-units' | 'empty-output' | 'etcd-members-healthy';
+export const PLANET_CHECK_EXPECTATIONS: readonly PlanetCheckExpectation[] = ['exit-zero', 'no-failed-units', 'empty-output', 'etcd-members-healthy'];
 export type PackageManager = 'dpkg' | 'rpm';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -131,7 +132,7 @@ export const DEFAULT_CONFIG_DOC = {
     timeoutMs: 30_000,
     checks: [
       { name: 'failed-units', command: [...GRAVITY_EXEC, 'systemctl', '--failed', '--plain', '--no-legend'], expect: 'no-failed-units' },
-      { name: 'etcd-cluster-health', command: [...GRAVITY_EXEC, '/usr/bin/etcdctl', 'cluster-health'], expect: 'exit-zero' },
+      { name: 'etcd-cluster-health', command: [...GRAVITY_EXEC, '/usr/bin/etcdctl', 'cluster-health'], expect: 'etcd-members-healthy' },
     ],
   },
   journal: {

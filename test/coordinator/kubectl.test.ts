@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import { runCommand, type CommandSpec } from '../../shared/exec/command-runner.js';
 import { KubectlClient, NO_LOCAL_DATA_FLAG_WARNING } from '../../coordinator/cluster/kubectl.js';
 import { createLogger } from '../../shared/log/logger.js';
+import { PodsRunningGate } from '../../coordinator/gates/cluster-gates.js';
+import { waitForGatesToPass } from '../../coordinator/gates/run-gates.js';
+import { StepFailure } from '../../coordinator/engine/step-failure.js';
+import { systemClock } from '../../coordinator/ports/clock.js';
 import { DrainError } from '../../coordinator/ports/cluster.js';
-import { factory, makeKubectlCacheDir, seedRealisticWorkload, startKubeApiServer, writeKubeconfig, type KubeApiServer, type SeededWorkload } from '../kube-api/index.js';
+import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
+import { factory, fillFreeCpu, makeKubectlCacheDir, seedRealisticWorkload, startKubeApiServer, writeKubeconfig, type KubeApiServer, type SeededWorkload } from '../kube-api/index.js';
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const NODES = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
@@ -210,6 +215,49 @@ exec "${real}" "$@"
       // What the warning announced: kubectl refuses the pod with an emptyDir volume.
       expect(err).to.be.instanceOf(DrainError);
       expect((err as DrainError).outputTail).to.match(/cannot delete Pods with local storage/);
+    });
+  });
+
+  describe('the pods gate on a full cluster', () => {
+    let s: Setup;
+    const target = NODES[2]!;
+    const unschedulable =
+      'Unschedulable: 0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.';
+    before(async () => {
+      s = await setUp();
+      fillFreeCpu(s.api);
+      await waitFor({ what: 'every pod of the full cluster Running', timeoutMs: 20_000, initialDelayMs: 100 }, async () => {
+        const waiting = (await s.client.listPods()).filter((p) => p.phase !== 'Running');
+        return waiting.length === 0 ? ready(undefined) : notYet(waiting.map((p) => `${p.name}:${p.phase}`).join(', '));
+      });
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('passes before the drain; after draining a node whose pods fit nowhere it fails, naming each Pending pod and why', async () => {
+      const gate = new PodsRunningGate(s.client);
+      expect((await gate.check()).passed).to.equal(true);
+      await s.client.drainNode(target, { timeoutMs: 60_000 });
+      const pending = (await s.client.listPods()).filter((p) => p.phase === 'Pending');
+      expect(pending.length).to.be.at.least(1);
+      const verdict = await gate.check();
+      expect(verdict.passed).to.equal(false);
+      for (const p of pending) expect(verdict.problems).to.include(`${p.namespace}/${p.name} is Pending (${unschedulable})`);
+    });
+
+    it('halts the rollout before the next node with a message that says why the pod is Pending', async () => {
+      const err = await waitForGatesToPass([new PodsRunningGate(s.client)], systemClock, { passes: 1, intervalMs: 200, timeoutMs: 1000, purpose: `before node ${NODES[0]}` }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(StepFailure);
+      const message = (err as StepFailure).message;
+      expect(message).to.match(new RegExp(`^gates did not pass before node ${NODES[0]!.replace(/\./g, '\\.')} within 1s: pods: default/[a-z0-9-]+ is Pending \\(Unschedulable: 0/3 nodes are available: `));
+      expect(message).to.contain('2 Insufficient cpu');
+    });
+
+    it('passes again once the drained node is uncordoned and the Pending pods run there', async () => {
+      await s.client.uncordonNode(target);
+      const report = await waitForGatesToPass([new PodsRunningGate(s.client)], systemClock, { passes: 1, intervalMs: 200, timeoutMs: 20_000, purpose: 'after uncordon' });
+      expect(report.passed).to.equal(true);
     });
   });
 });

@@ -96,6 +96,55 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
     expect(() => readPodList('not json')).to.throw(/not JSON/);
   });
 
+  it('says why a Pending pod is Pending: not scheduled (the scheduler message), or what its containers wait for', () => {
+    const t = '2026-11-27T02:00:00Z';
+    const pods = readPodList(
+      JSON.stringify({
+        items: [
+          {
+            metadata: { name: 'unplaced', namespace: 'default' },
+            spec: {},
+            status: {
+              phase: 'Pending',
+              qosClass: 'Burstable',
+              conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.' }],
+            },
+          },
+          {
+            // as a real kubelet reports an image that cannot be pulled: Ready=False/ContainersNotReady comes first
+            metadata: { name: 'pulling', namespace: 'default' },
+            spec: { nodeName: 'n1' },
+            status: {
+              phase: 'Pending',
+              conditions: [
+                { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+                { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+                { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: 'containers with unready status: [app]' },
+                { type: 'ContainersReady', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: 'containers with unready status: [app]' },
+                { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+              ],
+              containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: 'ghcr.io/x/app:9', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/x/app:9"' } } }],
+            },
+          },
+          {
+            metadata: { name: 'starting', namespace: 'default' },
+            spec: { nodeName: 'n2' },
+            status: {
+              phase: 'Pending',
+              conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' }],
+              containerStatuses: [{ name: 'app', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }],
+            },
+          },
+        ],
+      }),
+    );
+    expect(pods.map((p) => p.reason)).to.deep.equal([
+      'Unschedulable: 0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.',
+      'app: ImagePullBackOff',
+      'app: ContainerCreating',
+    ]);
+  });
+
   it('gravity status: a degraded cluster (exit 255) is read from its JSON, naming the node and probe', async () => {
     const degraded = JSON.stringify({
       cluster: {

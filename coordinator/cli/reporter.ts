@@ -1,7 +1,8 @@
-import { formatDuration } from '../config/duration.js';
-import type { TimedEvent } from '../engine/events.js';
 import { escapeControlCharacters, escapeControlCharactersKeepLines } from '../../shared/text/control-characters.js';
-import type { OutputFormat } from './flags.js';
+import { formatDuration } from '../../shared/validation/duration.js';
+import type { TimedEvent } from '../engine/events.js';
+
+export type OutputFormat = 'text' | 'json';
 
 /** Where a command's output goes: human text, a live view on a terminal, or NDJSON. */
 export interface Reporter {

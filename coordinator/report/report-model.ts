@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 import { runbookStep, STEP_NAMES, type StepName } from '../plan/runbook.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../../shared/validation/duration.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../../state/operation-record.js';
 import type { LockHolder } from '../../state/state-store.js';
 import { unitFindingLines } from '../../state/unit-findings.js';

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../../shared/config/config-error.js';
+import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { envNameProblem } from '../../shared/validation/env-name.js';
 import { FieldError, refuseIf, showValue } from '../../shared/validation/field-error.js';
 import { validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
@@ -137,7 +138,7 @@ export const DEFAULT_CONFIG_DOC = {
   },
   journal: {
     defaultMaxEntries: 1000,
-    maxEntries: 10_000,
+    maxEntries: JOURNAL_SCAN_MAX_ENTRIES,
     defaultTimeoutMs: 10_000,
     maxTimeoutMs: 60_000,
     maxMessageBytes: 4096,
@@ -462,8 +463,8 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
   const jR = root.section('journal');
   jR.only(['defaultMaxEntries', 'maxEntries', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxMessageBytes', 'maxPatterns', 'maxPatternLength']);
   const journal = {
-    defaultMaxEntries: jR.int('defaultMaxEntries', D.journal.defaultMaxEntries, 1, 100_000),
-    maxEntries: jR.int('maxEntries', D.journal.maxEntries, 1, 100_000),
+    defaultMaxEntries: jR.int('defaultMaxEntries', D.journal.defaultMaxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
+    maxEntries: jR.int('maxEntries', D.journal.maxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
     defaultTimeoutMs: jR.int('defaultTimeoutMs', D.journal.defaultTimeoutMs, 100, 600_000),
     maxTimeoutMs: jR.int('maxTimeoutMs', D.journal.maxTimeoutMs, 100, 600_000),
     maxMessageBytes: jR.int('maxMessageBytes', D.journal.maxMessageBytes, 64, 65_536),

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
 import type { CoordinatorConfig, LogLevel, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
 import { LOG_LEVELS, WEBHOOK_FORMATS } from './config-types.js';
+import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { parseDuration } from '../../shared/validation/duration.js';
 import { envNameProblem } from '../../shared/validation/env-name.js';
 import { showValue } from '../../shared/validation/field-error.js';
@@ -234,6 +235,7 @@ const TOP_LEVEL = [
   'timeouts',
   'soak',
   'journal',
+  'postChecks',
   'planet',
   'preflight',
   'state',
@@ -316,6 +318,8 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
   const t = r.section(doc, 'timeouts', 'timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon']);
   const soak = r.section(doc, 'soak', 'soak', ['interval', 'passes', 'timeout']);
   const journal = r.section(doc, 'journal', 'journal', ['ignore', 'maxEntries']);
+  const postChecks = r.section(doc, 'postChecks', 'postChecks', ['failedUnits']);
+  const failedUnits = r.section(postChecks, 'failedUnits', 'postChecks.failedUnits', ['ignore']);
   const planet = r.section(doc, 'planet', 'planet', ['unitPattern', 'nameContains']);
   const preflight = r.section(doc, 'preflight', 'preflight', ['minFreeDisk']);
   const state = r.section(doc, 'state', 'state', ['file']);
@@ -404,7 +408,8 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
       uncordonMs: r.duration(t, 'uncordon', 'timeouts.uncordon', 2 * 60_000, 1000),
     },
     soak: { intervalMs: soakIntervalMs, passes: soakPasses, timeoutMs: soakTimeoutMs },
-    journal: { ignore, maxEntries: r.integer(journal, 'maxEntries', 'journal.maxEntries', 2000, 1, 100_000) },
+    journal: { ignore, maxEntries: r.integer(journal, 'maxEntries', 'journal.maxEntries', 2000, 1, JOURNAL_SCAN_MAX_ENTRIES) },
+    postChecks: { failedUnits: { ignore: r.stringList(failedUnits, 'ignore', 'postChecks.failedUnits.ignore', [], unitGlobProblem, 200) } },
     planet: {
       unitPattern: r.string(planet, 'unitPattern', 'planet.unitPattern', 'gravity__gravitational*', unitGlobProblem) ?? 'gravity__gravitational*',
       nameContains: r.string(planet, 'nameContains', 'planet.nameContains', 'planet', (v) => (/^[A-Za-z0-9_.@-]{1,64}$/.test(v) ? undefined : `${showValue(v)} is not part of a unit name`)) ?? 'planet',

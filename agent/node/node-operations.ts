@@ -85,6 +85,8 @@ export interface NodeOperationsDeps {
 }
 
 const OUTPUT_TAIL_CHARS = 16 * 1024;
+/** After the shutdown grace, how long an aborted install may take to exit before it is recorded interrupted. */
+export const INSTALL_ABORT_SETTLE_MS = 5000;
 
 export class NodeOperations {
   private readonly cfg: AgentConfig;
@@ -443,7 +445,7 @@ export class NodeOperations {
       const finished = await Promise.race([live.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
       if (!finished) {
         this.installAbort?.abort();
-        await Promise.race([live.done, new Promise((r) => setTimeout(r, 5000).unref())]);
+        await Promise.race([live.done, new Promise((r) => setTimeout(r, INSTALL_ABORT_SETTLE_MS).unref())]);
       }
     }
     const hit = await this.d.ledger.interruptRunning('the agent shut down while the operation was running; its outcome is unknown');

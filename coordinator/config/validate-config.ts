@@ -229,6 +229,7 @@ const TOP_LEVEL = [
   'agents',
   'gates',
   'backup',
+  'install',
   'timeouts',
   'soak',
   'journal',
@@ -331,6 +332,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
     r.fail('backup.artifact', 'must contain {operation} or {time} so that one backup never overwrites another');
   }
 
+  const install = r.section(doc, 'install', 'install', ['maxAttempts']);
   const t = r.section(doc, 'timeouts', 'timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon']);
   const soak = r.section(doc, 'soak', 'soak', ['interval', 'passes', 'timeout']);
   const journal = r.section(doc, 'journal', 'journal', ['ignore', 'maxEntries']);
@@ -412,6 +414,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
       env: backup.env === undefined ? { ...DEFAULT_BACKUP.env } : r.env(backup, 'env', 'backup.env'),
       timeoutMs: r.duration(backup, 'timeout', 'backup.timeout', 30 * 60_000, 1000),
     },
+    install: { maxAttempts: r.integer(install, 'maxAttempts', 'install.maxAttempts', 3, 1, 20) },
     timeouts: {
       gatesBeforeNodeMs: r.duration(t, 'gatesBeforeNode', 'timeouts.gatesBeforeNode', 5 * 60_000),
       backupMs: r.duration(t, 'backup', 'timeouts.backup', 30 * 60_000, 1000),

@@ -72,7 +72,7 @@ describe('coordinator config', () => {
     const c = await loadConfig(example);
     const d = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
     expect(c.nodes).to.have.length(4);
-    for (const key of ['order', 'gates', 'backup', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
+    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
       expect(c[key], key).to.deep.equal(d[key]);
     }
   });

@@ -61,7 +61,7 @@ export interface FakeNode {
   /** Faults applied at the next boot. */
   onNextBoot: { failUnits?: string[]; journalErrors?: string[]; powerOff?: boolean; planetChecksFail?: boolean; stopUnits?: string[] };
   planetChecksFail: boolean;
-  ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed' | 'interrupted'; bootId: string; version?: string }>;
+  ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed' | 'interrupted'; bootId: string; version?: string; detail?: string }>;
   calls: { install: number; reboot: number; stopUnit: number; enable: number; drain: number };
   /** Update phases the agent accepted (SetUpdatePhase), in order. */
   phases: { operationId: string; phase: string; deadlineMs: number }[];
@@ -338,16 +338,14 @@ export class FakeWorld {
       async install(req: InstallRequest, onOutput: (l: InstallOutputLine) => void): Promise<InstallOutcome> {
         up();
         const known = n.ops.get(req.operationId);
-        if (known) {
-          const detail = known.state === 'interrupted' ? 'the agent stopped while install was running (agent restart or node reboot); its outcome is unknown' : undefined;
-          return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true, ...(detail ? { detail } : {}) };
-        }
+        if (known) return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true, ...(known.detail ? { detail: known.detail } : {}) };
         n.calls.install++;
         onOutput({ stream: 'stdout', line: `Unpacking ${UPDATE_PACKAGE} (${req.version}) over (${n.version}) ...` });
         const fault = n.installFaults.shift();
         if (fault) {
           if (fault === 'interrupted-after-unpack') n.version = req.version;
-          n.ops.set(req.operationId, { kind: 'install', state: 'interrupted', bootId: n.bootId, version: req.version });
+          const detail = `the agent stopped while install version ${req.version} (operation ${req.operationId}) was running (agent restart or node reboot); its outcome is unknown`;
+          n.ops.set(req.operationId, { kind: 'install', state: 'interrupted', bootId: n.bootId, version: req.version, detail });
           throw new AgentUnreachableError(name, `${name}:7443`, 'UNAVAILABLE: the install stream ended: the agent restarted');
         }
         n.version = req.version;
@@ -385,7 +383,7 @@ export class FakeWorld {
         if (!op) return { operationId, state: 'unknown' };
         // A reboot is done once the node runs a later boot.
         const state = op.kind === 'reboot' && op.bootId !== n.bootId ? 'succeeded' : op.state;
-        return { operationId, state, kind: op.kind, bootId: op.bootId };
+        return { operationId, state, kind: op.kind, bootId: op.bootId, ...(op.detail ? { detail: op.detail } : {}) };
       },
       close(): void {},
     };

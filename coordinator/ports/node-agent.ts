@@ -19,7 +19,10 @@ export interface DiskSpace {
 }
 
 export interface AgentIdentity {
-  /** The Kubernetes node name this agent serves (checked against the node the coordinator meant to reach). */
+  /**
+   * The node the coordinator addressed (from its config, not said by the agent); whether the agent
+   * really runs there is decided by its bootId against the Node's (coordinator/plan/preflight.ts).
+   */
   nodeName: string;
   hostname: string;
   /** /proc/sys/kernel/random/boot_id: changes on every boot. */

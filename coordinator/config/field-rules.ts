@@ -1,17 +1,16 @@
+import { versionProblem } from '../../shared/validation/version.js';
+
 /**
  * Rules for single values that come from users (config fields and flags alike). Each returns an
  * error message, or undefined when the value is acceptable; callers prefix the field's name.
  */
 
-/** Target package version: Debian/Gravity style, no shell metacharacters, bounded. */
-export const VERSION_PATTERN = /^[0-9][0-9A-Za-z.+~-]{0,99}$/;
-
+/**
+ * Target package version: the agents' own fixed rule (shared/validation/version.ts), so `--to` and
+ * Install never disagree; each agent's install.versionPattern is checked by preflight.
+ */
 export function checkVersion(value: string): string | undefined {
-  if (value === '') return 'must not be empty';
-  if (!VERSION_PATTERN.test(value)) {
-    return `"${printable(value)}" is not a package version (a digit, then letters, digits and . + ~ -; at most 100 characters)`;
-  }
-  return undefined;
+  return versionProblem(value);
 }
 
 /** DNS-1123 subdomain (which also covers IPv4 node names as Gravity uses them). */

@@ -23,11 +23,18 @@ export function compileVersionPattern(field: string, pattern: unknown): RegExp {
   }
 }
 
+/** The fixed rule every version meets whatever the agent's pattern (the coordinator's --to uses it too); undefined = fine. */
+export function versionProblem(version: string): string | undefined {
+  if (version.length === 0) return 'must not be empty';
+  if (version.length > VERSION_MAX_LENGTH) return `is ${version.length} characters long; at most ${VERSION_MAX_LENGTH}`;
+  if (!SAFE_VERSION.test(version)) return `${showValue(version)} is not a package version: it has characters a package version cannot have (allowed: letters, digits, ".", "+", "~", "_", "-"; not first "-")`;
+  return undefined;
+}
+
 export function validateVersion(field: string, version: unknown, pattern: RegExp): string {
   if (typeof version !== 'string') throw new FieldError(field, `must be a string, got ${typeof version}`);
-  if (version.length === 0) throw new FieldError(field, 'must not be empty');
-  if (version.length > VERSION_MAX_LENGTH) throw new FieldError(field, `is ${version.length} characters long; at most ${VERSION_MAX_LENGTH}`);
-  if (!SAFE_VERSION.test(version)) throw new FieldError(field, `${showValue(version)} has characters a package version cannot have (allowed: letters, digits, ".", "+", "~", "_", "-"; not first "-")`);
+  const problem = versionProblem(version);
+  if (problem) throw new FieldError(field, problem);
   if (!pattern.test(version)) throw new FieldError(field, `${showValue(version)} does not match the agent's version pattern ${pattern.source}`);
   return version;
 }

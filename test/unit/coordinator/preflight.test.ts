@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { checkVersion } from '../../../coordinator/config/field-rules.js';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
+import { VERSION_MAX_LENGTH, versionProblem } from '../../../shared/validation/version.js';
 import { preflightNode, type NodePreflight } from '../../../coordinator/plan/preflight.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld } from './fakes/fake-world.js';
@@ -77,5 +79,17 @@ describe('preflight (plan and the start of update)', () => {
     expect(check(p, 'disk space').detail).to.contain('unknown: could not read the filesystems: filesystem sizes not read within 3000 ms');
     world.node('node-1').identityOverrides = { disk: [] };
     expect(check(await preflight(), 'disk space')).to.deep.include({ passed: false });
+  });
+});
+
+describe('one version rule for --to and the agent', () => {
+  it("the coordinator's --to check is the agent's fixed rule: length, alphabet, never an option", () => {
+    const longest = `1.${'0'.repeat(VERSION_MAX_LENGTH - 2)}`;
+    expect(checkVersion(longest)).to.equal(undefined);
+    // 65 characters: the coordinator used to accept up to 100, which the agent then refused after the drain
+    expect(checkVersion(`${longest}0`)).to.equal(versionProblem(`${longest}0`)).and.match(/at most 64/);
+    expect(checkVersion('-rf')).to.match(/not first "-"/);
+    expect(checkVersion('1.0;reboot')).to.match(/has characters a package version cannot have/);
+    expect(checkVersion('7.0.68')).to.equal(undefined);
   });
 });

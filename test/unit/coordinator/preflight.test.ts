@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { toAgentIdentity } from '../../../coordinator/agents/grpc-node-agent.js';
 import { checkVersion } from '../../../coordinator/config/field-rules.js';
+import { AgentsReachableGate } from '../../../coordinator/gates/cluster-gates.js';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
 import { VERSION_MAX_LENGTH, versionProblem } from '../../../shared/validation/version.js';
 import { preflightNode, type NodePreflight } from '../../../coordinator/plan/preflight.js';
@@ -91,5 +93,24 @@ describe('one version rule for --to and the agent', () => {
     expect(checkVersion('-rf')).to.match(/not first "-"/);
     expect(checkVersion('1.0;reboot')).to.match(/has characters a package version cannot have/);
     expect(checkVersion('7.0.68')).to.equal(undefined);
+  });
+});
+
+describe('the agents gate', () => {
+  it("fails on the contract version the agent itself reports (it used to be fixed to v1 by the coordinator's adapter)", async () => {
+    const world = new FakeWorld(new FakeClock(Date.parse('2026-11-27T02:00:00Z')), THREE_NODES);
+    const gate = new AgentsReachableGate(THREE_NODES.map((n) => ({ endpoint: { node: n.name, address: `${n.name}:7443` }, agent: world.agent(n.name) })), 1000);
+    expect((await gate.check()).passed).to.equal(true);
+    world.node('node-3').identityOverrides = { apiVersion: '' };
+    const verdict = await gate.check();
+    expect(verdict.passed).to.equal(false);
+    expect(verdict.problems).to.deep.equal(['agent of node-3 speaks API (none reported); this coordinator supports v1']);
+  });
+
+  it('the gRPC adapter passes on what the agent reports, not a constant', () => {
+    const info = { apiVersion: 'v2', hostname: 'h', bootId: 'b', agentVersion: '0.1.0', updatePackage: 'p', packages: [], installConfigured: true, filesystems: [], filesystemsProblem: 'df hung', installVersionPattern: '' };
+    const id = toAgentIdentity('node-1', info as unknown as Parameters<typeof toAgentIdentity>[1]);
+    expect(id).to.deep.include({ apiVersion: 'v2', diskProblem: 'df hung' });
+    expect(id.installVersionPattern).to.equal(undefined);
   });
 });

@@ -20,6 +20,9 @@ import { mutualTlsAccess, plaintextAccess } from './tls/call-access.js';
 import { GrpcTlsGate } from './tls/grpc-tls-gate.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/tls-material.js';
 
+/** On stop, how long open gRPC calls may finish after the running operation settled. */
+export const GRPC_DRAIN_MS = 2000;
+
 /**
  * Assembles the agent from its configuration: the operation ledger (settling what the last run
  * left, e.g. completing a reboot), systemd access, node operations, the gRPC service and the HTTP
@@ -233,7 +236,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
       log.info({}, 'shutting down');
       const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await ops.shutdown(config.operations.shutdownGraceMs);
-      await Promise.race([drained, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([drained, new Promise((r) => setTimeout(r, GRPC_DRAIN_MS).unref())]);
       await closeAll();
       log.info({}, 'stopped');
     })());

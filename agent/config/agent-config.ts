@@ -145,8 +145,16 @@ export const DEFAULT_CONFIG_DOC = {
     maxPatterns: 16,
     maxPatternLength: 256,
   },
-  operations: { keep: 200, shutdownGraceMs: 60_000 },
+  // shutdownGraceMs: when not configured, install.timeoutMs (see parseAgentConfig).
+  operations: { keep: 200, shutdownGraceMs: 30 * 60_000 },
 };
+
+/**
+ * What a stop needs after the shutdown grace: the install is aborted and given 5 s to exit
+ * (NodeOperations.shutdown), recorded, gRPC drained (2 s), files closed; with margin. The unit's
+ * TimeoutStopSec must be at least the grace plus this (test/unit/agent/agent-shutdown.test.ts).
+ */
+export const SHUTDOWN_AFTER_GRACE_MS = 30_000;
 
 /** Flags that override the file. */
 export interface ConfigOverrides {
@@ -423,6 +431,11 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
     }
   }
   const install = { command: installCommand, env, versionPattern, timeoutMs: installR.int('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000) };
+  // Without a watched package the agent cannot say what is installed: an update would pass every
+  // check and fail only after the node rebooted ("not installed").
+  if (installCommand.length > 0 && packages.watch.length === 0) {
+    problems.push(new FieldError('packages.watch', 'must name the package install.command installs (e.g. [gravity-planet]): without it the installed version cannot be read before or after an install'));
+  }
 
   const rebootR = root.section('reboot');
   rebootR.only(['command', 'delayMs']);
@@ -476,7 +489,8 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
 
   const opsR = root.section('operations');
   opsR.only(['keep', 'shutdownGraceMs']);
-  const operations = { keep: opsR.int('keep', D.operations.keep, 1, 10_000), shutdownGraceMs: opsR.int('shutdownGraceMs', D.operations.shutdownGraceMs, 0, 3_600_000) };
+  // A graceful stop lets a running install reach its own timeout rather than cutting it short.
+  const operations = { keep: opsR.int('keep', D.operations.keep, 1, 10_000), shutdownGraceMs: opsR.int('shutdownGraceMs', install.timeoutMs, 0, 24 * 3_600_000) };
 
   const grpc = {
     listen: grpcListen ?? { host: '', port: 0, text: '' },

@@ -99,6 +99,9 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     nowUnixMs: n.nowUnixMs,
     installConfigured: n.installConfigured,
     updatePackage: n.updatePackage,
+    apiVersion: n.apiVersion,
+    installVersionPattern: n.installVersionPattern,
+    filesystemsProblem: n.filesystemsProblem,
   };
 }
 

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { AGENT_API_VERSION } from '../../shared/agent-api/proto.js';
 import { tail, runCommand, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
@@ -50,6 +51,11 @@ export interface NodeInfoFacts {
   nowUnixMs: number;
   installConfigured: boolean;
   updatePackage: string;
+  apiVersion: string;
+  /** install.versionPattern: what Install accepts (preflight checks the target against it). */
+  installVersionPattern: string;
+  /** Why the filesystems could not be read ("" when they were). */
+  filesystemsProblem: string;
 }
 
 export interface UnitOperationResult {
@@ -79,6 +85,8 @@ export interface NodeOperationsDeps {
 }
 
 const OUTPUT_TAIL_CHARS = 16 * 1024;
+/** After the shutdown grace, how long an aborted install may take to exit before it is recorded interrupted. */
+export const INSTALL_ABORT_SETTLE_MS = 5000;
 
 export class NodeOperations {
   private readonly cfg: AgentConfig;
@@ -120,10 +128,13 @@ export class NodeOperations {
       this.d.systemctl.version(),
       queryPackages(this.cfg.packages.manager, this.cfg.packages.watch, this.run),
       this.unitNames(this.cfg.units.planet, false),
-      readFilesystems().catch((err: Error) => {
-        this.d.logger.warn({ err: err.message }, 'could not read filesystems');
-        return [];
-      }),
+      readFilesystems().then(
+        (list) => ({ list, problem: list.length === 0 ? 'no filesystem at /, /var* or /opt* was found' : '' }),
+        (err: Error) => {
+          this.d.logger.warn({ err: err.message }, 'could not read filesystems');
+          return { list: [], problem: `could not read the filesystems: ${err.message}` };
+        },
+      ),
     ]);
     return {
       hostname: nodeHostname(),
@@ -135,12 +146,15 @@ export class NodeOperations {
       systemdVersionText: version.text,
       packages,
       planetUnits,
-      filesystems,
+      filesystems: filesystems.list,
+      filesystemsProblem: filesystems.problem,
       currentOperation: this.d.ledger.current(),
       agentStartedUnixMs: this.startedUnixMs,
       nowUnixMs: this.clock(),
       installConfigured: installProgramPresent(this.cfg.install.command),
       updatePackage: this.cfg.packages.watch[0] ?? '',
+      apiVersion: AGENT_API_VERSION,
+      installVersionPattern: this.cfg.install.versionPattern.source,
     };
   }
 
@@ -431,7 +445,7 @@ export class NodeOperations {
       const finished = await Promise.race([live.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
       if (!finished) {
         this.installAbort?.abort();
-        await Promise.race([live.done, new Promise((r) => setTimeout(r, 5000).unref())]);
+        await Promise.race([live.done, new Promise((r) => setTimeout(r, INSTALL_ABORT_SETTLE_MS).unref())]);
       }
     }
     const hit = await this.d.ledger.interruptRunning('the agent shut down while the operation was running; its outcome is unknown');

@@ -77,11 +77,13 @@ export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
     hostname: info.hostname,
     bootId: info.bootId,
     agentVersion: info.agentVersion,
-    apiVersion: 'v1',
+    apiVersion: info.apiVersion,
     updatePackage: info.updatePackage,
     packages,
     installCommandAvailable: info.installConfigured,
     disk: info.filesystems.map((f) => ({ path: f.mount, availableBytes: Math.max(0, f.sizeBytes - f.usedBytes) })),
+    ...(info.filesystemsProblem ? { diskProblem: info.filesystemsProblem } : {}),
+    ...(info.installVersionPattern ? { installVersionPattern: info.installVersionPattern } : {}),
   };
 }
 

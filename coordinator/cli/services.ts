@@ -106,6 +106,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
         argv: config.backup.argv,
         artifact: config.backup.artifact,
         ...(config.backup.verifyArgv ? { verifyArgv: config.backup.verifyArgv } : {}),
+        allowUnverified: config.backup.allowUnverified,
         timeoutMs: config.backup.timeoutMs,
         env: withEnv(config.backup.env),
         clock: options.clock,

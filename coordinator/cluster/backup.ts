@@ -13,6 +13,8 @@ export interface BackupCommand {
   artifact: string;
   /** Optional argv run after the backup to prove the artifact is usable (e.g. `etcdctl snapshot status {artifact} -w json`). */
   verifyArgv?: readonly string[];
+  /** Without a verify command the backup is refused unless the operator opted out (backup.allowUnverified). */
+  allowUnverified?: boolean;
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
   runner?: CommandRunner;
@@ -57,11 +59,19 @@ export class CommandBackupTaker implements BackupTaker {
     if (info.size === 0) throw new Error(`backup artifact ${artifact} is empty`);
 
     let verification = `artifact exists (${info.size} bytes)`;
-    if (this.config.verifyArgv && this.config.verifyArgv.length > 0) {
-      const [vfile, ...vargs] = this.config.verifyArgv.map((a) => fillPlaceholders(a, values));
-      if (!vfile) throw new Error('backup verify command is empty');
-      const v = await runner({ file: vfile, args: vargs, timeoutMs: this.config.timeoutMs, ...(this.config.env ? { env: this.config.env } : {}), ...(signal ? { signal } : {}) });
+    const [vfile, ...vargs] = (this.config.verifyArgv ?? []).map((a) => fillPlaceholders(a, values));
+    if (vfile) {
+      let v;
+      try {
+        v = await runner({ file: vfile, args: vargs, timeoutMs: this.config.timeoutMs, ...(this.config.env ? { env: this.config.env } : {}), ...(signal ? { signal } : {}) });
+      } catch (err) {
+        throw new Error(`backup ${artifact} could not be verified (backup.verifyCommand): ${(err as Error).message}; no node was touched. Fix the backup, or opt out explicitly with backup.allowUnverified: true`);
+      }
       verification += `; \`${v.command}\` passed: ${tail(v.stdout.trim() || v.stderr.trim(), 300)}`;
+    } else if (this.config.allowUnverified) {
+      verification += '; NOT verified (backup.allowUnverified: true)';
+    } else {
+      throw new Error(`backup ${artifact} cannot be verified: no backup.verifyCommand is configured; set one, or opt out explicitly with backup.allowUnverified: true`);
     }
     return {
       artifact,

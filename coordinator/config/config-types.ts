@@ -46,7 +46,10 @@ export interface CoordinatorConfig {
     nodes: { enabled: boolean };
     agents: { enabled: boolean };
   };
-  backup: { enabled: boolean; argv: string[]; artifact: string; verifyArgv?: string[]; env: Record<string, string>; timeoutMs: number };
+  /** allowUnverified: the operator's explicit opt-out of verifying the backup (verifyArgv empty). */
+  backup: { enabled: boolean; argv: string[]; artifact: string; verifyArgv?: string[]; allowUnverified: boolean; env: Record<string, string>; timeoutMs: number };
+  /** maxAttempts: install attempts per node and operation (a resume after an interrupted or failed one tries again). */
+  install: { maxAttempts: number };
   timeouts: StepTimeouts;
   soak: { intervalMs: number; passes: number; timeoutMs: number };
   journal: { ignore: string[]; maxEntries: number };

@@ -232,6 +232,7 @@ const TOP_LEVEL = [
   'agents',
   'gates',
   'backup',
+  'install',
   'timeouts',
   'soak',
   'journal',
@@ -249,6 +250,19 @@ export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
 export const CONFIG_KIND = 'CoordinatorConfig';
 
 const DEFAULT_JOURNAL_IGNORE: string[] = [];
+
+/** By default the backup is an etcd v3 snapshot, verified with `etcdctl snapshot status` before any node is touched. */
+export const DEFAULT_BACKUP = {
+  command: ['etcdctl', 'snapshot', 'save', '{artifact}'],
+  verifyCommand: ['etcdctl', 'snapshot', 'status', '{artifact}', '-w', 'json'],
+  artifact: '/var/lib/noderoll/backups/{operation}.db',
+  env: { ETCDCTL_API: '3' } as Record<string, string>,
+};
+
+function isEtcdSnapshotSave(argv: readonly string[]): boolean {
+  const i = argv.indexOf('snapshot');
+  return i >= 0 && argv[i + 1] === 'save' && argv.some((a) => /(^|\/)etcdctl3?$/.test(a));
+}
 
 /**
  * Turns a parsed YAML document into a complete, validated configuration. Every problem is collected
@@ -294,14 +308,21 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
   const gAgents = r.section(gates, 'agents', 'gates.agents', ['enabled']);
   const etcdFormat = r.oneOf(gEtcd, 'format', 'gates.etcd.format', 'v2', ['v2', 'v3'] as const);
 
-  const backup = r.section(doc, 'backup', 'backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'env', 'timeout']);
+  const backup = r.section(doc, 'backup', 'backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']);
   const backupEnabled = r.boolean(backup, 'enabled', 'backup.enabled', true);
-  const artifact = r.path(backup, 'artifact', 'backup.artifact', '/var/lib/noderoll/backups/{operation}.tar.gz') ?? '';
-  const backupArgv = r.argv(backup, 'command', 'backup.command', ['gravity', 'backup', '{artifact}']) ?? [];
-  const verifyArgv = r.argv(backup, 'verifyCommand', 'backup.verifyCommand', undefined);
+  const artifact = r.path(backup, 'artifact', 'backup.artifact', DEFAULT_BACKUP.artifact) ?? '';
+  const backupArgv = r.argv(backup, 'command', 'backup.command', DEFAULT_BACKUP.command) ?? [];
+  const allowUnverified = r.boolean(backup, 'allowUnverified', 'backup.allowUnverified', false);
+  // The opt-out drops the default verification; a verifyCommand the operator wrote still runs.
+  const verifyArgv = r.argv(backup, 'verifyCommand', 'backup.verifyCommand', allowUnverified ? [] : DEFAULT_BACKUP.verifyCommand) ?? [];
+  if (backupEnabled && !allowUnverified) {
+    if (backup.command !== undefined && backup.verifyCommand === undefined && !isEtcdSnapshotSave(backupArgv)) {
+      r.fail('backup.verifyCommand', `the default (${DEFAULT_BACKUP.verifyCommand.join(' ')}) checks an etcd snapshot, but backup.command is not \`etcdctl snapshot save\`: set a verifyCommand that fits it (e.g. [tar, -tzf, "{artifact}"] for gravity backup), or opt out explicitly with backup.allowUnverified: true`);
+    }
+  }
   for (const [field, values] of [
     ['backup.command', backupArgv],
-    ['backup.verifyCommand', verifyArgv ?? []],
+    ['backup.verifyCommand', verifyArgv],
     ['backup.artifact', [artifact]],
   ] as const) {
     values.forEach((value, i) => {
@@ -315,6 +336,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
     r.fail('backup.artifact', 'must contain {operation} or {time} so that one backup never overwrites another');
   }
 
+  const install = r.section(doc, 'install', 'install', ['maxAttempts']);
   const t = r.section(doc, 'timeouts', 'timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon']);
   const soak = r.section(doc, 'soak', 'soak', ['interval', 'passes', 'timeout']);
   const journal = r.section(doc, 'journal', 'journal', ['ignore', 'maxEntries']);
@@ -393,10 +415,12 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
       enabled: backupEnabled,
       argv: backupArgv,
       artifact,
-      ...(verifyArgv ? { verifyArgv } : {}),
-      env: r.env(backup, 'env', 'backup.env'),
+      verifyArgv,
+      allowUnverified,
+      env: backup.env === undefined ? { ...DEFAULT_BACKUP.env } : r.env(backup, 'env', 'backup.env'),
       timeoutMs: r.duration(backup, 'timeout', 'backup.timeout', 30 * 60_000, 1000),
     },
+    install: { maxAttempts: r.integer(install, 'maxAttempts', 'install.maxAttempts', 3, 1, 20) },
     timeouts: {
       gatesBeforeNodeMs: r.duration(t, 'gatesBeforeNode', 'timeouts.gatesBeforeNode', 5 * 60_000),
       backupMs: r.duration(t, 'backup', 'timeouts.backup', 30 * 60_000, 1000),

@@ -97,9 +97,9 @@ export class AgentsReachableGate implements Gate {
       this.agents.map(async ({ endpoint, agent }) => {
         try {
           const id = await agent.identity({ timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
-          if (id.nodeName !== endpoint.node) problems.push(`agent at ${endpoint.address} serves node ${id.nodeName}, not ${endpoint.node}`);
+          // which machine the agent runs on is preflight's check (boot ID against the Node); the contract is the agent's word
           if (!SUPPORTED_AGENT_API_VERSIONS.includes(id.apiVersion)) {
-            problems.push(`agent of ${endpoint.node} speaks API ${id.apiVersion}; this coordinator supports ${SUPPORTED_AGENT_API_VERSIONS.join(', ')}`);
+            problems.push(`agent of ${endpoint.node} speaks API ${id.apiVersion || '(none reported)'}; this coordinator supports ${SUPPORTED_AGENT_API_VERSIONS.join(', ')}`);
           }
         } catch (err) {
           problems.push(`agent of ${endpoint.node} at ${endpoint.address}: ${errorMessage(err)}`);

@@ -1,7 +1,8 @@
 import type { CoordinatorConfig } from '../config/config-types.js';
 import { errorMessage } from '../engine/step-failure.js';
 import type { KubeNode } from '../ports/cluster.js';
-import type { NodeAgent } from '../ports/node-agent.js';
+import type { AgentIdentity, NodeAgent } from '../ports/node-agent.js';
+import { compileVersionPattern, validateVersion } from '../../shared/validation/version.js';
 import { SUPPORTED_AGENT_API_VERSIONS } from '../ports/node-agent.js';
 import type { PlannedNode } from './node-order.js';
 
@@ -32,6 +33,51 @@ function formatBytes(n: number): string {
 }
 
 /**
+ * The agent runs on the machine behind this Node: its boot ID (/proc/sys/kernel/random/boot_id, what
+ * the agent itself reports) is the one the Node's kubelet reports (status.nodeInfo.bootID).
+ */
+function agentIdentityCheck(planned: PlannedNode, id: AgentIdentity, clusterNode: KubeNode | undefined): PreflightCheck {
+  const name = 'agent identity';
+  const agentSays = `host ${id.hostname}, boot ${id.bootId}`;
+  if (!clusterNode) return { name, passed: false, detail: `cannot be confirmed: no Node ${planned.name} to compare the agent's ${agentSays} with` };
+  if (!clusterNode.bootId) return { name, passed: false, detail: `cannot be confirmed: Node ${planned.name} reports no status.nodeInfo.bootID to compare the agent's ${agentSays} with` };
+  if (clusterNode.bootId === id.bootId) return { name, passed: true, detail: `the agent at ${planned.agent} runs on ${planned.name} (${agentSays}, the boot its kubelet reports)` };
+  return {
+    name,
+    passed: false,
+    detail: `the agent at ${planned.agent} reports ${agentSays}, but Node ${planned.name}'s kubelet reports boot ${clusterNode.bootId}: the address belongs to another machine (or the kubelet has not reported since the node rebooted)`,
+  };
+}
+
+function agentContractCheck(id: AgentIdentity): PreflightCheck {
+  const name = 'agent contract';
+  const supported = SUPPORTED_AGENT_API_VERSIONS.join(', ');
+  if (!id.apiVersion) return { name, passed: false, detail: `the agent (version ${id.agentVersion}) does not report its API version; this coordinator supports ${supported}: upgrade the agent` };
+  const compatible = SUPPORTED_AGENT_API_VERSIONS.includes(id.apiVersion);
+  return { name, passed: compatible, detail: compatible ? `API ${id.apiVersion}` : `API ${id.apiVersion}; this coordinator supports ${supported}` };
+}
+
+function installCommandCheck(id: AgentIdentity): PreflightCheck {
+  const name = 'install command';
+  if (!id.installCommandAvailable) return { name, passed: false, detail: 'the agent has no usable install command configured' };
+  // Without a watched package nobody can tell whether the install worked (found only after the reboot).
+  if (!id.updatePackage) return { name, passed: false, detail: "the agent watches no package (its packages.watch is empty), so the installed version cannot be read before or after the install" };
+  return { name, passed: true, detail: `installs ${id.updatePackage}` };
+}
+
+/** The agent's own version rule, so a target it would refuse is refused before any node is drained. */
+function targetVersionCheck(id: AgentIdentity, target: string): PreflightCheck {
+  const name = 'target version';
+  if (id.installVersionPattern === undefined) return { name, passed: false, detail: `cannot be checked: the agent (version ${id.agentVersion}) does not report its version rule; upgrade the agent` };
+  try {
+    validateVersion('--to', target, compileVersionPattern('install.versionPattern (reported by the agent)', id.installVersionPattern));
+    return { name, passed: true, detail: `${target} matches the agent's install.versionPattern ${id.installVersionPattern}` };
+  } catch (err) {
+    return { name, passed: false, detail: `the agent would refuse to install it: ${errorMessage(err)}` };
+  }
+}
+
+/**
  * The read-only checks `plan` (and `update`, before it starts) runs against one node: its agent
  * answers as that node with a supported contract, can install, has a planet unit and disk space;
  * its Node exists. Nothing is changed.
@@ -55,18 +101,10 @@ export async function preflightNode(
   try {
     const id = await agent.identity(call);
     checks.push({ name: 'agent reachable', passed: true, detail: `${planned.agent}: agent ${id.agentVersion}, boot ${id.bootId.slice(0, 8)}` });
-    checks.push(
-      id.nodeName === planned.name
-        ? { name: 'agent identity', passed: true, detail: `serves node ${id.nodeName}` }
-        : { name: 'agent identity', passed: false, detail: `the agent at ${planned.agent} serves node ${id.nodeName}, not ${planned.name}` },
-    );
-    const compatible = SUPPORTED_AGENT_API_VERSIONS.includes(id.apiVersion);
-    checks.push({ name: 'agent contract', passed: compatible, detail: compatible ? `API ${id.apiVersion}` : `API ${id.apiVersion}; this coordinator supports ${SUPPORTED_AGENT_API_VERSIONS.join(', ')}` });
-    checks.push({
-      name: 'install command',
-      passed: id.installCommandAvailable,
-      detail: id.installCommandAvailable ? `installs ${id.updatePackage}` : 'the agent has no usable install command configured',
-    });
+    checks.push(agentIdentityCheck(planned, id, clusterNode));
+    checks.push(agentContractCheck(id));
+    checks.push(installCommandCheck(id));
+    if (targetVersion !== undefined) checks.push(targetVersionCheck(id, targetVersion));
     installedVersion = id.packages[id.updatePackage];
     checks.push({
       name: 'installed version',
@@ -74,7 +112,10 @@ export async function preflightNode(
       detail: `${id.updatePackage} ${installedVersion ?? '(not installed)'}${targetVersion ? (installedVersion === targetVersion ? ' = target: will be skipped' : ` -> ${targetVersion}`) : ''}`,
     });
     const min = config.preflight.minFreeDiskBytes;
-    if (id.disk.length === 0) checks.push({ name: 'disk space', passed: true, detail: 'the agent reports no install disk' });
+    // Fail closed: unknown free space is not enough free space.
+    if (id.diskProblem !== undefined || id.disk.length === 0) {
+      checks.push({ name: 'disk space', passed: false, detail: `unknown: ${id.diskProblem ?? 'the agent reports no filesystem'}; free space cannot be checked against preflight.minFreeDisk` });
+    }
     for (const d of id.disk) {
       checks.push({
         name: 'disk space',

@@ -19,13 +19,16 @@ export interface DiskSpace {
 }
 
 export interface AgentIdentity {
-  /** The Kubernetes node name this agent serves (checked against the node the coordinator meant to reach). */
+  /**
+   * The node the coordinator addressed (from its config, not said by the agent); whether the agent
+   * really runs there is decided by its bootId against the Node's (coordinator/plan/preflight.ts).
+   */
   nodeName: string;
   hostname: string;
   /** /proc/sys/kernel/random/boot_id: changes on every boot. */
   bootId: string;
   agentVersion: string;
-  /** Version of the agent contract, e.g. "v1". */
+  /** Version of the agent contract as the agent reports it, e.g. "v1" ("" from an agent too old to say). */
   apiVersion: string;
   /** Name of the package the agent's configured install command installs (the "update"). */
   updatePackage: string;
@@ -35,6 +38,10 @@ export interface AgentIdentity {
   installCommandAvailable: boolean;
   /** Free space where the install writes (e.g. /var/lib/gravity, /var/cache/apt). */
   disk: readonly DiskSpace[];
+  /** Why the agent could not read its filesystems (disk space unknown); absent when it could. */
+  diskProblem?: string;
+  /** The agent's version rule (its install.versionPattern); absent from agents that do not report it. */
+  installVersionPattern?: string;
 }
 
 /** `systemctl list-units` / `show` columns of one unit. */

@@ -27,6 +27,17 @@ export interface StepRecord {
   details?: string[];
 }
 
+/** One try of the install on a node: each gets its own agent operation ID (the agent runs an ID once). */
+export interface InstallAttemptRecord {
+  /** 1, 2, … up to install.maxAttempts. */
+  attempt: number;
+  agentOperationId: string;
+  startedAt: string;
+  /** As the agent recorded it; absent while unknown (running, or the agent could not be asked). */
+  outcome?: 'succeeded' | 'failed' | 'interrupted';
+  detail?: string;
+}
+
 /** What the steps learned about the node that later steps (and a resume) rely on. */
 export interface NodeFacts {
   planetUnit?: string;
@@ -37,6 +48,8 @@ export interface NodeFacts {
   bootIdAfterReboot?: string;
   versionBefore?: string;
   versionAfter?: string;
+  /** Every install attempt of this operation on the node, oldest first. */
+  installAttempts?: InstallAttemptRecord[];
   /** Signatures of the journal errors of the boot before the update. */
   journalBaseline?: string[];
   journalBaselineTruncated?: boolean;

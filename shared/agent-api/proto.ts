@@ -14,6 +14,8 @@ import type { ProtoGrpcType } from './generated/agent.js';
 export const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../proto');
 export const AGENT_PROTO_FILE = join(PROTO_ROOT, 'noderoll/agent/v1/agent.proto');
 export const AGENT_SERVICE_NAME = 'noderoll.agent.v1.NodeAgent';
+/** The contract version this agent serves (NodeInfo.api_version): the `v1` of the proto package. */
+export const AGENT_API_VERSION = 'v1';
 
 export const LOADER_OPTIONS: Options = {
   keepCase: false,

@@ -1,12 +1,15 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { AgentCallError, AgentClient, type Operation } from '../../shared/agent-api/agent-client.js';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
-import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
+import { NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
+import { DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
 import { httpsGet } from '../security/tls-http.js';
 
@@ -28,8 +31,9 @@ const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
 /** Named like a unit of planet: the lab's planet check looks at planet's units only (test/lab/noderoll-config.ts). */
 const FAILING_UNIT = 'gravity__gravitational.io__planet-selftest.service';
 
+/** The lab agent with its defaults: a graceful stop waits for a running install up to install.timeoutMs. */
 function agentYaml(n: { nodeAddress: string }): string {
-  return labAgentConfigYaml(n, { extraYaml: 'operations:\n  shutdownGraceMs: 30000\n' });
+  return labAgentConfigYaml(n);
 }
 
 function note(text: string): void {
@@ -111,6 +115,8 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(info.planetUnits).to.deep.equal([PLANET_UNIT]);
     expect(info.bootTimeUnixMs).to.be.within(Date.now() - 120_000, Date.now());
     expect(info.filesystems.map((f) => f.mount)).to.include('/');
+    // what the coordinator's preflight checks is the agent's own word
+    expect(info).to.include({ apiVersion: 'v1', installVersionPattern: DEFAULT_VERSION_PATTERN, filesystemsProblem: '' });
   });
 
   it('ListUnits: the gravity units with load/active/sub/unit-file state', async () => {
@@ -350,6 +356,51 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     note(`idle agent: RSS ${(rssKb / 1024).toFixed(1)} MiB, CPU ${cpuPercent.toFixed(2)} % over ${seconds.toFixed(1)} s`);
     expect(rssKb).to.be.above(10_000).and.below(200_000);
     expect(cpuPercent).to.be.below(5);
+  });
+
+  it('--check-config on the node refuses an install command without a watched package (exit 2, naming packages.watch)', async () => {
+    const good = (await node().exec('cat', ['/etc/noderoll/agent.yaml'])).stdout;
+    expect(good).to.match(/^  watch: \[noderoll-lab-planet\]$/m);
+    await node().exec('sh', ['-c', 'cat > /etc/noderoll/agent-unwatched.yaml'], { input: good.replace(/^  watch: \[noderoll-lab-planet\]$/m, '  watch: []') });
+    const check = (file: string) => node().exec(NODE_NODE_BINARY, [`${NODE_PROJECT_DIR}/dist/agent/main.js`, '--config', file, '--check-config'], { okExitCodes: [0, 2] });
+    expect((await check('/etc/noderoll/agent.yaml')).exitCode, 'the lab config itself is valid').to.equal(0);
+    const bad = await check('/etc/noderoll/agent-unwatched.yaml');
+    expect(bad.exitCode).to.equal(2);
+    expect(bad.stderr).to.match(/packages\.watch: must name the package install\.command installs/);
+    await node().exec('rm', ['-f', '/etc/noderoll/agent-unwatched.yaml']);
+  });
+
+  it('systemctl restart during a running install: the agent waits for the install (not 60 s), records it succeeded, then restarts', async () => {
+    await node().exec('mkdir', ['-p', dirname(INSTALL_HOLD_FILE)]);
+    await node().exec('touch', [INSTALL_HOLD_FILE]);
+    const id = opId('install-held');
+    try {
+      const pending = agent().install(id, PLANET_VERSION_UPDATE);
+      await waitFor({ what: `the install to be held in its postinst (${INSTALL_HELD_MARKER})`, timeoutMs: 30_000 }, async () =>
+        (await node().exec('test', ['-e', INSTALL_HELD_MARKER], { okExitCodes: [0, 1] })).exitCode === 0 ? ready(true) : notYet('not held yet'),
+      );
+      const pidBefore = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+      await node().exec('systemctl', ['restart', '--no-block', 'noderoll-agent']);
+      await waitFor({ what: 'the agent to wait for the running install while stopping', timeoutMs: 30_000 }, async () => {
+        const log = (await node().exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-o', 'cat', '-n', '30'])).stdout;
+        return /"kind":"install".*"msg":"shutting down: waiting for the running operation"/.test(log) ? ready(true) : notYet('no shutdown wait logged yet');
+      });
+      const state = (await node().exec('systemctl', ['show', '-p', 'ActiveState', '--value', 'noderoll-agent'])).stdout.trim();
+      expect(state, 'the agent is still stopping, its install still running').to.equal('deactivating');
+      expect((await node().exec('test', ['-e', INSTALL_HELD_MARKER], { okExitCodes: [0, 1] })).exitCode, 'the install was not killed').to.equal(0);
+      await node().exec('rm', ['-f', INSTALL_HOLD_FILE]);
+      await pending.catch(() => undefined);
+      await waitFor({ what: 'the agent to come back after the restart', timeoutMs: 60_000 }, async () => {
+        const pid = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+        return pid !== pidBefore && pid !== '0' ? ready(pid) : notYet(`MainPID ${pid}`);
+      });
+      await agent().waitUntilServing(15_000);
+      const op = await agent().getOperation(id);
+      expect(op.state, op.errorMessage).to.equal('OPERATION_STATE_SUCCEEDED');
+      expect(op.install?.exitCode).to.equal(0);
+    } finally {
+      await node().exec('rm', ['-f', INSTALL_HOLD_FILE]);
+    }
   });
 
   it('Reboot: the call returns, the node reboots, the agent reports the operation completed with both boot IDs', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCommand, type CommandResult } from '../../shared/exec/command-runner.js';
 import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
 import { createLogger } from '../../shared/log/logger.js';
@@ -8,6 +8,7 @@ import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { isNodeReady, isPodReady } from '../kube-api/k8s-predicates.js';
 import { Lab, PLANET_VERSIONS_LATER, PLANET_VERSION_UPDATE, projectDir } from '../lab/lab.js';
 import { TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
 import { labAgentConfigYaml, writeLabCoordinatorConfig, type CoordinatorConfigOptions } from '../lab/noderoll-config.js';
 
 /**
@@ -387,5 +388,65 @@ describe('noderoll end to end on a 3-node lab', function () {
       await n2.exec('systemctl', ['reset-failed']);
       await n2.exec('systemctl', ['enable', planet]);
     }
+  });
+
+  it('the agent on node-2 is killed in the middle of its install: resume re-reads the node and completes with a fresh attempt', async () => {
+    const l = theLab();
+    const version = takeVersion();
+    const n2 = l.node('node-2');
+    // node-2's install waits in its postinst while the hold file exists (a slow real maintainer script)
+    await n2.exec('mkdir', ['-p', dirname(INSTALL_HOLD_FILE)]);
+    await n2.exec('touch', [INSTALL_HOLD_FILE]);
+    let killed: Promise<void> | undefined;
+    const killAgentDuringInstall = async (): Promise<void> => {
+      await waitFor({ what: `node-2's install to be held in its postinst (${INSTALL_HELD_MARKER})`, timeoutMs: 60_000 }, async () =>
+        (await n2.exec('test', ['-e', INSTALL_HELD_MARKER], { okExitCodes: [0, 1] })).exitCode === 0 ? ready(undefined) : notYet('not held yet'),
+      );
+      const mainPid = async (): Promise<string> => (await n2.exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
+      const killedPid = await mainPid();
+      // the agent and the install it runs die at once, as on a power loss; systemd restarts the agent
+      await n2.exec('systemctl', ['kill', '--signal=SIGKILL', 'noderoll-agent.service']);
+      await n2.exec('rm', ['-f', INSTALL_HOLD_FILE]);
+      // the operator resumes once the agent is back (before that, resume halts: the agent is unreachable)
+      await waitFor({ what: "node-2's restarted agent to serve", timeoutMs: 60_000 }, async () => {
+        const pid = await mainPid();
+        if (pid === killedPid || pid === '0') return notYet(`MainPID ${pid}`);
+        const log = (await n2.exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-o', 'cat', `_PID=${pid}`], { okExitCodes: [0, 1] })).stdout;
+        return log.includes('noderoll-agent is serving') ? ready(undefined) : notYet(`agent ${pid} not serving yet`);
+      });
+    };
+    try {
+      const halted = await noderoll(['update', '--to', version, '--yes'], {
+        okExitCodes: [1],
+        onEvent: (e) => {
+          if (e.type === 'step-started' && e.node === 'node-2' && e.step === 'installUpdate') killed ??= killAgentDuringInstall();
+        },
+      });
+      await killed;
+      const halt = halted.events.find((e) => e.type === 'operation-halted');
+      note(`halt message: ${halt?.reason}`);
+      expect(halt?.node).to.equal('node-2');
+      expect(halt?.step).to.equal('installUpdate');
+      expect(halt?.reason).to.match(/lost the agent of node-2 during install attempt 1 of 3/);
+      // dpkg was killed in the postinst: the package is unpacked at the target but not configured
+      const dpkgState = (await n2.exec('dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', 'noderoll-lab-planet'])).stdout;
+      note(`node-2 after the kill: noderoll-lab-planet ${dpkgState}`);
+      expect(dpkgState, 'the interrupted install left node-2 short of the target').to.not.equal(`${version} installed`);
+    } finally {
+      await n2.exec('rm', ['-f', INSTALL_HOLD_FILE]);
+    }
+
+    const resumed = await noderoll(['resume', '--yes'], { okExitCodes: [0, 1] });
+    expect(resumed.events.some((e) => e.type === 'operation-completed'), JSON.stringify(resumed.events.find((e) => e.type === 'operation-halted'))).to.equal(true);
+    const progress = resumed.events.filter((e) => e.type === 'step-progress' && e.node === 'node-2').map((e) => (e as Event & { message?: string }).message ?? '');
+    expect(progress.some((m) => /install attempt 2 of 3: attempt 1 \(operation .*\.install\) ended interrupted/.test(m)), progress.join('\n')).to.equal(true);
+    const status = await noderoll(['status']);
+    const record = (status.events.find((e) => e.type === 'status') as Event & { operation?: { nodes: { name: string; facts: { installAttempts?: { attempt: number; agentOperationId: string; outcome?: string }[] } }[] } }).operation!;
+    const attempts = record.nodes.find((n) => n.name === 'node-2')!.facts.installAttempts ?? [];
+    note(`node-2 install attempts: ${attempts.map((a) => `${a.attempt} ${a.agentOperationId} ${a.outcome}`).join('; ')}`);
+    expect(attempts.map((a) => a.outcome)).to.deep.equal(['interrupted', 'succeeded']);
+    expect(attempts[1]!.agentOperationId).to.match(/\.install-2$/);
+    for (const other of ['node-1', 'node-3']) expect(record.nodes.find((n) => n.name === other)!.facts.installAttempts?.map((a) => a.outcome)).to.deep.equal(['succeeded']);
+    await expectClusterHealthy(version);
   });
 });

@@ -11,6 +11,34 @@ export const PLANET_PACKAGE = 'noderoll-lab-planet';
 export const PLANET_VERSION_FILE = '/usr/share/noderoll-lab-planet/VERSION';
 /** Where packages are visible inside every node (a read-only bind mount). */
 export const NODE_PACKAGE_DIR = '/var/lib/noderoll-lab/packages';
+/**
+ * Lab knob: while this file exists on a node, the package's postinst waits (like a slow maintainer
+ * script of a real planet package), so a test can interrupt an install deterministically. Bounded:
+ * after INSTALL_HOLD_MAX_S the postinst fails, so a forgotten hold cannot pass silently.
+ */
+export const INSTALL_HOLD_FILE = '/etc/noderoll-lab/hold-install';
+/** Written by the postinst while it is held: the install is in progress and waiting. */
+export const INSTALL_HELD_MARKER = '/run/noderoll-lab-install-held';
+export const INSTALL_HOLD_MAX_S = 120;
+
+function postinstScript(): string {
+  return [
+    '#!/bin/sh',
+    'set -e',
+    `# noderoll lab: hold the install while ${INSTALL_HOLD_FILE} exists (at most ${INSTALL_HOLD_MAX_S} s)`,
+    'if [ "$1" = configure ]; then',
+    '  i=0',
+    `  while [ -e ${INSTALL_HOLD_FILE} ]; do`,
+    `    touch ${INSTALL_HELD_MARKER}`,
+    `    if [ "$i" -ge ${INSTALL_HOLD_MAX_S * 10} ]; then echo "install held by ${INSTALL_HOLD_FILE} for ${INSTALL_HOLD_MAX_S} s" >&2; exit 1; fi`,
+    '    sleep 0.1',
+    '    i=$((i + 1))',
+    '  done',
+    `  rm -f ${INSTALL_HELD_MARKER}`,
+    'fi',
+    '',
+  ].join('\n');
+}
 
 export function planetPackageFile(version: string): string {
   return `${PLANET_PACKAGE}_${version}_all.deb`;
@@ -37,6 +65,7 @@ export async function buildPlanetPackage(outDir: string, version: string): Promi
     ].join('\n'),
   );
   await writeFile(join(tree, PLANET_VERSION_FILE.slice(1)), `${version}\n`);
+  await writeFile(join(tree, 'DEBIAN/postinst'), postinstScript(), { mode: 0o755 });
   const file = join(outDir, planetPackageFile(version));
   await runCommand({ file: 'dpkg-deb', args: ['--root-owner-group', '--build', tree, file], timeoutMs: 60_000 });
   await rm(tree, { recursive: true, force: true });

@@ -45,6 +45,9 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
       for (const s of node.steps) {
         if (s.status === 'pending') continue;
         lines.push(`        ${STEP_MARK[s.status]} ${s.name.padEnd(22)} ${span(s.startedAt, s.finishedAt ?? (s.status === 'running' ? undefined : s.startedAt), now).padStart(7)}  ${s.error ?? s.note ?? ''}`);
+        if (s.name === 'installUpdate') {
+          for (const a of node.facts.installAttempts ?? []) lines.push(`            install attempt ${a.attempt} (${a.agentOperationId}): ${a.outcome ?? 'outcome unknown'}${a.detail ? ` — ${a.detail}` : ''}`);
+        }
       }
     }
   }

@@ -80,6 +80,7 @@ describe('agent configuration', () => {
     ['glob with shell syntax', 'units:\n  allow: ["gravity__*", "x;reboot"]', /^units.allow\[1\]: "x;reboot" contains characters/],
     ['empty planet globs', 'units:\n  planet: []', /^units.planet: must not be empty/],
     ['install without placeholder', 'install:\n  command: ["dpkg", "-i", "/x.deb"]', /^install.command: must contain the placeholder \{version\}/],
+    ['install without a watched package', 'install:\n  command: ["dpkg", "-i", "/x_{version}.deb"]', /^packages.watch: must name the package install.command installs/],
     ['install with other braces', 'install:\n  command: ["dpkg", "-i", "/x_{version}_{arch}.deb"]', /^install.command\[2\]: .*braces other than/],
     ['program from the version', 'install:\n  command: ["{version}"]', /^install.command\[0\]: the program itself must not come from the version/],
     ['relative program path', 'reboot:\n  command: ["bin/reboot"]', /^reboot.command\[0\]: .*absolute path or a name/],
@@ -168,6 +169,9 @@ describe('agent configuration', () => {
       expect(bad.code).to.equal(2);
       expect(bad.err).to.match(/grpc\.listen: "nowhere" must be host:port/);
       expect(bad.err).to.match(/units\.allow\[0\]: "\$\(reboot\)" contains characters/);
+      const unwatched = await check('install:\n  command: ["dpkg", "-i", "/x_{version}.deb"]\n');
+      expect(unwatched.code).to.equal(2);
+      expect(unwatched.err).to.match(/packages\.watch: must name the package install\.command installs/);
       const flag = await check('', ['--log-level', 'loud']);
       expect(flag.code).to.equal(2);
       expect(flag.err).to.match(/--log-level: "loud" must be one of/);

@@ -1,3 +1,5 @@
+import { toAgentIdentity } from '../../../coordinator/agents/grpc-node-agent.js';
+import { DEFAULT_VERSION_PATTERN } from '../../../shared/validation/version.js';
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -97,6 +99,13 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     expect(info.planetUnits).to.deep.equal([PLANET]);
     expect(info.currentOperation).to.equal(null);
     expect(info.kernel).to.be.a('string').and.not.equal('');
+    // what preflight checks comes from the agent itself: its contract version, its version rule, its disk facts
+    expect(info.apiVersion).to.equal('v1');
+    expect(info.installVersionPattern).to.equal(DEFAULT_VERSION_PATTERN);
+    expect(info.filesystemsProblem, 'the filesystems of this machine are readable').to.equal('');
+    const identity = toAgentIdentity('node-1', info);
+    expect(identity).to.deep.include({ apiVersion: 'v1', installVersionPattern: DEFAULT_VERSION_PATTERN, bootId: BOOT_1.bootId });
+    expect(identity.diskProblem).to.equal(undefined);
   });
 
   it('lists units by glob with their states, and failed units', async () => {

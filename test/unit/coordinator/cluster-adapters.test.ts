@@ -227,7 +227,15 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
       const missing = await new CommandBackupTaker({ ...base, argv: ['true'] }).takeBackup('op2').catch((e: unknown) => e);
       expect((missing as Error).message).to.match(/wrote no artifact/);
       const unverified = await new CommandBackupTaker({ ...base, argv: ['sh', '-c', 'echo x > "$1"', 'sh', '{artifact}'], verifyArgv: ['false'] }).takeBackup('op3').catch((e: unknown) => e);
-      expect((unverified as Error).message).to.match(/`false` exited with code 1/);
+      expect((unverified as Error).message).to.match(/could not be verified \(backup\.verifyCommand\): .*`false` exited with code 1/);
+    });
+
+    it('refuses a backup it cannot verify unless the operator opted out (backup.allowUnverified)', async () => {
+      const base = { argv: ['sh', '-c', 'echo x > "$1"', 'sh', '{artifact}'], artifact: join(dir, '{operation}.db'), timeoutMs: 10_000, clock: new FakeClock() };
+      const refused = await new CommandBackupTaker(base).takeBackup('op4').catch((e: unknown) => e);
+      expect((refused as Error).message).to.match(/cannot be verified: no backup\.verifyCommand is configured/);
+      const accepted = await new CommandBackupTaker({ ...base, allowUnverified: true }).takeBackup('op5');
+      expect(accepted.verification).to.contain('NOT verified (backup.allowUnverified: true)');
     });
   });
 });

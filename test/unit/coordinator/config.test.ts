@@ -43,7 +43,27 @@ describe('coordinator config', () => {
     expect(c.soak).to.deep.equal({ intervalMs: 15_000, passes: 3, timeoutMs: 900_000 });
     expect(c.maxUnavailable).to.equal(1);
     expect(c.state.file).to.equal('/var/lib/noderoll/state.json');
-    expect(c.backup.argv).to.deep.equal(['gravity', 'backup', '{artifact}']);
+    expect(c.backup.argv).to.deep.equal(['etcdctl', 'snapshot', 'save', '{artifact}']);
+  });
+
+  it('verifies the backup by default and refuses an unverifiable one unless the operator opts out explicitly', () => {
+    const c = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
+    expect(c.backup.verifyArgv).to.deep.equal(['etcdctl', 'snapshot', 'status', '{artifact}', '-w', 'json']);
+    expect(c.backup.env).to.deep.equal({ ETCDCTL_API: '3' });
+    expect(c.backup.allowUnverified).to.equal(false);
+    const refused = (yaml: string): string => {
+      try {
+        parseConfigText(MINIMAL + yaml, '/etc/noderoll/config.yaml');
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return expect.fail('accepted');
+    };
+    expect(refused('backup: { command: [gravity, backup, "{artifact}"], artifact: "/b/{operation}.tar.gz" }\n')).to.match(/backup\.verifyCommand \(line \d+\): the default .* checks an etcd snapshot, but backup\.command is not/);
+    const optedOut = parseConfigText(MINIMAL + 'backup: { command: [gravity, backup, "{artifact}"], artifact: "/b/{operation}.tar.gz", allowUnverified: true }\n', '/etc/noderoll/config.yaml');
+    expect(optedOut.backup).to.deep.include({ verifyArgv: [], allowUnverified: true });
+    const gravity = parseConfigText(MINIMAL + 'backup: { command: [gravity, backup, "{artifact}"], artifact: "/b/{operation}.tar.gz", verifyCommand: [tar, -tzf, "{artifact}"] }\n', '/etc/noderoll/config.yaml');
+    expect(gravity.backup.verifyArgv).to.deep.equal(['tar', '-tzf', '{artifact}']);
   });
 
   it('accepts the documented example config, whose values are the defaults', async () => {
@@ -52,7 +72,7 @@ describe('coordinator config', () => {
     const c = await loadConfig(example);
     const d = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
     expect(c.nodes).to.have.length(4);
-    for (const key of ['order', 'gates', 'backup', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
+    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
       expect(c[key], key).to.deep.equal(d[key]);
     }
   });

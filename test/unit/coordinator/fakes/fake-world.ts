@@ -32,6 +32,7 @@ import {
   type UnitChangeRequest,
   type UnitState,
 } from '../../../../coordinator/ports/node-agent.js';
+import { DEFAULT_VERSION_PATTERN } from '../../../../shared/validation/version.js';
 import type { FakeClock } from './fake-clock.js';
 
 export const PLANET_UNIT = 'gravity__gravitational.io__planet__7.0.67-11709.service';
@@ -62,12 +63,19 @@ export interface FakeNode {
   /** Faults applied at the next boot. */
   onNextBoot: { failUnits?: string[]; journalErrors?: string[]; powerOff?: boolean; planetChecksFail?: boolean; stopUnits?: string[]; runningButDisabled?: string[] };
   planetChecksFail: boolean;
-  ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed'; bootId: string; version?: string }>;
+  ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed' | 'interrupted'; bootId: string; version?: string; detail?: string }>;
   calls: { install: number; reboot: number; stopUnit: number; enable: number; drain: number };
   /** Update phases the agent accepted (SetUpdatePhase), in order. */
   phases: { operationId: string; phase: string; deadlineMs: number }[];
   /** SetUpdatePhase fails (an agent that cannot write its state directory). */
   phaseReportsFail: boolean;
+  /** What the agent reports differently from a healthy agent (identity()). */
+  identityOverrides: Partial<AgentIdentity>;
+  /**
+   * Faults of the next install calls, one per call: the agent dies (its record says interrupted,
+   * the caller's stream breaks) before or after the package reached the version.
+   */
+  installFaults: ('interrupted-before-unpack' | 'interrupted-after-unpack')[];
 }
 
 function glob(pattern: string): RegExp {
@@ -118,6 +126,8 @@ export class FakeWorld {
         calls: { install: 0, reboot: 0, stopUnit: 0, enable: 0, drain: 0 },
         phases: [],
         phaseReportsFail: false,
+        identityOverrides: {},
+        installFaults: [],
       });
     }
     clock.onTick(() => this.tick());
@@ -300,6 +310,8 @@ export class FakeWorld {
           packages: { [UPDATE_PACKAGE]: n.version },
           installCommandAvailable: true,
           disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
+          installVersionPattern: DEFAULT_VERSION_PATTERN,
+          ...n.identityOverrides,
         };
       },
       async listUnits(pattern: string): Promise<UnitState[]> {
@@ -343,9 +355,16 @@ export class FakeWorld {
       async install(req: InstallRequest, onOutput: (l: InstallOutputLine) => void): Promise<InstallOutcome> {
         up();
         const known = n.ops.get(req.operationId);
-        if (known) return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true };
+        if (known) return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true, ...(known.detail ? { detail: known.detail } : {}) };
         n.calls.install++;
         onOutput({ stream: 'stdout', line: `Unpacking ${UPDATE_PACKAGE} (${req.version}) over (${n.version}) ...` });
+        const fault = n.installFaults.shift();
+        if (fault) {
+          if (fault === 'interrupted-after-unpack') n.version = req.version;
+          const detail = `the agent stopped while install version ${req.version} (operation ${req.operationId}) was running (agent restart or node reboot); its outcome is unknown`;
+          n.ops.set(req.operationId, { kind: 'install', state: 'interrupted', bootId: n.bootId, version: req.version, detail });
+          throw new AgentUnreachableError(name, `${name}:7443`, 'UNAVAILABLE: the install stream ended: the agent restarted');
+        }
         n.version = req.version;
         onOutput({ stream: 'stdout', line: `Setting up ${UPDATE_PACKAGE} (${req.version}) ...` });
         n.ops.set(req.operationId, { kind: 'install', state: 'succeeded', bootId: n.bootId, version: req.version });
@@ -381,7 +400,7 @@ export class FakeWorld {
         if (!op) return { operationId, state: 'unknown' };
         // A reboot is done once the node runs a later boot.
         const state = op.kind === 'reboot' && op.bootId !== n.bootId ? 'succeeded' : op.state;
-        return { operationId, state, kind: op.kind, bootId: op.bootId };
+        return { operationId, state, kind: op.kind, bootId: op.bootId, ...(op.detail ? { detail: op.detail } : {}) };
       },
       close(): void {},
     };

@@ -45,6 +45,20 @@ export interface NodeInfo {
    * The package the configured install updates: the first watched package ("" when none is watched).
    */
   'updatePackage'?: (string);
+  /**
+   * Version of this agent contract, e.g. "v1" (the package noderoll.agent.<version>); "" from agents
+   * older than this field.
+   */
+  'apiVersion'?: (string);
+  /**
+   * The agent's version rule (install.versionPattern, an anchored regular expression; the fixed safe
+   * alphabet of shared/validation/version.ts applies as well): Install refuses a version it rejects.
+   */
+  'installVersionPattern'?: (string);
+  /**
+   * Why `filesystems` is empty or incomplete ("" when they were read): disk space is then unknown.
+   */
+  'filesystemsProblem'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -87,4 +101,18 @@ export interface NodeInfo__Output {
    * The package the configured install updates: the first watched package ("" when none is watched).
    */
   'updatePackage': (string);
+  /**
+   * Version of this agent contract, e.g. "v1" (the package noderoll.agent.<version>); "" from agents
+   * older than this field.
+   */
+  'apiVersion': (string);
+  /**
+   * The agent's version rule (install.versionPattern, an anchored regular expression; the fixed safe
+   * alphabet of shared/validation/version.ts applies as well): Install refuses a version it rejects.
+   */
+  'installVersionPattern': (string);
+  /**
+   * Why `filesystems` is empty or incomplete ("" when they were read): disk space is then unknown.
+   */
+  'filesystemsProblem': (string);
 }

@@ -161,9 +161,8 @@ describe('agent journal', () => {
       const many = Array.from({ length: 200 }, (_, i) => JSON.stringify({ __CURSOR: `s=x;i=${i}`, MESSAGE: `m${i}`, PRIORITY: '6' }));
       const { runner } = fakeJournalctl(many, { delayMs: 5 });
       const q = validateJournalRequest(request({ timeoutMs: 120 }), LIMITS);
-      const t0 = Date.now();
       const s = await scanJournal(q, () => undefined, { runner, maxMessageBytes: 4096 });
-      expect(Date.now() - t0).to.be.below(1000);
+      // stopped early: reading all 200 entries takes 1 s (how soon after its time is up: bench/deadlines)
       expect(s.truncatedByTime).to.equal(true);
       expect(s.entriesRead).to.be.above(0).and.below(200);
     });

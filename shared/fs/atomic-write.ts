@@ -11,14 +11,15 @@ export async function writeFileAtomic(path: string, content: string | Buffer, mo
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
+    // a failed write (ENOSPC, EIO) or rename leaves the target as it was and no temp file behind
     await rm(tmp, { force: true });
     throw err;
   }

@@ -8,6 +8,7 @@ import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
 import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
 import { NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { expectPromtoolCleanMetrics } from '../monitoring/promtool-check.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
@@ -58,12 +59,15 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
   let pki: TestPki | undefined;
   let coordinator: IssuedPem;
   let reader: IssuedPem;
+  /** Before the lab came up: the node booted after it. */
+  let labStartedAt = 0;
 
   const newClient = (deadlineMs?: number): AgentClient =>
     new AgentClient(`${node().names.nodeAddress}:${GRPC_PORT}`, { ...(deadlineMs ? { defaultDeadlineMs: deadlineMs } : {}), tls: clientTls(coordinator, 'node-1') });
 
   before(async () => {
     const t0 = Date.now();
+    labStartedAt = t0;
     pki = await TestPki.create('agent-lab');
     coordinator = await pki.client('coordinator', 'agent-lab-test');
     reader = await pki.client('reader', 'prometheus');
@@ -113,7 +117,8 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(info.systemdVersionText).to.match(/^systemd 252 /);
     expect(info.packages).to.deep.equal([{ name: 'noderoll-lab-planet', version: PLANET_VERSION_INSTALLED, installed: true }]);
     expect(info.planetUnits).to.deep.equal([PLANET_UNIT]);
-    expect(info.bootTimeUnixMs).to.be.within(Date.now() - 120_000, Date.now());
+    // the node booted during this suite (boot time has whole-second resolution)
+    expect(info.bootTimeUnixMs).to.be.within(labStartedAt - 1000, Date.now());
     expect(info.filesystems.map((f) => f.mount)).to.include('/');
     // what the coordinator's preflight checks is the agent's own word
     expect(info).to.include({ apiVersion: 'v1', installVersionPattern: DEFAULT_VERSION_PATTERN, filesystemsProblem: '' });
@@ -327,35 +332,13 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     const metricsAnswer = await httpsGet(`${secure}/metrics`, reader.pem);
     expect(metricsAnswer.status).to.equal(200);
     const metrics = metricsAnswer.body;
-    const check = await runCommand({ file: 'promtool', args: ['check', 'metrics'], input: metrics, timeoutMs: 15_000, okExitCodes: [0, 1, 3] });
-    expect(check.exitCode, `promtool: ${check.stdout}${check.stderr}`).to.equal(0);
+    await expectPromtoolCleanMetrics(metrics);
     expect(metrics).to.match(new RegExp(`^noderoll_agent_unit_state\\{unit="${PLANET_UNIT.replace(/\./g, '\\.')}",state="active"\\} 1$`, 'm'));
     expect(metrics).to.match(/^noderoll_agent_failed_units 0$/m);
     expect(metrics).to.match(/^noderoll_agent_node_boot_time_seconds \d+/m);
     expect(metrics).to.match(/^noderoll_agent_watched_package_info\{package="noderoll-lab-planet",version="7\.0\.68"\} 1$/m);
     expect(metrics).to.match(/^noderoll_agent_rpc_duration_seconds_count\{method="GetNodeInfo",code="OK"\} \d+$/m);
     note(`/metrics: ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples, promtool check metrics: OK`);
-  });
-
-  it('idle footprint of the agent in the node (RSS, CPU over 5 s)', async () => {
-    const pid = (await node().exec('systemctl', ['show', '-p', 'MainPID', '--value', 'noderoll-agent'])).stdout.trim();
-    const cpuTicks = async (): Promise<number> => {
-      const stat = (await node().exec('cat', [`/proc/${pid}/stat`])).stdout;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(f[11]) + Number(f[12]);
-    };
-    await sleep(1000);
-    const t0 = Date.now();
-    const c0 = await cpuTicks();
-    await sleep(5000);
-    const c1 = await cpuTicks();
-    const seconds = (Date.now() - t0) / 1000;
-    const status = (await node().exec('cat', [`/proc/${pid}/status`])).stdout;
-    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-    const cpuPercent = ((c1 - c0) / 100 / seconds) * 100;
-    note(`idle agent: RSS ${(rssKb / 1024).toFixed(1)} MiB, CPU ${cpuPercent.toFixed(2)} % over ${seconds.toFixed(1)} s`);
-    expect(rssKb).to.be.above(10_000).and.below(200_000);
-    expect(cpuPercent).to.be.below(5);
   });
 
   it('--check-config on the node refuses an install command without a watched package (exit 2, naming packages.watch)', async () => {
@@ -435,8 +418,9 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(done.op.reboot).to.include({ bootIdBefore: bootBefore, bootIdAfter: info.bootId, bootTimeUnixMs: info.bootTimeUnixMs });
     expect(done.op.reboot?.commandIssuedUnixMs).to.be.within(replied - 5000, down);
     const reconnectMs = done.at - info.bootTimeUnixMs;
+    // how soon the agent is back after the boot is a timing claim: bench/reboot-detection measures it
     note(`reboot: reply→node down ${down - replied} ms; node boot→agent reports completion ${reconnectMs} ms (agent recorded it ${done.op.reboot!.completedUnixMs - info.bootTimeUnixMs} ms after boot)`);
-    expect(reconnectMs, 'agent back within 5 s of the node boot').to.be.below(5000);
+    expect(done.op.reboot!.completedUnixMs, 'recorded as completed after the new boot').to.be.at.least(info.bootTimeUnixMs);
 
     const again = await agent().reboot(id);
     expect(again.replayed).to.equal(true);

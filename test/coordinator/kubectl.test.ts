@@ -141,7 +141,6 @@ describe('KubectlClient with the real kubectl against the test API server', func
     it('makes the drain time out, naming the pod and the budget; the node stays cordoned', async () => {
       const node = NODES[1]!;
       const webPod = s.api.store.pods.list('default').find((p) => p.metadata.labels?.app === 'web' && p.spec.nodeName === node)!.metadata.name;
-      const started = Date.now();
       const err = await s.client.drainNode(node, { timeoutMs: 3000 }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(DrainError);
       const drain = err as DrainError;
@@ -152,7 +151,6 @@ describe('KubectlClient with the real kubectl against the test API server', func
       expect(blocker!.namespace).to.equal('default');
       expect(blocker!.budget?.name).to.equal('web-strict');
       expect(drain.message).to.contain(`pod default/${webPod} is protected by PodDisruptionBudget default/web-strict`);
-      expect(Date.now() - started).to.be.below(30_000);
       expect((await s.client.getNode(node))!.unschedulable).to.equal(true);
     });
   });

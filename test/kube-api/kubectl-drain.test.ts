@@ -35,7 +35,8 @@ describe('real kubectl drain against the test API server', function () {
       expect(drained.stdout).to.contain(`node/${target} drained`);
       expect(drained.stderr).to.match(/Warning: ignoring DaemonSet-managed Pods: .*kube-system\/kube-proxy-/);
       expect(drained.stderr).to.match(/error when evicting pods\/"payments-[a-z0-9]{5}" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
-      expect(drained.durationMs).to.be.within(5000, 20_000);
+      // kubectl waited the 5 s the 429 asked for before retrying (a lower bound: load only lengthens it)
+      expect(drained.durationMs).to.be.at.least(5000);
     });
 
     it('evicted the second budgeted pod only after a replacement of the first was Running and Ready', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { AgentMetrics } from '../../agent/http/agent-metrics.js';
 import { projectRoot } from '../../shared/agent-api/codegen.js';
-import { runCommand } from '../../shared/exec/command-runner.js';
 import { UPDATE_PHASES } from '../../shared/update/update-phase.js';
+import { runPromtool } from './promtool-check.js';
 
 /**
  * monitoring/: the Prometheus scrape config and alert rules pass promtool (check config, check
@@ -17,7 +17,7 @@ import { UPDATE_PHASES } from '../../shared/update/update-phase.js';
 const MONITORING = join(projectRoot, 'monitoring');
 
 async function promtool(args: string[], cwd = MONITORING): Promise<string> {
-  const r = await runCommand({ file: 'promtool', args, cwd, timeoutMs: 60_000, okExitCodes: [0, 1] });
+  const r = await runPromtool(args, { cwd });
   const out = `${r.stdout}${r.stderr}`;
   expect(r.exitCode, `promtool ${args.join(' ')}:\n${out}`).to.equal(0);
   return out;

@@ -164,13 +164,13 @@ planetChecks:
         });
       const silent = await Promise.all(Array.from({ length: 40 }, () => open(false)));
       const noisy = await Promise.all(Array.from({ length: 10 }, () => open(true)));
-      const closed = (s: Socket): Promise<number> => new Promise((resolve) => (s.destroyed ? resolve(Date.now()) : s.once('close', () => resolve(Date.now()))));
-      const t0 = Date.now();
-      const info = await coordinator.getNodeInfo(3000);
+      const closed = (s: Socket): Promise<void> => new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+      // a real caller is served while they hang on (how fast, and how soon after tls.handshakeTimeoutMs
+      // the agent cuts them, are timing claims: bench/deadlines measures both)
+      const info = await coordinator.getNodeInfo();
       expect(info.machineId).to.equal('feedfacefeedfacefeedfacefeedface');
-      expect(Date.now() - t0, 'a real caller is served while 50 slow connections are open').to.be.below(1000);
-      const closedAt = await Promise.all([...silent, ...noisy].map(closed));
-      expect(Math.max(...closedAt) - t0, 'the agent cut them after tls.handshakeTimeoutMs (1 s)').to.be.below(3000);
+      // the test never closes them: every one ends because the agent cut it (else the test times out)
+      await Promise.all([...silent, ...noisy].map(closed));
       counts.grpc += 2;
     });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
@@ -276,6 +277,8 @@ describe('noderoll log file', () => {
       const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).to.have.length(1);
       expect(lines[0]).to.include({ name: 'noderoll', node: 'node-1', step: 'drainNode', msg: 'step started', level: 30 });
+      // the CLI keeps its log open for the life of its process; this test process goes on: close the file
+      (log as unknown as Record<symbol, { end(): void }>)[pino.symbols.streamSym]!.end();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,6 @@ interface Received {
   path: string;
   contentType: string | undefined;
   body: unknown;
-  at: number;
 }
 
 /** A local receiver; `respond` decides each answer (status code, or 'hang' to never answer). */
@@ -40,7 +39,7 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown, at: Date.now() });
+        this.received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
         const answer = this.respond(this.received.length);
         if (answer === 'hang') return void this.hanging.push(res);
         res.writeHead(answer).end();
@@ -125,14 +124,10 @@ describe('coordinator webhook notifications (local receiver)', function () {
     const [result] = await n.flush(5000);
     expect(result).to.include({ delivered: 2, failed: 0 });
     expect(rx.received.map((r) => (r.body as NotificationBody).event)).to.deep.equal(['node-started', 'node-started', 'node-started', 'node-started', 'node-started', 'node-completed']);
-    const gaps = rx.received.slice(1, 5).map((r, i) => r.at - rx.received[i]!.at);
-    // 20, 40, 60 (capped), 60 ms — generous upper bounds for a busy machine
-    expect(gaps[0]).to.be.within(15, 1000);
-    expect(gaps[1]).to.be.within(35, 1000);
-    expect(gaps[2]).to.be.within(55, 1000);
-    expect(gaps[3]).to.be.within(55, 1000);
     const retries = lines.filter((l) => l.msg === 'webhook notification failed; retrying');
     expect(retries).to.have.length(4);
+    // each retry logs the backoff it sleeps: doubling from 20 ms, held at maxBackoff (60 ms)
+    expect(retries.map((l) => l.retryInMs)).to.deep.equal([20, 40, 60, 60]);
     expect(retries[0]).to.include({ webhook: new URL(rx.url).origin, event: 'node-started', attempt: 1, problem: 'HTTP 503 Service Unavailable' });
     expect(JSON.stringify(lines)).to.not.contain('SECRET');
   });
@@ -153,12 +148,10 @@ describe('coordinator webhook notifications (local receiver)', function () {
     rx.respond = () => 'hang';
     const { log, lines } = capturingLogger();
     const n = new WebhookNotifier({ webhooks: [hook(rx.url, { timeoutMs: 5000 })], operationId: 'op-1', log });
-    const t0 = performance.now();
-    for (const e of EVENTS) n.notify(e);
-    expect(performance.now() - t0, 'notify only queues').to.be.below(50);
-    const t1 = Date.now();
+    // notify is synchronous (it only queues); flush gives up at its bound although each request may
+    // take 5 s: the notifications still pending are counted and logged. (How long each takes: bench/deadlines.)
+    for (const e of EVENTS) expect(n.notify(e)).to.equal(undefined);
     const [result] = await n.flush(300);
-    expect(Date.now() - t1).to.be.below(2000);
     expect(result!.delivered).to.equal(0);
     expect(result!.failed + result!.dropped).to.equal(5);
     expect(lines.some((l) => l.msg === 'webhook notifications still pending at exit; giving up on them' && l.pending === 5)).to.equal(true);

@@ -132,6 +132,8 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
 /** A store that "kills the coordinator" the first time a saved record matches: it writes that record, then every later save throws. */
 export class CrashingStore implements StateStore {
   crashed = false;
+  /** A copy of the record whose save triggered the crash: what the state file held when the coordinator died. */
+  crashedOn: OperationRecord | undefined;
   constructor(
     private readonly inner: StateStore,
     private readonly when: (r: OperationRecord) => boolean,
@@ -150,6 +152,7 @@ export class CrashingStore implements StateStore {
     await this.inner.save(record, lock);
     if (this.when(record)) {
       this.crashed = true;
+      this.crashedOn = structuredClone(record);
       throw new SimulatedCrash();
     }
   }

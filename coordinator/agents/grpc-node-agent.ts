@@ -59,6 +59,7 @@ export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
     packages,
     installCommandAvailable: info.installConfigured,
     disk: info.filesystems.map((f) => ({ path: f.mount, availableBytes: Math.max(0, f.sizeBytes - f.usedBytes) })),
+    ...(info.nowUnixMs > 0 ? { nodeTimeMs: info.nowUnixMs } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface AgentIdentity {
   installCommandAvailable: boolean;
   /** Free space where the install writes (e.g. /var/lib/gravity, /var/cache/apt). */
   disk: readonly DiskSpace[];
+  /** The node's clock when the agent answered (ms since the epoch), for showing clock skew only. */
+  nodeTimeMs?: number;
 }
 
 /** `systemctl list-units` / `show` columns of one unit. */

@@ -41,6 +41,8 @@ export interface NodeRootfsOptions {
    * enabled, with this configuration file.
    */
   agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile> };
+  /** The node's clock minus the real one, as its kubelet stand-in and agent see it (see clockDropIn). */
+  clockOffsetMs?: number;
 }
 
 function inRoot(rootfs: string, path: string): string {
@@ -98,6 +100,26 @@ export function teleportUnitText(): string {
   ].join('\n');
 }
 
+/** libfaketime from the node image's Debian package (the thread-safe variant: Node is multi-threaded). */
+export const NODE_LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+
+/**
+ * A systemd drop-in that runs a unit's processes (and what they start) with their wall clock off by
+ * `offsetMs`: libfaketime shifts CLOCK_REALTIME/time()/gettimeofday for them. Monotonic clocks are
+ * left alone, so timers and timeouts behave; PID 1, journald and the kernel keep the real time.
+ */
+export function clockDropIn(offsetMs: number): string {
+  if (!Number.isInteger(offsetMs / 1000)) throw new Error(`clockOffsetMs: ${offsetMs} must be whole seconds`);
+  const seconds = offsetMs / 1000;
+  return [
+    '[Service]',
+    `Environment=LD_PRELOAD=${NODE_LIBFAKETIME}`,
+    `Environment=FAKETIME=${seconds >= 0 ? '+' : ''}${seconds}`,
+    'Environment=FAKETIME_DONT_FAKE_MONOTONIC=1',
+    '',
+  ].join('\n');
+}
+
 /** On Gravity, `gravity exec --no-tty --no-interactive CMD...` runs CMD inside planet; here planet is the node. */
 export function gravityExecStandinScript(): string {
   return `#!/bin/sh
@@ -137,6 +159,8 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   await enableUnit(o.rootfs, PLANET_UNIT);
   await enableUnit(o.rootfs, TELEPORT_UNIT);
   await writeInRoot(o.rootfs, '/usr/local/bin/gravity', gravityExecStandinScript(), 0o755);
+  const skewed = o.clockOffsetMs !== undefined && o.clockOffsetMs !== 0 ? clockDropIn(o.clockOffsetMs) : undefined;
+  if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}.d/lab-clock.conf`, skewed);
 
   if (o.agent) {
     await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}`, await readFile(o.agent.unitFile, 'utf8'));
@@ -146,6 +170,7 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
       await writeInRoot(o.rootfs, path, file.content, file.mode);
     }
     await enableUnit(o.rootfs, AGENT_UNIT);
+    if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
   }
 
   await runCommand({

@@ -8,6 +8,9 @@ export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
+/** kube-controller-manager's --node-monitor-grace-period default: a real cluster marks a silent node Unknown after this. */
+export const NODE_MONITOR_GRACE_PERIOD_MS = 40_000;
+
 const MANAGED_TAINTS = [TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE];
 
 /** The NoSchedule taints the controllers keep in step with a node's readiness and cordon. */

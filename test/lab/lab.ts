@@ -14,13 +14,14 @@ import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork 
 import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
 import { LabPki } from './lab-pki.js';
 import { LAB_TIMING, rebootPauseProblem, type LabTiming } from './lab-timing.js';
-import { labDir, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
+import { labDir, labStateFile, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
 import { NodeMachine, type NodeExecOptions } from './node-machine.js';
 import { labCgroupLeftovers, removeLabCgroups } from './node-cgroup.js';
 import { ensureNodeImage } from './node-image.js';
 import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
 import type { PlanetConfig } from './planet/planet-config.js';
+import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
 
 /**
  * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
@@ -330,6 +331,7 @@ export class Lab {
       nodeAddress: n.nodeAddress,
       heartbeatIntervalMs: labTiming(this.options).heartbeatIntervalMs,
       versionFile: PLANET_VERSION_FILE,
+      containerRuntimeSocket: CONTAINER_RUNTIME_SOCKET,
       ...(role === 'master'
         ? {
             etcd: {
@@ -397,6 +399,7 @@ export class Lab {
     const gravityState: GravityLabState = {
       clusterName: `lab-${this.id}.noderoll.local`,
       apiServerUrl: this.apiServerUrl,
+      machineStateFile: labStateFile(this.dir),
       nodes: this.nodes.map((n) => ({
         name: n.name,
         advertiseIp: n.names.nodeAddress,

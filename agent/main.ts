@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '../shared/log/logger.js';
 import { FieldError } from '../shared/validation/field-error.js';
 import { agentVersion, startAgent } from './agent-daemon.js';
-import { ConfigError, DEFAULT_CONFIG_PATH, describeConfig, needsTlsMaterial, parseAgentConfig } from './config/agent-config.js';
+import { ConfigError } from '../shared/config/config-error.js';
+import { DEFAULT_CONFIG_PATH, describeConfig, needsTlsMaterial, parseAgentConfig } from './config/agent-config.js';
 import { parseAgentFlags, USAGE } from './config/flags.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/tls-material.js';
 

@@ -114,6 +114,7 @@ export const rebootDetectionBenchmark: Benchmark = {
             clock: realClock,
             signal,
             log: silentLogger,
+            finding: () => undefined,
             progress: () => undefined,
             output: () => undefined,
             gateReport: () => undefined,

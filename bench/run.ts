@@ -12,7 +12,7 @@ import { rebootDetectionBenchmark } from './reboot-detection.bench.js';
 import { coordinatorOverheadBenchmark } from './coordinator-overhead.bench.js';
 
 /**
- * `npm run bench [-- [--quick] [NAME...]]`: runs the benchmarks one after another (never in
+ * `npm run bench [-- [--quick] [--dry-run] [NAME...]]`: runs the benchmarks one after another (never in
  * parallel: they measure the machine), each within its time budget, and writes bench/RESULTS.md.
  */
 
@@ -27,6 +27,11 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? ALL.filter((b) => names.includes(b.name)) : ALL;
+if (argv.includes('--dry-run')) {
+  // Checks the command line only (test/docs runs the README's bench commands this way): no measurement, no RESULTS.md.
+  process.stdout.write(`would run${quick ? ' (quick)' : ''}: ${selected.map((b) => b.name).join(', ')}\n`);
+  process.exit(0);
+}
 const cacheDir = process.env.NODEROLL_BENCH_CACHE || '/var/tmp/noderoll-bench';
 await mkdir(cacheDir, { recursive: true });
 const log = (m: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);

@@ -1,5 +1,11 @@
 import { parseDocument } from 'yaml';
-import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { ConfigError } from '../../shared/config/config-error.js';
+import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
+import { envNameProblem } from '../../shared/validation/env-name.js';
+import { FieldError, refuseIf, showValue } from '../../shared/validation/field-error.js';
+import { validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
+import { absolutePathProblem } from '../../shared/validation/path.js';
+import { nonEmptyProblem, plainTextProblem } from '../../shared/validation/plain-text.js';
 import { validateUnitGlob } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 
@@ -10,8 +16,9 @@ import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/val
  * default on a node that reboots itself).
  */
 
-export type PlanetCheckExpectation = 'exit-zero' | 'no-failed-units' | 'empty-output';
-export const PLANET_CHECK_EXPECTATIONS: readonly PlanetCheckExpectation[] = ['exit-zero', 'no-failed-units', 'empty-output'];
+/** `etcd-members-healthy`: `etcdctl cluster-health` (v2) judged by its member lines, as the coordinator's etcd gate does. */
+export type PlanetCheckExpectation = 'exit-zero' | 'no-failed-units' | 'empty-output' | 'etcd-members-healthy';
+export const PLANET_CHECK_EXPECTATIONS: readonly PlanetCheckExpectation[] = ['exit-zero', 'no-failed-units', 'empty-output', 'etcd-members-healthy'];
 export type PackageManager = 'dpkg' | 'rpm';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,12 +29,7 @@ export interface PlanetCheck {
   expect: PlanetCheckExpectation;
 }
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** As written: `127.0.0.1:7443`, `[::1]:7443`. */
-  text: string;
-}
+export type ListenAddress = HostPort;
 
 export const TLS_MODES = ['mutual', 'insecure-plaintext'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
@@ -131,12 +133,12 @@ export const DEFAULT_CONFIG_DOC = {
     timeoutMs: 30_000,
     checks: [
       { name: 'failed-units', command: [...GRAVITY_EXEC, 'systemctl', '--failed', '--plain', '--no-legend'], expect: 'no-failed-units' },
-      { name: 'etcd-cluster-health', command: [...GRAVITY_EXEC, '/usr/bin/etcdctl', 'cluster-health'], expect: 'exit-zero' },
+      { name: 'etcd-cluster-health', command: [...GRAVITY_EXEC, '/usr/bin/etcdctl', 'cluster-health'], expect: 'etcd-members-healthy' },
     ],
   },
   journal: {
     defaultMaxEntries: 1000,
-    maxEntries: 10_000,
+    maxEntries: JOURNAL_SCAN_MAX_ENTRIES,
     defaultTimeoutMs: 10_000,
     maxTimeoutMs: 60_000,
     maxMessageBytes: 4096,
@@ -154,15 +156,8 @@ export interface ConfigOverrides {
   logLevel?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: FieldError[],
-  ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/** The shared ConfigError, also exported here for the agent's config tests. */
+export { ConfigError };
 
 type Obj = Record<string, unknown>;
 
@@ -277,24 +272,11 @@ function describe(v: unknown): string {
 
 /** `host:port` (IPv4, hostname or [IPv6]); port 0 asks for any free port (tests). */
 export function parseListenAddress(field: string, text: string): ListenAddress {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
-  if (!m) throw new FieldError(field, `${showValue(text)} must be host:port (e.g. 0.0.0.0:7443 or [::1]:7443)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new FieldError(field, `port ${port} is out of range 0..65535`);
-  return { host: m[1] ?? m[2] ?? '', port, text };
-}
-
-/** argv element check: no NUL, not empty, no newlines (all would be silently mangled). */
-function argvElementProblem(s: string): string | undefined {
-  if (s.length === 0) return 'must not be empty';
-  if (/[\0\r\n]/.test(s)) return `${showValue(s)} contains NUL or a line break`;
-  if (s.length > 4096) return `is ${s.length} characters long; at most 4096`;
-  return undefined;
+  return validateHostPort(field, text, { allowPortZero: true });
 }
 
 function checkArgv(field: string, s: string): void {
-  const p = argvElementProblem(s);
-  if (p) throw new FieldError(field, p);
+  refuseIf(field, nonEmptyProblem(s) ?? plainTextProblem(s));
 }
 
 function checkProgram(field: string, argv: string[], problems: FieldError[]): void {
@@ -306,7 +288,6 @@ function checkProgram(field: string, argv: string[], problems: FieldError[]): vo
 
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
 const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export function parseAgentConfig(text: string, source: string, overrides: ConfigOverrides = {}): AgentConfig {
   const problems: FieldError[] = [];
@@ -353,7 +334,7 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
   const metricsListen = metricsListenText === '' ? undefined : listen('http.metrics.listen', metricsListenText);
   const metricsTls = metricsR.string('tls', D.http.metrics.tls, oneOf(METRICS_TLS_MODES)) as MetricsTlsMode;
 
-  const absPath = (s: string): string | undefined => (s.startsWith('/') && !/[\0\r\n]/.test(s) ? undefined : `${showValue(s)} must be an absolute path`);
+  const absPath = absolutePathProblem;
 
   const tlsR = root.section('tls');
   tlsR.only(['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']);
@@ -427,9 +408,9 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
     if (typeof envRaw !== 'object' || Array.isArray(envRaw)) installR.fail('env', `must be a mapping of NAME: value, got ${describe(envRaw)}`);
     else
       for (const [k, v] of Object.entries(envRaw as Obj)) {
-        if (!ENV_NAME.test(k)) problems.push(new FieldError(`install.env.${k}`, 'is not a valid environment variable name'));
-        else if (typeof v !== 'string' || /[\0]/.test(v)) problems.push(new FieldError(`install.env.${k}`, `must be a string without NUL, got ${describe(v)}`));
-        else env[k] = v;
+        const problem = envNameProblem(k) ?? (typeof v !== 'string' || /[\0]/.test(v) ? `must be a string without NUL, got ${describe(v)}` : undefined);
+        if (problem) problems.push(new FieldError(`install.env.${k}`, problem));
+        else env[k] = v as string;
       }
   }
   let versionPattern = compileVersionPattern('install.versionPattern', D.install.versionPattern);
@@ -482,8 +463,8 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
   const jR = root.section('journal');
   jR.only(['defaultMaxEntries', 'maxEntries', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxMessageBytes', 'maxPatterns', 'maxPatternLength']);
   const journal = {
-    defaultMaxEntries: jR.int('defaultMaxEntries', D.journal.defaultMaxEntries, 1, 100_000),
-    maxEntries: jR.int('maxEntries', D.journal.maxEntries, 1, 100_000),
+    defaultMaxEntries: jR.int('defaultMaxEntries', D.journal.defaultMaxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
+    maxEntries: jR.int('maxEntries', D.journal.maxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
     defaultTimeoutMs: jR.int('defaultTimeoutMs', D.journal.defaultTimeoutMs, 100, 600_000),
     maxTimeoutMs: jR.int('maxTimeoutMs', D.journal.maxTimeoutMs, 100, 600_000),
     maxMessageBytes: jR.int('maxMessageBytes', D.journal.maxMessageBytes, 64, 65_536),

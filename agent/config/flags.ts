@@ -1,5 +1,8 @@
-import { FieldError, showValue } from '../../shared/validation/field-error.js';
-import { DEFAULT_CONFIG_PATH, type ConfigOverrides } from './agent-config.js';
+import { flagBoolean, flagsHelp, flagString, parseFlags, type FlagSpec } from '../../shared/cli/flag-parser.js';
+import { oneOfProblem } from '../../shared/validation/choice.js';
+import { listenAddressProblem } from '../../shared/validation/host-port.js';
+import { absolutePathProblem } from '../../shared/validation/path.js';
+import { DEFAULT_CONFIG_PATH, LOG_LEVELS, type ConfigOverrides } from './agent-config.js';
 
 /** Command line of noderoll-agent. */
 
@@ -11,60 +14,50 @@ export interface AgentFlags {
   overrides: ConfigOverrides;
 }
 
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'config', kind: 'string', value: 'FILE', help: `YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)` },
+  { name: 'check-config', kind: 'boolean', help: 'validate the configuration and its TLS files, print the effective settings as JSON,\nexit 0 (valid) or 2' },
+  { name: 'grpc-listen', kind: 'string', value: 'H:P', help: 'gRPC address (overrides grpc.listen)', check: listenAddressProblem },
+  {
+    name: 'http-listen',
+    kind: 'string',
+    value: 'H:P',
+    help: 'HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)',
+    allowEmpty: true,
+    check: (v) => (v === '' ? undefined : listenAddressProblem(v)),
+  },
+  { name: 'state-dir', kind: 'string', value: 'DIR', help: 'where operations are recorded (overrides stateDir)', check: absolutePathProblem },
+  { name: 'log-level', kind: 'string', value: 'LEVEL', help: `${LOG_LEVELS.join('|')} (overrides logLevel)`, check: (v) => oneOfProblem(v, LOG_LEVELS) },
+  { name: 'version', kind: 'boolean', help: 'print the agent version' },
+  { name: 'help', kind: 'boolean', help: 'this text' },
+];
+
 export const USAGE = `usage: noderoll-agent [--config FILE] [--check-config] [flags]
 
-  --config FILE          YAML configuration (default ${DEFAULT_CONFIG_PATH}; a missing default file means all defaults)
-  --check-config         validate the configuration and its TLS files, print the effective settings as JSON,
-                         exit 0 (valid) or 2
-  --grpc-listen H:P      gRPC address (overrides grpc.listen)
-  --http-listen H:P      HTTP address for /healthz /readyz /status /metrics; "" turns it off (overrides http.listen)
-  --state-dir DIR        where operations are recorded (overrides stateDir)
-  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (overrides logLevel)
-  --version              print the agent version
-  --help                 this text
+${flagsHelp(FLAGS, 22)}
 
 TLS (mutual by default) is configured in the file only (tls:), not by flags; SIGHUP re-reads the
 TLS files. Roles, certificates and rotation: docs/security.md.
 `;
 
-const VALUE_FLAGS = {
-  '--config': 'configPath',
-  '--grpc-listen': 'grpcListen',
-  '--http-listen': 'httpListen',
-  '--state-dir': 'stateDir',
-  '--log-level': 'logLevel',
-} as const;
-
+/** Parses the agent's flags; a bad one throws a UsageError (a FieldError) naming it. */
 export function parseAgentFlags(argv: readonly string[]): AgentFlags {
-  const flags: AgentFlags = { configPath: DEFAULT_CONFIG_PATH, checkConfig: false, help: false, version: false, overrides: {} };
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (seen.has(name)) throw new FieldError(name, 'given more than once');
-    seen.add(name);
-    if (name === '--check-config' || name === '--help' || name === '--version') {
-      if (eq > 0) throw new FieldError(name, 'takes no value');
-      if (name === '--check-config') flags.checkConfig = true;
-      else if (name === '--help') flags.help = true;
-      else flags.version = true;
-      continue;
-    }
-    if (!(name in VALUE_FLAGS)) throw new FieldError(showValue(arg, 40), `unknown flag\n${USAGE}`);
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i += 1;
-    }
-    if (value === undefined) throw new FieldError(name, 'needs a value');
-    if (/[\0\r\n]/.test(value)) throw new FieldError(name, `${showValue(value)} contains NUL or a line break`);
-    const target = VALUE_FLAGS[name as keyof typeof VALUE_FLAGS];
-    if (target === 'configPath') {
-      if (value === '') throw new FieldError(name, 'must not be empty');
-      flags.configPath = value;
-    } else flags.overrides[target] = value;
+  const f = parseFlags(argv, FLAGS, { program: 'noderoll-agent' });
+  const overrides: ConfigOverrides = {};
+  for (const [flag, key] of [
+    ['grpc-listen', 'grpcListen'],
+    ['http-listen', 'httpListen'],
+    ['state-dir', 'stateDir'],
+    ['log-level', 'logLevel'],
+  ] as const) {
+    const value = flagString(f, flag);
+    if (value !== undefined) overrides[key] = value;
   }
-  return flags;
+  return {
+    configPath: flagString(f, 'config') ?? DEFAULT_CONFIG_PATH,
+    checkConfig: flagBoolean(f, 'check-config'),
+    help: flagBoolean(f, 'help'),
+    version: flagBoolean(f, 'version'),
+    overrides,
+  };
 }

@@ -114,6 +114,7 @@ export function toJournalEntry(e: ParsedJournalEntry): JournalEntry {
     pid: e.pid,
     messageBinary: e.messageBinary,
     messageTruncated: e.messageTruncated,
+    messageDigest: e.messageDigest,
   };
 }
 

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { maskVariableParts } from '../../shared/journal/message-mask.js';
+
 /**
  * One line of `journalctl -o json`. Every value is a string, except:
  * - a field with several values is an array of them;
@@ -28,6 +31,8 @@ export interface ParsedJournalEntry {
   messageBinary: boolean;
   /** MESSAGE was null (too large) or cut to maxMessageBytes. */
   messageTruncated: boolean;
+  /** When binary or truncated: the digest of the whole MESSAGE (messageDigest()), else "". */
+  messageDigest: string;
   pid: number;
 }
 
@@ -71,6 +76,16 @@ export function truncateUtf8(text: string, maxBytes: number): { text: string; tr
 }
 
 /**
+ * Tells apart messages the coordinator cannot compare by their text: a binary one by its exact
+ * bytes, a cut one by its whole text with the parts that change every time masked (the same rule
+ * as the coordinator's signature, so a recurring oversized error still matches its baseline).
+ */
+export function messageDigest(raw: unknown, text: string, binary: boolean): string {
+  const basis = binary ? JSON.stringify(raw ?? null) : maskVariableParts(text);
+  return `sha256:${createHash('sha256').update(basis).digest('hex').slice(0, 16)}`;
+}
+
+/**
  * Parses one JSON line. Throws on a line that is not a JSON object with a __CURSOR (the caller
  * counts those as parse errors and goes on).
  */
@@ -86,7 +101,9 @@ export function parseJournalLine(line: string, maxMessageBytes = 4096): ParsedJo
   const pid = Number(first(rec, '_PID'));
   const msg = decodeJournalValue(rec.MESSAGE);
   // A multi-valued MESSAGE is rare (several MESSAGE= fields in one entry); keep them all, one per line.
-  const cut = truncateUtf8(msg.values.join('\n'), maxMessageBytes);
+  const whole = msg.values.join('\n');
+  const cut = truncateUtf8(whole, maxMessageBytes);
+  const truncated = msg.omitted || cut.truncated;
   return {
     cursor,
     realtimeUsec: Number.isFinite(realtime) ? realtime : 0,
@@ -96,7 +113,8 @@ export function parseJournalLine(line: string, maxMessageBytes = 4096): ParsedJo
     identifier: first(rec, 'SYSLOG_IDENTIFIER') || first(rec, '_COMM'),
     message: cut.text,
     messageBinary: msg.binary,
-    messageTruncated: msg.omitted || cut.truncated,
+    messageTruncated: truncated,
+    messageDigest: msg.binary || truncated ? messageDigest(rec.MESSAGE, whole, msg.binary) : '',
     pid: Number.isInteger(pid) && pid > 0 ? pid : 0,
   };
 }

@@ -134,9 +134,13 @@ export function validateJournalRequest(r: JournalRequestFields, limits: JournalL
   };
 }
 
-/** journalctl's arguments for a validated query. Output is JSON lines, oldest first. */
+/**
+ * journalctl's arguments for a validated query. Output is JSON lines, oldest first (newest first
+ * for `newest`). `--all`: without it journalctl writes null for a field over 4096 bytes, and the
+ * agent could neither show the start of such a message nor tell two of them apart.
+ */
 export function journalctlArgs(q: JournalQuery): string[] {
-  const args = ['--no-pager', '--output=json'];
+  const args = ['--no-pager', '--output=json', '--all'];
   switch (q.boot.kind) {
     case 'current':
       args.push('--boot');
@@ -155,7 +159,9 @@ export function journalctlArgs(q: JournalQuery): string[] {
   if (q.afterCursor) args.push(`--after-cursor=${q.afterCursor}`);
   if (q.maxPriority !== undefined) args.push(`--priority=${q.maxPriority}`);
   for (const u of q.units) args.push(`--unit=${u}`);
-  if (q.newest) args.push(`--lines=${q.maxEntries}`);
+  // --lines alone would print the newest N oldest-first, and a scan cut by the agent's own limits
+  // (time, patterns) would then keep the older ones; --reverse reads from the tail.
+  if (q.newest) args.push('--reverse', `--lines=${q.maxEntries}`);
   return args;
 }
 

@@ -1,4 +1,4 @@
-import { CommandError, formatCommand, runCommand, type CommandRunner } from '../../shared/exec/command-runner.js';
+import { CommandError, formatCommand, runCommand, type CommandRunner, type LineInfo } from '../../shared/exec/command-runner.js';
 import { parseJournalLine, type ParsedJournalEntry } from './journal-entry.js';
 import { journalctlArgs, messageSelected, type JournalQuery } from './journal-query.js';
 
@@ -21,6 +21,9 @@ export interface JournalScanSummary {
   durationMs: number;
   command: string;
 }
+
+/** Longest journalctl line the reader takes (characters). */
+export const JOURNAL_LINE_MAX = 8 * 1024 * 1024;
 
 export class JournalScanError extends Error {
   constructor(
@@ -71,8 +74,12 @@ export async function scanJournal(q: JournalQuery, onEntry: (e: ParsedJournalEnt
   }, q.timeoutMs);
   const sinceUsec = q.sinceUnixMs * 1000;
 
-  const onLine = (line: string): void => {
+  const onLine = (line: string, info?: LineInfo): void => {
     if (stoppedByUs || line.trim() === '') return;
+    if (info?.truncated) {
+      s.parseErrors += 1;
+      return;
+    }
     let e: ParsedJournalEntry;
     try {
       e = parseJournalLine(line, options.maxMessageBytes);
@@ -101,6 +108,9 @@ export async function scanJournal(q: JournalQuery, onEntry: (e: ParsedJournalEnt
       // The time bound is enforced by `timer` (a clean stop); this is only the last resort.
       timeoutMs: q.timeoutMs + 5000,
       maxOutputBytes: 64 * 1024,
+      // One entry is one line; with --all a huge or binary MESSAGE makes a long one (a byte array
+      // is up to 4 characters a byte). A line cut at this cap is no longer JSON: a parse error.
+      maxLineLength: JOURNAL_LINE_MAX,
       onStdoutLine: onLine,
       signal: stop.signal,
     });

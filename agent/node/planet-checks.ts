@@ -1,3 +1,4 @@
+import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
 import { runCommand, tail, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { PlanetCheck, PlanetCheckExpectation } from '../config/agent-config.js';
 import { parseListUnits } from '../systemd/list-units-parser.js';
@@ -23,7 +24,7 @@ export interface PlanetCheckOutcome {
 }
 
 /** Pure: the verdict on one finished check. exitCode -1: did not exit normally. */
-export function judgePlanetCheck(expect: PlanetCheckExpectation, exitCode: number, stdout: string): { ok: boolean; failedUnits: string[]; problem: string } {
+export function judgePlanetCheck(expect: PlanetCheckExpectation, exitCode: number, stdout: string, stderr = ''): { ok: boolean; failedUnits: string[]; problem: string } {
   if (exitCode === -1) return { ok: false, failedUnits: [], problem: 'the command did not finish (see stderr)' };
   switch (expect) {
     case 'exit-zero':
@@ -40,6 +41,11 @@ export function judgePlanetCheck(expect: PlanetCheckExpectation, exitCode: numbe
       if (failed.length > 0) return { ok: false, failedUnits: failed, problem: `${failed.length} failed unit(s): ${failed.join(', ')}` };
       if (exitCode !== 0) return { ok: false, failedUnits: [], problem: `listed no failed units but exited with code ${exitCode}` };
       return { ok: true, failedUnits: [], problem: '' };
+    }
+    case 'etcd-members-healthy': {
+      // The coordinator's etcd gate parser: etcd <= 3.2 says `cluster is healthy` (exit 0) while a member is down.
+      const health = parseClusterHealthV2(stdout, exitCode, stderr);
+      return health.healthy ? { ok: true, failedUnits: [], problem: '' } : { ok: false, failedUnits: [], problem: health.problems.join('; ') };
     }
   }
 }
@@ -61,7 +67,7 @@ export async function runPlanetChecks(checks: readonly PlanetCheck[], timeoutMs:
     } catch (err) {
       stderr = (err as Error).message;
     }
-    const verdict = judgePlanetCheck(c.expect, exitCode, stdout);
+    const verdict = judgePlanetCheck(c.expect, exitCode, stdout, stderr);
     out.push({ name: c.name, command: [...c.command], expect: c.expect, exitCode, stdoutTail: tail(stdout, 4000), stderrTail: tail(stderr, 2000), ...verdict, durationMs: Date.now() - started });
   }
   return out;

@@ -1,3 +1,4 @@
+import { unitFileEnabled } from '../../shared/systemd/unit-file-state.js';
 import { notYet, ready, waitFor, WaitTimeoutError, type Probe } from '../../shared/time/wait-for.js';
 import { AgentError, commandFailure } from '../agent-error.js';
 import type { UnitState } from '../systemd/show-parser.js';
@@ -98,7 +99,7 @@ export class UnitActions {
     }
     if (now) return this.waitRunning(unit, deadline);
     const after = await this.systemctl.showOne(unit);
-    if (!['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated'].includes(after.unitFileState)) {
+    if (!unitFileEnabled(after.unitFileState)) {
       throw new AgentError('FAILED_PRECONDITION', `unit: ${unit} is ${after.unitFileState || 'without a unit file state'} after systemctl enable`);
     }
     return after;

@@ -2,7 +2,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { certificateInfo, describeCertificate, EKU_SERVER_AUTH, issuedBy, splitPemCertificates, validityAt, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
-import { ConfigError, type AgentTlsConfig } from '../config/agent-config.js';
+import { ConfigError } from '../../shared/config/config-error.js';
+import type { AgentTlsConfig } from '../config/agent-config.js';
 
 /**
  * The agent's TLS files, read and checked before anything listens: the CA bundle holds CA

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { AgentCallError, AgentClient, type AgentClientOptions, type NodeInfo, type Operation, type Unit } from '../../shared/agent-api/agent-client.js';
+import { AgentCallError, AgentClient, type AgentClientOptions, type JournalEntry as AgentJournalEntry, type NodeInfo, type Operation, type Unit } from '../../shared/agent-api/agent-client.js';
 import {
   AgentUnreachableError,
   type AgentEndpoint,
@@ -10,6 +10,7 @@ import {
   type InstallOutcome,
   type InstallOutputLine,
   type InstallRequest,
+  type JournalEntry,
   type JournalScan,
   type JournalScanRequest,
   type NodeAgent,
@@ -43,7 +44,29 @@ const OPERATION_KINDS: Record<string, string> = {
 };
 
 export function toUnitState(u: Unit): UnitState {
-  return { name: u.name, loadState: u.loadState, activeState: u.activeState, subState: u.subState, ...(u.description ? { description: u.description } : {}) };
+  return {
+    name: u.name,
+    loadState: u.loadState,
+    activeState: u.activeState,
+    subState: u.subState,
+    ...(u.unitFileState ? { unitFileState: u.unitFileState } : {}),
+    ...(u.description ? { description: u.description } : {}),
+  };
+}
+
+export function toJournalEntry(e: AgentJournalEntry): JournalEntry {
+  return {
+    timeMs: Math.floor(e.realtimeUsec / 1000),
+    priority: e.priority,
+    message: e.message,
+    ...(e.unit ? { unit: e.unit } : {}),
+    ...(e.identifier ? { identifier: e.identifier } : {}),
+    ...(e.bootId ? { bootId: e.bootId } : {}),
+    ...(e.cursor ? { cursor: e.cursor } : {}),
+    ...(e.messageBinary ? { messageBinary: true } : {}),
+    ...(e.messageTruncated ? { messageTruncated: true } : {}),
+    ...(e.messageDigest ? { messageDigest: e.messageDigest } : {}),
+  };
 }
 
 export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
@@ -115,7 +138,15 @@ export class GrpcNodeAgent implements NodeAgent {
   }
 
   async enableUnitNow(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {
-    const r = await this.call(() => this.client.enableUnit({ operationId: request.operationId, unit, now: true, timeoutMs: request.timeoutMs }, options?.timeoutMs));
+    return this.enable(unit, true, request, options);
+  }
+
+  async enableUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {
+    return this.enable(unit, false, request, options);
+  }
+
+  private async enable(unit: string, now: boolean, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {
+    const r = await this.call(() => this.client.enableUnit({ operationId: request.operationId, unit, now, timeoutMs: request.timeoutMs }, options?.timeoutMs));
     if (!r.unit) throw new Error(`EnableUnit ${unit}: the agent returned no unit state`);
     return toUnitState(r.unit);
   }
@@ -129,20 +160,12 @@ export class GrpcNodeAgent implements NodeAgent {
     const start = request.start.kind === 'boot' ? { bootId: request.start.bootId } : { afterCursor: request.start.cursor };
     const r = await this.call(() =>
       this.client.scanJournal(
-        { ...start, priority: String(request.maxPriority), maxEntries: request.maxEntries },
+        { ...start, priority: String(request.maxPriority), maxEntries: request.maxEntries, newest: request.newest ?? false },
         options?.timeoutMs ? { deadlineMs: options.timeoutMs } : {},
       ),
     );
     return {
-      entries: r.entries.map((e) => ({
-        timeMs: Math.floor(e.realtimeUsec / 1000),
-        priority: e.priority,
-        message: e.message,
-        ...(e.unit ? { unit: e.unit } : {}),
-        ...(e.identifier ? { identifier: e.identifier } : {}),
-        ...(e.bootId ? { bootId: e.bootId } : {}),
-        ...(e.cursor ? { cursor: e.cursor } : {}),
-      })),
+      entries: r.entries.map(toJournalEntry),
       ...(r.summary.lastCursor ? { cursor: r.summary.lastCursor } : {}),
       truncated: r.summary.truncatedByCount || r.summary.truncatedByTime,
     };

@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { certificateInfo, describeCertificate, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, issuedBy, splitPemCertificates, validityAt, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import { CLIENT_ROLES, isClientRole } from '../../shared/pki/noderoll-identity.js';
-import { FieldError } from '../../shared/validation/field-error.js';
+import { oneOfProblem } from '../../shared/validation/choice.js';
+import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { CertificateAuthority, CertificateAuthorityError, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, type CertificateProfile } from './certificate-authority.js';
-import { CertsUsageError, flagBoolean, flagInteger, flagList, flagsHelp, flagString, parseCertsFlags, type CertsFlagSpec } from './certs-flags.js';
+import { flagBoolean, flagList, flagNumber, flagsHelp, flagString, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from '../../shared/cli/flag-parser.js';
 
 /**
  * `noderoll certs init|issue|show`: the cluster's CA and its agent, coordinator and reader
@@ -21,29 +23,31 @@ export interface CertsIo {
 export const CERTS_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const DEFAULT_CA_DIR = '/etc/noderoll/ca';
 
-const HELP_FLAG: CertsFlagSpec = { name: 'help', kind: 'boolean', help: 'this text' };
+const ROLES = ['agent', ...CLIENT_ROLES];
 
-const INIT_FLAGS: CertsFlagSpec[] = [
+const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'this text' };
+
+const INIT_FLAGS: FlagSpec[] = [
   { name: 'dir', kind: 'string', value: 'DIR', help: `where the CA lives (default ${DEFAULT_CA_DIR}); created 0700` },
   { name: 'cluster', kind: 'string', value: 'NAME', help: 'cluster name in the CA certificate (required)' },
-  { name: 'days', kind: 'integer', value: 'N', help: `validity of the CA (default ${DEFAULT_CA_DAYS})` },
+  { name: 'days', kind: 'integer', value: 'N', min: 1, max: 36_500, help: `validity of the CA (default ${DEFAULT_CA_DAYS})` },
   HELP_FLAG,
 ];
 
-const ISSUE_FLAGS: CertsFlagSpec[] = [
+const ISSUE_FLAGS: FlagSpec[] = [
   { name: 'dir', kind: 'string', value: 'DIR', help: `the CA directory (default ${DEFAULT_CA_DIR})` },
-  { name: 'role', kind: 'string', value: 'ROLE', help: 'agent | coordinator | reader (required)' },
-  { name: 'node', kind: 'string', value: 'NAME', help: 'agent: the Kubernetes node name the agent serves (required for agent)' },
-  { name: 'dns', kind: 'list', value: 'NAME', help: 'agent: an extra DNS name it is reached at (repeatable)' },
-  { name: 'ip', kind: 'list', value: 'ADDR', help: 'agent: an IP address it is reached at (repeatable)' },
+  { name: 'role', kind: 'string', value: 'ROLE', check: (v) => oneOfProblem(v, ROLES), help: 'agent | coordinator | reader (required)' },
+  { name: 'node', kind: 'string', value: 'NAME', check: nodeNameProblem, help: 'agent: the Kubernetes node name the agent serves (required for agent)' },
+  { name: 'dns', kind: 'list', maxItems: 32, value: 'NAME', help: 'agent: an extra DNS name it is reached at (repeatable)' },
+  { name: 'ip', kind: 'list', maxItems: 32, value: 'ADDR', help: 'agent: an IP address it is reached at (repeatable)' },
   { name: 'name', kind: 'string', value: 'NAME', help: 'coordinator/reader: who holds it, e.g. ops-laptop or prometheus (required)' },
-  { name: 'days', kind: 'integer', value: 'N', help: `validity (default ${DEFAULT_LEAF_DAYS}; at most the CA's remaining lifetime)` },
+  { name: 'days', kind: 'integer', value: 'N', min: 1, max: 3650, help: `validity (default ${DEFAULT_LEAF_DAYS}; at most the CA's remaining lifetime)` },
   { name: 'out', kind: 'string', value: 'DIR', help: 'output directory: ca.crt, <role>.crt, <role>.key (required)' },
   { name: 'force', kind: 'boolean', help: 'replace existing files in --out (rotation)' },
   HELP_FLAG,
 ];
 
-const SHOW_FLAGS: CertsFlagSpec[] = [{ name: 'ca', kind: 'string', value: 'FILE', help: 'also check that the certificate was issued by this CA (a bundle: any of them)' }, HELP_FLAG];
+const SHOW_FLAGS: FlagSpec[] = [{ name: 'ca', kind: 'string', value: 'FILE', help: 'also check that the certificate was issued by this CA (a bundle: any of them)' }, HELP_FLAG];
 
 export const CERTS_HELP = `usage: noderoll certs <init|issue|show> [flags]
 
@@ -87,10 +91,10 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
       case 'show':
         return await showCommand(rest, io);
       default:
-        throw new CertsUsageError('command', `unknown certs command ${JSON.stringify(sub.slice(0, 40))} (init, issue, show)`);
+        throw new UsageError('command', `unknown certs command ${showValue(sub, 40)} (init, issue, show)`);
     }
   } catch (err) {
-    if (err instanceof CertsUsageError || err instanceof FieldError) {
+    if (err instanceof FieldError) {
       io.stderr.write(`noderoll certs${sub && /^[a-z]+$/.test(sub) ? ` ${sub}` : ''}: ${err.message}\n`);
       return CERTS_EXIT.usage;
     }
@@ -103,47 +107,50 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
   }
 }
 
+function parseCertsFlags(argv: readonly string[], specs: readonly FlagSpec[], sub: string, maxPositional = 0): ParsedFlags {
+  return parseFlags(argv, specs, { program: `noderoll certs ${sub}`, maxPositional });
+}
+
 function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new CertsUsageError(flag, 'is required');
+  if (value === undefined) throw new UsageError(flag, 'is required');
   return value;
 }
 
 async function initCommand(argv: string[], io: CertsIo): Promise<number> {
-  const f = parseCertsFlags(argv, INIT_FLAGS, 0);
+  const f = parseCertsFlags(argv, INIT_FLAGS, 'init');
   if (flagBoolean(f, 'help')) {
     io.stdout.write(CERTS_HELP);
     return CERTS_EXIT.ok;
   }
   const dir = resolve(flagString(f, 'dir') ?? DEFAULT_CA_DIR);
   const cluster = required(flagString(f, 'cluster'), '--cluster');
-  const days = flagInteger(f, 'days') ?? DEFAULT_CA_DAYS;
-  if (days < 1 || days > 36_500) throw new CertsUsageError('--days', `${days} must be 1..36500`);
+  const days = flagNumber(f, 'days') ?? DEFAULT_CA_DAYS;
   const ca = await CertificateAuthority.init(dir, { cluster, days });
   io.stdout.write(`created the noderoll CA "${ca.info.commonName}" in ${dir}\n  ${ca.certFile}  (copy to every node and client)\n  ${ca.keyFile}  (secret: keep it here)\nvalid until ${ca.info.notAfter.toISOString()}\n`);
   return CERTS_EXIT.ok;
 }
 
 async function issueCommand(argv: string[], io: CertsIo): Promise<number> {
-  const f = parseCertsFlags(argv, ISSUE_FLAGS, 0);
+  const f = parseCertsFlags(argv, ISSUE_FLAGS, 'issue');
   if (flagBoolean(f, 'help')) {
     io.stdout.write(CERTS_HELP);
     return CERTS_EXIT.ok;
   }
   const role = required(flagString(f, 'role'), '--role');
   const out = resolve(required(flagString(f, 'out'), '--out'));
-  const days = flagInteger(f, 'days') ?? DEFAULT_LEAF_DAYS;
-  if (days < 1 || days > 3650) throw new CertsUsageError('--days', `${days} must be 1..3650`);
+  const days = flagNumber(f, 'days') ?? DEFAULT_LEAF_DAYS;
   let profile: CertificateProfile;
   if (role === 'agent') {
-    if (flagString(f, 'name') !== undefined) throw new CertsUsageError('--name', 'is for coordinator and reader certificates; an agent is named by --node');
-    profile = { kind: 'agent', node: required(flagString(f, 'node'), '--node'), dns: flagList(f, 'dns'), ips: flagList(f, 'ip') };
+    if (flagString(f, 'name') !== undefined) throw new UsageError('--name', 'is for coordinator and reader certificates; an agent is named by --node');
+    profile = { kind: 'agent', node: required(flagString(f, 'node'), '--node'), dns: flagList(f, 'dns') ?? [], ips: flagList(f, 'ip') ?? [] };
   } else if (isClientRole(role)) {
     for (const flag of ['node', 'dns', 'ip']) {
-      if (f.values.has(flag)) throw new CertsUsageError(`--${flag}`, `is for agent certificates; a ${role} certificate is named by --name`);
+      if (f.values.has(flag)) throw new UsageError(`--${flag}`, `is for agent certificates; a ${role} certificate is named by --name`);
     }
     profile = { kind: 'client', role, name: required(flagString(f, 'name'), '--name') };
   } else {
-    throw new CertsUsageError('--role', `${JSON.stringify(role.slice(0, 40))} must be one of agent, ${CLIENT_ROLES.join(', ')}`);
+    // Not reached: the flag's rule refuses other roles at parse time.
+    throw new UsageError('--role', `${showValue(role)} must be one of ${ROLES.join(', ')}`);
   }
   const ca = await CertificateAuthority.open(resolve(flagString(f, 'dir') ?? DEFAULT_CA_DIR));
   const issued = await ca.issue(profile, { outDir: out, days, overwrite: flagBoolean(f, 'force') });
@@ -162,13 +169,13 @@ function keyUsageNames(info: CertificateInfo): string {
 }
 
 async function showCommand(argv: string[], io: CertsIo): Promise<number> {
-  const f = parseCertsFlags(argv, SHOW_FLAGS, 1);
+  const f = parseCertsFlags(argv, SHOW_FLAGS, 'show', 1);
   if (flagBoolean(f, 'help')) {
     io.stdout.write(CERTS_HELP);
     return CERTS_EXIT.ok;
   }
   const file = f.positional[0];
-  if (file === undefined) throw new CertsUsageError('FILE', 'name the certificate to show');
+  if (file === undefined) throw new UsageError('FILE', 'name the certificate to show');
   let info: CertificateInfo;
   let pem: string;
   try {

@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config.js';
 import type { CommandSpec } from './commands.js';
-import { getBoolean, getString, UsageError, type ParsedFlags } from './flags.js';
+import { flagBoolean, flagString, UsageError, type ParsedFlags } from '../../shared/cli/flag-parser.js';
 import type { Reporter } from './reporter.js';
 import { checkConfigFiles, type CliEnvironment, type Services } from './services.js';
 
@@ -29,15 +29,15 @@ export class CommandExit extends Error {
 
 /** Loads and validates the config, then applies --kubeconfig/--context/--log-file; checks the files it names. */
 export async function loadSettings(ctx: CommandContext, fallbacks: { configPath?: string; kubeconfig?: string; context?: string } = {}): Promise<CoordinatorConfig> {
-  const configPath = getString(ctx.flags, 'config') ?? fallbacks.configPath ?? (ctx.env.env.NODEROLL_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
+  const configPath = flagString(ctx.flags, 'config') ?? fallbacks.configPath ?? (ctx.env.env.NODEROLL_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(configPath);
-  const kubeconfig = getString(ctx.flags, 'kubeconfig') ?? fallbacks.kubeconfig;
+  const kubeconfig = flagString(ctx.flags, 'kubeconfig') ?? fallbacks.kubeconfig;
   if (kubeconfig !== undefined) config.kubernetes.kubeconfig = resolve(kubeconfig);
-  const context = getString(ctx.flags, 'context') ?? fallbacks.context;
+  const context = flagString(ctx.flags, 'context') ?? fallbacks.context;
   if (context !== undefined) config.kubernetes.context = context;
-  const logFile = getString(ctx.flags, 'log-file');
+  const logFile = flagString(ctx.flags, 'log-file');
   if (logFile !== undefined) config.log.file = resolve(logFile);
-  await checkConfigFiles(config, { kubeconfig: getString(ctx.flags, 'kubeconfig') !== undefined ? '--kubeconfig' : 'kubernetes.kubeconfig' });
+  await checkConfigFiles(config, { kubeconfig: flagString(ctx.flags, 'kubeconfig') !== undefined ? '--kubeconfig' : 'kubernetes.kubeconfig' });
   return config;
 }
 
@@ -45,7 +45,7 @@ export function openLog(ctx: CommandContext, config: CoordinatorConfig): Logger 
   try {
     return ctx.env.openLog(config.log.file, config.log.level).child({ command: ctx.spec.name });
   } catch (err) {
-    const field = getString(ctx.flags, 'log-file') !== undefined ? '--log-file' : 'log.file';
+    const field = flagString(ctx.flags, 'log-file') !== undefined ? '--log-file' : 'log.file';
     throw new UsageError(field, `cannot open ${config.log.file}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -70,10 +70,10 @@ export async function confirm(ctx: CommandContext, question: string): Promise<bo
 
 /** --yes is required when there is no terminal to ask on; --confirm-each-node needs one. */
 export function checkConfirmationFlags(ctx: CommandContext): void {
-  if (getBoolean(ctx.flags, 'confirm-each-node') && !ctx.env.stdinIsTTY) {
+  if (flagBoolean(ctx.flags, 'confirm-each-node') && !ctx.env.stdinIsTTY) {
     throw new UsageError('--confirm-each-node', 'needs a terminal on stdin to ask on');
   }
-  if (!getBoolean(ctx.flags, 'yes') && !ctx.env.stdinIsTTY) {
+  if (!flagBoolean(ctx.flags, 'yes') && !ctx.env.stdinIsTTY) {
     throw new UsageError('--yes', 'is required when stdin is not a terminal (there is no one to confirm with)');
   }
 }

@@ -1,5 +1,10 @@
 import { EXIT_CODE_HELP } from './exit-codes.js';
-import type { FlagSpec } from './flags.js';
+import { flagsHelp, type FlagSpec } from '../../shared/cli/flag-parser.js';
+import { listenAddressProblem } from '../../shared/validation/host-port.js';
+import { kubeContextProblem } from '../../shared/validation/kube-names.js';
+import { nodeNameProblem } from '../../shared/validation/node-name.js';
+import { versionProblem } from '../../shared/validation/version.js';
+import { showValue } from '../../shared/validation/field-error.js';
 
 export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report';
 
@@ -12,21 +17,23 @@ export interface CommandSpec {
   examples: readonly string[];
 }
 
+const NODE_LIST = { separator: ',', item: 'node name' };
+
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'path', value: 'PATH', help: 'config file (default: $NODEROLL_CONFIG, else /etc/noderoll/config.yaml)' },
-  { name: 'kubeconfig', type: 'path', value: 'PATH', help: 'kubeconfig for kubectl (overrides kubernetes.kubeconfig)' },
-  { name: 'context', type: 'context', value: 'NAME', help: 'kubeconfig context (overrides kubernetes.context)' },
-  { name: 'output', short: 'o', type: 'output', value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },
-  { name: 'log-file', type: 'path', value: 'PATH', help: 'pino JSON log file (overrides log.file)' },
-  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+  { name: 'config', kind: 'string', value: 'PATH', help: 'config file (default: $NODEROLL_CONFIG, else /etc/noderoll/config.yaml)' },
+  { name: 'kubeconfig', kind: 'string', value: 'PATH', help: 'kubeconfig for kubectl (overrides kubernetes.kubeconfig)' },
+  { name: 'context', kind: 'string', check: kubeContextProblem, value: 'NAME', help: 'kubeconfig context (overrides kubernetes.context)' },
+  { name: 'output', short: 'o', kind: 'string', check: (v) => (v === 'text' || v === 'json' ? undefined : `must be text or json, got ${showValue(v)}`), value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },
+  { name: 'log-file', kind: 'string', value: 'PATH', help: 'pino JSON log file (overrides log.file)' },
+  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help' },
 ];
 
-const NODES: FlagSpec = { name: 'nodes', type: 'nodes', value: 'NAME[,NAME…]', help: 'only these nodes (names from the config; repeatable)' };
-const EXCLUDE: FlagSpec = { name: 'exclude', type: 'nodes', value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
-const YES: FlagSpec = { name: 'yes', short: 'y', type: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
-const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', type: 'boolean', help: 'ask before starting each node (needs a terminal)' };
-const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', type: 'address', value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
-const PAUSE: FlagSpec = { name: 'pause-between', type: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
+const NODES: FlagSpec = { name: 'nodes', kind: 'list', split: NODE_LIST, check: nodeNameProblem, value: 'NAME[,NAME…]', help: 'only these nodes (names from the config; repeatable)' };
+const EXCLUDE: FlagSpec = { name: 'exclude', kind: 'list', split: NODE_LIST, check: nodeNameProblem, value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
+const YES: FlagSpec = { name: 'yes', short: 'y', kind: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
+const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', kind: 'boolean', help: 'ask before starting each node (needs a terminal)' };
+const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: listenAddressProblem, value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
+const PAUSE: FlagSpec = { name: 'pause-between', kind: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -49,7 +56,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'config order with `order: listed`), the runbook steps of each node, and a read-only preflight of every\n' +
       'agent (reachable, contract version, planet unit found, install command present, free disk space,\n' +
       'installed version). Exit 0 when every preflight check passes, 3 otherwise.',
-    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target version, to show which nodes need it' }, NODES, EXCLUDE],
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target version, to show which nodes need it' }, NODES, EXCLUDE],
     examples: ['noderoll plan --to 7.0.68', 'noderoll plan --nodes 10.0.0.2,10.0.0.3'],
   },
   {
@@ -62,7 +69,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
       'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
       'Ctrl-C stops at the next safe point (twice: at the next step boundary).',
-    flags: [...GLOBAL_FLAGS, { name: 'to', type: 'version', value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
     examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m'],
   },
   {
@@ -94,7 +101,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Asks the running coordinator to stop at its next safe point (no node left out of service); with --now,\n' +
       'at its next step boundary. When no coordinator is running, --yes abandons the halted operation so that a\n' +
       'new update can start (nodes are left as they are; the command says which one is still cordoned).',
-    flags: [...GLOBAL_FLAGS, { name: 'now', type: 'boolean', help: 'stop at the next step boundary, even with a node out of service' }, YES],
+    flags: [...GLOBAL_FLAGS, { name: 'now', kind: 'boolean', help: 'stop at the next step boundary, even with a node out of service' }, YES],
     examples: ['noderoll abort', 'noderoll abort --yes   # abandon a halted operation'],
   },
   {
@@ -106,7 +113,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'per node each step with start, end, duration and result, versions and boot IDs before and after, gate\n' +
       'results, journal findings, and a timeline chart with one lane per node. OPERATION defaults to the current\n' +
       'or last operation (the only one the state keeps). Prints the paths. Reads the state only.',
-    flags: [...GLOBAL_FLAGS, { name: 'out', type: 'path', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
+    flags: [...GLOBAL_FLAGS, { name: 'out', kind: 'string', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
     examples: ['noderoll report --out /var/tmp/noderoll-reports', 'noderoll report nr-20261127-031500-abcd -o json'],
   },
 ];
@@ -115,10 +122,8 @@ export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
-function flagLine(f: FlagSpec): string {
-  const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
-  return `  ${left.padEnd(38)} ${f.help}`;
-}
+/** The left column of every command's flag help. */
+const FLAG_COLUMN = 38;
 
 export function commandHelp(spec: CommandSpec): string {
   return [
@@ -129,7 +134,7 @@ export function commandHelp(spec: CommandSpec): string {
     spec.description,
     '',
     'Flags:',
-    ...spec.flags.map(flagLine),
+    flagsHelp(spec.flags, FLAG_COLUMN),
     '',
     'Examples:',
     ...spec.examples.map((e) => `  ${e}`),
@@ -150,7 +155,7 @@ export function mainHelp(): string {
     `  ${'certs'.padEnd(8)} create the cluster's noderoll CA and issue agent, coordinator and reader certificates (noderoll certs --help)`,
     '',
     'Flags of every command:',
-    ...GLOBAL_FLAGS.map(flagLine),
+    flagsHelp(GLOBAL_FLAGS, FLAG_COLUMN),
     '',
     'Run `noderoll COMMAND --help` for a command\'s flags.',
     '',

@@ -1,6 +1,8 @@
-import { formatDuration } from '../config/duration.js';
+import { escapeControlCharacters, escapeControlCharactersKeepLines } from '../../shared/text/control-characters.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 import type { TimedEvent } from '../engine/events.js';
-import type { OutputFormat } from './flags.js';
+
+export type OutputFormat = 'text' | 'json';
 
 /** Where a command's output goes: human text, a live view on a terminal, or NDJSON. */
 export interface Reporter {
@@ -24,8 +26,15 @@ export interface OutputStream {
 
 const MARK = { done: '✓', failed: '✗', running: '▶', pending: '·', skipped: '-', interrupted: '■' } as const;
 
-/** One line per event: for logs, pipes and CI. */
+/**
+ * One line per event: for logs, pipes and CI. Node-sourced text (journal messages, unit
+ * descriptions, command output) is in events as it came; control characters are escaped here.
+ */
 export function describeEvent(e: TimedEvent): string[] {
+  return describeEventRaw(e).map(escapeControlCharacters);
+}
+
+function describeEventRaw(e: TimedEvent): string[] {
   switch (e.type) {
     case 'operation-started':
       return [`operation ${e.operationId}: ${e.resumed ? 'resuming' : 'updating'} ${e.nodes.length} node(s) to ${e.targetVersion}: ${e.nodes.join(', ')}`];
@@ -46,6 +55,10 @@ export function describeEvent(e: TimedEvent): string[] {
       if (e.passed) return [`gates ${e.purpose}: pass${e.consecutivePasses !== undefined ? ` (${e.consecutivePasses} in a row)` : ''}`];
       return [`gates ${e.purpose}: FAIL`, ...failing.flatMap((r) => r.problems.slice(0, 5).map((p) => `    ${r.gate}: ${p}`))];
     }
+    case 'failed-units':
+      return describeFailedUnits(e);
+    case 'units-changed':
+      return e.changes.map((c) => `[${e.node}] ${e.step}: ${c.action} ${c.unit} (was ${c.before})`);
     case 'node-completed':
       return [`[${e.node}] updated in ${formatDuration(e.durationMs)}`];
     case 'warning':
@@ -69,6 +82,18 @@ export function describeEvent(e: TimedEvent): string[] {
   }
 }
 
+function describeFailedUnits(e: Extract<TimedEvent, { type: 'failed-units' }>): string[] {
+  if (e.when === 'before-update') {
+    return [`[${e.node}] ${e.step}: ${e.failed.length === 0 ? 'no failed units before the update' : `already failed before the update (known, not fatal): ${e.failed.join(', ')}`}`];
+  }
+  const parts = [
+    e.new.length > 0 ? `NEW: ${e.new.join(', ')}` : 'none new',
+    ...(e.known.length > 0 ? [`known from before the update: ${e.known.join(', ')}`] : []),
+    ...(e.ignored.length > 0 ? [`ignored (postChecks.failedUnits.ignore): ${e.ignored.join(', ')}`] : []),
+  ];
+  return [`[${e.node}] ${e.step}: failed units after the reboot: ${parts.join('; ')}`];
+}
+
 /** Plain text, one line per event. */
 export class LineReporter implements Reporter {
   readonly format = 'text' as const;
@@ -87,13 +112,14 @@ export class LineReporter implements Reporter {
     for (const line of describeEvent(e)) this.out.write(`${time} ${line}\n`);
   }
   message(text: string): void {
-    this.out.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = escapeControlCharactersKeepLines(text);
+    this.out.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
   result(_type: string, _doc: Record<string, unknown>, renderText: () => string): void {
     this.message(renderText());
   }
   error(message: string): void {
-    this.err.write(`error: ${message}\n`);
+    this.err.write(`error: ${escapeControlCharacters(message)}\n`);
   }
   close(): void {}
 }
@@ -119,7 +145,7 @@ export class JsonReporter implements Reporter {
   }
   error(message: string, exitCode: number, field?: string): void {
     this.line({ type: 'error', time: new Date().toISOString(), exitCode, ...(field ? { field } : {}), message });
-    this.err.write(`error: ${message}\n`);
+    this.err.write(`error: ${escapeControlCharacters(message)}\n`);
   }
   close(): void {}
 }
@@ -178,7 +204,7 @@ export class ProgressView implements Reporter {
       const elapsed = n.nodeStartedMs ? formatDuration((n.finishedMs ?? now) - n.nodeStartedMs) : '';
       const stepElapsed = n.state === 'running' && n.stepStartedMs ? ` (step ${formatDuration(now - n.stepStartedMs)})` : '';
       const what = n.state === 'running' ? `${n.step ?? ''}${n.detail ? `: ${n.detail}` : ''}` : n.state === 'done' ? 'updated' : n.state === 'failed' ? `failed at ${n.step ?? '?'}` : n.state;
-      lines.push(this.fit(`  ${MARK[n.state]} ${n.node.padEnd(18)} ${n.role.padEnd(6)} ${elapsed.padStart(7)}${stepElapsed}  ${what}`));
+      lines.push(this.fit(`  ${MARK[n.state]} ${n.node.padEnd(18)} ${n.role.padEnd(6)} ${elapsed.padStart(7)}${stepElapsed}  ${escapeControlCharacters(what)}`));
     }
     this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
@@ -247,7 +273,7 @@ export class ProgressView implements Reporter {
   }
 
   message(text: string): void {
-    this.scroll(text.replace(/\n$/, '').split('\n'));
+    this.scroll(text.replace(/\n$/, '').split('\n').map(escapeControlCharacters));
   }
 
   result(_type: string, _doc: Record<string, unknown>, renderText: () => string): void {
@@ -256,7 +282,7 @@ export class ProgressView implements Reporter {
 
   error(message: string): void {
     this.clearView();
-    this.err.write(`error: ${message}\n`);
+    this.err.write(`error: ${escapeControlCharacters(message)}\n`);
     this.redraw();
   }
 

@@ -14,8 +14,8 @@ import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
 import { updateCommand } from './commands/update.js';
 import { ExitCode } from './exit-codes.js';
-import { printable } from '../config/field-rules.js';
-import { getBoolean, getString, parseFlags, UsageError } from './flags.js';
+import { showValue } from '../../shared/validation/field-error.js';
+import { flagBoolean, flagString, parseFlags, UsageError } from '../../shared/cli/flag-parser.js';
 import { JsonReporter, LineReporter, ProgressView, type Reporter } from './reporter.js';
 import type { CliEnvironment } from './services.js';
 
@@ -62,18 +62,18 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
 
   let reporter: Reporter = new LineReporter(env.stdout, env.stderr);
   try {
-    // `report` takes one optional argument, the operation, before its flags.
-    const operation = spec.name === 'report' && rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;
-    const flags = parseFlags(operation !== undefined ? rest.slice(1) : rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, spec.name);
+    // `report` takes one optional argument, the operation.
+    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, { program: `noderoll ${spec.name}`, maxPositional: spec.name === 'report' ? 1 : 0 });
+    const operation = flags.positional[0];
     if (operation !== undefined) {
-      if (!OPERATION_ID_PATTERN.test(operation)) throw new UsageError('OPERATION', `"${printable(operation)}" is not an operation ID (like nr-20261127-031500-ab12; see noderoll status)`);
+      if (!OPERATION_ID_PATTERN.test(operation)) throw new UsageError('OPERATION', `${showValue(operation)} is not an operation ID (like nr-20261127-031500-ab12; see noderoll status)`);
       flags.values.set('operation', operation);
     }
-    if (getBoolean(flags, 'help')) {
+    if (flagBoolean(flags, 'help')) {
       env.stdout.write(commandHelp(spec));
       return ExitCode.ok;
     }
-    const format = getString(flags, 'output') ?? 'text';
+    const format = flagString(flags, 'output') ?? 'text';
     const live = env.stdout.isTTY === true && (spec.name === 'update' || spec.name === 'resume');
     reporter = format === 'json' ? new JsonReporter(env.stdout, env.stderr) : live ? new ProgressView(env.stdout, env.stderr) : reporter;
     return await HANDLERS[spec.name]({ env, spec, flags, reporter });

@@ -14,7 +14,7 @@ import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent, NodeAgentConnector } from '../ports/node-agent.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/state-store.js';
-import { UsageError } from './flags.js';
+import { UsageError } from '../../shared/cli/flag-parser.js';
 import type { OutputStream } from './reporter.js';
 
 /** What the CLI needs from the process; tests substitute every part. */

@@ -23,6 +23,7 @@ export class GravityStatusCommandReader implements GravityStatusReader {
     const command = formatCommand(file, args);
     const runner = this.command.runner ?? runCommand;
     let stdout: string;
+    let stderr: string;
     let exitCode: number | null;
     try {
       const r = await runner({
@@ -34,6 +35,7 @@ export class GravityStatusCommandReader implements GravityStatusReader {
         ...(signal ? { signal } : {}),
       });
       stdout = r.stdout;
+      stderr = r.stderr;
       exitCode = r.exitCode;
     } catch (err) {
       if (err instanceof CommandError && err.kind !== 'aborted') {
@@ -41,13 +43,17 @@ export class GravityStatusCommandReader implements GravityStatusReader {
       }
       throw err;
     }
+    const evidence = tail(`${stdout}\n${stderr}`.trim(), 1000);
     try {
       const assessment = assessGravityStatus(parseGravityStatusJson(stdout));
       const problems = [...assessment.problems];
       if (exitCode === GRAVITY_DEGRADED_EXIT && problems.length === 0) problems.push('gravity status exited 255 (degraded) although every field reads healthy');
-      return { healthy: problems.length === 0, problems, warnings: assessment.warnings, command, evidence: tail(stdout, 1000) };
+      return { healthy: problems.length === 0, problems, warnings: assessment.warnings, command, evidence };
     } catch (err) {
-      return { healthy: false, problems: [err instanceof Error ? err.message : String(err)], warnings: [], command, evidence: tail(stdout, 1000) };
+      // No status came: what gravity said on stderr (`[ERROR]: …`) is the only explanation there is.
+      const said = tail(stderr.trim(), 600);
+      const problem = `${err instanceof Error ? err.message : String(err)} (gravity status exit code ${exitCode ?? 'none'})` + (said ? `; stderr: ${said}` : '; stderr was empty');
+      return { healthy: false, problems: [problem], warnings: [], command, evidence };
     }
   }
 }

@@ -115,9 +115,11 @@ export function readPod(obj: unknown, what = 'pod'): KubePod {
   const controller = owners.find((o) => o.controller === true);
   const notReady: string[] = [];
   const waitingReasons: string[] = [];
+  const allWaiting: string[] = [];
   const containerStatuses = Array.isArray(status.containerStatuses) ? status.containerStatuses.filter(isRecord) : [];
   for (const c of containerStatuses) {
     const waiting = str(record(record(c.state).waiting).reason);
+    if (waiting) allWaiting.push(`${str(c.name) ?? '?'}: ${waiting}`);
     if (waiting && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') waitingReasons.push(`${str(c.name) ?? '?'}: ${waiting}`);
     if (c.ready === true) continue;
     const terminated = str(record(record(c.state).terminated).reason);
@@ -136,16 +138,24 @@ export function readPod(obj: unknown, what = 'pod'): KubePod {
   if (nodeName) pod.nodeName = nodeName;
   const kind = str(controller?.kind);
   if (kind) pod.controllerKind = kind;
-  const reason = str(status.reason) ?? podConditionMessage(status);
+  const reason = str(status.reason) ?? podNotRunningReason(status, allWaiting);
   if (reason) pod.reason = reason;
   return pod;
 }
 
-function podConditionMessage(status: Json): string | undefined {
+/**
+ * Why a pod is not running, most specific first: not scheduled (PodScheduled=False: the
+ * scheduler's "0/3 nodes are available: …"), then what its containers wait for (ContainerCreating,
+ * ImagePullBackOff, … as `kubectl get pods` shows), then any other failing condition.
+ */
+function podNotRunningReason(status: Json, waiting: readonly string[]): string | undefined {
   const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isRecord) : [];
-  const failing = conditions.find((c) => c.status === 'False' && (str(c.reason) || str(c.message)));
-  if (!failing) return undefined;
-  return [str(failing.reason), str(failing.message)].filter(Boolean).join(': ');
+  const explain = (c: Json): string => [str(c.reason), str(c.message)].filter(Boolean).join(': ');
+  const unscheduled = conditions.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled && explain(unscheduled)) return explain(unscheduled);
+  if (waiting.length > 0) return waiting.join(', ');
+  const failing = conditions.find((c) => c.status === 'False' && explain(c));
+  return failing ? explain(failing) : undefined;
 }
 
 export function readPodList(stdout: string): KubePod[] {

@@ -18,6 +18,12 @@ export interface KubectlOptions {
   log?: Logger;
 }
 
+/** Said when this kubectl knows neither emptyDir flag: the drain still runs, but the operator must know why it may stop. */
+export const NO_LOCAL_DATA_FLAG_WARNING =
+  '`kubectl drain --help` lists neither --delete-emptydir-data nor --delete-local-data: draining without either, so kubectl refuses ' +
+  'to evict pods with emptyDir volumes and the drain fails on them (allowing it would delete their emptyDir data, which is lost); ' +
+  'use a kubectl that matches the cluster, or move those pods off the node first';
+
 /** Extra time the process gets beyond drain's own --timeout before it is killed. */
 const DRAIN_GRACE_MS = 30_000;
 
@@ -114,6 +120,10 @@ export class KubectlClient implements KubernetesCluster {
 
   async drainNode(name: string, options: DrainOptions): Promise<void> {
     const flag = await this.detectLocalDataFlag(options.signal);
+    if (!flag) {
+      this.log.warn({ node: name }, NO_LOCAL_DATA_FLAG_WARNING);
+      options.onOutput?.(`noderoll: warning: ${NO_LOCAL_DATA_FLAG_WARNING}`);
+    }
     const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
     const args = ['drain', name, '--ignore-daemonsets', ...(flag ? [flag] : []), `--timeout=${seconds}s`];
     try {

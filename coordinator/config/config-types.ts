@@ -50,6 +50,8 @@ export interface CoordinatorConfig {
   timeouts: StepTimeouts;
   soak: { intervalMs: number; passes: number; timeoutMs: number };
   journal: { ignore: string[]; maxEntries: number };
+  /** After the reboot: failed units matching these globs (systemd's fnmatch) are reported, never fatal. */
+  postChecks: { failedUnits: { ignore: string[] } };
   planet: { unitPattern: string; nameContains: string };
   preflight: { minFreeDiskBytes: number };
   state: { file: string };

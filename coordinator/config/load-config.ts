@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isCollection } from 'yaml';
+import { ConfigError as SharedConfigError } from '../../shared/config/config-error.js';
+import { locateProblems, parseYamlSettings, type YamlSettings } from '../../shared/config/yaml-settings.js';
+import { FieldError } from '../../shared/validation/field-error.js';
 import type { CoordinatorConfig } from './config-types.js';
 import { ConfigError, validateConfig, type ConfigIssue } from './validate-config.js';
 
@@ -22,50 +24,24 @@ export async function loadConfig(path: string): Promise<CoordinatorConfig> {
 
 /** Parses config text (YAML 1.2, duplicate keys rejected); `source` names it in errors. */
 export function parseConfigText(text: string, source: string): CoordinatorConfig {
-  if (text.includes('\u0000')) throw new ConfigError(source, [{ path: '', message: 'contains NUL bytes; not a text file' }]);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map((e) => ({
-        path: '',
-        message: `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
-        ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}),
-      })),
-    );
-  }
-  let value: unknown;
+  let settings: YamlSettings;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    settings = parseYamlSettings(text, source);
   } catch (err) {
-    throw new ConfigError(source, [{ path: '', message: `YAML: ${err instanceof Error ? err.message : String(err)}` }]);
+    if (err instanceof SharedConfigError) throw new ConfigError(source, err.problems.map(asIssue));
+    throw err;
   }
   try {
-    return validateConfig(value ?? undefined, source, source ? dirname(source) : process.cwd());
+    return validateConfig(settings.value, source, source ? dirname(source) : process.cwd());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const located = err.issues.map((issue) => withLine(issue, doc, lineCounter));
     // In the order of the file, so the first error is the first one a reader meets.
-    located.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
-    throw new ConfigError(source, located);
+    const located = locateProblems(err.issues.map((i) => new FieldError(i.path, i.message, i.line)), settings);
+    throw new ConfigError(source, located.map(asIssue));
   }
 }
 
-/** Adds the line of the field (or of its nearest existing parent) to an issue. */
-function withLine(issue: ConfigIssue, doc: ReturnType<typeof parseDocument>, lines: LineCounter): ConfigIssue {
-  const keys = issue.path.split(/\.|\[(\d+)\]/).filter((k): k is string => k !== undefined && k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-  while (keys.length > 0) {
-    const node = doc.getIn(keys, true) as { range?: [number, number, number] } | undefined;
-    const parent = doc.getIn(keys.slice(0, -1), true);
-    const offset = node?.range?.[0] ?? (isCollection(parent) ? keyOffset(parent, keys[keys.length - 1]) : undefined);
-    if (offset !== undefined) return { ...issue, line: lines.linePos(offset).line };
-    keys.pop();
-  }
-  return issue;
-}
-
-function keyOffset(parent: unknown, key: string | number | undefined): number | undefined {
-  const items = (parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] }).items ?? [];
-  return items.find((p) => p.key?.value === key)?.key?.range?.[0];
+/** Until validateConfig reports FieldErrors itself (then ConfigIssue goes). */
+function asIssue(p: FieldError): ConfigIssue {
+  return { path: p.field, message: p.problem, ...(p.line !== undefined ? { line: p.line } : {}) };
 }

@@ -2,8 +2,15 @@ import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
 import type { CoordinatorConfig, LogLevel, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
 import { LOG_LEVELS, WEBHOOK_FORMATS } from './config-types.js';
-import { parseDuration } from './duration.js';
-import { checkContextName, checkHostPort, checkNamespace, checkNodeName, checkPlainText, checkUnitGlob, printable } from './field-rules.js';
+import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
+import { parseDuration } from '../../shared/validation/duration.js';
+import { envNameProblem } from '../../shared/validation/env-name.js';
+import { showValue } from '../../shared/validation/field-error.js';
+import { hostPortProblem } from '../../shared/validation/host-port.js';
+import { kubeContextProblem, namespaceProblem } from '../../shared/validation/kube-names.js';
+import { nodeNameProblem } from '../../shared/validation/node-name.js';
+import { plainTextProblem } from '../../shared/validation/plain-text.js';
+import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 
 export interface ConfigIssue {
   /** Dotted path of the field: `gates.etcd.timeout`, `nodes[1].agent`. */
@@ -39,7 +46,7 @@ function kind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string "${printable(v, 30)}"`;
+  if (typeof v === 'string') return `the string ${showValue(v, 30)}`;
   return `${typeof v} ${String(v)}`;
 }
 
@@ -81,7 +88,7 @@ class FieldReader {
       this.fail(path, `must be a string, got ${kind(v)}`);
       return fallback;
     }
-    const problem = checkPlainText(v) ?? check?.(v);
+    const problem = plainTextProblem(v) ?? check?.(v);
     if (problem) {
       this.fail(path, problem);
       return fallback;
@@ -171,7 +178,7 @@ class FieldReader {
     v.forEach((item, i) => {
       const itemPath = `${path}[${i}]`;
       if (typeof item !== 'string') return this.fail(itemPath, `must be a string, got ${kind(item)}`);
-      const problem = checkPlainText(item) ?? check?.(item);
+      const problem = plainTextProblem(item) ?? check?.(item);
       if (problem) return this.fail(itemPath, problem);
       out.push(item);
     });
@@ -204,13 +211,9 @@ class FieldReader {
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(v)) {
       const p = join(path, name);
-      if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) this.fail(p, 'is not an environment variable name');
-      else if (typeof value !== 'string') this.fail(p, `must be a string, got ${kind(value)}`);
-      else {
-        const problem = checkPlainText(value);
-        if (problem) this.fail(p, problem);
-        else out[name] = value;
-      }
+      const problem = envNameProblem(name) ?? (typeof value !== 'string' ? `must be a string, got ${kind(value)}` : plainTextProblem(value));
+      if (problem) this.fail(p, problem);
+      else out[name] = value as string;
     }
     return out;
   }
@@ -232,6 +235,7 @@ const TOP_LEVEL = [
   'timeouts',
   'soak',
   'journal',
+  'postChecks',
   'planet',
   'preflight',
   'state',
@@ -264,7 +268,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
 
   const k8s = r.section(doc, 'kubernetes', 'kubernetes', ['kubectl', 'kubeconfig', 'context', 'callTimeout']);
   const kubeconfig = r.path(k8s, 'kubeconfig', 'kubernetes.kubeconfig', undefined);
-  const context = r.string(k8s, 'context', 'kubernetes.context', undefined, checkContextName);
+  const context = r.string(k8s, 'context', 'kubernetes.context', undefined, kubeContextProblem);
 
   const agents = r.section(doc, 'agents', 'agents', ['callTimeout', 'tls', 'insecurePlaintext']);
   const insecurePlaintext = r.boolean(agents, 'insecurePlaintext', 'agents.insecurePlaintext', false);
@@ -314,6 +318,8 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
   const t = r.section(doc, 'timeouts', 'timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon']);
   const soak = r.section(doc, 'soak', 'soak', ['interval', 'passes', 'timeout']);
   const journal = r.section(doc, 'journal', 'journal', ['ignore', 'maxEntries']);
+  const postChecks = r.section(doc, 'postChecks', 'postChecks', ['failedUnits']);
+  const failedUnits = r.section(postChecks, 'failedUnits', 'postChecks.failedUnits', ['ignore']);
   const planet = r.section(doc, 'planet', 'planet', ['unitPattern', 'nameContains']);
   const preflight = r.section(doc, 'preflight', 'preflight', ['minFreeDisk']);
   const state = r.section(doc, 'state', 'state', ['file']);
@@ -378,7 +384,7 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
       },
       pods: {
         enabled: r.boolean(gPods, 'enabled', 'gates.pods.enabled', true),
-        ignoreNamespaces: r.stringList(gPods, 'ignoreNamespaces', 'gates.pods.ignoreNamespaces', [], checkNamespace),
+        ignoreNamespaces: r.stringList(gPods, 'ignoreNamespaces', 'gates.pods.ignoreNamespaces', [], namespaceProblem),
       },
       nodes: { enabled: r.boolean(gNodes, 'enabled', 'gates.nodes.enabled', true) },
       agents: { enabled: r.boolean(gAgents, 'enabled', 'gates.agents.enabled', true) },
@@ -402,10 +408,11 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
       uncordonMs: r.duration(t, 'uncordon', 'timeouts.uncordon', 2 * 60_000, 1000),
     },
     soak: { intervalMs: soakIntervalMs, passes: soakPasses, timeoutMs: soakTimeoutMs },
-    journal: { ignore, maxEntries: r.integer(journal, 'maxEntries', 'journal.maxEntries', 2000, 1, 100_000) },
+    journal: { ignore, maxEntries: r.integer(journal, 'maxEntries', 'journal.maxEntries', 2000, 1, JOURNAL_SCAN_MAX_ENTRIES) },
+    postChecks: { failedUnits: { ignore: r.stringList(failedUnits, 'ignore', 'postChecks.failedUnits.ignore', [], unitGlobProblem, 200) } },
     planet: {
-      unitPattern: r.string(planet, 'unitPattern', 'planet.unitPattern', 'gravity__gravitational*', checkUnitGlob) ?? 'gravity__gravitational*',
-      nameContains: r.string(planet, 'nameContains', 'planet.nameContains', 'planet', (v) => (/^[A-Za-z0-9_.@-]{1,64}$/.test(v) ? undefined : `"${printable(v)}" is not part of a unit name`)) ?? 'planet',
+      unitPattern: r.string(planet, 'unitPattern', 'planet.unitPattern', 'gravity__gravitational*', unitGlobProblem) ?? 'gravity__gravitational*',
+      nameContains: r.string(planet, 'nameContains', 'planet.nameContains', 'planet', (v) => (/^[A-Za-z0-9_.@-]{1,64}$/.test(v) ? undefined : `${showValue(v)} is not part of a unit name`)) ?? 'planet',
     },
     preflight: { minFreeDiskBytes: readBytes(r, preflight, 'minFreeDisk', 'preflight.minFreeDisk', 1024 ** 3) },
     state: { file: r.path(state, 'file', 'state.file', '/var/lib/noderoll/state.json') ?? '' },
@@ -443,8 +450,8 @@ function readNodes(r: FieldReader, doc: Raw): NodeConfig[] {
     const path = `nodes[${i}]`;
     if (!isMap(entry)) return r.fail(path, `must be a mapping with name and agent, got ${kind(entry)}`);
     r.onlyKeys(entry, path, ['name', 'agent', 'role']);
-    const name = r.requiredString(entry, 'name', `${path}.name`, checkNodeName);
-    const agent = r.requiredString(entry, 'agent', `${path}.agent`, checkHostPort);
+    const name = r.requiredString(entry, 'name', `${path}.name`, nodeNameProblem);
+    const agent = r.requiredString(entry, 'agent', `${path}.agent`, hostPortProblem);
     const role = r.oneOf<NodeRole | ''>(entry, 'role', `${path}.role`, '', ['master', 'node']);
     if (name && seenNames.has(name)) r.fail(`${path}.name`, `"${name}" is listed twice (also nodes[${seenNames.get(name)}])`);
     if (agent && seenAgents.has(agent)) r.fail(`${path}.agent`, `"${agent}" is used twice (also nodes[${seenAgents.get(agent)}])`);
@@ -463,7 +470,7 @@ export function webhookUrlProblem(v: string): string | undefined {
   try {
     url = new URL(v);
   } catch {
-    return `"${printable(v, 40)}" is not a URL`;
+    return `${showValue(v, 40)} is not a URL`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http or https URL, got ${url.protocol}`;
   if (url.username || url.password) return 'must not contain a user name or password';

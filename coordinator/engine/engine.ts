@@ -368,6 +368,7 @@ export class OperationEngine {
           ...(consecutivePasses !== undefined ? { consecutivePasses } : {}),
           results: report.results.map((r) => ({ gate: r.gate, passed: r.passed, summary: r.summary, problems: r.problems })),
         }),
+      finding: (finding) => this.emit({ ...finding, node: node.name, step: step.name }),
       checkpoint: () => this.persist(record),
       recordBackup: (backup) => {
         record.backup = backup;

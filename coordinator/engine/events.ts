@@ -2,6 +2,32 @@ import type { GateName } from '../gates/gate.js';
 import type { StepName } from '../plan/runbook.js';
 import type { NodeRole } from '../ports/cluster.js';
 
+/** A unit whose state the post checks changed (§4.1): enabled, started, or both. */
+export interface UnitChange {
+  unit: string;
+  /** What was done: `enable`, `enable --now`. */
+  action: string;
+  /** The unit's state before, as `load/active/sub, unit-file state`. */
+  before: string;
+}
+
+/** What a step found on its node, for the operator beside the step's note (also kept in the node's facts). */
+export type NodeFinding =
+  | {
+      type: 'failed-units';
+      /** before-update: the baseline; after-reboot: the post check. */
+      when: 'before-update' | 'after-reboot';
+      /** Every failed unit seen. */
+      failed: string[];
+      /** Failed before the update too (in the baseline): reported, not fatal. */
+      known: string[];
+      /** Matching postChecks.failedUnits.ignore: reported, not fatal. */
+      ignored: string[];
+      /** Failed now, not before, not ignored: these halt the update. */
+      new: string[];
+    }
+  | { type: 'units-changed'; changes: UnitChange[] };
+
 /** What the engine reports as it goes: rendered as a progress view on a TTY, as NDJSON with `-o json`. */
 export type OperationEvent =
   | { type: 'operation-started'; operationId: string; targetVersion: string; nodes: string[]; resumed: boolean }
@@ -19,6 +45,7 @@ export type OperationEvent =
       consecutivePasses?: number;
       results: { gate: GateName; passed: boolean; summary: string; problems: string[] }[];
     }
+  | (NodeFinding & { node: string; step: StepName })
   | { type: 'node-completed'; node: string; durationMs: number }
   | { type: 'warning'; node?: string; message: string }
   | { type: 'stop-requested'; mode: 'graceful' | 'now'; reason: string }

@@ -35,14 +35,16 @@ export interface RunbookStep {
 export const RUNBOOK: readonly RunbookStep[] = [
   { name: 'verifyClusterHealthy', title: 'cluster gates pass (gravity, etcd, pods, nodes, agents)', runbook: '§1', phase: 'checking-gates', once: true, inService: true, safeToStopBefore: true, timeout: 'gatesBeforeNodeMs' },
   { name: 'takeBackup', title: 'take and verify the backup (once per operation)', runbook: 'Before starting', phase: 'backup', once: true, inService: true, safeToStopBefore: true, timeout: 'backupMs' },
-  { name: 'recordJournalBaseline', title: 'record the journal errors of the current boot as a baseline', runbook: '§3.3', phase: 'baseline', once: true, inService: true, safeToStopBefore: true },
+  { name: 'recordJournalBaseline', title: 'record the journal errors of the current boot as a baseline (newest first)', runbook: '§3.3', phase: 'baseline', once: true, inService: true, safeToStopBefore: true },
+  { name: 'recordFailedUnitsBaseline', title: 'record the units already failed before the update as a baseline', runbook: '§3.1', phase: 'baseline', once: true, inService: true, safeToStopBefore: true },
   { name: 'drainNode', title: 'kubectl drain --ignore-daemonsets --delete-emptydir-data', runbook: '§2.2', phase: 'draining', once: false, inService: false, safeToStopBefore: true, timeout: 'drainMs' },
   { name: 'findPlanetUnit', title: 'find the planet unit among the gravity units', runbook: '§2.3', phase: 'stopping-planet', once: false, inService: false, safeToStopBefore: false },
   { name: 'stopPlanetUnit', title: 'stop the planet unit and confirm it is inactive', runbook: '§2.4', phase: 'stopping-planet', once: false, inService: false, safeToStopBefore: false, timeout: 'stopPlanetMs' },
   { name: 'installUpdate', title: 'install the update through the agent', runbook: '§2.5', phase: 'installing', once: false, inService: false, safeToStopBefore: false, timeout: 'installMs' },
+  { name: 'enableGravityUnits', title: 'enable (not start) disabled gravity units so that they come back after the reboot', runbook: '§4.1-4.2', phase: 'enabling-units', once: false, inService: false, safeToStopBefore: false },
   { name: 'rebootNode', title: 'reboot the node', runbook: '§2.5', phase: 'rebooting', once: false, inService: false, safeToStopBefore: false },
   { name: 'waitForReboot', title: 'wait for a new boot ID, Node Ready with a fresh heartbeat, and the target version', runbook: '§3', phase: 'rebooting', once: false, inService: false, safeToStopBefore: false, timeout: 'rebootMs' },
-  { name: 'verifyNodeHealthy', title: 'post checks: failed units, gravity units, journal errors, planet checks', runbook: '§3.1-3.4, §4.1-4.2', phase: 'verifying', once: false, inService: false, safeToStopBefore: false, timeout: 'postChecksMs' },
+  { name: 'verifyNodeHealthy', title: 'post checks: no newly failed units, gravity units enabled and running, journal errors, planet checks', runbook: '§3.1-3.4, §4.1-4.2', phase: 'verifying', once: false, inService: false, safeToStopBefore: false, timeout: 'postChecksMs' },
   { name: 'uncordonNode', title: 'kubectl uncordon', runbook: '§4.3', phase: 'uncordoning', once: false, inService: false, safeToStopBefore: false, timeout: 'uncordonMs' },
   { name: 'soakClusterHealth', title: 'cluster gates pass N consecutive times over the soak interval', runbook: '§3.5, §4.4', phase: 'soaking', once: false, inService: true, safeToStopBefore: true },
 ];

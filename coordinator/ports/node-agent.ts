@@ -48,6 +48,8 @@ export interface UnitState {
   activeState: string;
   /** running, exited, dead, failed, auto-restart, … */
   subState: string;
+  /** `systemctl show -p UnitFileState`: enabled, disabled, static, masked, … (absent when the agent did not say). */
+  unitFileState?: string;
   description?: string;
 }
 
@@ -57,8 +59,10 @@ export interface JournalScanRequest {
   start: JournalScanStart;
   /** syslog priority ceiling, 3 = err (err, crit, alert, emerg). */
   maxPriority: number;
-  /** Bound on returned entries (the agent enforces its own cap as well). */
+  /** Bound on returned entries, at most JOURNAL_SCAN_MAX_ENTRIES (shared/journal/journal-limits.ts). */
   maxEntries: number;
+  /** Read from the newest entry backwards, so a cut scan keeps the most recent entries. */
+  newest?: boolean;
 }
 
 export interface JournalEntry {
@@ -70,6 +74,12 @@ export interface JournalEntry {
   identifier?: string;
   bootId?: string;
   cursor?: string;
+  /** MESSAGE was binary; `message` is its UTF-8 decoding with replacement characters. */
+  messageBinary?: boolean;
+  /** `message` is only the start of MESSAGE (cut by the agent, or omitted by journalctl). */
+  messageTruncated?: boolean;
+  /** The agent's digest of the whole MESSAGE (variable parts masked), sent when binary or truncated. */
+  messageDigest?: string;
 }
 
 export interface JournalScan {
@@ -157,6 +167,8 @@ export interface NodeAgent {
   stopUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
   /** `systemctl enable --now`; resolves with the unit's state afterwards. */
   enableUnitNow(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
+  /** `systemctl enable` without starting it (it starts at the next boot); resolves with the unit's state afterwards. */
+  enableUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
   /** `systemctl --failed`. */
   failedUnits(options?: CallOptions): Promise<UnitState[]>;
   /** Journal entries at or above a priority since a boot or a cursor. */

@@ -1,5 +1,6 @@
 import { STEP_NAMES } from '../plan/runbook.js';
 import type { OperationRecord } from '../state/operation-record.js';
+import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, STEP_COLORS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
 /** Text and attribute values: every recorded string goes through this. */
@@ -94,6 +95,7 @@ function nodeSection(n: NodeSpan): string {
           (baseline.length ? `<details><summary>signatures</summary><ul>${baseline.map((b) => `<li><code>${e(b)}</code></li>`).join('')}</ul></details>` : '')
       : 'not recorded',
   );
+  for (const u of unitFindingLines(f)) fact(u.label, e(u.text));
   const post = n.steps.find((x) => x.step.name === 'verifyNodeHealthy');
   if (post && post.step.status !== 'pending') {
     const details = post.step.details?.length ? `<ul>${post.step.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '';

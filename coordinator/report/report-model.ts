@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 import { runbookStep, STEP_NAMES, type StepName } from '../plan/runbook.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 
@@ -120,10 +120,12 @@ export const STEP_COLORS: Record<StepName, string> = {
   verifyClusterHealthy: '#7fb77e',
   takeBackup: '#8c6bb1',
   recordJournalBaseline: '#b3a369',
+  recordFailedUnitsBaseline: '#d6c27a',
   drainNode: '#f2a65a',
   findPlanetUnit: '#9ecae1',
   stopPlanetUnit: '#6baed6',
   installUpdate: '#3182bd',
+  enableGravityUnits: '#c6dbef',
   rebootNode: '#e6550d',
   waitForReboot: '#fd8d3c',
   verifyNodeHealthy: '#31a354',

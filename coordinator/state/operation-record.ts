@@ -1,3 +1,4 @@
+import type { UnitChange } from '../engine/events.js';
 import type { BackupRecord, NodeRole } from '../ports/cluster.js';
 import { RUNBOOK, STEP_NAMES, type StepName } from '../plan/runbook.js';
 import type { PlannedNode } from '../plan/node-order.js';
@@ -39,6 +40,12 @@ export interface NodeFacts {
   /** Signatures of the journal errors of the boot before the update. */
   journalBaseline?: string[];
   journalBaselineTruncated?: boolean;
+  /** Units already failed before the update (names), recorded before the drain. */
+  failedUnitsBaseline?: string[];
+  /** The failed units after the reboot, by kind (the post check's verdict). */
+  failedUnitsAfterReboot?: { known: string[]; ignored: string[]; new: string[] };
+  /** Gravity units the post checks enabled or started (§4.1). */
+  unitsChanged?: UnitChange[];
 }
 
 export interface NodeRecord {

@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 
 /**
  * A node's clock compared with the coordinator's, for information only: noderoll never decides

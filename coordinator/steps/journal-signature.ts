@@ -1,20 +1,21 @@
+import { maskVariableParts } from '../../shared/journal/message-mask.js';
+import { escapeControlCharacters } from '../../shared/text/control-characters.js';
 import type { JournalEntry } from '../ports/node-agent.js';
 
 /**
  * Journal errors are compared across boots by signature: the unit (or syslog identifier) and the
- * message with the parts that change every time (numbers, hex IDs, addresses) masked.
+ * message with the parts that change every time (numbers, hex IDs, addresses) masked. A message the
+ * agent could not send whole (binary, or cut: its start may be all two errors have in common, or
+ * nothing when journalctl omitted it) is told apart by the agent's digest of the whole message.
  */
 export function journalSignature(entry: JournalEntry): string {
   const source = entry.unit ?? entry.identifier ?? 'kernel';
-  const message = entry.message
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>')
-    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<ip>')
-    .replace(/\b[0-9a-f]{12,}\b/gi, '<hex>')
-    .replace(/\d+/g, '<n>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300);
-  return `${source}: ${message}`;
+  const message = maskVariableParts(entry.message).slice(0, 300);
+  if (!entry.messageBinary && !entry.messageTruncated) return `${source}: ${message}`;
+  const kind = [entry.messageBinary ? 'binary' : '', entry.messageTruncated ? 'truncated' : ''].filter(Boolean).join(',');
+  // Without the agent's digest, a cut message cannot be matched reliably: never "known".
+  const digest = entry.messageDigest ?? `no-digest:${entry.cursor ?? entry.timeMs}`;
+  return `${source}: [${kind} ${digest}] ${message}`;
 }
 
 export interface NewJournalErrors {
@@ -43,6 +44,13 @@ export function findNewJournalErrors(entries: readonly JournalEntry[], baseline:
   return { entries: fresh, ignored, known };
 }
 
+/** One entry for people: control characters escaped, and what the text is when it is not the whole message. */
 export function describeJournalEntry(e: JournalEntry): string {
-  return `${new Date(e.timeMs).toISOString()} ${e.unit ?? e.identifier ?? 'kernel'}: ${e.message.slice(0, 300)}`;
+  const marks = [
+    e.messageBinary ? 'binary message' : '',
+    e.messageTruncated ? (e.message === '' ? 'message omitted by journalctl (too large)' : 'message truncated') : '',
+    e.messageDigest ?? '',
+  ].filter(Boolean);
+  const text = escapeControlCharacters(e.message.slice(0, 300));
+  return `${new Date(e.timeMs).toISOString()} ${escapeControlCharacters(e.unit ?? e.identifier ?? 'kernel')}: ${text}${marks.length ? ` [${marks.join(', ')}]` : ''}`;
 }

@@ -1,13 +1,9 @@
 import { StepFailure } from '../engine/step-failure.js';
-import type { UnitState } from '../ports/node-agent.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions, rebootRequested } from './step-context.js';
+import { describeUnit } from './unit-states.js';
 
 const PAST_REBOOT = 'the reboot was already requested, so this boot-bound step is behind us';
-
-function describeUnit(u: UnitState): string {
-  return `${u.name} (${u.loadState}/${u.activeState}/${u.subState})`;
-}
 
 /** §2.3: the planet unit among `gravity__gravitational*` units. */
 export const findPlanetUnit: StepExecutor = {

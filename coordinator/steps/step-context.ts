@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
+import type { NodeFinding } from '../engine/events.js';
 import type { Gate, GateReport } from '../gates/gate.js';
 import type { StepName } from '../plan/runbook.js';
 import type { Clock } from '../ports/clock.js';
@@ -28,6 +29,8 @@ export interface StepContext {
   output(line: string): void;
   /** A gate report seen during the step. */
   gateReport(report: GateReport, purpose: string, consecutivePasses?: number): void;
+  /** Something found on the node the operator should see (an event; the step keeps it in the facts too). */
+  finding(finding: NodeFinding): void;
   /** Asks the engine to persist now: facts a crash must not lose before the next action. */
   checkpoint(): Promise<void>;
   /** Records the operation's backup (once per operation). */

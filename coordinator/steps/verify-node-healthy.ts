@@ -1,54 +1,104 @@
+import { escapeControlCharacters } from '../../shared/text/control-characters.js';
 import { notYet, ready, waitFor, WaitAbortedError, WaitTimeoutError } from '../../shared/time/wait-for.js';
+import { globMatches } from '../../shared/validation/glob.js';
+import type { UnitChange } from '../engine/events.js';
 import { StepFailure, StepInterrupted } from '../engine/step-failure.js';
-import type { PlanetCheck, UnitState } from '../ports/node-agent.js';
+import type { PlanetCheck } from '../ports/node-agent.js';
 import { describeJournalEntry, findNewJournalErrors } from './journal-signature.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions } from './step-context.js';
+import { describeUnit, isEnabled, isRunning, unitStateText } from './unit-states.js';
 
-function describeUnit(u: UnitState): string {
-  return `${u.name} (${u.loadState}/${u.activeState}/${u.subState})`;
+export interface FailedUnitsVerdict {
+  known: string[];
+  ignored: string[];
+  new: string[];
 }
 
-function isRunning(u: UnitState): boolean {
-  return u.loadState === 'loaded' && u.activeState === 'active' && u.subState === 'running';
-}
-
-/** §3.1: `systemctl status --failed` lists nothing. */
-async function checkNoFailedUnits(ctx: StepContext): Promise<string> {
-  const failed = await ctx.agent.failedUnits(callOptions(ctx));
-  if (failed.length > 0) {
-    throw new StepFailure(`failed units on ${ctx.node.name} after the reboot: ${failed.map((u) => u.name).join(', ')}`, failed.map((u) => `${describeUnit(u)}${u.description ? ` — ${u.description}` : ''}`));
+/** Failed units after the reboot: known (failed before the update too), ignored (config globs), or new. */
+export function classifyFailedUnits(failed: readonly string[], baseline: readonly string[] | undefined, ignore: readonly string[]): FailedUnitsVerdict {
+  const verdict: FailedUnitsVerdict = { known: [], ignored: [], new: [] };
+  for (const unit of [...new Set(failed)].sort()) {
+    if (baseline?.includes(unit)) verdict.known.push(unit);
+    else if (ignore.some((glob) => globMatches(glob, unit))) verdict.ignored.push(unit);
+    else verdict.new.push(unit);
   }
-  return 'no failed units';
+  return verdict;
 }
 
-/** §3.2, §4.1-4.2: every gravity unit loaded/active/running, after `enable --now` of those that are not. */
+/** §3.1: `systemctl status --failed` lists no unit that was not failed before the update (or is ignored). */
+async function checkNoNewFailedUnits(ctx: StepContext): Promise<string> {
+  const failed = await ctx.agent.failedUnits(callOptions(ctx));
+  const baseline = ctx.node.facts.failedUnitsBaseline;
+  const verdict = classifyFailedUnits(
+    failed.map((u) => u.name),
+    baseline,
+    ctx.config.postChecks.failedUnits.ignore,
+  );
+  ctx.node.facts.failedUnitsAfterReboot = verdict;
+  ctx.finding({ type: 'failed-units', when: 'after-reboot', failed: [...verdict.known, ...verdict.ignored, ...verdict.new].sort(), ...verdict });
+  const reported = [
+    ...(verdict.known.length > 0 ? [`known from before the update: ${verdict.known.join(', ')}`] : []),
+    ...(verdict.ignored.length > 0 ? [`ignored: ${verdict.ignored.join(', ')}`] : []),
+  ];
+  if (verdict.new.length > 0) {
+    const newUnits = failed.filter((u) => verdict.new.includes(u.name));
+    throw new StepFailure(`failed units on ${ctx.node.name} after the reboot: ${verdict.new.join(', ')} (not failed before the update)`, [
+      ...newUnits.map((u) => `${describeUnit(u)}${u.description ? ` — ${escapeControlCharacters(u.description)}` : ''}`),
+      ...reported,
+      ...(baseline ? [] : ['no baseline of failed units was recorded before the update, so every failed unit counts as new']),
+      'if a unit is expected to fail, add it to postChecks.failedUnits.ignore in the config',
+    ]);
+  }
+  return `no newly failed units${reported.length > 0 ? ` (${reported.join('; ')})` : ''}`;
+}
+
+/**
+ * §3.2, §4.1-4.2: every gravity unit enabled and loaded/active/running. `enable --now` for those that
+ * are not running, and for those that run but are not enabled (they would stay down after the next
+ * reboot); what was changed is reported.
+ */
 async function checkGravityUnits(ctx: StepContext, deadline: number): Promise<string> {
   const pattern = ctx.config.planet.unitPattern;
   const units = await ctx.agent.listUnits(pattern, callOptions(ctx));
   if (units.length === 0) throw new StepFailure(`no units match ${pattern} on ${ctx.node.name} after the reboot`);
-  const toEnable = units.filter((u) => !isRunning(u) && u.activeState !== 'activating');
-  for (const u of toEnable) {
-    ctx.progress(`enable --now ${u.name} (was ${u.loadState}/${u.activeState}/${u.subState})`);
+  const toChange = units.filter((u) => (!isRunning(u) && u.activeState !== 'activating') || !isEnabled(u));
+  const changes: UnitChange[] = [];
+  for (const u of toChange) {
+    const action = isRunning(u) || u.activeState === 'activating' ? 'enable' : 'enable --now';
+    ctx.progress(`${action} ${u.name} (was ${describeUnit(u)})`);
+    // `enable --now` of a running unit only enables it: one agent operation for both cases.
     await ctx.agent.enableUnitNow(u.name, { operationId: actionId(ctx, `enable-${u.name}`), timeoutMs: ctx.config.agents.callTimeoutMs }, callOptions(ctx));
+    changes.push({ unit: u.name, action, before: unitStateText(u) });
+  }
+  if (changes.length > 0) {
+    ctx.node.facts.unitsChanged = changes;
+    ctx.finding({ type: 'units-changed', changes });
   }
   const names = units.map((u) => u.name);
   try {
     await waitFor(
-      { what: `gravity units on ${ctx.node.name} to be loaded/active/running`, timeoutMs: Math.max(0, deadline - ctx.clock.now()), clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
+      { what: `gravity units on ${ctx.node.name} to be enabled and loaded/active/running`, timeoutMs: Math.max(0, deadline - ctx.clock.now()), clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
       async () => {
         const now = (await ctx.agent.listUnits(pattern, callOptions(ctx))).filter((u) => names.includes(u.name));
-        const notRunning = now.filter((u) => !isRunning(u));
+        const notYetThere = now.filter((u) => !isRunning(u) || !isEnabled(u));
         const missing = names.filter((n) => !now.some((u) => u.name === n));
-        if (notRunning.length === 0 && missing.length === 0) return ready(true);
-        return notYet([...notRunning.map(describeUnit), ...missing.map((m) => `${m} (gone)`)].join(', '));
+        if (notYetThere.length === 0 && missing.length === 0) return ready(true);
+        return notYet([...notYetThere.map(describeUnit), ...missing.map((m) => `${m} (gone)`)].join(', '));
       },
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) throw new StepFailure(`gravity units on ${ctx.node.name} are not all running: ${err.lastObservation ?? ''}`);
+    if (err instanceof WaitTimeoutError) throw new StepFailure(`gravity units on ${ctx.node.name} are not all enabled and running: ${err.lastObservation ?? ''}`);
     throw err;
   }
-  return `${units.length} gravity units running${toEnable.length > 0 ? ` (enabled --now: ${toEnable.map((u) => u.name).join(', ')})` : ''}`;
+  const done = [
+    { label: 'enabled --now', action: 'enable --now' },
+    { label: 'enabled', action: 'enable' },
+  ]
+    .map((g) => ({ label: g.label, units: changes.filter((c) => c.action === g.action).map((c) => c.unit) }))
+    .filter((g) => g.units.length > 0)
+    .map((g) => `${g.label}: ${g.units.join(', ')}`);
+  return `${units.length} gravity units enabled and running${done.length > 0 ? ` (${done.join('; ')})` : ''}`;
 }
 
 /** §3.3: no journal errors in this boot that the boot before the update did not have (ignore list applied). */
@@ -96,7 +146,7 @@ export const verifyNodeHealthy: StepExecutor = {
   async run(ctx: StepContext) {
     const deadline = ctx.clock.now() + ctx.config.timeouts.postChecksMs;
     try {
-      const notes = [await checkNoFailedUnits(ctx), await checkGravityUnits(ctx, deadline), await checkJournal(ctx), await checkPlanet(ctx, deadline)];
+      const notes = [await checkNoNewFailedUnits(ctx), await checkGravityUnits(ctx, deadline), await checkJournal(ctx), await checkPlanet(ctx, deadline)];
       return notes.join('; ');
     } catch (err) {
       if (err instanceof WaitAbortedError) throw new StepInterrupted(`stopped during the post checks of ${ctx.node.name}`);

@@ -2,7 +2,7 @@
  * Pure parsers for the two ways noderoll asks etcd about its health:
  *
  * - v2 `ETCDCTL_API=2 etcdctl cluster-health` (what Gravity's runbook runs inside planet);
- * - v3 `etcdctl endpoint health --cluster -w json --command-timeout=2s`.
+ * - v3 `etcdctl endpoint health --cluster -w json --command-timeout=2s` (or its text form).
  *
  * Neither trusts etcdctl's own one-word verdict: etcd <= 3.2 prints `cluster is healthy` when ANY
  * member is healthy, so the verdict is built from the per-member lines and the exit code.
@@ -136,23 +136,33 @@ export function parseClusterHealthV2(stdout: string, exitCode: number | null, st
 }
 
 /**
- * Parses `etcdctl endpoint health --cluster -w json`: one JSON array of
- * `{"endpoint","health","took","error"?}`. No stdout means the member list could not be fetched.
+ * Parses `etcdctl endpoint health --cluster`: the JSON form (`-w json`, one array of
+ * `{"endpoint","health","took","error"?}` on stdout) or the text form (`URL is healthy: …` /
+ * `URL is unhealthy: …` lines, which etcdctl 3.4 prints to stderr among its JSON log lines).
+ * No endpoint at all means the member list could not be fetched.
  */
 export function parseEndpointHealthV3(stdout: string, exitCode: number | null, stderr = ''): EtcdEndpointHealth {
-  const stderrText = firstLines(stderr);
   const text = stdout.trim();
-  if (text === '') {
+  if (text.startsWith('[')) return parseEndpointHealthJson(text, exitCode, stderr);
+  const textForm = parseEndpointHealthText(`${stdout}\n${stderr}`);
+  if (textForm.endpoints.length === 0) {
+    const said = textForm.errors.length > 0 ? textForm.errors.join(' | ') : firstLines(text === '' ? withoutLogLines(stderr) : text);
+    const what = text === '' ? 'printed nothing' : `printed no endpoint (output is neither JSON nor \`URL is healthy\` lines: ${clip(text)})`;
     return {
       healthy: false,
       endpoints: [],
-      problems: [
-        `etcdctl endpoint health printed nothing: the member list could not be fetched (exit code ${exitCode ?? 'none'})` +
-          (stderrText ? `: ${stderrText}` : ''),
-      ],
+      problems: [`etcdctl endpoint health ${what}: the member list could not be fetched (exit code ${exitCode ?? 'none'})` + (said ? `: ${said}` : '')],
     };
   }
+  const problems = textForm.endpoints.filter((e) => !e.healthy).map((e) => `endpoint ${e.endpoint} is unhealthy: ${e.error ?? 'no error reported'}`);
+  if (exitCode === null) problems.push('etcdctl did not exit normally');
+  else if (exitCode !== 0 && problems.length === 0) {
+    problems.push(`etcdctl exited with code ${exitCode}` + (textForm.errors.length > 0 ? `: ${textForm.errors.join(' | ')}` : ''));
+  }
+  return { healthy: problems.length === 0, endpoints: textForm.endpoints, problems };
+}
 
+function parseEndpointHealthJson(text: string, exitCode: number | null, stderr: string): EtcdEndpointHealth {
   let parsed: unknown;
   try {
     parsed = parseJsonPreservingLargeIntegers(text);
@@ -178,9 +188,39 @@ export function parseEndpointHealthV3(stdout: string, exitCode: number | null, s
   if (exitCode === null) {
     problems.push('etcdctl did not exit normally');
   } else if (exitCode !== 0 && problems.length === 0) {
+    const stderrText = firstLines(withoutLogLines(stderr));
     problems.push(`etcdctl exited with code ${exitCode}` + (stderrText ? `: ${stderrText}` : ''));
   }
   return { healthy: problems.length === 0, endpoints, problems };
+}
+
+/** `http://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2.9ms` (etcdctl 3.3/3.4 text form). */
+const ENDPOINT_TEXT_LINE = /^(\S+) is (healthy|unhealthy): (.*)$/;
+const TOOK = /took = (\S+)$/;
+
+function parseEndpointHealthText(output: string): { endpoints: EtcdEndpointStatus[]; errors: string[] } {
+  const endpoints: EtcdEndpointStatus[] = [];
+  const errors: string[] = [];
+  for (const rawLine of withoutLogLines(output).split('\n')) {
+    const line = rawLine.trim();
+    const m = ENDPOINT_TEXT_LINE.exec(line);
+    if (m) {
+      const [, endpoint = '', state, detail = ''] = m;
+      const took = TOOK.exec(detail)?.[1];
+      endpoints.push({ endpoint, healthy: state === 'healthy', ...(took ? { took } : {}), ...(state === 'healthy' ? {} : { error: detail }) });
+    } else if (line.startsWith('Error:')) {
+      errors.push(line);
+    }
+  }
+  return { endpoints, errors };
+}
+
+/** Drops etcdctl's own structured log lines (`{"level":"warn",…}`), which are noise next to its result lines. */
+function withoutLogLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('{"level":'))
+    .join('\n');
 }
 
 function toEndpointStatus(entry: unknown): EtcdEndpointStatus | string {

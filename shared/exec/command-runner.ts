@@ -21,9 +21,11 @@ export interface CommandSpec {
   /** Exit codes that are not errors. Default [0]. */
   okExitCodes?: readonly number[];
   killGraceMs?: number;
-  /** Called with each complete stdout line while the program runs. */
-  onStdoutLine?: (line: string) => void;
-  onStderrLine?: (line: string) => void;
+  /** Called with each complete stdout line while the program runs (cut at maxLineLength, then marked truncated). */
+  onStdoutLine?: LineCallback;
+  onStderrLine?: LineCallback;
+  /** Cap on the characters of one line handed to the line callbacks. Default 1 Mi characters. */
+  maxLineLength?: number;
   signal?: AbortSignal;
   /** Signal sent when `signal` aborts (default SIGTERM; SIGKILL simulates a crash). */
   abortKillSignal?: NodeJS.Signals;
@@ -113,24 +115,72 @@ class CappedBuffer {
   }
 }
 
-/** Splits a byte stream into lines, handing each complete line to `emit`. */
+/** Longest line handed to a line callback; the rest of the line is dropped and the line marked truncated. */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+
+/** A line callback's second argument: the line was longer than the cap and ends early. */
+export interface LineInfo {
+  truncated: boolean;
+}
+
+/** The runner always passes `info`; it is optional so that fakes may call with a line alone. */
+export type LineCallback = (line: string, info?: LineInfo) => void;
+
+/**
+ * Splits a byte stream into lines, handing each complete line to `emit`. Linear in the input:
+ * each chunk is scanned once and the unfinished line is kept as a list of pieces, never re-joined
+ * or re-scanned; at most `maxLineLength` characters of one line are kept, the rest only counted.
+ */
 export class LineSplitter {
-  private pending = '';
+  private pieces: string[] = [];
+  private kept = 0;
+  private cut = false;
   private readonly decoder = new TextDecoder('utf-8');
-  constructor(private readonly emit: (line: string) => void) {}
-  push(chunk: Buffer): void {
-    this.pending += this.decoder.decode(chunk, { stream: true });
-    let nl = this.pending.indexOf('\n');
-    while (nl >= 0) {
-      this.emit(this.pending.slice(0, nl));
-      this.pending = this.pending.slice(nl + 1);
-      nl = this.pending.indexOf('\n');
-    }
+  constructor(
+    private readonly emit: LineCallback,
+    private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
+  ) {}
+
+  /** Characters of the unfinished line held in memory (bounded by maxLineLength). */
+  get buffered(): number {
+    return this.kept;
   }
+
+  private keep(text: string): void {
+    if (text.length === 0) return;
+    const room = this.maxLineLength - this.kept;
+    if (text.length > room) this.cut = true;
+    const piece = text.length > room ? text.slice(0, room) : text;
+    if (piece.length === 0) return;
+    this.pieces.push(piece);
+    this.kept += piece.length;
+  }
+
+  private flush(): void {
+    const line = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join('');
+    const truncated = this.cut;
+    this.pieces = [];
+    this.kept = 0;
+    this.cut = false;
+    this.emit(line, { truncated });
+  }
+
+  push(chunk: Buffer): void {
+    const text = this.decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let nl = text.indexOf('\n', start);
+    while (nl >= 0) {
+      this.keep(text.slice(start, nl));
+      this.flush();
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.keep(text.slice(start));
+  }
+
   end(): void {
-    this.pending += this.decoder.decode();
-    if (this.pending.length > 0) this.emit(this.pending);
-    this.pending = '';
+    this.keep(this.decoder.decode());
+    if (this.kept > 0 || this.cut) this.flush();
   }
 }
 
@@ -147,8 +197,8 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const stdout = new CappedBuffer(cap);
     const stderr = new CappedBuffer(cap);
-    const outLines = spec.onStdoutLine ? new LineSplitter(spec.onStdoutLine) : undefined;
-    const errLines = spec.onStderrLine ? new LineSplitter(spec.onStderrLine) : undefined;
+    const outLines = spec.onStdoutLine ? new LineSplitter(spec.onStdoutLine, spec.maxLineLength) : undefined;
+    const errLines = spec.onStderrLine ? new LineSplitter(spec.onStderrLine, spec.maxLineLength) : undefined;
     let failure: { kind: CommandFailureKind; detail?: string } | undefined;
     let settled = false;
 

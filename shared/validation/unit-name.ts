@@ -1,4 +1,4 @@
-import { FieldError, showValue } from './field-error.js';
+import { FieldError, refuseIf, showValue } from './field-error.js';
 import { globMatches } from './glob.js';
 
 /**
@@ -65,8 +65,7 @@ export function parseUnitName(name: string): UnitName {
 
 /** Returns the name when it is a valid unit name, throws a FieldError naming `field` otherwise. */
 export function validateUnitName(field: string, name: unknown, options: { allowTemplate?: boolean } = {}): string {
-  const problem = unitNameProblem(name, options);
-  if (problem) throw new FieldError(field, problem);
+  refuseIf(field, unitNameProblem(name, options));
   return name as string;
 }
 
@@ -75,7 +74,7 @@ export function unitGlobProblem(pattern: unknown): string | undefined {
   if (typeof pattern !== 'string') return `must be a string, got ${typeof pattern}`;
   if (pattern.length === 0) return 'must not be empty';
   if (pattern.length > UNIT_NAME_MAX) return `is ${pattern.length} characters long; at most ${UNIT_NAME_MAX}`;
-  if (!GLOB_CHARS.test(pattern)) return `${showValue(pattern)} contains characters that cannot appear in a unit name or a glob (allowed: letters, digits, ":", "_", ".", "-", "@", "*", "?", "[...]")`;
+  if (!GLOB_CHARS.test(pattern)) return `${showValue(pattern)} contains characters that cannot appear in a unit name or a glob, so it is not a unit-name pattern (allowed: letters, digits, ":", "_", ".", "-", "@", "*", "?", "[...]")`;
   let depth = 0;
   for (const c of pattern) {
     if (c === '[') depth += 1;
@@ -87,8 +86,7 @@ export function unitGlobProblem(pattern: unknown): string | undefined {
 }
 
 export function validateUnitGlob(field: string, pattern: unknown): string {
-  const problem = unitGlobProblem(pattern);
-  if (problem) throw new FieldError(field, problem);
+  refuseIf(field, unitGlobProblem(pattern));
   return pattern as string;
 }
 

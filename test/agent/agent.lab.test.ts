@@ -25,7 +25,8 @@ const GRPC_PORT = AGENT_GRPC_PORT;
 const HTTP_PORT = AGENT_HTTP_PORT;
 const METRICS_PORT = AGENT_METRICS_PORT;
 const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
-const FAILING_UNIT = 'noderoll-test-fail.service';
+/** Named like a unit of planet: the lab's planet check looks at planet's units only (test/lab/noderoll-config.ts). */
+const FAILING_UNIT = 'gravity__gravitational.io__planet-selftest.service';
 
 function agentYaml(n: { nodeAddress: string }): string {
   return labAgentConfigYaml(n, { extraYaml: 'operations:\n  shutdownGraceMs: 30000\n' });
@@ -194,6 +195,32 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     const unit = await agent().scanJournal({ units: [PLANET_UNIT], includePatterns: ['etcd'], maxEntries: 5 });
     expect(unit.entries.length).to.be.above(0);
     expect(unit.entries.every((e) => e.unit === PLANET_UNIT)).to.equal(true);
+  });
+
+  it('ScanJournal: oversized errors arrive cut with a digest that tells them apart; newest reads from the tail, newest first', async () => {
+    const marker = `noderoll-agent-big-${randomBytes(4).toString('hex')}`;
+    const big = (tail: string): string => `${marker} ${'x'.repeat(6000)} ${tail}`;
+    // journald keeps a 6 kB stdout line whole (LineMax 48K); journalctl -o json writes it as null unless --all
+    await node().exec('sh', ['-c', 'printf "%s\\n" "$1" | systemd-cat -p err -t noderoll-test && printf "%s\\n" "$2" | systemd-cat -p err -t noderoll-test', 'sh', big('volume A'), big('volume B')]);
+    await node().exec('logger', ['-p', 'err', '-t', 'noderoll-test', `${marker} last`]);
+    const found = await waitFor({ what: 'the three marked errors in the journal', timeoutMs: 10_000, initialDelayMs: 50 }, async () => {
+      const r = await agent().scanJournal({ priority: 'err', includePatterns: [marker] });
+      return r.entries.length >= 3 ? ready(r) : notYet(`${r.entries.length} entries`);
+    });
+    const [a, b, last] = found.entries;
+    for (const e of [a!, b!]) {
+      expect(e).to.include({ messageTruncated: true, messageBinary: false });
+      expect(e.message.startsWith(`${marker} xxx`), 'the start of the message, not an empty one').to.equal(true);
+      expect(Buffer.byteLength(e.message)).to.be.at.most(4096);
+      expect(e.messageDigest).to.match(/^sha256:[0-9a-f]{16}$/);
+    }
+    expect(a!.message).to.equal(b!.message);
+    expect(a!.messageDigest, 'two oversized errors that share their start').not.to.equal(b!.messageDigest);
+    expect(last).to.include({ message: `${marker} last`, messageTruncated: false, messageDigest: '' });
+
+    const newest = await agent().scanJournal({ priority: 'err', includePatterns: [marker], newest: true, maxEntries: 3 });
+    expect(newest.summary.command).to.contain('--reverse');
+    expect(newest.entries[0]?.message, 'the newest entry comes first').to.equal(`${marker} last`);
   });
 
   it('Install 7.0.68 streams dpkg output live, changes the watched version, and the same operation ID does not reinstall', async () => {

@@ -1,11 +1,17 @@
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, type CommandSpec } from '../../shared/exec/command-runner.js';
-import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
+import { KubectlClient, NO_LOCAL_DATA_FLAG_WARNING } from '../../coordinator/cluster/kubectl.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { PodsRunningGate } from '../../coordinator/gates/cluster-gates.js';
+import { waitForGatesToPass } from '../../coordinator/gates/run-gates.js';
+import { StepFailure } from '../../coordinator/engine/step-failure.js';
+import { systemClock } from '../../coordinator/ports/clock.js';
 import { DrainError } from '../../coordinator/ports/cluster.js';
-import { factory, makeKubectlCacheDir, seedRealisticWorkload, startKubeApiServer, writeKubeconfig, type KubeApiServer, type SeededWorkload } from '../kube-api/index.js';
+import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
+import { factory, fillFreeCpu, makeKubectlCacheDir, seedRealisticWorkload, startKubeApiServer, writeKubeconfig, type KubeApiServer, type SeededWorkload } from '../kube-api/index.js';
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const NODES = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
@@ -16,10 +22,19 @@ interface Setup {
   client: KubectlClient;
   calls: string[][];
   dir: string;
+  /** What the client logged (JSON lines). */
+  logged: string[];
   close(): Promise<void>;
 }
 
-async function setUp(version?: { major: string; minor: string; gitVersion: string }): Promise<Setup> {
+interface SetupOptions {
+  version?: { major: string; minor: string; gitVersion: string };
+  /** Writes a program into the temp dir and returns the kubectl the client should run instead of the real one. */
+  kubectl?: (dir: string) => Promise<string>;
+}
+
+async function setUp(options: SetupOptions = {}): Promise<Setup> {
+  const { version } = options;
   await runCommand({ file: KUBECTL, args: ['version', '--client'], timeoutMs: 10_000 }).catch((err: unknown) => {
     throw new Error(`these tests need the real kubectl on PATH (or KUBECTL=/path): ${err instanceof Error ? err.message : String(err)}`);
   });
@@ -30,10 +45,13 @@ async function setUp(version?: { major: string; minor: string; gitVersion: strin
   const kubeconfig = await writeKubeconfig(dir, api.url);
   const cacheDir = await makeKubectlCacheDir(dir);
   const calls: string[][] = [];
+  const logged: string[] = [];
+  const kubectl = options.kubectl ? await options.kubectl(dir) : KUBECTL;
   const client = new KubectlClient({
-    kubectl: KUBECTL,
+    kubectl,
     kubeconfig,
-    env: { ...process.env, KUBECACHEDIR: cacheDir },
+    env: { ...process.env, KUBECACHEDIR: cacheDir, PATH: `${dir}:${process.env.PATH ?? ''}` },
+    log: createLogger('kubectl-test', { level: 'debug' }, { write: (chunk: string) => logged.push(chunk) } as unknown as NodeJS.WritableStream),
     callTimeoutMs: 30_000,
     runner: (spec: CommandSpec) => {
       calls.push([...spec.args]);
@@ -46,6 +64,7 @@ async function setUp(version?: { major: string; minor: string; gitVersion: strin
     client,
     calls,
     dir,
+    logged,
     close: async () => {
       await api.close();
       await rm(dir, { recursive: true, force: true });
@@ -89,6 +108,7 @@ describe('KubectlClient with the real kubectl against the test API server', func
       const drainCall = s.calls.find((c) => c.includes('drain') && !c.includes('--help'))!;
       expect(drainCall).to.include.members(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s']);
       expect(lines).to.include(`node/${node} drained`);
+      expect(lines.join('\n') + s.logged.join('')).to.not.contain('lists neither');
       const drained = (await s.client.getNode(node))!;
       expect(drained.unschedulable).to.equal(true);
       const left = (await s.client.listPodsOnNode(node)).map((p) => p.controllerKind).sort();
@@ -140,7 +160,7 @@ describe('KubectlClient with the real kubectl against the test API server', func
   describe('an older server version', () => {
     let s: Setup;
     before(async () => {
-      s = await setUp({ major: '1', minor: '30', gitVersion: 'v1.30.9' });
+      s = await setUp({ version: { major: '1', minor: '30', gitVersion: 'v1.30.9' } });
     });
     after(async () => {
       await s?.close();
@@ -151,6 +171,93 @@ describe('KubectlClient with the real kubectl against the test API server', func
       expect(flag).to.be.oneOf(['--delete-emptydir-data', '--delete-local-data']);
       await s.client.drainNode(NODES[2]!, { timeoutMs: 60_000 });
       expect((await s.client.getNode(NODES[2]!))!.unschedulable).to.equal(true);
+    });
+  });
+
+  describe('a kubectl whose `drain --help` lists neither emptyDir flag', () => {
+    let s: Setup;
+    before(async () => {
+      // A program named kubectl first on PATH: the real kubectl's drain help with both flags removed,
+      // everything else the real kubectl (so the drain itself is real).
+      const real = (await runCommand({ file: 'sh', args: ['-c', `command -v ${KUBECTL}`], timeoutMs: 5000 })).stdout.trim();
+      s = await setUp({
+        kubectl: async (dir) => {
+          const script = join(dir, 'kubectl');
+          await writeFile(
+            script,
+            `#!/bin/sh
+case " $* " in
+  *" drain "*"--help"*) "${real}" "$@" | grep -v -e '--delete-emptydir-data' -e '--delete-local-data'; exit 0 ;;
+esac
+exec "${real}" "$@"
+`,
+          );
+          await chmod(script, 0o755);
+          return 'kubectl';
+        },
+      });
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('warns (log and drain output) what that means for emptyDir pods, and the real drain then refuses such a pod', async () => {
+      expect(await s.client.detectLocalDataFlag()).to.equal(undefined);
+      const node = s.seeded.emptyDir.node;
+      const lines: string[] = [];
+      const err = await s.client.drainNode(node, { timeoutMs: 20_000, onOutput: (l) => lines.push(l) }).catch((e: unknown) => e);
+      expect(lines[0]).to.equal(`noderoll: warning: ${NO_LOCAL_DATA_FLAG_WARNING}`);
+      expect(NO_LOCAL_DATA_FLAG_WARNING).to.contain('emptyDir').and.contain('lost');
+      const warning = s.logged.map((l) => JSON.parse(l) as { level: number; msg: string; node?: string }).find((l) => l.msg === NO_LOCAL_DATA_FLAG_WARNING);
+      expect(warning, s.logged.join('')).to.include({ level: 40, node });
+      const drainCall = s.calls.find((c) => c.includes('drain') && !c.includes('--help'))!;
+      expect(drainCall).to.not.include.oneOf(['--delete-emptydir-data', '--delete-local-data']);
+      // What the warning announced: kubectl refuses the pod with an emptyDir volume.
+      expect(err).to.be.instanceOf(DrainError);
+      expect((err as DrainError).outputTail).to.match(/cannot delete Pods with local storage/);
+    });
+  });
+
+  describe('the pods gate on a full cluster', () => {
+    let s: Setup;
+    const target = NODES[2]!;
+    const unschedulable =
+      'Unschedulable: 0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.';
+    before(async () => {
+      s = await setUp();
+      fillFreeCpu(s.api);
+      await waitFor({ what: 'every pod of the full cluster Running', timeoutMs: 20_000, initialDelayMs: 100 }, async () => {
+        const waiting = (await s.client.listPods()).filter((p) => p.phase !== 'Running');
+        return waiting.length === 0 ? ready(undefined) : notYet(waiting.map((p) => `${p.name}:${p.phase}`).join(', '));
+      });
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('passes before the drain; after draining a node whose pods fit nowhere it fails, naming each Pending pod and why', async () => {
+      const gate = new PodsRunningGate(s.client);
+      expect((await gate.check()).passed).to.equal(true);
+      await s.client.drainNode(target, { timeoutMs: 60_000 });
+      const pending = (await s.client.listPods()).filter((p) => p.phase === 'Pending');
+      expect(pending.length).to.be.at.least(1);
+      const verdict = await gate.check();
+      expect(verdict.passed).to.equal(false);
+      for (const p of pending) expect(verdict.problems).to.include(`${p.namespace}/${p.name} is Pending (${unschedulable})`);
+    });
+
+    it('halts the rollout before the next node with a message that says why the pod is Pending', async () => {
+      const err = await waitForGatesToPass([new PodsRunningGate(s.client)], systemClock, { passes: 1, intervalMs: 200, timeoutMs: 1000, purpose: `before node ${NODES[0]}` }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(StepFailure);
+      const message = (err as StepFailure).message;
+      expect(message).to.match(new RegExp(`^gates did not pass before node ${NODES[0]!.replace(/\./g, '\\.')} within 1s: pods: default/[a-z0-9-]+ is Pending \\(Unschedulable: 0/3 nodes are available: `));
+      expect(message).to.contain('2 Insufficient cpu');
+    });
+
+    it('passes again once the drained node is uncordoned and the Pending pods run there', async () => {
+      await s.client.uncordonNode(target);
+      const report = await waitForGatesToPass([new PodsRunningGate(s.client)], systemClock, { passes: 1, intervalMs: 200, timeoutMs: 20_000, purpose: 'after uncordon' });
+      expect(report.passed).to.equal(true);
     });
   });
 });

@@ -7,6 +7,7 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { isNodeReady, isPodReady } from '../kube-api/k8s-predicates.js';
 import { Lab, PLANET_VERSIONS_LATER, PLANET_VERSION_UPDATE, projectDir } from '../lab/lab.js';
+import { TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { labAgentConfigYaml, writeLabCoordinatorConfig, type CoordinatorConfigOptions } from '../lab/noderoll-config.js';
 
 /**
@@ -345,6 +346,66 @@ describe('noderoll end to end on a 3-node lab', function () {
       await n3.exec('systemctl', ['start', planet]);
       await l.waitEtcdHealthy(60_000);
       await l.waitNodesReady(60_000);
+    }
+  });
+
+  it('node-2 with a long-failed unit and a disabled planet unit: the update completes, the failed unit is reported as known, every gravity unit ends enabled and active', async () => {
+    const l = theLab();
+    const version = takeVersion();
+    const n2 = l.node('node-2');
+    const planet = l.state().planetUnit;
+    const gravityUnits = [planet, TELEPORT_UNIT];
+    // kdump on a host without crashkernel memory: fails at every boot, long before any update
+    await writeFile(
+      join(n2.rootfs, 'etc/systemd/system/kdump.service'),
+      [
+        '[Unit]',
+        'Description=noderoll e2e: kdump stand-in (no memory reserved for the crash kernel)',
+        '[Service]',
+        'Type=oneshot',
+        "ExecStart=/bin/sh -c 'echo \"kdump: no memory reserved for crash kernel\" >&2; exit 1'",
+        '[Install]',
+        'WantedBy=multi-user.target',
+        '',
+      ].join('\n'),
+    );
+    await n2.exec('systemctl', ['daemon-reload']);
+    await n2.exec('systemctl', ['enable', 'kdump.service']);
+    await n2.exec('systemctl', ['start', 'kdump.service'], { okExitCodes: [1] });
+    // planet runs but is disabled: without noderoll it would not come back after the reboot
+    await n2.exec('systemctl', ['disable', planet]);
+    const unitFile = async (node: string, unit: string): Promise<string> =>
+      (await l.node(node).exec('systemctl', ['show', '--property=UnitFileState,ActiveState,SubState', '--', unit])).stdout.trim().split('\n').sort().join(' ');
+    expect(await unitFile('node-2', planet)).to.equal('ActiveState=active SubState=running UnitFileState=disabled');
+    expect(await unitFile('node-2', 'kdump.service')).to.match(/ActiveState=failed/);
+    try {
+      const run = await noderoll(['update', '--to', version, '--yes']);
+      expect(run.events.some((e) => e.type === 'operation-completed'), `${run.result.stderr}\n${JSON.stringify(run.events.find((e) => e.type === 'operation-halted'))}`).to.equal(true);
+      await expectClusterHealthy(version);
+      for (const n of l.nodes) {
+        for (const u of gravityUnits) expect(await unitFile(n.name, u), `${n.name} ${u}`).to.equal('ActiveState=active SubState=running UnitFileState=enabled');
+      }
+      type FailedUnits = Event & { when: string; failed: string[]; known: string[]; ignored: string[]; new: string[] };
+      const failed = run.events.filter((e): e is FailedUnits => e.type === 'failed-units' && e.node === 'node-2');
+      expect(failed.map((e) => [e.when, e.failed])).to.deep.equal([
+        ['before-update', ['kdump.service']],
+        ['after-reboot', ['kdump.service']],
+      ]);
+      expect(failed[1]).to.deep.include({ known: ['kdump.service'], ignored: [], new: [] });
+      type UnitsChanged = Event & { changes: { unit: string; action: string; before: string }[] };
+      const changed = run.events.filter((e): e is UnitsChanged => e.type === 'units-changed' && e.node === 'node-2');
+      expect(changed.map((e) => [e.step, e.changes.map((c) => `${c.action} ${c.unit}`)])).to.deep.equal([['enableGravityUnits', [`enable ${planet}`]]]);
+      expect(changed[0]!.changes[0]!.before).to.match(/disabled$/);
+      expect(run.events.some((e) => e.type === 'units-changed' && e.node !== 'node-2'), 'nothing to change elsewhere').to.equal(false);
+      const status = await noderoll(['status']);
+      expect(status.result.stdout).to.contain('kdump.service');
+      note(`node-2 events: ${failed.map((e) => `${e.when}: known ${e.known.join(',') || '-'}, new ${e.new.join(',') || '-'}`).join('; ')}; ${changed[0]!.changes.map((c) => `${c.action} ${c.unit} (was ${c.before})`).join('; ')}`);
+    } finally {
+      await n2.exec('systemctl', ['disable', 'kdump.service']);
+      await n2.exec('rm', ['-f', '/etc/systemd/system/kdump.service']);
+      await n2.exec('systemctl', ['daemon-reload']);
+      await n2.exec('systemctl', ['reset-failed']);
+      await n2.exec('systemctl', ['enable', planet]);
     }
   });
 });

@@ -13,6 +13,7 @@ export type ActivityType =
   | 'PodRemoved'
   | 'EvictionAccepted'
   | 'EvictionRefused'
+  | 'PodEvictedByTaint'
   | 'NodeReadyChanged'
   | 'NodeTaintsChanged';
 

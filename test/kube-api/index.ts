@@ -1,5 +1,5 @@
 export { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from './server.js';
-export { seedRealisticWorkload, type SeededWorkload } from './seed-workload.js';
+export { seedRealisticWorkload, fillFreeCpu, type SeededWorkload } from './seed-workload.js';
 export { writeKubeconfig, makeKubectlCacheDir } from './kubeconfig.js';
 export { Kubectl, type KubectlOptions } from './kubectl.js';
 export { ObjectStore, Collection, type StoreChange } from './object-store.js';

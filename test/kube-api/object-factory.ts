@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { NODE_ALLOCATABLE, NODE_CAPACITY } from '../lab/planet/node-capacity.js';
 import { nodeInternalIP } from './k8s-predicates.js';
+import { podQOSClass } from './pod-resources.js';
 import { toKubeTime } from './k8s-time.js';
 import type {
   Condition,
@@ -97,8 +99,8 @@ export function newNode(name: string, options: NodeOptions = {}): Node {
     },
     spec: {},
     status: {
-      capacity: { cpu: '2', 'ephemeral-storage': '30787492Ki', memory: '4025452Ki', pods: '110' },
-      allocatable: { cpu: '2', 'ephemeral-storage': '28373752581', memory: '3923052Ki', pods: '110' },
+      capacity: { ...NODE_CAPACITY },
+      allocatable: { ...NODE_ALLOCATABLE },
       conditions: readyNodeConditions(now),
       addresses: [
         { type: 'InternalIP', address: ip },
@@ -121,14 +123,8 @@ export function newNode(name: string, options: NodeOptions = {}): Node {
   };
 }
 
-/** The fields the apiserver's defaulting and admission add to every pod spec. */
+/** The fields the apiserver's defaulting adds to every pod spec (admission adds tolerations: pod-admission.ts). */
 export function defaultPodSpec(spec: PodSpec): PodSpec {
-  const defaultTolerations: Toleration[] = [
-    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  ];
-  const tolerations = [...(spec.tolerations ?? [])];
-  for (const t of defaultTolerations) if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
   return {
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
@@ -141,15 +137,21 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
     preemptionPolicy: 'PreemptLowerPriority',
     priority: 0,
     ...spec,
-    tolerations,
     containers: spec.containers.map((c) => ({
       terminationMessagePath: '/dev/termination-log',
       terminationMessagePolicy: 'File',
       imagePullPolicy: 'IfNotPresent',
-      resources: {},
       ...c,
+      resources: defaultResources(c.resources),
     })),
   };
+}
+
+/** A container's requests default to its limits for every resource that has a limit and no request. */
+function defaultResources(resources: unknown): { requests?: Record<string, string>; limits?: Record<string, string> } {
+  const r = (resources ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> };
+  if (!r.limits) return { ...r };
+  return { ...r, requests: { ...r.limits, ...r.requests } };
 }
 
 /** A new pod from a controller's template; Pending and unscheduled unless nodeName is given. */
@@ -165,7 +167,7 @@ export function newPodFromTemplate(owner: KubeObject, template: PodTemplateSpec,
       ownerReferences: [controllerReference(owner)],
     },
     spec,
-    status: { phase: 'Pending', qosClass: 'BestEffort' },
+    status: { phase: 'Pending', qosClass: podQOSClass(spec) },
   };
   if (template.metadata?.annotations) pod.metadata.annotations = { ...template.metadata.annotations };
   return pod;
@@ -240,8 +242,15 @@ export function runningStatus(pod: Pod, node: Node, podIP: string, now: number):
 }
 
 /** The API's reflection of a static pod the kubelet runs from a manifest file (etcd-NODE style). */
-export function newMirrorPod(component: string, node: Node, image: string): Pod {
+export function newMirrorPod(component: string, node: Node, image: string, requests?: Record<string, string>): Pod {
   const manifestHash = fakeDigest(`${component}/${node.metadata.name}`).slice(0, 32);
+  const spec = defaultPodSpec({
+    containers: [{ name: component, image, ...(requests ? { resources: { requests } } : {}) }],
+    hostNetwork: true,
+    priorityClassName: 'system-node-critical',
+    priority: 2000001000,
+    tolerations: [{ operator: 'Exists', effect: 'NoExecute' }],
+  });
   return {
     metadata: {
       name: `${component}-${node.metadata.name}`,
@@ -256,11 +265,10 @@ export function newMirrorPod(component: string, node: Node, image: string): Pod 
       ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, uid: node.metadata.uid ?? '', controller: true }],
     },
     spec: {
-      ...defaultPodSpec({ containers: [{ name: component, image }], hostNetwork: true, priorityClassName: 'system-node-critical', priority: 2000001000 }),
+      ...spec,
       nodeName: node.metadata.name,
-      tolerations: [{ operator: 'Exists', effect: 'NoExecute' }],
     },
-    status: { phase: 'Pending', qosClass: 'Burstable' },
+    status: { phase: 'Pending', qosClass: podQOSClass(spec) },
   };
 }
 
@@ -327,7 +335,7 @@ export function newDaemonSetPod(ds: DaemonSet, nodeName: string): Pod {
   return pod;
 }
 
-/** The template's tolerations plus the DaemonSet ones (which replace the 300 s pod defaults). */
+/** The template's tolerations plus the DaemonSet ones (so admission adds no tolerationSeconds to them). */
 export function daemonSetPodTolerations(ds: DaemonSet): Toleration[] {
   const own = (ds.spec.template.spec.tolerations ?? []).filter((t) => !DAEMONSET_TOLERATIONS.some((d) => d.key === t.key && d.effect === t.effect));
   return [...own, ...DAEMONSET_TOLERATIONS.map((t) => ({ ...t }))];

@@ -46,6 +46,7 @@ export class Collection<T extends KubeObject> {
     readonly info: ResourceInfo,
     private readonly revisions: RevisionCounter,
     private readonly emit: (change: StoreChange) => void,
+    private readonly admit: (obj: T) => void = () => undefined,
   ) {}
 
   get(name: string, namespace?: string): T | undefined {
@@ -61,9 +62,13 @@ export class Collection<T extends KubeObject> {
       .map(([, o]) => structuredClone(o));
   }
 
-  /** Stores a new object, filling in what the server owns: uid, resourceVersion, creationTimestamp, generation. */
+  /**
+   * Stores a new object, filling in what the server owns: uid, resourceVersion, creationTimestamp,
+   * generation. Every create, from a request or a controller, passes the collection's admission.
+   */
   create(input: T, now = Date.now()): T {
     const obj = this.withTypeMeta(input);
+    this.admit(obj);
     if (this.info.namespaced && !obj.metadata.namespace) throw new Error(`a ${this.info.kind} needs metadata.namespace`);
     const key = this.keyOf(obj);
     if (this.objects.has(key)) throw alreadyExists(this.info, obj.metadata.name);
@@ -137,6 +142,11 @@ export class Collection<T extends KubeObject> {
 
 export type StoreListener = (change: StoreChange) => void;
 
+/** Mutating admission applied to every create (the apiserver's admission plugins). */
+export interface StoreAdmission {
+  pods?: (pod: Pod) => void;
+}
+
 /** All objects the test API server holds, with typed access per resource. */
 export class ObjectStore {
   private readonly revisions = new RevisionCounter();
@@ -149,15 +159,15 @@ export class ObjectStore {
   readonly replicasets: Collection<ReplicaSet>;
   readonly poddisruptionbudgets: Collection<PodDisruptionBudget>;
 
-  constructor() {
-    const make = <C extends CollectionName>(name: C): Collection<StoredObjects[C]> => {
+  constructor(admission: StoreAdmission = {}) {
+    const make = <C extends CollectionName>(name: C, admit?: (obj: StoredObjects[C]) => void): Collection<StoredObjects[C]> => {
       const info = RESOURCES.find((r) => r.resource === name);
       if (!info) throw new Error(`resource ${name} is not registered`);
-      return new Collection<StoredObjects[C]>(info, this.revisions, (c) => this.notify(c));
+      return new Collection<StoredObjects[C]>(info, this.revisions, (c) => this.notify(c), admit);
     };
     this.nodes = make('nodes');
     this.namespaces = make('namespaces');
-    this.pods = make('pods');
+    this.pods = make('pods', admission.pods);
     this.daemonsets = make('daemonsets');
     this.replicasets = make('replicasets');
     this.poddisruptionbudgets = make('poddisruptionbudgets');

@@ -12,6 +12,7 @@ import {
   type WorkloadTemplate,
 } from './object-factory.js';
 import { allocatePodIP } from './pod-network.js';
+import { nodeAllocatable, parseQuantity, podRequests } from './pod-resources.js';
 import type { KubeApiServer } from './server.js';
 
 /**
@@ -30,6 +31,12 @@ import type { KubeApiServer } from './server.js';
  * Draining node[0] therefore evicts two payments pods while the budget allows one disruption:
  * the second eviction gets 429 until the first one's replacement runs and is Ready elsewhere.
  * The same holds for any node that holds two payments pods. All seeded pods start Running and Ready.
+ *
+ * Every container requests CPU and memory as its real counterpart commonly does (kubeadm's etcd and
+ * CoreDNS, kube-prometheus's node-exporter, ...). Per node the DaemonSets and etcd take 302m CPU /
+ * 280Mi; the ReplicaSets take 2700m / 2956Mi in all, so with nodes of 2 CPUs (the lab's kubelet
+ * stand-in and newNode report 2 CPUs, 3923052Ki allocatable) any one node of three can be drained
+ * and its pods still fit on the other two. fillFreeCpu makes the cluster full.
  */
 export interface SeededWorkload {
   nodes: string[];
@@ -40,7 +47,12 @@ export interface SeededWorkload {
   mirrorPods: { namespace: string; name: string; node: string }[];
 }
 
-const nginx = (name: string): Container => ({ name, image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }] });
+const nginx = (name: string): Container => ({
+  name,
+  image: 'nginx:1.27',
+  ports: [{ containerPort: 80, protocol: 'TCP' }],
+  resources: { requests: { cpu: '250m', memory: '256Mi' } },
+});
 
 export function seedRealisticWorkload(api: KubeApiServer, nodeNames: readonly string[], now = Date.now()): SeededWorkload {
   if (nodeNames.length === 0) throw new Error('seedRealisticWorkload needs at least one node');
@@ -72,26 +84,47 @@ export function seedRealisticWorkload(api: KubeApiServer, nodeNames: readonly st
 
   daemonSet('kube-system', 'kube-proxy', {
     labels: { 'k8s-app': 'kube-proxy' },
-    containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4', command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf'] }],
+    containers: [
+      {
+        name: 'kube-proxy',
+        image: 'registry.k8s.io/kube-proxy:v1.32.4',
+        command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf'],
+        resources: { requests: { cpu: '100m' } },
+      },
+    ],
   });
   daemonSet('monitoring', 'node-exporter', {
     labels: { app: 'node-exporter' },
-    containers: [{ name: 'node-exporter', image: 'quay.io/prometheus/node-exporter:v1.8.2', ports: [{ containerPort: 9100, protocol: 'TCP' }] }],
+    containers: [
+      {
+        name: 'node-exporter',
+        image: 'quay.io/prometheus/node-exporter:v1.8.2',
+        ports: [{ containerPort: 9100, protocol: 'TCP' }],
+        resources: { requests: { cpu: '102m', memory: '180Mi' }, limits: { cpu: '250m', memory: '180Mi' } },
+      },
+    ],
   });
   const mirrorPods = nodes.map((node) => {
-    const pod = startRunning(newMirrorPod('etcd', node, 'registry.k8s.io/etcd:3.5.16-0'), node);
+    const pod = startRunning(newMirrorPod('etcd', node, 'registry.k8s.io/etcd:3.5.16-0', { cpu: '100m', memory: '100Mi' }), node);
     return { namespace: 'kube-system', name: pod.metadata.name, node: node.metadata.name };
   });
   replicaSet('kube-system', 'coredns', [1, 2], {
     labels: { 'k8s-app': 'kube-dns' },
-    containers: [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3', args: ['-conf', '/etc/coredns/Corefile'] }],
+    containers: [
+      {
+        name: 'coredns',
+        image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+        args: ['-conf', '/etc/coredns/Corefile'],
+        resources: { requests: { cpu: '100m', memory: '70Mi' }, limits: { memory: '170Mi' } },
+      },
+    ],
   });
   replicaSet('default', 'web', [0, 1, 2], { labels: { app: 'web' }, containers: [nginx('web')] });
-  replicaSet('default', 'payments', [0, 0, 1], { labels: { app: 'payments' }, containers: [{ name: 'payments', image: 'ghcr.io/example/payments:2.4.1' }] });
+  replicaSet('default', 'payments', [0, 0, 1], { labels: { app: 'payments' }, containers: [{ name: 'payments', image: 'ghcr.io/example/payments:2.4.1', resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '512Mi' } } }] });
   store.poddisruptionbudgets.create(newPodDisruptionBudget('default', 'payments', { app: 'payments' }, { minAvailable: 2 }), now);
   replicaSet('default', 'cache', [0], {
     labels: { app: 'cache' },
-    containers: [{ name: 'cache', image: 'redis:7.4', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+    containers: [{ name: 'cache', image: 'redis:7.4', volumeMounts: [{ name: 'data', mountPath: '/data' }], resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } } }],
     volumes: [{ name: 'data', emptyDir: {} }],
   });
   api.reconcile(); // statuses of the controllers and the budget
@@ -106,4 +139,31 @@ export function seedRealisticWorkload(api: KubeApiServer, nodeNames: readonly st
     ],
     mirrorPods,
   };
+}
+
+/** CPU each pod of the fillFreeCpu workload requests: smaller than any seeded pod's request. */
+export const BATCH_POD_CPU = '100m';
+
+/**
+ * Makes the cluster full: a ReplicaSet default/batch (no budget, like batch workers soaking up
+ * spare capacity) with as many 100m-CPU pods as the nodes' free allocatable CPU holds. Afterwards
+ * no node has room for another seeded pod, so a drained node's pods stay Pending (Insufficient cpu).
+ * Returns the ReplicaSet; its pods are scheduled and started by the controllers.
+ */
+export function fillFreeCpu(api: KubeApiServer, now = Date.now()): ReplicaSet {
+  const pods = api.store.pods.list().filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const unit = (parseQuantity(BATCH_POD_CPU) ?? 0) * 1000;
+  let replicas = 0;
+  for (const node of api.store.nodes.list()) {
+    if (node.spec?.unschedulable) continue;
+    const used = pods.filter((p) => p.spec.nodeName === node.metadata.name).reduce((sum, p) => sum + podRequests(p).milliCpu, 0);
+    replicas += Math.max(0, Math.floor((nodeAllocatable(node).milliCpu - used) / unit));
+  }
+  return api.store.replicasets.create(
+    newReplicaSet('default', 'batch', replicas, {
+      labels: { app: 'batch' },
+      containers: [{ name: 'worker', image: 'ghcr.io/example/batch-worker:1.0', resources: { requests: { cpu: BATCH_POD_CPU, memory: '64Mi' } } }],
+    }),
+    now,
+  );
 }

@@ -12,6 +12,7 @@ import { parseRoute, type Route } from './http/route.js';
 import { WatchHub } from './http/watch-hub.js';
 import { newNamespace } from './object-factory.js';
 import { ObjectStore } from './object-store.js';
+import { admitDefaultTolerations, LAB_DEFAULT_TOLERATION_SECONDS } from './pod-admission.js';
 
 export interface KubeApiServerOptions extends Partial<ClusterTiming> {
   /** A 127.x address; the server never listens anywhere else. */
@@ -42,7 +43,7 @@ export interface KubeApiServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_TIMING: ClusterTiming = { nodeHeartbeatGraceMs: 5000, podStartDelayMs: 1500, podTerminationDelayMs: 300 };
+const DEFAULT_TIMING: ClusterTiming = { nodeHeartbeatGraceMs: 5000, podStartDelayMs: 1500, podTerminationDelayMs: 300, defaultTolerationSeconds: LAB_DEFAULT_TOLERATION_SECONDS };
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 function assertLoopback(host: string): void {
@@ -60,8 +61,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     nodeHeartbeatGraceMs: options.nodeHeartbeatGraceMs ?? DEFAULT_TIMING.nodeHeartbeatGraceMs,
     podStartDelayMs: options.podStartDelayMs ?? DEFAULT_TIMING.podStartDelayMs,
     podTerminationDelayMs: options.podTerminationDelayMs ?? DEFAULT_TIMING.podTerminationDelayMs,
+    defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TIMING.defaultTolerationSeconds,
   };
-  const store = new ObjectStore();
+  const store = new ObjectStore({ pods: (pod) => admitDefaultTolerations(pod, timing.defaultTolerationSeconds) });
   for (const ns of INITIAL_NAMESPACES) store.namespaces.create(newNamespace(ns));
   const activity = new ActivityLog();
   const ctx: ControllerContext = { store, activity, timing, logger };

@@ -18,11 +18,12 @@ import { pidAlive, sweepLab } from './lab-sweep.js';
  * lab (nodes, API server) until `down` sends it SIGTERM.
  */
 
-const DEFAULT_ID = 'demo';
+/** The lab every command means without --id: $NODEROLL_LAB_ID, else "demo". */
+const DEFAULT_ID = process.env.NODEROLL_LAB_ID || 'demo';
 const USAGE = `usage: npm run lab -- <command> [flags]
   up     [--id ID] [--nodes N]   start a lab (default id ${DEFAULT_ID}, 3 nodes) and wait until it is healthy
   status [--id ID] [-o json]     nodes: power, systemd state, etcd, Kubernetes readiness, boot ID
-  env    [--id ID]               shell exports for kubectl and the gravity stand-in (eval "$(...)")
+  env    [--id ID]               shell exports: kubectl, gravity and noderoll on PATH, pointed at the lab (eval "$(...)")
   down   [--id ID | --all]       stop and remove the lab, leaving nothing behind
   image                          build the cached node image now (debootstrap; once per recipe)`;
 
@@ -36,7 +37,7 @@ interface Flags {
 class UsageError extends Error {}
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { id: DEFAULT_ID, nodes: 3, output: 'text', all: false };
+  const flags: Flags = { id: validateLabId(DEFAULT_ID), nodes: 3, output: 'text', all: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -110,10 +111,15 @@ async function status(flags: Flags): Promise<number> {
 
 async function env(flags: Flags): Promise<number> {
   const s = await readLabState(flags.id);
+  const missing = ['gravity', 'noderoll'].filter((p) => !existsSync(join(s.binDir, p)));
+  if (missing.length > 0) {
+    process.stderr.write(`lab "${s.id}": ${missing.join(', ')} missing from ${s.binDir} (a lab not started by \`npm run lab -- up\`?)\n`);
+    return 1;
+  }
+  // NODEROLL_LAB_ID: later `npm run lab -- …` commands in the same shell mean this lab.
   process.stdout.write(
     `export KUBECONFIG='${s.kubeconfig}' KUBECACHEDIR='${s.kubeCacheDir}' NODEROLL_LAB_STATE='${join(s.dir, 'gravity-lab-state.json')}' PATH='${s.binDir}':"$PATH"\n` +
-      `export NODEROLL_CONFIG='${join(s.dir, 'noderoll', 'config.yaml')}' NODEROLL_LAB_UPDATE_VERSION='${s.packages.update}'\n` +
-      `alias noderoll='${process.execPath} ${join(s.projectDir, 'dist/coordinator/main.js')}'\n`,
+      `export NODEROLL_CONFIG='${join(s.dir, 'noderoll', 'config.yaml')}' NODEROLL_LAB_UPDATE_VERSION='${s.packages.update}' NODEROLL_LAB_ID='${s.id}'\n`,
   );
   return 0;
 }

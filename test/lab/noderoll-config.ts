@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Lab } from './lab.js';
+import { projectDir, type Lab } from './lab.js';
 import { NODE_PACKAGE_DIR, PLANET_PACKAGE } from './lab-packages.js';
 
 /**
@@ -29,8 +29,11 @@ install:
   command: ["dpkg", "-i", "${NODE_PACKAGE_DIR}/${PLANET_PACKAGE}_{version}_all.deb"]
 planetChecks:
   checks:
+    # Inside a real planet, systemctl sees planet's own systemd, never the host's units (a long-failed
+    # kdump.service on the host is not there). The lab's planet shares the node's systemd, so the check
+    # names the units that make up planet in the lab.
     - name: failed-units
-      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "--failed", "--plain", "--no-legend"]
+      command: ["gravity", "exec", "--no-tty", "--no-interactive", "systemctl", "list-units", "--failed", "--plain", "--no-legend", "gravity__gravitational.io__planet*"]
       expect: no-failed-units
     - name: etcd-health
       command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
@@ -117,11 +120,23 @@ log:
 `;
 }
 
-/** Writes <dir>/config.yaml for the lab and returns its path. */
+/**
+ * Writes <dir>/config.yaml for the lab and returns its path. Also puts a `noderoll` program into the
+ * lab's bin directory (on PATH after `eval "$(npm run -s lab -- env)"`): a real executable, not a
+ * shell alias, so scripts, `xargs` and `command -v` find it too.
+ */
 export async function writeLabCoordinatorConfig(lab: Lab, options: CoordinatorConfigOptions = {}): Promise<string> {
   const dir = labCoordinatorDir(lab, options);
   await mkdir(join(dir, 'backups'), { recursive: true });
   const file = join(dir, 'config.yaml');
   await writeFile(file, labCoordinatorConfigYaml(lab, options));
+  await writeNoderollLauncher(lab.binDir);
   return file;
+}
+
+async function writeNoderollLauncher(binDir: string): Promise<void> {
+  await mkdir(binDir, { recursive: true });
+  const launcher = join(binDir, 'noderoll');
+  await writeFile(launcher, `#!/bin/sh\n# noderoll of ${projectDir}, for this lab\nexec '${process.execPath}' '${join(projectDir, 'dist/coordinator/main.js')}' "$@"\n`);
+  await chmod(launcher, 0o755);
 }

@@ -220,6 +220,7 @@ planetChecks:
       ['install program from the version', 'install:\n  command: ["{version}", "x"]\n', /^install\.command\[0\]: the program itself must not come from the version/],
       ['install program as a relative path', 'install:\n  command: ["bin/dpkg", "-i", "{version}"]\n', /^install\.command\[0\]: "bin\/dpkg" must be an absolute path/],
       ['install argument with a newline', 'install:\n  command: ["dpkg", "-i\\n--force-all", "{version}"]\n', /^install\.command\[1\]: .*line break/],
+      ['install argument with a terminal escape', 'install:\n  command: ["dpkg", "-i", "/x_{version}.deb\\e[2J"]\n', /^install\.command\[2\]: contains control characters/],
       ['unanchored version pattern', 'install:\n  versionPattern: ".*"\n', /^install\.versionPattern: ".\*" must be anchored/],
       ['environment variable with a bad name', 'install:\n  env: { "LD_PRELOAD=/x; Y": "1" }\n', /^install\.env\.LD_PRELOAD=\/x; Y: is not a valid environment variable name/],
       ['empty reboot command', 'reboot:\n  command: []\n', /^reboot\.command: must not be empty/],
@@ -310,15 +311,19 @@ planetChecks:
 
   describe('noderoll-agent flags', () => {
     const cases: [what: string, argv: string[], field: RegExp][] = [
-      ['an unknown flag', ['--grpc'], /^"--grpc": unknown flag/],
-      ['a flag that would switch TLS off (there is none)', ['--insecure-plaintext'], /^"--insecure-plaintext": unknown flag/],
+      ['an unknown flag', ['--grpc'], /^--grpc: unknown flag/],
+      ['a flag that would switch TLS off (there is none)', ['--insecure-plaintext'], /^--insecure-plaintext: unknown flag/],
       ['a repeated flag', ['--config', '/a.yaml', '--config', '/b.yaml'], /^--config: given more than once/],
       ['a flag without its value', ['--state-dir'], /^--state-dir: needs a value/],
       ['a value on a switch', ['--check-config=yes'], /^--check-config: takes no value/],
       ['an empty config path', ['--config='], /^--config: must not be empty/],
       ['a value with a newline', ['--log-level', 'info\n--check-config'], /^--log-level: .*line break/],
       ['a value with NUL', ['--grpc-listen', '0.0.0.0:7443\0'], /^--grpc-listen: .*NUL/],
-      ['a terminal escape in an unknown flag', ['--\u001b[31mred'], /^"--\\u001b\[31mred": unknown flag/],
+      ['a terminal escape in an unknown flag', ['--\u001b[31mred'], /^--\\u001b\[31mred: unknown flag/],
+      ['a flag as the value of another (read as a path before)', ['--config', '--check-config'], /^--config: needs a value/],
+      ['a terminal escape in a value', ['--log-level', 'info\u001b[2J'], /^--log-level: contains control characters/],
+      ['a relative state directory, at parse time', ['--state-dir', 'state'], /^--state-dir: "state" must be an absolute path/],
+      ['a listen address with shell syntax, at parse time', ['--http-listen', '127.0.0.1:7444;reboot'], /^--http-listen: "127.0.0.1:7444;reboot" must be host:port/],
     ];
     for (const [what, argv, field] of cases) {
       it(`refuses ${what}, naming the flag`, () => {
@@ -385,13 +390,15 @@ planetChecks:
       ['a client name with a newline (openssl config injection)', () => ['issue', '--dir', caDir, '--role', 'coordinator', '--name', 'x\n[ leaf_ext ]', '--out', outDir], /--name: .*line break/],
       ['a reader with --node', () => ['issue', '--dir', caDir, '--role', 'reader', '--name', 'r', '--node', 'node-1', '--out', outDir], /--node: is for agent certificates/],
       ['an agent with --name', () => ['issue', '--dir', caDir, '--role', 'agent', '--node', 'node-1', '--name', 'x', '--out', outDir], /--name: is for coordinator and reader certificates/],
-      ['validity of zero days', () => ['issue', '--dir', caDir, '--role', 'reader', '--name', 'r', '--days', '0', '--out', outDir], /--days: 0 must be 1\.\.3650/],
+      ['validity of zero days', () => ['issue', '--dir', caDir, '--role', 'reader', '--name', 'r', '--days', '0', '--out', outDir], /--days: 0 is out of range 1\.\.3650/],
       ['validity that is not a number', () => ['issue', '--dir', caDir, '--role', 'reader', '--name', 'r', '--days', '1e9', '--out', outDir], /--days: "1e9" must be a whole number/],
       ['a repeated single flag', () => ['issue', '--dir', caDir, '--dir', '/tmp', '--role', 'reader'], /--dir: given more than once/],
       ['a missing output directory', () => ['issue', '--dir', caDir, '--role', 'reader', '--name', 'r'], /--out: is required/],
       ['init without a cluster name', () => ['init', '--dir', join(dir, 'new-ca')], /--cluster: is required/],
       ['show without a file', () => ['show'], /FILE: name the certificate to show/],
-      ['show with two files', () => ['show', 'a.crt', 'b.crt'], /argument: unexpected "b.crt"/],
+      ['show with two files', () => ['show', 'a.crt', 'b.crt'], /arguments: unexpected argument "b.crt"/],
+      ['a CA directory with a terminal escape', () => ['issue', '--dir', `${caDir}\u001b[2J`, '--role', 'reader', '--name', 'r', '--out', outDir], /--dir: contains control characters/],
+      ['a role checked at parse time, before --out', () => ['issue', '--dir', caDir, '--role', 'admin'], /--role: "admin" must be one of agent, coordinator, reader/],
     ];
     for (const [what, argv, field] of cases) {
       it(`refuses ${what}, naming the flag, writing nothing`, async () => {

@@ -122,6 +122,7 @@ export function hostileRequests(): HostileRequest[] {
     installCase('version with a redirection', '7.0.68>/etc/passwd'),
     installCase('version that is a path', '../../../../etc/passwd'),
     installCase('version that is an option', '--force-all'),
+    installCase('version that starts with a letter (refused by the fixed rule, whatever the pattern)', 'v7.0.68', /^version: "v7.0.68" is not a package version: it must start with a digit/),
     installCase('version with a newline', '7.0.68\nreboot'),
     installCase('version with NUL', '7.0.68\0'),
     installCase('version with a glob', '7.0.*'),

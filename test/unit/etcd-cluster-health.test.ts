@@ -154,10 +154,15 @@ describe('parseEndpointHealthV3 (etcdctl endpoint health --cluster -w json)', ()
     expect(r.problems[0]).to.match(/^etcdctl endpoint health printed nothing: the member list could not be fetched \(exit code 1\): .*Error: context deadline exceeded$/);
   });
 
-  it('text-mode output (not JSON) is reported, not thrown', () => {
+  it('text-mode output on stdout (etcdctl 3.3) is read line by line', () => {
     const r = parseEndpointHealthV3('http://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2ms\n', 0);
+    expect(r).to.deep.equal({ healthy: true, endpoints: [{ endpoint: 'http://127.0.0.1:2379', healthy: true, took: '2ms' }], problems: [] });
+  });
+
+  it('output that is neither JSON nor endpoint lines is reported, not thrown', () => {
+    const r = parseEndpointHealthV3('something else\n', 0);
     expect(r.healthy).to.equal(false);
-    expect(r.problems[0]).to.match(/not JSON/);
+    expect(r.problems[0]).to.match(/neither JSON nor/);
   });
 
   it('an empty array or malformed entries are not healthy', () => {

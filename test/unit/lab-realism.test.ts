@@ -9,6 +9,7 @@ import { judgeNodeHealth } from '../lab/gravity-standin/judge-node-health.js';
 import type { GravityLabState } from '../lab/gravity-standin/lab-state.js';
 import { parseUnitBlocks, type NodeUnits } from '../lab/gravity-standin/observe-node-units.js';
 import { makeKubectlCacheDir, startKubeApiServer, writeKubeconfig, type KubeApiServer } from '../kube-api/index.js';
+import { LAB_DEFAULT_TOLERATION_SECONDS } from '../kube-api/pod-admission.js';
 import { Lab } from '../lab/lab.js';
 import { LAB_TIME_SCALE, LAB_TIMING, REAL_CLUSTER_TIMING, rebootPauseProblem } from '../lab/lab-timing.js';
 import { clockDropIn } from '../lab/node-rootfs.js';
@@ -21,6 +22,8 @@ describe('lab realism: timing', () => {
     expect(REAL_CLUSTER_TIMING.heartbeatIntervalMs).to.equal(10_000);
     for (const key of Object.keys(LAB_TIMING) as (keyof typeof LAB_TIMING)[]) expect(LAB_TIMING[key] * LAB_TIME_SCALE, key).to.equal(REAL_CLUSTER_TIMING[key]);
     expect(rebootPauseProblem(LAB_TIMING)).to.equal(undefined);
+    // the API server's default tolerationSeconds for the NoExecute taints runs on the same scale (real: 300 s)
+    expect(LAB_DEFAULT_TOLERATION_SECONDS * LAB_TIME_SCALE).to.equal(300);
     expect(rebootPauseProblem({ ...LAB_TIMING, rebootPauseMs: LAB_TIMING.nodeHeartbeatGraceMs })).to.match(/^rebootDelayMs: .* never be seen NotReady/);
   });
 

@@ -2,7 +2,7 @@ import { stepRecord } from '../../state/operation-record.js';
 import { LockHeldError } from '../../state/state-store.js';
 import { type CommandContext, CommandExit, confirm, loadSettings, lockOwner, makeServices, openLog, resumeCommandFor } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { getBoolean } from '../flags.js';
+import { flagBoolean } from '../../../shared/cli/flag-parser.js';
 import { describeUnfinished } from './update.js';
 
 /** `noderoll abort`: ask the running coordinator to stop, or (--yes) abandon a halted operation. */
@@ -15,7 +15,7 @@ export async function abortCommand(ctx: CommandContext): Promise<number> {
     if (!record || record.status === 'completed' || record.status === 'abandoned') {
       throw new CommandExit(ExitCode.conflict, record ? `nothing to abort: operation ${record.id} is ${record.status}` : `nothing to abort: no operation is recorded in ${services.store.location}`);
     }
-    const now = getBoolean(ctx.flags, 'now');
+    const now = flagBoolean(ctx.flags, 'now');
     const holder = await services.store.lockHolder();
     if (holder && holder.liveness !== 'dead') {
       await services.store.requestAbort({ operationId: record.id, requestedAt: new Date(ctx.env.clock.now()).toISOString(), by: lockOwner(ctx, 'noderoll abort'), mode: now ? 'now' : 'graceful' });
@@ -27,7 +27,7 @@ export async function abortCommand(ctx: CommandContext): Promise<number> {
     }
 
     const resume = record.halt?.resumeCommand ?? resumeCommandFor(config, record.invocation);
-    if (!getBoolean(ctx.flags, 'yes')) {
+    if (!flagBoolean(ctx.flags, 'yes')) {
       if (!ctx.env.stdinIsTTY) {
         throw new CommandExit(ExitCode.conflict, `no coordinator is running ${describeUnfinished(record)}. Continue it with \`${resume}\`, or abandon it for good with \`noderoll abort --yes\`.`);
       }

@@ -7,7 +7,7 @@ import type { KubeNode, NodeRole } from '../../ports/cluster.js';
 import type { OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { getList, getString } from '../flags.js';
+import { flagList, flagString } from '../../../shared/cli/flag-parser.js';
 import type { Services } from '../services.js';
 
 export interface PlanResult {
@@ -19,7 +19,7 @@ export interface PlanResult {
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
 export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined): Promise<PlanResult> {
-  const selected = selectNodes(config.nodes, { ...(getList(ctx.flags, 'nodes') ? { only: getList(ctx.flags, 'nodes') } : {}), ...(getList(ctx.flags, 'exclude') ? { exclude: getList(ctx.flags, 'exclude') } : {}) });
+  const selected = selectNodes(config.nodes, { ...(flagList(ctx.flags, 'nodes') ? { only: flagList(ctx.flags, 'nodes') } : {}), ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}) });
   const warnings: string[] = [];
   let clusterNodes: KubeNode[] = [];
   try {
@@ -62,7 +62,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
 
 /** `noderoll plan`: the dry run. */
 export async function planCommand(ctx: CommandContext): Promise<number> {
-  const target = getString(ctx.flags, 'to');
+  const target = flagString(ctx.flags, 'to');
   const config = await loadSettings(ctx);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);

@@ -4,7 +4,7 @@ import { renderHtmlReport } from '../../report/render-html.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { type CommandContext, CommandExit, loadSettings, makeServices } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { getString, UsageError } from '../flags.js';
+import { flagString, UsageError } from '../../../shared/cli/flag-parser.js';
 import { silentLogger } from '../services.js';
 
 async function writeAtomically(path: string, text: string): Promise<void> {
@@ -19,8 +19,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  * one operation, so OPERATION, when given, must be that one. Reads the state only; takes no lock.
  */
 export async function reportCommand(ctx: CommandContext): Promise<number> {
-  const wanted = getString(ctx.flags, 'operation');
-  const outDir = resolve(getString(ctx.flags, 'out') ?? '.');
+  const wanted = flagString(ctx.flags, 'operation');
+  const outDir = resolve(flagString(ctx.flags, 'out') ?? '.');
   const config = await loadSettings(ctx);
   const services = makeServices(ctx, config, silentLogger);
   try {

@@ -1,7 +1,7 @@
 import { LockHeldError } from '../../state/state-store.js';
 import { type CommandContext, CommandExit, checkConfirmationFlags, confirm, loadSettings, lockOwner, makeServices, openLog, resumeCommandFor } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { getBoolean, getNumber, getString } from '../flags.js';
+import { flagBoolean, flagNumber, flagString } from '../../../shared/cli/flag-parser.js';
 import { runOperation } from './run-operation.js';
 import { describeUnfinished } from './update.js';
 
@@ -27,7 +27,7 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       }
       // kubeconfig/context given when the operation started still apply unless overridden now.
       const inv = record.invocation;
-      if ((inv.kubeconfig && !getString(ctx.flags, 'kubeconfig')) || (inv.context && !getString(ctx.flags, 'context'))) {
+      if ((inv.kubeconfig && !flagString(ctx.flags, 'kubeconfig')) || (inv.context && !flagString(ctx.flags, 'context'))) {
         services.close();
         config = await loadSettings(ctx, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
         log = openLog(ctx, config);
@@ -36,12 +36,12 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       if (inv.configPath !== config.source) {
         ctx.reporter.message(`note: operation ${record.id} was started with --config ${inv.configPath}; resuming with ${config.source}`);
       }
-      if (getBoolean(ctx.flags, 'confirm-each-node')) inv.confirmEachNode = true;
-      const pause = getNumber(ctx.flags, 'pause-between');
+      if (flagBoolean(ctx.flags, 'confirm-each-node')) inv.confirmEachNode = true;
+      const pause = flagNumber(ctx.flags, 'pause-between');
       if (pause !== undefined) inv.pauseBetweenMs = pause;
 
       ctx.reporter.message(`Resuming ${describeUnfinished(record)}`);
-      if (!getBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Resume operation ${record.id}?`))) {
+      if (!flagBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Resume operation ${record.id}?`))) {
         ctx.reporter.message('Not resumed.');
         return ExitCode.interrupted;
       }

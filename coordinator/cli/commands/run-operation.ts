@@ -4,7 +4,7 @@ import { OperationEngine } from '../../engine/engine.js';
 import { StopControl } from '../../engine/stop-control.js';
 import { CoordinatorMetrics, serveCoordinatorMetrics, type MetricsServer } from '../../metrics/coordinator-metrics.js';
 import { WebhookNotifier } from '../../notify/webhook-notifier.js';
-import { getString } from '../flags.js';
+import { flagString } from '../../../shared/cli/flag-parser.js';
 import type { NodeRecord, OperationRecord } from '../../state/operation-record.js';
 import type { StateLock } from '../../state/state-store.js';
 import { type CommandContext, confirm } from '../command-context.js';
@@ -47,7 +47,7 @@ export async function runOperation(
   const notifier = new WebhookNotifier({ webhooks: config.notifications.webhooks, operationId: record.id, log });
   // --metrics-address: the run's own /metrics; a port that cannot be bound is a warning, not a reason to stop.
   const metrics = new CoordinatorMetrics(record);
-  const metricsAddress = getString(ctx.flags, 'metrics-address');
+  const metricsAddress = flagString(ctx.flags, 'metrics-address');
   let metricsServer: MetricsServer | undefined;
   if (metricsAddress) {
     try {

@@ -1,6 +1,7 @@
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../../shared/validation/duration.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../../state/operation-record.js';
 import type { LockHolder } from '../../state/state-store.js';
+import { unitFindingLines } from '../../state/unit-findings.js';
 import { type CommandContext, loadSettings, makeServices } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { silentLogger } from '../services.js';
@@ -39,6 +40,7 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
             ? 'pending'
             : `${node.status === 'failed' ? 'failed at' : 'at'} ${step?.name ?? '?'}${step?.error ? `: ${step.error}` : ''}`;
     lines.push(`  ${NODE_MARK[node.status]} ${node.name.padEnd(20)} ${node.role.padEnd(6)} ${span(node.startedAt, node.finishedAt, now).padStart(7)}  ${where}`);
+    for (const f of unitFindingLines(node.facts)) lines.push(`        ${f.label}: ${f.text}`);
     if (node.status === 'in-progress' || node.status === 'failed') {
       for (const s of node.steps) {
         if (s.status === 'pending') continue;

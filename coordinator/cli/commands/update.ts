@@ -13,7 +13,7 @@ import {
   resumeCommandFor,
 } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { getBoolean, getList, getNumber, getString, UsageError } from '../flags.js';
+import { flagBoolean, flagList, flagNumber, flagString, UsageError } from '../../../shared/cli/flag-parser.js';
 import { renderGateReport } from './check.js';
 import { planAndPreflight, renderPlan } from './plan.js';
 import { runOperation } from './run-operation.js';
@@ -25,7 +25,7 @@ export function describeUnfinished(record: OperationRecord): string {
 
 /** `noderoll update --to VERSION`. */
 export async function updateCommand(ctx: CommandContext): Promise<number> {
-  const target = getString(ctx.flags, 'to');
+  const target = flagString(ctx.flags, 'to');
   if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
   checkConfirmationFlags(ctx);
   const config = await loadSettings(ctx);
@@ -64,19 +64,19 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         ctx.reporter.message(`Every selected node already runs ${target}; nothing to do.`);
         return ExitCode.ok;
       }
-      if (!getBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Update ${plan.nodes.length - skipped.size} node(s) to ${target}, one at a time?`))) {
+      if (!flagBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Update ${plan.nodes.length - skipped.size} node(s) to ${target}, one at a time?`))) {
         ctx.reporter.message('Not started.');
         return ExitCode.interrupted;
       }
 
       const invocation = {
         configPath: config.source,
-        ...(getString(ctx.flags, 'kubeconfig') ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
-        ...(getString(ctx.flags, 'context') ? { context: config.kubernetes.context } : {}),
-        confirmEachNode: getBoolean(ctx.flags, 'confirm-each-node'),
-        pauseBetweenMs: getNumber(ctx.flags, 'pause-between') ?? config.pauseBetweenMs,
-        ...(getList(ctx.flags, 'nodes') ? { nodes: getList(ctx.flags, 'nodes') } : {}),
-        ...(getList(ctx.flags, 'exclude') ? { exclude: getList(ctx.flags, 'exclude') } : {}),
+        ...(flagString(ctx.flags, 'kubeconfig') ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+        ...(flagString(ctx.flags, 'context') ? { context: config.kubernetes.context } : {}),
+        confirmEachNode: flagBoolean(ctx.flags, 'confirm-each-node'),
+        pauseBetweenMs: flagNumber(ctx.flags, 'pause-between') ?? config.pauseBetweenMs,
+        ...(flagList(ctx.flags, 'nodes') ? { nodes: flagList(ctx.flags, 'nodes') } : {}),
+        ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}),
       };
       const record = newOperationRecord({
         id: newOperationId(ctx.env.clock.now(), ctx.env.randomId()),

@@ -9,6 +9,11 @@ export interface ClusterTiming {
   podStartDelayMs: number;
   /** From a graceful delete until the kubelet has stopped the pod and it disappears. */
   podTerminationDelayMs: number;
+  /**
+   * tolerationSeconds of the not-ready/unreachable tolerations admission adds to pods without
+   * their own (real clusters: 300). Default LAB_DEFAULT_TOLERATION_SECONDS (pod-admission.ts).
+   */
+  defaultTolerationSeconds: number;
 }
 
 export interface ControllerContext {

@@ -2,25 +2,37 @@ import { deepEqual } from '../json-value.js';
 import { findCondition, isNodeReady } from '../k8s-predicates.js';
 import { toKubeTime } from '../k8s-time.js';
 import type { Condition, Node, Taint } from '../k8s-types.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from '../node-taints.js';
 import type { Controller, ControllerContext } from './controller.js';
-
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 /** kube-controller-manager's --node-monitor-grace-period default: a real cluster marks a silent node Unknown after this. */
 export const NODE_MONITOR_GRACE_PERIOD_MS = 40_000;
 
 const MANAGED_TAINTS = [TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE];
 
-/** The NoSchedule taints the controllers keep in step with a node's readiness and cordon. */
-export function desiredManagedTaints(node: Node): Taint[] {
-  const ready = findCondition(node.status?.conditions, 'Ready');
+/**
+ * The taints the controllers keep in step with a node's readiness and cordon: NoSchedule for
+ * Ready=Unknown (unreachable) / Ready=False (not-ready) and for a cordon, and the NoExecute twin of
+ * the readiness taint, stamped with timeAdded, that makes the taint-eviction controller count down
+ * the pods' tolerationSeconds. `evictionsStopped`: no NoExecute taints (full disruption).
+ */
+export function desiredManagedTaints(node: Node, now: number, evictionsStopped: boolean): Taint[] {
+  const ready = findCondition(node.status?.conditions, 'Ready')?.status;
+  const key = ready === 'Unknown' ? TAINT_UNREACHABLE : ready === 'False' ? TAINT_NOT_READY : undefined;
   const taints: Taint[] = [];
-  if (ready?.status === 'Unknown') taints.push({ key: TAINT_UNREACHABLE, effect: 'NoSchedule' });
-  if (ready?.status === 'False') taints.push({ key: TAINT_NOT_READY, effect: 'NoSchedule' });
+  if (key) taints.push({ key, effect: 'NoSchedule' });
+  if (key && !evictionsStopped) taints.push({ key, effect: 'NoExecute', timeAdded: toKubeTime(now) });
   if (node.spec?.unschedulable === true) taints.push({ key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' });
   return taints;
+}
+
+/**
+ * Full disruption: when no node at all is Ready, the real controller assumes the control plane lost
+ * its network rather than every node dying, removes the NoExecute taints and evicts nothing.
+ * (It treats each zone so; the lab's nodes carry no zone label, so they are all one zone.)
+ */
+function inFullDisruption(nodes: Node[]): boolean {
+  return nodes.length > 0 && nodes.every((n) => !isNodeReady(n));
 }
 
 /** Conditions after the kubelet went silent: every condition Unknown, Ready added if it never came. */
@@ -36,9 +48,10 @@ function markStatusUnknown(conditions: Condition[] | undefined, now: number, cre
 }
 
 /**
- * Node lifecycle: watches heartbeats, marks silent nodes Unknown, keeps the unreachable / not-ready /
- * unschedulable NoSchedule taints in step, marks pods on a not-ready node unready, and hands out
- * pod CIDRs (the node IPAM controller's job).
+ * Node lifecycle: watches heartbeats, marks silent nodes Unknown, keeps the unreachable / not-ready
+ * (NoSchedule and NoExecute) and unschedulable taints in step, marks pods on a not-ready node
+ * unready, and hands out pod CIDRs (the node IPAM controller's job). The NoExecute taints are added
+ * at once, not at the real controller's rate of one node per 10 s per zone.
  *
  * Staleness is measured on the server's clock from when a new lastHeartbeatTime was first seen,
  * as the real controller does, so the node's clock and timestamp precision do not matter.
@@ -56,7 +69,10 @@ export class NodeLifecycleController implements Controller {
     for (const node of nodes) {
       this.assignPodCIDR(node, nodes);
       this.checkHeartbeat(node, now);
-      this.syncTaints(node.metadata.name, now);
+    }
+    const evictionsStopped = inFullDisruption(this.ctx.store.nodes.list());
+    for (const node of nodes) {
+      this.syncTaints(node.metadata.name, now, evictionsStopped);
       this.markPodsNotReady(node.metadata.name, now);
     }
   }
@@ -93,12 +109,12 @@ export class NodeLifecycleController implements Controller {
     this.ctx.logger.info({ node: name }, 'node stopped posting status; marked Ready=Unknown');
   }
 
-  private syncTaints(name: string, now: number): void {
+  private syncTaints(name: string, now: number, evictionsStopped: boolean): void {
     const node = this.ctx.store.nodes.get(name);
     if (!node) return;
     const current = node.spec?.taints ?? [];
-    const desired = desiredManagedTaints(node);
-    const kept = current.filter((t) => !(MANAGED_TAINTS.includes(t.key) && t.effect === 'NoSchedule'));
+    const desired = desiredManagedTaints(node, now, evictionsStopped);
+    const kept = current.filter((t) => !(MANAGED_TAINTS.includes(t.key) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute')));
     const next = [...kept, ...desired.map((d) => current.find((t) => t.key === d.key && t.effect === d.effect) ?? d)];
     if (deepEqual(current, next)) return;
     this.ctx.store.nodes.update(name, undefined, (n) => {

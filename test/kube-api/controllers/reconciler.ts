@@ -6,6 +6,7 @@ import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import { PodLifecycleController } from './pod-lifecycle-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler } from './scheduler.js';
+import { TaintEvictionController } from './taint-eviction-controller.js';
 
 /**
  * Runs every controller in a fixed order, on a fixed interval and soon after any change made from
@@ -24,10 +25,11 @@ export class Reconciler {
     private readonly intervalMs: number,
   ) {
     this.disruption = new DisruptionController(ctx);
-    // Order matters within one pass: readiness and taints before placement, placement before
-    // start-up, and budgets last so they see the pass's pod changes.
+    // Order matters within one pass: readiness and taints before evictions and placement,
+    // placement before start-up, and budgets last so they see the pass's pod changes.
     this.controllers = [
       new NodeLifecycleController(ctx),
+      new TaintEvictionController(ctx),
       new PodGarbageCollector(ctx),
       new DaemonSetController(ctx),
       new ReplicaSetController(ctx),

@@ -1,29 +1,81 @@
 import { controllerOf, isPodActive, tolerates } from '../k8s-predicates.js';
 import { toKubeTime } from '../k8s-time.js';
 import type { Condition, Node, Pod } from '../k8s-types.js';
+import { TAINT_UNSCHEDULABLE } from '../node-taints.js';
+import { nodeAllocatable, podRequests, type Resources } from '../pod-resources.js';
 import type { Controller, ControllerContext } from './controller.js';
 
-/** Why a node cannot take a pod, in the words of the scheduler's FitError, or undefined when it fits. */
-export function unfitReason(node: Node, pod: Pod): string | undefined {
-  const selector = pod.spec.nodeSelector ?? {};
-  const labels = node.metadata.labels ?? {};
-  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return "node(s) didn't match Pod's node affinity/selector";
-  const unschedulableTolerated = tolerates(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
-  if (node.spec?.unschedulable === true && !unschedulableTolerated) return 'node(s) were unschedulable';
-  const taint = (node.spec?.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec.tolerations, t));
-  if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-  return undefined;
+/** A filter's verdict on one node: its reasons, and whether evicting lower-priority pods could help. */
+export interface NodeFit {
+  reasons: string[];
+  /** Only NodeResourcesFit failures can be resolved by preemption; cordons, taints and selectors cannot. */
+  resolvable: boolean;
 }
 
-function fitErrorMessage(nodes: Node[], pod: Pod): string {
+const FITS: NodeFit = { reasons: [], resolvable: true };
+
+/** NodeResourcesFit: the pod's requests against what is left of the node's allocatable. */
+function resourceFit(pod: Pod, node: Node, used: Resources): NodeFit {
+  const want = podRequests(pod);
+  const have = nodeAllocatable(node);
+  const reasons: string[] = [];
+  if (used.pods + 1 > have.pods) reasons.push('Too many pods');
+  if (want.milliCpu > 0 && used.milliCpu + want.milliCpu > have.milliCpu) reasons.push('Insufficient cpu');
+  if (want.memory > 0 && used.memory + want.memory > have.memory) reasons.push('Insufficient memory');
+  return reasons.length > 0 ? { reasons, resolvable: true } : FITS;
+}
+
+/**
+ * Why a node cannot take a pod, in the words of the scheduler's filter plugins, run in the default
+ * profile's order (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit); the first
+ * plugin that rejects the node decides. `used`: the requests of the pods already bound to it.
+ */
+export function nodeFit(node: Node, pod: Pod, used: Resources): NodeFit {
+  const unschedulableTolerated = tolerates(pod.spec.tolerations, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' });
+  if (node.spec?.unschedulable === true && !unschedulableTolerated) return { reasons: ['node(s) were unschedulable'], resolvable: false };
+  const taint = (node.spec?.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec.tolerations, t));
+  if (taint) return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], resolvable: false };
+  const selector = pod.spec.nodeSelector ?? {};
+  const labels = node.metadata.labels ?? {};
+  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
+  return resourceFit(pod, node, used);
+}
+
+/** "N reason" counts, sorted as strings, the way FitError.Error() joins them. */
+function histogram(reasons: string[]): string {
   const counts = new Map<string, number>();
-  for (const node of nodes) {
-    const reason = unfitReason(node, pod);
-    if (reason) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+}
+
+/**
+ * The FitError message, then the preemption plugin's verdict: nodes rejected for resources have
+ * no victims (every pod here has the same or a higher priority), the others cannot be helped:
+ * "0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu. preemption: 0/3 nodes
+ * are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+ */
+export function fitErrorMessage(fits: NodeFit[]): string {
+  const n = fits.length;
+  if (n === 0) return 'no nodes available to schedule pods';
+  const filters = histogram(fits.flatMap((f) => f.reasons));
+  const preemption = histogram(fits.map((f) => (f.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling')));
+  return `0/${n} nodes are available: ${filters}. preemption: 0/${n} nodes are available: ${preemption}.`;
+}
+
+/** The requests of the pods bound to each node; terminating pods count until they are gone, as in the scheduler's cache. */
+function requestedByNode(pods: Pod[]): Map<string, Resources> {
+  const used = new Map<string, Resources>();
+  for (const pod of pods) {
+    const phase = pod.status?.phase;
+    if (!pod.spec.nodeName || phase === 'Succeeded' || phase === 'Failed') continue;
+    addRequests(used, pod.spec.nodeName, podRequests(pod));
   }
-  const reasons = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`);
-  const n = nodes.length;
-  return `0/${n} nodes are available: ${reasons.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`;
+  return used;
+}
+
+function addRequests(used: Map<string, Resources>, nodeName: string, r: Resources): void {
+  const u = used.get(nodeName) ?? { milliCpu: 0, memory: 0, pods: 0 };
+  used.set(nodeName, { milliCpu: u.milliCpu + r.milliCpu, memory: u.memory + r.memory, pods: u.pods + r.pods });
 }
 
 function setScheduledCondition(pod: Pod, condition: Condition): void {
@@ -32,9 +84,10 @@ function setScheduledCondition(pod: Pod, condition: Condition): void {
 }
 
 /**
- * Binds unscheduled pods to nodes that fit (not cordoned, taints tolerated, nodeSelector matched),
- * spreading pods of one controller across nodes. Pods that fit nowhere stay Pending with
- * PodScheduled=False/Unschedulable and are retried on every pass.
+ * Binds unscheduled pods to nodes that fit (not cordoned, taints tolerated, nodeSelector matched,
+ * CPU/memory requests and pod count within allocatable), spreading pods of one controller across
+ * nodes. Pods that fit nowhere stay Pending with PodScheduled=False/Unschedulable and the real
+ * scheduler's message, and are retried on every pass. No preemption.
  */
 export class Scheduler implements Controller {
   readonly name = 'scheduler';
@@ -45,11 +98,16 @@ export class Scheduler implements Controller {
     const pending = this.ctx.store.pods.list().filter((p) => !p.spec.nodeName && isPodActive(p) && (p.spec.schedulerName ?? 'default-scheduler') === 'default-scheduler');
     if (pending.length === 0) return;
     const nodes = this.ctx.store.nodes.list();
+    const used = requestedByNode(this.ctx.store.pods.list());
     for (const pod of pending) {
-      const fitting = nodes.filter((n) => unfitReason(n, pod) === undefined);
-      const chosen = this.pickNode(fitting, pod);
-      if (chosen) this.bind(pod, chosen, now);
-      else this.markUnschedulable(pod, fitErrorMessage(nodes, pod), now);
+      const fits = nodes.map((n) => nodeFit(n, pod, used.get(n.metadata.name) ?? { milliCpu: 0, memory: 0, pods: 0 }));
+      const chosen = this.pickNode(nodes.filter((_, i) => fits[i]?.reasons.length === 0), pod);
+      if (chosen) {
+        this.bind(pod, chosen, now);
+        addRequests(used, chosen.metadata.name, podRequests(pod));
+      } else {
+        this.markUnschedulable(pod, fitErrorMessage(fits), now);
+      }
     }
   }
 
@@ -80,7 +138,8 @@ export class Scheduler implements Controller {
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (current?.status === 'False' && current.message === message) return;
     this.ctx.store.pods.update(pod.metadata.name, pod.metadata.namespace, (p) => {
-      setScheduledCondition(p, { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: toKubeTime(now), reason: 'Unschedulable', message });
+      const since = current?.status === 'False' ? current.lastTransitionTime : undefined;
+      setScheduledCondition(p, { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: since ?? toKubeTime(now), reason: 'Unschedulable', message });
     });
     this.ctx.activity.record({ type: 'PodUnschedulable', namespace: pod.metadata.namespace, name: pod.metadata.name, detail: message }, now);
   }

@@ -3,6 +3,7 @@ import { isJsonObject } from '../json-value.js';
 import { toKubeTime, parseKubeTime } from '../k8s-time.js';
 import type { Condition, KubeObject, Node, Pod, PodDisruptionBudget, StatusCause } from '../k8s-types.js';
 import { defaultPodSpec, randomSuffix } from '../object-factory.js';
+import { invalidQuantityFields, podQOSClass } from '../pod-resources.js';
 import type { ResourceInfo } from '../resource-registry.js';
 
 /**
@@ -33,6 +34,7 @@ function validate(info: ResourceInfo, obj: KubeObject): void {
   if (info.resource === 'pods') {
     const containers = (obj as Pod).spec?.containers;
     if (!Array.isArray(containers) || containers.length === 0) causes.push({ field: 'spec.containers', message: 'Required value' });
+    else for (const field of invalidQuantityFields((obj as Pod).spec)) causes.push({ field, message: 'Invalid value: must be a quantity', reason: 'FieldValueInvalid' });
   }
   if (info.resource === 'replicasets' || info.resource === 'daemonsets') {
     if (!isJsonObject(spec?.selector)) causes.push({ field: 'spec.selector', message: 'Required value' });
@@ -72,7 +74,7 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, urlNamespa
     case 'pods': {
       const pod = obj as Pod;
       pod.spec = defaultPodSpec(pod.spec);
-      pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      pod.status = { phase: 'Pending', qosClass: podQOSClass(pod.spec) };
       break;
     }
     case 'namespaces':

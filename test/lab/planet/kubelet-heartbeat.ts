@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { NODE_ALLOCATABLE, NODE_CAPACITY } from './node-capacity.js';
 import type { PlanetConfig } from './planet-config.js';
 import { containerRuntimeAnswers } from './container-runtime-standin.js';
 
@@ -65,6 +66,8 @@ export function nodeStatus(config: PlanetConfig, planetVersion: string, now: Dat
       { type: 'InternalIP', address: config.nodeAddress },
       { type: 'Hostname', address: config.nodeName },
     ],
+    capacity: NODE_CAPACITY,
+    allocatable: NODE_ALLOCATABLE,
     nodeInfo: {
       machineID: readTrimmed('/etc/machine-id'),
       systemUUID: readTrimmed('/etc/machine-id'),

@@ -117,7 +117,7 @@ describe('agent configuration', () => {
       expect(f).to.deep.equal({ configPath: '/etc/x.yaml', checkConfig: true, help: false, version: false, overrides: { grpcListen: '127.0.0.1:1', httpListen: '', logLevel: 'debug' } });
     });
     it('refuses unknown, repeated, valueless and malformed flags, naming them', () => {
-      expect(() => parseAgentFlags(['--grpc'])).to.throw(FieldError, /^"--grpc": unknown flag/);
+      expect(() => parseAgentFlags(['--grpc'])).to.throw(FieldError, /^--grpc: unknown flag for noderoll-agent \(did you mean --grpc-listen\?\)/);
       expect(() => parseAgentFlags(['--config', 'a', '--config', 'b'])).to.throw(FieldError, /^--config: given more than once/);
       expect(() => parseAgentFlags(['--state-dir'])).to.throw(FieldError, /^--state-dir: needs a value/);
       expect(() => parseAgentFlags(['--check-config=yes'])).to.throw(FieldError, /^--check-config: takes no value/);

@@ -56,6 +56,23 @@ describe('agent journal', () => {
       const line = JSON.stringify({ __CURSOR: 'c', MESSAGE: 'x'.repeat(300) });
       expect(parseJournalLine(line, 100)).to.include({ messageTruncated: true, message: 'x'.repeat(100) });
     });
+
+    it('digests the whole of a cut or binary message, so that two that share their start stay apart', () => {
+      const entry = (message: unknown): string => JSON.stringify({ __CURSOR: 'c', MESSAGE: message });
+      const head = 'E1201 kubelet: failed to sync pod: '.padEnd(200, '=');
+      const first = parseJournalLine(entry(`${head} volume pvc-1 is not attached`), 100);
+      const second = parseJournalLine(entry(`${head} image pull back-off for registry.local/app`), 100);
+      expect(first.message).to.equal(second.message);
+      expect(first.messageDigest).to.match(/^sha256:[0-9a-f]{16}$/);
+      expect(first.messageDigest).not.to.equal(second.messageDigest);
+      // the same error again, with other numbers: the same digest (numbers are masked as in the signature)
+      expect(parseJournalLine(entry(`${head} volume pvc-7 is not attached`), 100).messageDigest).to.equal(first.messageDigest);
+      const binaryA = parseJournalLine(entry([0xff, 0x01, 0x41]), 100);
+      const binaryB = parseJournalLine(entry([0xfe, 0x01, 0x41]), 100);
+      expect(binaryA.message).to.equal(binaryB.message);
+      expect(binaryA.messageDigest).not.to.equal(binaryB.messageDigest);
+      expect(parseJournalLine(entry('short and plain'), 100).messageDigest).to.equal('');
+    });
   });
 
   describe('request validation and journalctl arguments', () => {
@@ -64,6 +81,7 @@ describe('agent journal', () => {
       expect(journalctlArgs(q)).to.deep.equal([
         '--no-pager',
         '--output=json',
+        '--all',
         '--boot',
         '--since=@1795744667',
         '--after-cursor=s=1;i=2',
@@ -80,6 +98,17 @@ describe('agent journal', () => {
       const byId = validateJournalRequest(request({ bootId: '2ce7f393-017e-4bd2-bf3b-ebefb5a66682', boot: 'BOOT_SELECTOR_PREVIOUS' }), LIMITS);
       expect(journalctlArgs(byId)).to.include('--boot=2ce7f393017e4bd2bf3bebefb5a66682');
       expect(journalctlArgs(validateJournalRequest(request({ newest: true, maxEntries: 20 }), LIMITS))).to.include('--lines=20');
+    });
+
+    it('reads the newest entries from the tail, newest first, so a cut scan keeps the most recent ones', () => {
+      const args = journalctlArgs(validateJournalRequest(request({ newest: true, maxEntries: 20 }), LIMITS));
+      expect(args).to.include('--reverse');
+      expect(args.indexOf('--reverse')).to.be.below(args.indexOf('--lines=20'));
+      expect(journalctlArgs(validateJournalRequest(request({ maxEntries: 20 }), LIMITS))).not.to.include('--reverse');
+    });
+
+    it('asks journalctl for every field in full (--all): without it a MESSAGE over 4096 bytes is null', () => {
+      expect(journalctlArgs(validateJournalRequest(request(), LIMITS))).to.include('--all');
     });
 
     const refusals: [string, Partial<JournalRequestFields>, RegExp][] = [
@@ -145,7 +174,20 @@ describe('agent journal', () => {
       expect(s).to.include({ entriesRead: 5, entriesMatched: 3, entriesSent: 3, errorsMatched: 1, parseErrors: 1, truncatedByCount: false, truncatedByTime: false });
       expect(s.lastCursor).to.match(/;i=5d;/);
       expect(calls[0]?.maxOutputBytes, 'the runner keeps only a small capture').to.be.at.most(64 * 1024);
-      expect(s.command).to.equal('journalctl --no-pager --output=json --boot');
+      expect(s.command).to.equal('journalctl --no-pager --output=json --all --boot');
+    });
+
+    it('counts a line cut by the runner\'s line cap as a parse error and goes on', async () => {
+      const [good] = lines('journal-252-fixture.jsonl');
+      const runner = async (spec: CommandSpec): Promise<CommandResult> => {
+        spec.onStdoutLine?.('{"__CURSOR":"s=1","MESSAGE":"' + 'x'.repeat(100), { truncated: true });
+        spec.onStdoutLine?.(good!, { truncated: false });
+        return { command: 'journalctl', exitCode: 0, signal: null, stdout: '', stderr: '', truncated: false, durationMs: 0 };
+      };
+      const got: string[] = [];
+      const s = await scanJournal(validateJournalRequest(request(), LIMITS), (e) => got.push(e.message), { runner, maxMessageBytes: 4096 });
+      expect(got).to.deep.equal(['fixture error: planet did not start']);
+      expect(s).to.include({ parseErrors: 1, entriesRead: 1 });
     });
 
     it('stops at max_entries with the cursor of the last entry sent, so after_cursor continues there', async () => {

@@ -7,6 +7,7 @@ import { CommandBackupTaker } from '../../../coordinator/cluster/backup.js';
 import { chooseLocalDataFlag, explainBlockedPods, readDrainFailure } from '../../../coordinator/cluster/drain-output.js';
 import { EtcdHealthCommandReader } from '../../../coordinator/cluster/etcd-health.js';
 import { GravityStatusCommandReader } from '../../../coordinator/cluster/gravity-status.js';
+import { GravityStatusGate } from '../../../coordinator/gates/cluster-gates.js';
 import { readNodeList, readPodList } from '../../../coordinator/cluster/kube-objects.js';
 import { FakeClock } from './fakes/fake-clock.js';
 
@@ -95,6 +96,55 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
     expect(() => readPodList('not json')).to.throw(/not JSON/);
   });
 
+  it('says why a Pending pod is Pending: not scheduled (the scheduler message), or what its containers wait for', () => {
+    const t = '2026-11-27T02:00:00Z';
+    const pods = readPodList(
+      JSON.stringify({
+        items: [
+          {
+            metadata: { name: 'unplaced', namespace: 'default' },
+            spec: {},
+            status: {
+              phase: 'Pending',
+              qosClass: 'Burstable',
+              conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.' }],
+            },
+          },
+          {
+            // as a real kubelet reports an image that cannot be pulled: Ready=False/ContainersNotReady comes first
+            metadata: { name: 'pulling', namespace: 'default' },
+            spec: { nodeName: 'n1' },
+            status: {
+              phase: 'Pending',
+              conditions: [
+                { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+                { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+                { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: 'containers with unready status: [app]' },
+                { type: 'ContainersReady', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: 'containers with unready status: [app]' },
+                { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+              ],
+              containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: 'ghcr.io/x/app:9', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/x/app:9"' } } }],
+            },
+          },
+          {
+            metadata: { name: 'starting', namespace: 'default' },
+            spec: { nodeName: 'n2' },
+            status: {
+              phase: 'Pending',
+              conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' }],
+              containerStatuses: [{ name: 'app', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }],
+            },
+          },
+        ],
+      }),
+    );
+    expect(pods.map((p) => p.reason)).to.deep.equal([
+      'Unschedulable: 0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.',
+      'app: ImagePullBackOff',
+      'app: ContainerCreating',
+    ]);
+  });
+
   it('gravity status: a degraded cluster (exit 255) is read from its JSON, naming the node and probe', async () => {
     const degraded = JSON.stringify({
       cluster: {
@@ -115,6 +165,18 @@ describe('coordinator cluster adapters (parsers and command readers)', () => {
     const broken = await new GravityStatusCommandReader({ argv: ['gravity', 'status', '--output=json'], timeoutMs: 1000, runner: fakeRunner(result('', 1, 'connection refused')).run }).read();
     expect(broken.healthy).to.equal(false);
     expect(broken.problems[0]).to.contain('exited with code 1').and.contain('connection refused');
+  });
+
+  it('gravity status: no JSON with exit 255 names the exit code and what gravity said on stderr', async () => {
+    // What gravity prints when it cannot reach its own cluster: nothing on stdout, the reason on stderr, exit 255.
+    const stderr = '[ERROR]: failed to query cluster status: Get "https://127.0.0.1:3009/portal/v1/...": dial tcp 127.0.0.1:3009: connect: connection refused\n';
+    const reading = await new GravityStatusCommandReader({ argv: ['gravity', 'status', '--output=json'], timeoutMs: 1000, runner: fakeRunner(result('', 255, stderr)).run }).read();
+    expect(reading.healthy).to.equal(false);
+    expect(reading.problems).to.have.length(1);
+    expect(reading.problems[0]).to.contain('no output').and.contain('exit code 255').and.contain('[ERROR]: failed to query cluster status').and.contain('connection refused');
+    expect(reading.evidence).to.contain('connection refused');
+    const verdict = await new GravityStatusGate(new GravityStatusCommandReader({ argv: ['gravity', 'status', '--output=json'], timeoutMs: 1000, runner: fakeRunner(result('', 255, stderr)).run })).check();
+    expect(verdict.summary).to.contain('exit code 255').and.contain('[ERROR]: failed to query cluster status');
   });
 
   it('etcd: v2 member lines decide (exit 5 degraded), v3 JSON decides (exit 1)', async () => {

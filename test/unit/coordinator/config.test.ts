@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, formatDuration } from '../../../coordinator/config/duration.js';
+import { parseDuration, formatDuration } from '../../../shared/validation/duration.js';
 import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
 import { ConfigError } from '../../../coordinator/config/validate-config.js';
 
@@ -107,11 +107,11 @@ describe('coordinator config', () => {
   });
 
   it('refuses malformed YAML with its line, duplicate keys, an empty file, a non-mapping and NUL bytes', () => {
-    expect(issues('nodes: [\n  {name: a\n')[0]!.message).to.match(/^YAML: /);
+    expect(issues('nodes: [\n  {name: a\n')[0]!.message).to.match(/^not valid YAML: /);
     expect(issues('nodes: [\n  {name: a\n')[0]!.line).to.be.a('number');
-    expect(issues(MINIMAL + 'order: roles\norder: listed\n')[0]!.message).to.match(/YAML: .*unique/i);
-    expect(issues('')[0]!.message).to.match(/empty file/);
-    expect(issues('- a\n- b\n')[0]!.message).to.match(/must be a mapping, got a list/);
+    expect(issues(MINIMAL + 'order: roles\norder: listed\n')[0]!.message).to.match(/^not valid YAML: .*unique/i);
+    expect(issues('')[0]).to.include({ path: 'nodes' }); // an empty file is all defaults, and nodes has none
+    expect(issues('- a\n- b\n')[0]!.message).to.match(/must be a YAML mapping of settings, got a list/);
     expect(issues('nodes: x\u0000')[0]!.message).to.match(/NUL/);
   });
 

@@ -68,7 +68,7 @@ describe('coordinator metrics (--metrics-address)', function () {
     const world = new FakeWorld(new FakeClock(), THREE_NODES);
     let io = fakeCliEnv(world.clock, world);
     expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--metrics-address', 'localhost'], io.env)).to.equal(ExitCode.usage);
-    expect(io.err()).to.match(/--metrics-address: "localhost" is not host:port/);
+    expect(io.err()).to.match(/--metrics-address: "localhost" must be host:port/);
     expect(world.node('node-1').calls.drain).to.equal(0);
     io = fakeCliEnv(world.clock, world);
     expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--metrics-address', '127.0.0.1:0'], io.env)).to.equal(ExitCode.ok);

@@ -53,9 +53,9 @@ describe('operation report', () => {
       expect(md).to.contain('## Timeline');
       expect(md).to.contain('## Where the time went');
       for (const n of ['node-1', 'node-2', 'node-3']) expect(md).to.contain(`## Node ${n}`);
-      expect(md).to.contain('| 9 | waitForReboot | 2026-11-27 02:00:') ;
-      expect(md).to.match(/\| 9 \| waitForReboot \| [^|]+ \| [^|]+ \| 48s \| ok \| 1 \|/);
-      expect(md).to.match(/\| 10 \| verifyNodeHealthy \| [^|]+ \| [^|]+ \| 2\.1s \| failed \| 1 \|/);
+      expect(md).to.contain('| 11 | waitForReboot | 2026-11-27 02:00:') ;
+      expect(md).to.match(/\| 11 \| waitForReboot \| [^|]+ \| [^|]+ \| 48s \| ok \| 1 \|/);
+      expect(md).to.match(/\| 12 \| verifyNodeHealthy \| [^|]+ \| [^|]+ \| 2\.1s \| failed \| 1 \|/);
       expect(md).to.contain('ok (already done)');
       expect(md).to.contain('- Version: `7.0.67` → `7.0.68`');
       expect(md).to.contain('- Boot ID: `0111aaaa-0000-4000-8000-000000000000` → `0222bbbb-0000-4000-8000-000000000000`');
@@ -95,7 +95,7 @@ describe('operation report', () => {
       expect(svg).not.to.equal('');
       expect(svg.match(/<g class="lane" data-node="/g)).to.have.length(3);
       for (const n of ['node-1', 'node-2', 'node-3']) expect(svg).to.contain(`data-node="${n}"`);
-      expect(svg.match(/<rect class="step /g)).to.have.length(12 + 12 + 10);
+      expect(svg.match(/<rect class="step /g)).to.have.length(14 + 14 + 12);
       expect(svg.match(/class="step step-failed"/g)).to.have.length(1);
       expect(svg).not.to.match(/NaN|undefined|Infinity/);
       // lanes do not overlap in time: node-2's first bar starts right of node-1's last

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CommandError, formatCommand, runCommand } from '../../../shared/exec/command-runner.js';
+import { CommandError, formatCommand, LineSplitter, runCommand } from '../../../shared/exec/command-runner.js';
 
 describe('command runner', () => {
   it('runs argv without a shell and captures stdout and stderr', async () => {
@@ -51,6 +51,51 @@ describe('command runner', () => {
     const lines: string[] = [];
     await runCommand({ file: 'cat', args: [], timeoutMs: 5000, input: 'a\nbé\nc', onStdoutLine: (l) => lines.push(l) });
     expect(lines).to.deep.equal(['a', 'bé', 'c']);
+  });
+
+  it('cuts a huge line at maxLineLength, marks it truncated and goes on with the next line', async () => {
+    const lines: { line: string; truncated: boolean }[] = [];
+    await runCommand({
+      file: 'sh',
+      args: ['-c', "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo next"],
+      timeoutMs: 20_000,
+      maxOutputBytes: 1024,
+      maxLineLength: 1000,
+      onStdoutLine: (line, info) => lines.push({ line, truncated: info?.truncated ?? false }),
+    });
+    expect(lines.map((l) => ({ length: l.line.length, truncated: l.truncated }))).to.deep.equal([
+      { length: 1000, truncated: true },
+      { length: 4, truncated: false },
+    ]);
+    expect(lines[0]!.line).to.match(/^x+$/);
+    expect(lines[1]!.line).to.equal('next');
+  });
+
+  it('keeps at most maxLineLength characters of an unfinished line, however it arrives', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line), 64);
+    let maxBuffered = 0;
+    for (let i = 0; i < 10_000; i++) {
+      splitter.push(Buffer.from('abcdefgh'));
+      maxBuffered = Math.max(maxBuffered, splitter.buffered);
+    }
+    splitter.push(Buffer.from('\nlast\npartial'));
+    splitter.end();
+    expect(maxBuffered).to.equal(64);
+    expect(lines).to.deep.equal(['abcdefgh'.repeat(8), 'last', 'partial']);
+  });
+
+  it('splits many lines of one chunk and a multi-byte character split across chunks', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    const euro = Buffer.from('€\n');
+    splitter.push(Buffer.from(Array.from({ length: 1000 }, (_, i) => `l${i}`).join('\n') + '\n'));
+    splitter.push(euro.subarray(0, 1));
+    splitter.push(euro.subarray(1));
+    splitter.end();
+    expect(lines).to.have.length(1001);
+    expect(lines[999]).to.equal('l999');
+    expect(lines[1000]).to.equal('€');
   });
 
   it('stops on abort', async () => {

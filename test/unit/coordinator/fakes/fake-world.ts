@@ -42,6 +42,8 @@ interface Unit {
   load: string;
   active: string;
   sub: string;
+  /** UnitFileState; enabled when absent. A disabled unit stays down at the next boot. */
+  file?: string;
 }
 
 export interface FakeNode {
@@ -63,7 +65,7 @@ export interface FakeNode {
   journal: JournalEntry[];
   annotations: Record<string, string>;
   /** Faults applied at the next boot. */
-  onNextBoot: { failUnits?: string[]; journalErrors?: string[]; powerOff?: boolean; planetChecksFail?: boolean; stopUnits?: string[] };
+  onNextBoot: { failUnits?: string[]; journalErrors?: string[]; powerOff?: boolean; planetChecksFail?: boolean; stopUnits?: string[]; runningButDisabled?: string[] };
   planetChecksFail: boolean;
   ops: Map<string, { kind: string; state: 'running' | 'succeeded' | 'failed'; bootId: string; version?: string }>;
   calls: { install: number; reboot: number; stopUnit: number; enable: number; drain: number };
@@ -154,8 +156,14 @@ export class FakeWorld {
     n.power = 'on';
     n.bootId = randomUUID();
     n.boots++;
-    n.units.set(PLANET_UNIT, { load: 'loaded', active: 'active', sub: 'running' });
-    n.units.set(TELEPORT_UNIT, { load: 'loaded', active: 'active', sub: 'running' });
+    for (const [u, s] of n.units) {
+      if (u !== PLANET_UNIT && u !== TELEPORT_UNIT) continue;
+      // A disabled gravity unit does not start at boot; a runningButDisabled one comes up running with
+      // its unit file disabled (e.g. an update replaced it and something else started it).
+      const runningButDisabled = (faults.runningButDisabled ?? []).includes(u);
+      const starts = runningButDisabled || (s.file ?? 'enabled') === 'enabled';
+      n.units.set(u, { ...s, load: 'loaded', active: starts ? 'active' : 'inactive', sub: starts ? 'running' : 'dead', ...(runningButDisabled ? { file: 'disabled' } : {}) });
+    }
     for (const u of faults.failUnits ?? []) n.units.set(u, { load: 'loaded', active: 'failed', sub: 'failed' });
     for (const u of faults.stopUnits ?? []) n.units.set(u, { load: 'loaded', active: 'inactive', sub: 'dead' });
     n.planetChecksFail = faults.planetChecksFail ?? false;
@@ -284,7 +292,7 @@ export class FakeWorld {
     };
     const unitState = (u: string): UnitState => {
       const s = n.units.get(u);
-      return s ? { name: u, loadState: s.load, activeState: s.active, subState: s.sub } : { name: u, loadState: 'not-found', activeState: 'inactive', subState: 'dead' };
+      return s ? { name: u, loadState: s.load, activeState: s.active, subState: s.sub, unitFileState: s.file ?? 'enabled' } : { name: u, loadState: 'not-found', activeState: 'inactive', subState: 'dead' };
     };
     return {
       async identity(_o?: CallOptions): Promise<AgentIdentity> {
@@ -311,14 +319,21 @@ export class FakeWorld {
         up();
         n.calls.stopUnit++;
         const s = n.units.get(unit);
-        if (s) n.units.set(unit, { load: s.load, active: 'inactive', sub: 'dead' });
+        if (s) n.units.set(unit, { ...s, active: 'inactive', sub: 'dead' });
         world.sample();
         return unitState(unit);
       },
       async enableUnitNow(unit: string): Promise<UnitState> {
         up();
         n.calls.enable++;
-        n.units.set(unit, { load: 'loaded', active: 'active', sub: 'running' });
+        n.units.set(unit, { load: 'loaded', active: 'active', sub: 'running', file: 'enabled' });
+        return unitState(unit);
+      },
+      async enableUnit(unit: string): Promise<UnitState> {
+        up();
+        n.calls.enable++;
+        const s = n.units.get(unit) ?? { load: 'loaded', active: 'inactive', sub: 'dead' };
+        n.units.set(unit, { ...s, file: 'enabled' });
         return unitState(unit);
       },
       async failedUnits(): Promise<UnitState[]> {
@@ -328,8 +343,10 @@ export class FakeWorld {
       async scanJournal(req: JournalScanRequest): Promise<JournalScan> {
         up();
         const bootId = req.start.kind === 'boot' ? req.start.bootId : n.bootId;
-        const entries = n.journal.filter((e) => e.bootId === bootId && e.priority <= req.maxPriority).slice(0, req.maxEntries);
-        return { entries, truncated: false };
+        const matching = n.journal.filter((e) => e.bootId === bootId && e.priority <= req.maxPriority);
+        // journalctl --reverse --lines=N for `newest`, else the oldest N in order.
+        const entries = req.newest ? matching.slice(-req.maxEntries).reverse() : matching.slice(0, req.maxEntries);
+        return { entries, truncated: matching.length > req.maxEntries };
       },
       async install(req: InstallRequest, onOutput: (l: InstallOutputLine) => void): Promise<InstallOutcome> {
         up();

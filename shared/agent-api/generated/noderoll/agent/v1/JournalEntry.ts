@@ -25,6 +25,12 @@ export interface JournalEntry {
    * MESSAGE was cut by the agent's cap, or journalctl omitted it (null: over 4096 bytes).
    */
   'messageTruncated'?: (boolean);
+  /**
+   * Set when message_binary or message_truncated: "sha256:" and 16 hex digits of the digest of the
+   * whole MESSAGE as the agent read it (text with numbers, hex IDs, UUIDs and addresses masked;
+   * binary as its bytes), so that two different messages that arrive cut or binary stay apart.
+   */
+  'messageDigest'?: (string);
 }
 
 export interface JournalEntry__Output {
@@ -50,4 +56,10 @@ export interface JournalEntry__Output {
    * MESSAGE was cut by the agent's cap, or journalctl omitted it (null: over 4096 bytes).
    */
   'messageTruncated': (boolean);
+  /**
+   * Set when message_binary or message_truncated: "sha256:" and 16 hex digits of the digest of the
+   * whole MESSAGE as the agent read it (text with numbers, hex IDs, UUIDs and addresses masked;
+   * binary as its bytes), so that two different messages that arrive cut or binary stay apart.
+   */
+  'messageDigest': (string);
 }

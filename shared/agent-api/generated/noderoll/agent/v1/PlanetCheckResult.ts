@@ -6,7 +6,7 @@ export interface PlanetCheckResult {
   'name'?: (string);
   'command'?: (string)[];
   /**
-   * exit-zero, no-failed-units, empty-output
+   * exit-zero, no-failed-units, empty-output, etcd-members-healthy
    */
   'expect'?: (string);
   'ok'?: (boolean);
@@ -31,7 +31,7 @@ export interface PlanetCheckResult__Output {
   'name': (string);
   'command': (string)[];
   /**
-   * exit-zero, no-failed-units, empty-output
+   * exit-zero, no-failed-units, empty-output, etcd-members-healthy
    */
   'expect': (string);
   'ok': (boolean);

@@ -40,7 +40,8 @@ export interface ScanJournalRequest {
    */
   'timeoutMs'?: (number);
   /**
-   * Read only the newest max_entries entries of the selection (journalctl -n) instead of the oldest.
+   * Read only the newest max_entries entries of the selection instead of the oldest, newest first
+   * (journalctl --reverse --lines); last_cursor is then that of the oldest entry sent.
    */
   'newest'?: (boolean);
 }
@@ -82,7 +83,8 @@ export interface ScanJournalRequest__Output {
    */
   'timeoutMs': (number);
   /**
-   * Read only the newest max_entries entries of the selection (journalctl -n) instead of the oldest.
+   * Read only the newest max_entries entries of the selection instead of the oldest, newest first
+   * (journalctl --reverse --lines); last_cursor is then that of the oldest entry sent.
    */
   'newest': (boolean);
 }

@@ -1,3 +1,5 @@
+import { showValue } from './field-error.js';
+
 /**
  * Durations as people write them in config files and flags: `90s`, `10m`, `1h30m`, `250ms`, or a
  * bare number of seconds. Parsing is strict: anything else is an error naming the field.
@@ -17,7 +19,7 @@ export function parseDuration(input: string | number): number | string {
   }
   const text = input.trim();
   if (/^\d+$/.test(text)) return parseDuration(Number(text));
-  if (!DURATION.test(text)) return `"${clip(text)}" is not a duration (examples: 30s, 10m, 1h30m, 500ms)`;
+  if (!DURATION.test(text)) return `${showValue(text, 40)} is not a duration (examples: 30s, 10m, 1h30m, 500ms)`;
   let ms = 0;
   for (const m of text.matchAll(PART)) ms += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
   return ms > MAX_DURATION_MS ? `must be at most ${formatDuration(MAX_DURATION_MS)}` : ms;
@@ -34,6 +36,3 @@ export function formatDuration(ms: number): string {
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? s.slice(0, 40) + '…' : s;
-}

@@ -1,0 +1,110 @@
+/**
+ * How a test runs every command the docs show (test/docs/doc-commands.ts extracts them). A command
+ * the docs show that is not in this table fails test/unit/docs/doc-commands.test.ts, and so does an
+ * entry no doc shows any more: a new doc command needs a line here, i.e. a test.
+ *
+ * `run` is the shell command actually run when the doc's own text cannot run as it stands (a
+ * placeholder such as NODE, or a path under /etc the test must not touch); it runs in bash with
+ * `set -eo pipefail`. Without `run` the doc text runs verbatim. `exit` is the expected exit status
+ * (default 0). Variables in `run`: $PROJECT (the checkout), $WORK (a fresh temporary directory).
+ */
+
+export type DocCommandRun =
+  /** On the host without a lab (test/unit/docs): cwd the checkout, HOME=$WORK, `noderoll` on PATH as npm would link it. */
+  | { how: 'host'; run?: string; exit?: number; why?: string }
+  /** A usage synopsis: every --flag in it must be listed by `noderoll COMMAND --help` (test/unit/docs). */
+  | { how: 'synopsis'; why?: string }
+  /** On the host against the shared lab, after `eval "$(npm run -s lab -- env)"` (test/docs/doc-commands.lab.test.ts). */
+  | { how: 'lab'; run?: string; exit?: number; why?: string }
+  /** Inside the shared lab's first node (nsenter), where the docs say the command runs (test/docs/doc-commands.lab.test.ts). */
+  | { how: 'lab-node'; run?: string; exit?: number; why?: string }
+  /** Run by `scripts/dev demo`, which test/docs/doc-commands.lab.test.ts runs; scripts/dev must contain `contains`. */
+  | { how: 'demo'; contains: string; why: string }
+  /** Run by another test or by CI itself; `file` must contain `contains` (checked by test/unit/docs). */
+  | { how: 'elsewhere'; file: string; contains: string; why: string };
+
+export type DocCommandEntry = DocCommandRun & { doc: string };
+
+const CA = '--dir "$WORK/ca"';
+
+/** In the order the lab suite runs them: `npm run lab -- down` is the last lab command. */
+export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
+  // Quick start
+  { doc: 'scripts/dev demo', how: 'demo', contains: 'demo() {', why: 'the lab suite runs scripts/dev demo itself (NODEROLL_LAB_ID=its own id), then every lab command below against the lab the demo leaves up' },
+  { doc: 'scripts/dev test', how: 'elsewhere', file: '.ci/run', contains: 'scripts/dev test', why: 'CI runs exactly this' },
+  { doc: 'npm test', how: 'elsewhere', file: 'package.json', contains: '"test": "npm run build && mocha"', why: 'the same build and mocha suite (.mocharc.json) that scripts/dev test runs in CI' },
+  { doc: 'npx tsc -p tsconfig.json', how: 'elsewhere', file: 'package.json', contains: '"build": "tsc -p tsconfig.json"', why: 'scripts/dev test builds with npm run build, i.e. this tsc' },
+  { doc: 'npm run lab -- up --nodes 3', how: 'demo', contains: 'npm run -s lab -- up --nodes 3', why: 'the demo brings its lab up with this command' },
+  { doc: 'noderoll update --to 7.0.68 --yes', how: 'demo', contains: 'noderoll update --to "$target" --yes', why: 'the demo runs it with target = the lab update version (7.0.68; the lab suite checks the demo printed this command)' },
+  { doc: 'noderoll update --to VERSION', how: 'demo', contains: 'noderoll update --to "$target" --yes', why: 'the demo runs it with VERSION = 7.0.68' },
+  { doc: 'gravity exec', how: 'lab-node', run: 'gravity exec --no-tty --no-interactive systemctl --failed --plain --no-legend', why: "the node-local stand-in, as the lab's failed-units planet check calls it" },
+  { doc: 'systemctl reboot', how: 'elsewhere', file: 'agent/config/agent-config.ts', contains: "reboot: { command: ['systemctl', 'reboot']", why: "the agent's default reboot command: every node of the demo's update reboots with it" },
+  { doc: 'systemctl poweroff', how: 'elsewhere', file: 'test/lab/lab.test.ts', contains: 'poweroff', why: "the lab suite's poweroff scenario" },
+  { doc: 'node dist/agent/main.js --config /etc/noderoll/agent.yaml', how: 'elsewhere', file: 'systemd/noderoll-agent.service', contains: 'dist/agent/main.js --config /etc/noderoll/agent.yaml', why: 'the ExecStart of the unit every lab node (the demo included) runs the agent from' },
+  { doc: 'node dist/agent/main.js --config /etc/noderoll/agent.yaml --check-config', how: 'elsewhere', file: 'test/unit/agent/agent-config.test.ts', contains: "args: [main, '--config', join(dir, 'agent.yaml'), '--check-config'", why: 'runs dist/agent/main.js --check-config on valid and broken configs with real TLS files' },
+  { doc: 'node dist/shared/agent-api/codegen.js --write', how: 'elsewhere', file: 'test/unit/agent/agent-api-types.test.ts', contains: 'codegen.js --write', why: 'the unit test generates the same tree in memory and compares; running --write in a test would rewrite the checkout' },
+  { doc: 'promtool check config monitoring/prometheus.yml', how: 'elsewhere', file: 'test/monitoring/promtool.test.ts', contains: "['check', 'config', 'prometheus.yml']", why: 'needs the certificate files it names: the monitoring test installs them in a temporary copy first' },
+  // On the host, no lab
+  { doc: 'node dist/agent/main.js --help', how: 'host' },
+  { doc: 'node -e', how: 'host', run: "node -e ''", why: "the bench's baseline: a bare Node process" },
+  { doc: 'promtool check rules monitoring/alerts.yml', how: 'host' },
+  { doc: 'promtool test rules monitoring/tests/alerts.test.yml', how: 'host' },
+  { doc: 'promtool test rules', how: 'host', run: 'promtool test rules monitoring/tests/alerts.test.yml' },
+  { doc: 'noderoll certs --help', how: 'host' },
+  { doc: 'noderoll certs init  --cluster prod-east', how: 'host', run: `noderoll certs init --cluster prod-east ${CA}`, why: '--dir: the test must not write /etc/noderoll/ca' },
+  { doc: 'noderoll certs issue --role agent --node 10.0.0.5 --ip 10.0.0.5 --out ./node-10.0.0.5', how: 'host', run: `cd "$WORK" && noderoll certs issue --role agent --node 10.0.0.5 --ip 10.0.0.5 --out ./node-10.0.0.5 ${CA}` },
+  { doc: 'noderoll certs issue --role coordinator --name ops --out ~/.noderoll/tls', how: 'host', run: `noderoll certs issue --role coordinator --name ops --out ~/.noderoll/tls ${CA}`, why: 'HOME is $WORK' },
+  { doc: 'noderoll certs issue --role reader --name prometheus --out ./prometheus', how: 'host', run: `cd "$WORK" && noderoll certs issue --role reader --name prometheus --out ./prometheus ${CA}` },
+  { doc: 'noderoll certs show ./node-10.0.0.5/agent.crt --ca /etc/noderoll/ca/ca.crt', how: 'host', run: 'cd "$WORK" && noderoll certs show ./node-10.0.0.5/agent.crt --ca "$WORK/ca/ca.crt"' },
+  { doc: 'noderoll certs issue … --force', how: 'host', run: `cd "$WORK" && noderoll certs issue --role agent --node 10.0.0.5 --ip 10.0.0.5 --out ./node-10.0.0.5 ${CA} --force`, why: 'rotation: the same issue again, replacing the files' },
+  { doc: 'noderoll certs init --dir /etc/noderoll/ca-new --cluster NAME', how: 'host', run: 'noderoll certs init --dir "$WORK/ca-new" --cluster NAME' },
+  { doc: 'noderoll certs issue --role reader --name prometheus --out /etc/prometheus/noderoll', how: 'host', run: `noderoll certs issue --role reader --name prometheus --out "$WORK/etc-prometheus-noderoll" ${CA}` },
+  { doc: 'noderoll certs init --cluster NAME', how: 'host', run: 'noderoll certs init --cluster NAME --dir "$WORK/ca-readme"' },
+  { doc: 'noderoll certs issue --role agent --node NODE --ip ADDRESS --out DIR', how: 'host', run: 'noderoll certs issue --role agent --node node-1 --ip 127.0.0.1 --out "$WORK/node-1" --dir "$WORK/ca-readme"' },
+  { doc: 'noderoll certs issue --role coordinator --name NAME --out DIR', how: 'host', run: 'noderoll certs issue --role coordinator --name ops --out "$WORK/ops" --dir "$WORK/ca-readme"' },
+  {
+    doc: 'npm run bench',
+    how: 'host',
+    run: 'npm run -s bench -- --dry-run',
+    why: 'benchmarks measure the machine for minutes and are never part of CI: the build, argument parsing and benchmark names are run, not the measurement',
+  },
+  // The build step of `npm run bench` ran just above; the rest run its second half (package.json "bench") to keep the suite fast.
+  { doc: 'npm run bench -- journal-scan fan-out', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan fan-out', why: 'as npm run bench' },
+  { doc: 'npm run bench -- --quick', how: 'host', run: 'node dist/bench/run.js --dry-run --quick', why: 'as npm run bench' },
+  { doc: 'npm run bench -- --dry-run journal-scan', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan' },
+  // Synopses
+  { doc: 'noderoll plan [--to V] [--nodes …] [--exclude …]', how: 'synopsis' },
+  { doc: 'noderoll update --to V [--yes] [--confirm-each-node] [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
+  { doc: 'noderoll resume [--yes] [--confirm-each-node] [--pause-between D]', how: 'synopsis' },
+  { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
+  { doc: 'noderoll report [OPERATION] [--out DIR]', how: 'synopsis' },
+  { doc: 'noderoll update --metrics-address', how: 'synopsis', why: 'a flag named in prose' },
+  // Against the lab the demo left up
+  { doc: 'eval "$(npm run -s lab -- env)"', how: 'lab', run: 'eval "$(npm run -s lab -- env)" && test "$(type -t noderoll)" = file && test "$(type -t gravity)" = file', why: 'the promise: noderoll and gravity are programs on PATH, not aliases' },
+  { doc: 'npm run lab -- env', how: 'lab' },
+  { doc: 'npm run lab -- status', how: 'lab' },
+  { doc: 'noderoll status', how: 'lab' },
+  { doc: 'noderoll check', how: 'lab' },
+  { doc: 'kubectl get nodes', how: 'lab' },
+  { doc: 'kubectl get nodes -L noderoll.io/phase', how: 'lab' },
+  { doc: 'gravity status', how: 'lab' },
+  { doc: 'gravity status --output=json|text', how: 'lab', run: 'gravity status --output=json && gravity status --output=text' },
+  { doc: 'noderoll plan --to VERSION', how: 'lab', run: 'noderoll plan --to "$NODEROLL_LAB_UPDATE_VERSION"' },
+  { doc: 'noderoll plan', how: 'lab', run: 'noderoll plan --to "$NODEROLL_LAB_UPDATE_VERSION"', why: 'bench/README.md names the command; --to is required' },
+  { doc: 'noderoll report', how: 'lab', run: 'cd "$WORK" && noderoll report && ls "$WORK"/*.html', why: 'in $WORK: the report is written to the current directory' },
+  {
+    doc: 'noderoll resume',
+    how: 'lab',
+    run: 'noderoll resume --yes',
+    exit: 5,
+    why: 'the test has no terminal to confirm on, so --yes (an operator at a terminal answers the prompt); after the completed demo update there is nothing to resume (exit 5, not 2: the command line is right)',
+  },
+  { doc: 'noderoll abort', how: 'lab', exit: 5, why: 'no operation is running (exit 5, not 2)' },
+  { doc: 'systemctl enable --now noderoll-agent', how: 'lab-node', why: 'the install step; the lab installed the agent this way, so it is a no-op that must succeed' },
+  { doc: 'systemctl reload noderoll-agent', how: 'lab-node' },
+  { doc: 'journalctl -u noderoll-agent -o cat | grep \'"audit":true\'', how: 'lab-node', why: "the demo's update made mutating calls: audit lines exist" },
+  { doc: 'journalctl -o json', how: 'lab-node', run: 'journalctl -o json -n 1 | grep -q __CURSOR', why: 'the last entry is enough to see the JSON form' },
+  { doc: 'journalctl -o json > /dev/null', how: 'lab-node' },
+  { doc: 'journalctl -p err -o json > /dev/null', how: 'lab-node' },
+  { doc: 'npm run lab -- down', how: 'lab', why: 'last: takes the shared lab down' },
+];

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The shell commands the project's Markdown shows an operator: every line of a `sh`/`bash`/`shell`
+ * code block (fenced or indented), and every inline code span that starts with a program the docs
+ * tell people to run (`noderoll check`, `npm run lab -- down`, …). A trailing `# comment` is not part
+ * of the command. test/docs/doc-command-table.ts says how each one is run by a test.
+ */
+
+export interface DocCommand {
+  /** The command exactly as the doc shows it (comment removed, whitespace trimmed). */
+  text: string;
+  /** `README.md:12` */
+  where: string;
+}
+
+/** The Markdown files whose commands are run by tests (project-relative). */
+export function docFiles(root: string): string[] {
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
+  return ['README.md', ...docs.sort(), 'agent/README.md', 'coordinator/README.md', 'monitoring/README.md', 'bench/README.md'];
+}
+
+const SHELL_INFO = /^(sh|bash|shell|console)$/;
+/** First words of an inline code span that make it a command (followed by at least one argument). */
+const PROGRAMS = ['noderoll', 'noderoll-agent', 'npm', 'npx', 'node', 'scripts/dev', 'eval', 'kubectl', 'gravity', 'systemctl', 'promtool', 'etcdctl', 'journalctl'];
+const INLINE_CODE = /`([^`\n]+)`/g;
+
+export function extractDocCommands(markdown: string, file: string): DocCommand[] {
+  const out: DocCommand[] = [];
+  const lines = markdown.split('\n');
+  let fence: { shell: boolean } | undefined;
+  let previousBlankOrCode = true;
+  let inIndentedCode = false;
+  lines.forEach((line, index) => {
+    const where = `${file}:${index + 1}`;
+    const fenceMatch = /^\s*```(\S*)\s*$/.exec(line);
+    if (fenceMatch) {
+      fence = fence ? undefined : { shell: SHELL_INFO.test(fenceMatch[1] ?? '') };
+      previousBlankOrCode = true;
+      return;
+    }
+    if (fence) {
+      if (fence.shell) pushShellLine(out, line, where);
+      return;
+    }
+    // An indented code block: four spaces after a blank line (not a list item's continuation).
+    if (/^ {4}\S/.test(line) && (previousBlankOrCode || inIndentedCode) && !/^ {4}[-*] /.test(line)) {
+      inIndentedCode = true;
+      pushShellLine(out, line, where);
+      return;
+    }
+    inIndentedCode = false;
+    previousBlankOrCode = line.trim() === '';
+    for (const m of line.matchAll(INLINE_CODE)) {
+      const span = (m[1] ?? '').trim();
+      const first = span.split(/\s+/)[0] ?? '';
+      if (PROGRAMS.includes(first) && /\s/.test(span)) out.push({ text: span, where });
+    }
+  });
+  return out;
+}
+
+function pushShellLine(out: DocCommand[], line: string, where: string): void {
+  const text = line.replace(/(^|\s)#(\s.*)?$/, '').trim();
+  if (text !== '') out.push({ text, where });
+}
+
+/** Every command of every doc file, in document order. */
+export function allDocCommands(root: string): DocCommand[] {
+  return docFiles(root).flatMap((f) => extractDocCommands(readFileSync(join(root, f), 'utf8'), f));
+}
+
+/** The shell text a table entry runs: its `run`, else the doc's own text. */
+export function shellTextOf(entry: { doc: string; run?: string }): string {
+  return entry.run ?? entry.doc;
+}
+
+/** Every `--flag` a synopsis names. */
+export function flagsOf(synopsis: string): string[] {
+  return [...synopsis.matchAll(/(?:^|[\s[])(--[a-z][a-z0-9-]*)/g)].map((m) => m[1] ?? '');
+}

@@ -36,7 +36,7 @@ export const coordinatorOverheadBenchmark: Benchmark = {
     const updates = ctx.quick ? 1 : 3; // each: one CLI update and one baseline-script update (6 versions)
     const logger = createLogger('bench-lab', { level: process.env.NODEROLL_BENCH_LOG_LEVEL ?? 'warn' });
     ctx.log('coordinator-overhead: starting a 3-node lab');
-    const lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, rebootDelayMs: 3000 });
+    const lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml });
     try {
       const config = await writeLabCoordinatorConfig(lab, { dir: join(ctx.tmpDir, 'noderoll'), soakInterval: `${SOAK_INTERVAL_S}s`, soakPasses: SOAK_PASSES });
       const versions = [PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER];

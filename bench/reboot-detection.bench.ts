@@ -10,6 +10,7 @@ import { rebootNode, waitForReboot } from '../coordinator/steps/reboot-steps.js'
 import { createLogger, silentLogger } from '../shared/log/logger.js';
 import { ready, realClock, sleep, waitFor } from '../shared/time/wait-for.js';
 import { Lab } from '../test/lab/lab.js';
+import { LAB_TIMING } from '../test/lab/lab-timing.js';
 import { labAgentConfigYaml, writeLabCoordinatorConfig } from '../test/lab/noderoll-config.js';
 import type { BenchResult, Benchmark } from './support/benchmark.js';
 import { fmt, max, median, table } from './support/stats.js';
@@ -58,7 +59,7 @@ export const rebootDetectionBenchmark: Benchmark = {
   budgetMs: 8 * 60_000,
   async run(ctx, signal): Promise<BenchResult> {
     const reboots = ctx.quick ? 3 : 10;
-    const rebootDelayMs = 2000;
+    const rebootDelayMs = LAB_TIMING.rebootPauseMs;
     const logger = createLogger('bench-lab', { level: process.env.NODEROLL_BENCH_LOG_LEVEL ?? 'warn' });
     ctx.log('reboot-detection: starting a 1-node lab');
     const lab = await Lab.up({ nodes: 1, logger, agentConfig: labAgentConfigYaml, rebootDelayMs, seedWorkload: false });

@@ -84,6 +84,7 @@ export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
     disk: info.filesystems.map((f) => ({ path: f.mount, availableBytes: Math.max(0, f.sizeBytes - f.usedBytes) })),
     ...(info.filesystemsProblem ? { diskProblem: info.filesystemsProblem } : {}),
     ...(info.installVersionPattern ? { installVersionPattern: info.installVersionPattern } : {}),
+    ...(info.nowUnixMs > 0 ? { nodeTimeMs: info.nowUnixMs } : {}),
   };
 }
 

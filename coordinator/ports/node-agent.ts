@@ -42,6 +42,8 @@ export interface AgentIdentity {
   diskProblem?: string;
   /** The agent's version rule (its install.versionPattern); absent from agents that do not report it. */
   installVersionPattern?: string;
+  /** The node's clock when the agent answered (ms since the epoch), for showing clock skew only. */
+  nodeTimeMs?: number;
 }
 
 /** `systemctl list-units` / `show` columns of one unit. */

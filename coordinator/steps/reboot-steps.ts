@@ -1,6 +1,8 @@
 import { notYet, ready, waitFor, WaitAbortedError, WaitTimeoutError } from '../../shared/time/wait-for.js';
 import { errorMessage, StepFailure, StepInterrupted } from '../engine/step-failure.js';
+import type { KubeNode } from '../ports/cluster.js';
 import { AgentUnreachableError } from '../ports/node-agent.js';
+import { describeClockSkew } from './clock-skew.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions } from './step-context.js';
 
@@ -43,18 +45,42 @@ export const rebootNode: StepExecutor = {
 
 type RebootWaitResult = { ok: true; bootId: string; version: string } | { ok: false; reason: string };
 
-/** Until the agent answers with a new boot ID, the Node is Ready with a heartbeat newer than the reboot, and the target version runs. */
+/**
+ * Whether the Node's status comes from the kubelet of the new boot. Decided only from what the
+ * coordinator observes, never by comparing the node's timestamps with the coordinator's clock (a
+ * node minutes behind would never look fresh, one minutes ahead always would): the kubelet reports
+ * the new boot ID, or, when it reports none, its heartbeat value changed after the new boot was seen.
+ */
+class KubeletFreshness {
+  private heartbeatAtNewBoot: { bootId: string; heartbeat: number | undefined } | undefined;
+
+  /** undefined when fresh, else what is still missing. */
+  stale(node: KubeNode, bootId: string): string | undefined {
+    if (node.bootId !== undefined) {
+      return node.bootId === bootId ? undefined : `Node Ready, but the kubelet still reports boot ID ${short(node.bootId)}, not ${short(bootId)}`;
+    }
+    if (this.heartbeatAtNewBoot?.bootId !== bootId) {
+      this.heartbeatAtNewBoot = { bootId, heartbeat: node.lastHeartbeatMs };
+      return 'Node Ready, but the kubelet reports no boot ID: waiting for a heartbeat posted after the new boot was seen';
+    }
+    if (node.lastHeartbeatMs === undefined || node.lastHeartbeatMs === this.heartbeatAtNewBoot.heartbeat) {
+      return `Node Ready, but the kubelet reports no boot ID and its heartbeat has not changed since the new boot was seen (${node.lastHeartbeatMs === undefined ? 'no heartbeat' : new Date(node.lastHeartbeatMs).toISOString()})`;
+    }
+    return undefined;
+  }
+}
+
+/** Until the agent answers with a new boot ID, the Node is Ready as posted by the new boot's kubelet, and the target version runs. */
 export const waitForReboot: StepExecutor = {
   name: 'waitForReboot',
   async run(ctx: StepContext) {
     const before = ctx.node.facts.bootIdBeforeReboot;
-    const requestedAt = ctx.node.facts.rebootRequestedAtMs;
-    if (before === undefined || requestedAt === undefined) throw new StepFailure('no reboot of this node is on record to wait for');
+    if (before === undefined || ctx.node.facts.rebootRequestedAtMs === undefined) throw new StepFailure('no reboot of this node is on record to wait for');
     const target = ctx.operation.targetVersion;
     const name = ctx.node.name;
     const timeoutMs = ctx.config.timeouts.rebootMs;
-    // Heartbeat times have one-second resolution: a heartbeat in the same second as the request counts.
-    const heartbeatFloor = Math.floor(requestedAt / 1000) * 1000;
+    const freshness = new KubeletFreshness();
+    let clockNote: string | undefined;
 
     let lastProgress = '';
     const progress = (message: string): void => {
@@ -70,11 +96,19 @@ export const waitForReboot: StepExecutor = {
         { what: `node ${name} to come back from its reboot`, timeoutMs, clock: ctx.clock, signal: ctx.signal, initialDelayMs: 200, maxDelayMs: 250 },
         async () => {
           let identity;
+          const sentAtMs = ctx.clock.now();
           try {
             identity = await ctx.agent.identity(callOptions(ctx));
           } catch (err) {
             progress(`waiting: agent does not answer (${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)})`);
             return notYet(`agent unreachable: ${err instanceof AgentUnreachableError ? err.reason : errorMessage(err)}`);
+          }
+          if (clockNote === undefined && identity.nodeTimeMs !== undefined) {
+            clockNote = describeClockSkew({ nodeTimeMs: identity.nodeTimeMs, sentAtMs, receivedAtMs: ctx.clock.now() }) ?? '';
+            if (clockNote) {
+              ctx.log.warn({ node: name, clock: clockNote }, 'node clock differs from the coordinator\'s');
+              ctx.progress(clockNote);
+            }
           }
           if (identity.bootId === before) {
             progress('waiting: the agent still reports the boot ID from before the reboot');
@@ -91,11 +125,10 @@ export const waitForReboot: StepExecutor = {
             progress(`waiting: new boot ${short(identity.bootId)}, Node not Ready yet (${node.readyStatus})`);
             return notYet(`new boot ID ${short(identity.bootId)}, but Node is not Ready (Ready=${node.readyStatus}${node.readyReason ? `, ${node.readyReason}` : ''})`);
           }
-          if (node.lastHeartbeatMs === undefined || node.lastHeartbeatMs < heartbeatFloor) {
-            return notYet(`Node Ready, but its last heartbeat (${node.lastHeartbeatMs ? new Date(node.lastHeartbeatMs).toISOString() : 'none'}) is older than the reboot request`);
-          }
-          if (node.bootId !== undefined && node.bootId !== identity.bootId) {
-            return notYet(`Node Ready, but the kubelet still reports boot ID ${short(node.bootId)}, not ${short(identity.bootId)}`);
+          const stale = freshness.stale(node, identity.bootId);
+          if (stale !== undefined) {
+            progress(`waiting: ${stale}`);
+            return notYet(stale);
           }
           return ready<RebootWaitResult>({ ok: true, bootId: identity.bootId, version });
         },
@@ -108,14 +141,15 @@ export const waitForReboot: StepExecutor = {
           [
             'the node may have powered off or hung in firmware/boot: check its console, power it on if needed, then run the resume command',
             `boot ID before the reboot: ${before}`,
+            ...(clockNote ? [clockNote] : []),
           ],
         );
       }
       throw err;
     }
-    if (!result.ok) throw new StepFailure(result.reason);
+    if (!result.ok) throw new StepFailure(result.reason, clockNote ? [clockNote] : []);
     ctx.node.facts.versionAfter = result.version;
-    return `back in boot ${short(result.bootId)}, Node Ready, ${result.version} installed`;
+    return `back in boot ${short(result.bootId)}, Node Ready, ${result.version} installed${clockNote ? `; ${clockNote}` : ''}`;
   },
 };
 

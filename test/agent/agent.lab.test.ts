@@ -72,7 +72,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     coordinator = await pki.client('coordinator', 'agent-lab-test');
     reader = await pki.client('reader', 'prometheus');
     // The agent's certificate names the node and its lab address (DNS node-1, IP 127.x.1.2).
-    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n), rebootDelayMs: 1000 });
+    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n) });
     client = newClient(15_000);
     const t1 = Date.now();
     await client.waitUntilServing(30_000);

@@ -43,6 +43,7 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'node dist/agent/main.js --config /etc/noderoll/agent.yaml', how: 'elsewhere', file: 'systemd/noderoll-agent.service', contains: 'dist/agent/main.js --config /etc/noderoll/agent.yaml', why: 'the ExecStart of the unit every lab node (the demo included) runs the agent from' },
   { doc: 'node dist/agent/main.js --config /etc/noderoll/agent.yaml --check-config', how: 'elsewhere', file: 'test/unit/agent/agent-config.test.ts', contains: "args: [main, '--config', join(dir, 'agent.yaml'), '--check-config'", why: 'runs dist/agent/main.js --check-config on valid and broken configs with real TLS files' },
   { doc: 'node dist/shared/agent-api/codegen.js --write', how: 'elsewhere', file: 'test/unit/agent/agent-api-types.test.ts', contains: 'codegen.js --write', why: 'the unit test generates the same tree in memory and compares; running --write in a test would rewrite the checkout' },
+  { doc: 'etcdctl snapshot status', how: 'elsewhere', file: 'test/coordinator/backup-etcd.test.ts', contains: "'etcdctl', 'snapshot', 'status'", why: 'the default backup verification, run against a snapshot of a real etcd and a corrupt artifact' },
   { doc: 'promtool check config monitoring/prometheus.yml', how: 'elsewhere', file: 'test/monitoring/promtool.test.ts', contains: "['check', 'config', 'prometheus.yml']", why: 'needs the certificate files it names: the monitoring test installs them in a temporary copy first' },
   // On the host, no lab
   { doc: 'node dist/agent/main.js --help', how: 'host' },

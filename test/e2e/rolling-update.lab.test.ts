@@ -21,11 +21,14 @@ const logger = createLogger('e2e-test', { level: process.env.NODEROLL_TEST_LOG_L
 const NODEROLL = join(projectDir, 'dist/coordinator/main.js');
 const PDB_APP = 'payments';
 const PDB_MIN_AVAILABLE = 2;
+/** Node clocks off by 20 minutes either way (their kubelet stand-in and agent see it): the update must not care. */
+const CLOCK_OFFSET_MS: Record<string, number> = { 'node-2': -20 * 60_000, 'node-3': +20 * 60_000 };
 
 interface Event {
   type: string;
   node?: string;
   step?: string;
+  note?: string;
   reason?: string;
   details?: string[];
   resumeCommand?: string;
@@ -43,10 +46,12 @@ function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
 }
 
-/** Samples the lab API server through a whole run: nodes out of service, PDB app availability. */
+/** Samples the lab API server through a whole run: nodes out of service, NotReady nodes, PDB app availability. */
 class ClusterSampler {
   maxOutOfService = 0;
   outOfServiceSeen = new Set<string>();
+  /** Nodes seen with Ready other than True, and how (status/reason). */
+  notReadySeen = new Map<string, string>();
   minPdbReady = Number.POSITIVE_INFINITY;
   samples = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -65,6 +70,10 @@ class ClusterSampler {
     const store = this.lab.api!.store;
     const out = store.nodes.list().filter((n) => n.spec?.unschedulable === true || !isNodeReady(n));
     out.forEach((n) => this.outOfServiceSeen.add(n.metadata.name));
+    for (const n of store.nodes.list()) {
+      const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+      if (!isNodeReady(n) && !this.notReadySeen.has(n.metadata.name)) this.notReadySeen.set(n.metadata.name, `${ready?.status ?? 'missing'}/${ready?.reason ?? ''}`);
+    }
     this.maxOutOfService = Math.max(this.maxOutOfService, out.length);
     const pdbReady = store.pods.list('default').filter((p) => p.metadata.labels?.['app'] === PDB_APP && p.status?.phase === 'Running' && isPodReady(p)).length;
     this.minPdbReady = Math.min(this.minPdbReady, pdbReady);
@@ -133,7 +142,7 @@ describe('noderoll end to end on a 3-node lab', function () {
 
   before(async () => {
     const t0 = Date.now();
-    lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, rebootDelayMs: 3000 });
+    lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, clockOffsetMs: CLOCK_OFFSET_MS });
     await writeConfig();
     note(`lab with agents up in ${Date.now() - t0} ms`);
   });
@@ -150,9 +159,14 @@ describe('noderoll end to end on a 3-node lab', function () {
     await lab?.down();
   });
 
-  it('updates all 3 nodes one at a time: new boot IDs, target version, uncordoned, Ready, etcd healthy, PDB app always available', async () => {
+  it('updates all 3 nodes one at a time (node-2 20 min behind, node-3 20 min ahead): new boot IDs, each NotReady during its reboot, target version, uncordoned, Ready, etcd healthy, PDB app always available', async () => {
     const l = theLab();
     const version = takeVersion();
+    // the skew is real where it matters: the kubelet stand-ins stamp their heartbeats with it
+    for (const [name, offset] of Object.entries(CLOCK_OFFSET_MS)) {
+      const beat = l.api!.store.nodes.get(name)!.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+      expect(Date.parse(beat ?? '') - Date.now(), `${name} heartbeat stamped by its own clock`).to.be.closeTo(offset, 60_000);
+    }
     const bootsBefore = new Map(l.nodes.map((n) => [n.name, n.bootId()]));
     const sampler = new ClusterSampler(l);
     sampler.start();
@@ -174,6 +188,12 @@ describe('noderoll end to end on a 3-node lab', function () {
     note(`sampler: ${sampler.samples} samples, max nodes out of service ${sampler.maxOutOfService}, min ready ${PDB_APP} pods ${sampler.minPdbReady}`);
     expect(sampler.maxOutOfService, 'never more than one node cordoned or NotReady').to.equal(1);
     expect([...sampler.outOfServiceSeen].sort()).to.deep.equal(['node-1', 'node-2', 'node-3']);
+    note(`NotReady seen: ${JSON.stringify(Object.fromEntries(sampler.notReadySeen))}`);
+    expect([...sampler.notReadySeen.keys()].sort(), 'each node seen NotReady during its reboot').to.deep.equal(['node-1', 'node-2', 'node-3']);
+    const waitNote = (node: string): string => run.events.find((e) => e.type === 'step-completed' && e.node === node && e.step === 'waitForReboot')?.note ?? '';
+    expect(waitNote('node-2')).to.match(/node clock is 20m behind the coordinator's/);
+    expect(waitNote('node-3')).to.match(/node clock is 20m ahead of the coordinator's/);
+    expect(waitNote('node-1')).to.not.contain('clock');
     expect(sampler.minPdbReady, `${PDB_APP} kept its PDB minimum`).to.be.at.least(PDB_MIN_AVAILABLE);
   });
 

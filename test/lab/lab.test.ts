@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
-import { parseGravityStatusJson } from '../../shared/gravity/status.js';
+import { assessGravityStatusText, parseGravityStatusJson, parseGravityStatusText } from '../../shared/gravity/status.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, projectDir } from './lab.js';
@@ -12,6 +12,9 @@ import { randomLabId } from './lab-identity.js';
 import { LabIdentity } from './lab-identity.js';
 import { labNetworkLeftovers } from './lab-network.js';
 import { pidAlive } from './lab-sweep.js';
+import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
+import { NodesReadyGate } from '../../coordinator/gates/cluster-gates.js';
+import { CONTAINER_RUNTIME_UNIT } from './node-rootfs.js';
 
 /**
  * Acceptance of the lab cluster against real systemd (systemd-nspawn), real etcd, real kubectl
@@ -92,6 +95,70 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     const status = parseGravityStatusJson(r.stdout);
     expect(status.cluster.state).to.equal('active');
     expect(status.cluster.nodes.map((x) => x.status)).to.deep.equal(['healthy', 'healthy', 'healthy']);
+  });
+
+  it('container runtime down: the kubelet stand-in reports Ready=False (KubeletNotReady), the coordinator\'s nodes gate and gravity status catch it', async () => {
+    const l = theLab();
+    const n = l.node('node-1');
+    const readyCondition = () => l.api!.store.nodes.get('node-1')?.status?.conditions?.find((c) => c.type === 'Ready');
+    const gate = new NodesReadyGate(new KubectlClient({ kubectl: 'kubectl', kubeconfig: l.kubeconfig, env: l.hostEnv(), callTimeoutMs: 30_000 }), l.nodes.map((x) => x.name));
+    expect((await gate.check()).passed).to.equal(true);
+    await n.exec('systemctl', ['stop', CONTAINER_RUNTIME_UNIT]);
+    try {
+      await waitFor({ what: 'node-1 reported Ready=False by its kubelet', timeoutMs: 30_000, initialDelayMs: 200, maxDelayMs: 500 }, async () =>
+        readyCondition()?.status === 'False' ? ready(undefined) : notYet(`Ready=${readyCondition()?.status}`),
+      );
+      expect(readyCondition()).to.include({ status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down' });
+      expect(l.api!.store.nodes.get('node-1')?.spec?.taints?.map((t) => t.key)).to.include('node.kubernetes.io/not-ready');
+      const verdict = await gate.check();
+      expect(verdict.passed).to.equal(false);
+      expect(verdict.summary).to.equal('node node-1 is not Ready (Ready=False, KubeletNotReady: container runtime is down)');
+      const gravity = await l.gravity(['status', '--output=json'], { okExitCodes: [255] });
+      const node1 = parseGravityStatusJson(gravity.stdout).cluster.nodes.find((x) => x.hostname === 'node-1');
+      expect(node1?.status).to.equal('degraded');
+      expect(node1?.failed_probes).to.deep.equal(['node NotReady: container runtime is down']);
+    } finally {
+      await n.exec('systemctl', ['start', CONTAINER_RUNTIME_UNIT]);
+    }
+    await l.waitNodesReady(30_000);
+    expect((await gate.check()).passed).to.equal(true);
+  });
+
+  it('planet stopped: gravity exec on the node fails as the real one does and gravity status says offline at once; teleport stopped: degraded, in the real format', async function () {
+    this.timeout(120_000);
+    const l = theLab();
+    const n = l.node('node-2');
+    const state = l.state();
+    const gravityExec = ['exec', '--no-tty', '--no-interactive', 'true'];
+    expect((await n.exec('gravity', gravityExec)).exitCode).to.equal(0);
+    await n.exec('systemctl', ['stop', state.planetUnit]);
+    try {
+      const refused = await n.exec('gravity', gravityExec, { okExitCodes: [255] });
+      expect(refused.stderr).to.contain('[ERROR]: planet container is not running').and.contain(`${state.planetUnit} is inactive`);
+      // planet's agent is gone with planet: no report, so offline, before the API server's grace has even run out
+      const status = await l.gravity(['status', '--output=json'], { okExitCodes: [255] });
+      expect(parseGravityStatusJson(status.stdout).cluster.nodes.find((x) => x.hostname === 'node-2')?.status).to.equal('offline');
+    } finally {
+      await n.exec('systemctl', ['start', state.planetUnit]);
+    }
+    await l.waitEtcdHealthy(60_000);
+    await l.waitNodesReady(60_000);
+    await n.exec('systemctl', ['stop', state.teleportUnit]);
+    try {
+      const json = await l.gravity(['status', '--output=json'], { okExitCodes: [255] });
+      expect(json.stderr).to.contain('[ERROR]: degraded');
+      const node2 = parseGravityStatusJson(json.stdout).cluster.nodes.find((x) => x.hostname === 'node-2');
+      expect(node2?.status).to.equal('degraded');
+      expect(node2?.failed_probes).to.deep.equal([`teleport is not running: ${state.teleportUnit} is inactive (dead)`]);
+      const text = await l.gravity(['status'], { okExitCodes: [255] });
+      const assessed = assessGravityStatusText(parseGravityStatusText(text.stdout));
+      expect(assessed.healthy).to.equal(false);
+      expect(assessed.problems.join('\n')).to.contain('teleport is not running');
+      expect(text.stdout).to.match(/\[×\]\s+teleport is not running: \S+ is inactive \(dead\)/);
+    } finally {
+      await n.exec('systemctl', ['start', state.teleportUnit]);
+    }
+    expect((await l.gravity(['status', '--output=json'])).exitCode).to.equal(0);
   });
 
   it('reboot: new boot ID, Node NotReady then Ready with the new bootID, etcd degraded then healthy', async () => {

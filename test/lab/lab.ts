@@ -13,13 +13,15 @@ import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-i
 import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
 import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
 import { LabPki } from './lab-pki.js';
-import { labDir, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
+import { LAB_TIMING, rebootPauseProblem, type LabTiming } from './lab-timing.js';
+import { labDir, labStateFile, writeLabState, type LabNodeRecord, type LabState } from './lab-state.js';
 import { NodeMachine, type NodeExecOptions } from './node-machine.js';
 import { labCgroupLeftovers, removeLabCgroups } from './node-cgroup.js';
 import { ensureNodeImage } from './node-image.js';
 import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
 import type { PlanetConfig } from './planet/planet-config.js';
+import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
 
 /**
  * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
@@ -41,12 +43,19 @@ export interface LabOptions {
   masters?: number;
   logger?: Logger;
   imageCacheDir?: string;
+  /** Kubelet stand-in heartbeat interval (default LAB_TIMING, lab-timing.ts). */
   heartbeatIntervalMs?: number;
+  /** API server's node monitor grace (default LAB_TIMING). */
   nodeHeartbeatGraceMs?: number;
   podStartDelayMs?: number;
   bootTimeoutMs?: number;
-  /** Pause between a node's shutdown and its next boot on reboot (default 5 s). */
+  /** Pause between a node's shutdown and its next boot on reboot (default LAB_TIMING); must outlast the grace. */
   rebootDelayMs?: number;
+  /**
+   * Nodes whose clock is off, by node name (e.g. { 'node-2': -20 * 60_000 }): their kubelet stand-in
+   * and agent run with that wall-clock offset (libfaketime, see clockDropIn in node-rootfs.ts).
+   */
+  clockOffsetMs?: Record<string, number>;
   seedWorkload?: boolean;
   /**
    * Install noderoll-agent on every node through systemd/noderoll-agent.service, with the
@@ -65,6 +74,15 @@ export interface LabOptions {
   agentPki?: boolean;
   /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
   ownedByDaemon?: boolean;
+}
+
+/** The lab's node timing: LAB_TIMING with the options' overrides. */
+export function labTiming(o: Pick<LabOptions, 'heartbeatIntervalMs' | 'nodeHeartbeatGraceMs' | 'rebootDelayMs'>): LabTiming {
+  return {
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? LAB_TIMING.heartbeatIntervalMs,
+    nodeHeartbeatGraceMs: o.nodeHeartbeatGraceMs ?? LAB_TIMING.nodeHeartbeatGraceMs,
+    rebootPauseMs: o.rebootDelayMs ?? LAB_TIMING.rebootPauseMs,
+  };
 }
 
 export const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -189,6 +207,12 @@ export class Lab {
 
   static async up(options: LabOptions): Promise<Lab> {
     if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 20) throw new Error(`nodes: ${options.nodes} must be 1..20`);
+    const timingProblem = rebootPauseProblem(labTiming(options));
+    if (timingProblem) throw new Error(timingProblem);
+    for (const [name, offset] of Object.entries(options.clockOffsetMs ?? {})) {
+      if (!/^node-\d+$/.test(name) || Number(name.slice(5)) > options.nodes) throw new Error(`clockOffsetMs: "${name}" is not a node of this lab (node-1..node-${options.nodes})`);
+      if (!Number.isInteger(offset / 1000) || Math.abs(offset) > 86_400_000) throw new Error(`clockOffsetMs.${name}: ${offset} must be whole seconds within a day`);
+    }
     const id = validateLabId(options.id ?? randomLabId());
     const dir = labDir(id);
     if (existsSync(dir)) throw new Error(`lab "${id}" already exists at ${dir}; take it down first: npm run lab -- down --id ${id}`);
@@ -251,6 +275,7 @@ export class Lab {
           hostname: n.name,
           planet: this.planetConfig(n, role, apiPort, initialCluster),
           initialPackage: join(this.packageDir, `${PLANET_PACKAGE}_${PLANET_VERSION_INSTALLED}_all.deb`),
+          ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
           ...(o.agentConfig
             ? {
                 agent: {
@@ -266,7 +291,7 @@ export class Lab {
           rootfs,
           consoleLog,
           logger: this.logger,
-          rebootDelayMs: o.rebootDelayMs ?? 5000,
+          rebootDelayMs: labTiming(o).rebootPauseMs,
           readOnlyBinds: [
             { host: process.execPath, node: NODE_NODE_BINARY },
             { host: projectDir, node: NODE_PROJECT_DIR },
@@ -304,8 +329,9 @@ export class Lab {
       role,
       apiServerUrl: `http://${n.hostAddress}:${apiPort}`,
       nodeAddress: n.nodeAddress,
-      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
+      heartbeatIntervalMs: labTiming(this.options).heartbeatIntervalMs,
       versionFile: PLANET_VERSION_FILE,
+      containerRuntimeSocket: CONTAINER_RUNTIME_SOCKET,
       ...(role === 'master'
         ? {
             etcd: {
@@ -328,7 +354,7 @@ export class Lab {
       host: '127.0.0.1',
       port: 0,
       logger: this.logger.child({ component: 'kube-api' }),
-      nodeHeartbeatGraceMs: this.options.nodeHeartbeatGraceMs ?? 4000,
+      nodeHeartbeatGraceMs: labTiming(this.options).nodeHeartbeatGraceMs,
       podStartDelayMs: this.options.podStartDelayMs ?? 1500,
     });
     await writeKubeconfig(dirname(this.kubeconfig), this.api.url);
@@ -373,6 +399,7 @@ export class Lab {
     const gravityState: GravityLabState = {
       clusterName: `lab-${this.id}.noderoll.local`,
       apiServerUrl: this.apiServerUrl,
+      machineStateFile: labStateFile(this.dir),
       nodes: this.nodes.map((n) => ({
         name: n.name,
         advertiseIp: n.names.nodeAddress,

@@ -7,6 +7,7 @@ import type { PodList } from '../kube-api/kubectl-support.js';
 import { newReplicaSet } from '../kube-api/object-factory.js';
 import { LAB_DEFAULT_TOLERATION_SECONDS } from '../kube-api/pod-admission.js';
 import { Lab } from './lab.js';
+import { LAB_TIMING } from './lab-timing.js';
 
 /**
  * What a long reboot does to the pods of a node that was not drained: the lab's reboot pause is set
@@ -15,7 +16,7 @@ import { Lab } from './lab.js';
  */
 
 const logger = createLogger('long-reboot-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
-const GRACE_MS = 4000;
+const GRACE_MS = LAB_TIMING.nodeHeartbeatGraceMs;
 const REBOOT_PAUSE_MS = GRACE_MS + LAB_DEFAULT_TOLERATION_SECONDS * 1000 + 15_000;
 const NODE = 'node-3';
 const ownerName = (p: Pod): string | undefined => controllerOf(p)?.name;

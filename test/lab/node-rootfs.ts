@@ -3,6 +3,7 @@ import { mkdir, symlink, writeFile, rm, chmod, readFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import type { PlanetConfig } from './planet/planet-config.js';
+import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
 
 /**
  * Turns a copy of the node image into one lab node: its own identity, the Gravity-like units
@@ -14,6 +15,8 @@ export const GRAVITY_PLANET_VERSION = '7.0.67-11709';
 export const GRAVITY_TELEPORT_VERSION = '3.2.17';
 export const PLANET_UNIT = `gravity__gravitational.io__planet__${GRAVITY_PLANET_VERSION}.service`;
 export const TELEPORT_UNIT = `gravity__gravitational.io__teleport__${GRAVITY_TELEPORT_VERSION}.service`;
+/** The container runtime inside planet (docker on Gravity); here a unit bound to the planet unit. */
+export const CONTAINER_RUNTIME_UNIT = 'noderoll-lab-container-runtime.service';
 
 /** Paths inside a node. */
 export const NODE_PROJECT_DIR = '/opt/noderoll';
@@ -41,6 +44,8 @@ export interface NodeRootfsOptions {
    * enabled, with this configuration file.
    */
   agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile> };
+  /** The node's clock minus the real one, as its kubelet stand-in and agent see it (see clockDropIn). */
+  clockOffsetMs?: number;
 }
 
 function inRoot(rootfs: string, path: string): string {
@@ -66,6 +71,8 @@ export function planetUnitText(): string {
     '[Unit]',
     `Description=Auto-generated service for the gravitational.io/planet:${GRAVITY_PLANET_VERSION} package (noderoll lab stand-in)`,
     'After=network.target',
+    `Wants=${CONTAINER_RUNTIME_UNIT}`,
+    `After=${CONTAINER_RUNTIME_UNIT}`,
     '',
     '[Service]',
     'Type=simple',
@@ -77,6 +84,22 @@ export function planetUnitText(): string {
     '',
     '[Install]',
     'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** Started with planet and stopped with it (PartOf), as docker lives and dies with the planet container. */
+export function containerRuntimeUnitText(): string {
+  return [
+    '[Unit]',
+    'Description=noderoll lab stand-in for the container runtime inside planet',
+    `PartOf=${PLANET_UNIT}`,
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/test/lab/planet/container-runtime-standin.js ${CONTAINER_RUNTIME_SOCKET}`,
+    'Restart=on-failure',
+    'RestartSec=1',
     '',
   ].join('\n');
 }
@@ -98,7 +121,31 @@ export function teleportUnitText(): string {
   ].join('\n');
 }
 
-/** On Gravity, `gravity exec --no-tty --no-interactive CMD...` runs CMD inside planet; here planet is the node. */
+/** libfaketime from the node image's Debian package (the thread-safe variant: Node is multi-threaded). */
+export const NODE_LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+
+/**
+ * A systemd drop-in that runs a unit's processes (and what they start) with their wall clock off by
+ * `offsetMs`: libfaketime shifts CLOCK_REALTIME/time()/gettimeofday for them. Monotonic clocks are
+ * left alone, so timers and timeouts behave; PID 1, journald and the kernel keep the real time.
+ */
+export function clockDropIn(offsetMs: number): string {
+  if (!Number.isInteger(offsetMs / 1000)) throw new Error(`clockOffsetMs: ${offsetMs} must be whole seconds`);
+  const seconds = offsetMs / 1000;
+  return [
+    '[Service]',
+    `Environment=LD_PRELOAD=${NODE_LIBFAKETIME}`,
+    `Environment=FAKETIME=${seconds >= 0 ? '+' : ''}${seconds}`,
+    'Environment=FAKETIME_DONT_FAKE_MONOTONIC=1',
+    '',
+  ].join('\n');
+}
+
+/**
+ * On Gravity, `gravity exec --no-tty --no-interactive CMD...` runs CMD inside the planet container;
+ * here planet shares the node's root, so the command runs here, but only while the planet unit is
+ * active: with planet stopped there is no container to enter, and the real one fails (exit 255).
+ */
 export function gravityExecStandinScript(): string {
   return `#!/bin/sh
 # noderoll lab stand-in for gravity exec: planet shares the node's root, so run the command here.
@@ -114,6 +161,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -gt 0 ] || { echo "[ERROR]: gravity exec needs a command" >&2; exit 255; }
+state=$(systemctl show -p ActiveState --value ${PLANET_UNIT} 2>/dev/null || true)
+[ "$state" = active ] || { echo "[ERROR]: planet container is not running (${PLANET_UNIT} is \${state:-unknown}): cannot exec into it" >&2; exit 255; }
 exec "$@"
 `;
 }
@@ -134,9 +183,12 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   await writeInRoot(o.rootfs, NODE_PLANET_CONFIG, JSON.stringify(o.planet, null, 2) + '\n');
   await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}`, planetUnitText());
   await writeInRoot(o.rootfs, `/etc/systemd/system/${TELEPORT_UNIT}`, teleportUnitText());
+  await writeInRoot(o.rootfs, `/etc/systemd/system/${CONTAINER_RUNTIME_UNIT}`, containerRuntimeUnitText());
   await enableUnit(o.rootfs, PLANET_UNIT);
   await enableUnit(o.rootfs, TELEPORT_UNIT);
   await writeInRoot(o.rootfs, '/usr/local/bin/gravity', gravityExecStandinScript(), 0o755);
+  const skewed = o.clockOffsetMs !== undefined && o.clockOffsetMs !== 0 ? clockDropIn(o.clockOffsetMs) : undefined;
+  if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}.d/lab-clock.conf`, skewed);
 
   if (o.agent) {
     await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}`, await readFile(o.agent.unitFile, 'utf8'));
@@ -146,6 +198,7 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
       await writeInRoot(o.rootfs, path, file.content, file.mode);
     }
     await enableUnit(o.rootfs, AGENT_UNIT);
+    if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
   }
 
   await runCommand({

@@ -68,7 +68,7 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
 
   before(async () => {
     const t0 = Date.now();
-    lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, rebootDelayMs: 3000 });
+    lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml });
     if (!lab.pki) throw new Error('the lab has no PKI');
     note(`lab with agents up in ${Date.now() - t0} ms`);
 

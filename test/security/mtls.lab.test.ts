@@ -85,7 +85,7 @@ describe('mutual TLS against a lab agent', function () {
     certs.foreign = await other.client('coordinator', 'intruder');
     certs.agentAsClient = await pki.agent('node-7');
     certs.noRole = await pki.custom('no-role', { extendedKeyUsage: 'clientAuth', dns: ['no-role.example'], ips: [], uris: [] });
-    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n), rebootDelayMs: 1000 });
+    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n) });
     await asCoordinator().waitUntilServing(30_000);
     note(`lab with a mutual-TLS agent up in ${Date.now() - t0} ms`);
   });

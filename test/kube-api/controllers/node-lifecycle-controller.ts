@@ -5,6 +5,9 @@ import type { Condition, Node, Taint } from '../k8s-types.js';
 import { TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from '../node-taints.js';
 import type { Controller, ControllerContext } from './controller.js';
 
+/** kube-controller-manager's --node-monitor-grace-period default: a real cluster marks a silent node Unknown after this. */
+export const NODE_MONITOR_GRACE_PERIOD_MS = 40_000;
+
 const MANAGED_TAINTS = [TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE];
 
 /**

@@ -2,10 +2,10 @@
  * Decides each lab node's gravity status from what was observed, the way planet's agent would see it:
  *
  * - healthy:  its Node is Ready and (if it runs one) its etcd member is healthy;
- * - offline:  nothing on the node answers — the Node is missing or its Ready status is Unknown
- *             (kubelet stopped posting), AND its etcd member does not answer (or it has none).
- *             This is gravity's "no agent report" case: planet is down or the machine is rebooting;
- * - degraded: anything else, with failed probes saying why.
+ * - offline:  no agent report — the planet unit is seen not active (planet's agent runs in it), or
+ *             nothing on the node answers: the Node is missing or its Ready status is Unknown
+ *             (kubelet stopped posting), AND its etcd member does not answer (or it has none);
+ * - degraded: anything else, with failed probes saying why (NotReady, etcd, teleport not running).
  */
 
 import type { GravityLabState, GravityLabNode } from './lab-state.js';
@@ -24,9 +24,12 @@ export function judgeNodeHealth(lab: GravityLabState, observed: LabObservation):
     const etcd = observed.etcdMembers.get(node.name);
     const etcdHost = node.etcdClientUrl === undefined ? '' : new URL(node.etcdClientUrl).hostname;
 
+    const units = observed.units?.get(node.name);
+
     const kubeletSilent = readiness === undefined || readiness.ready === 'Unknown';
     const etcdSilent = etcd === undefined || etcd.kind === 'unreachable';
     if (kubeletSilent && etcdSilent) return { node, status: 'offline', failedProbes: [] };
+    if (units !== undefined && units.planet.activeState !== 'active') return { node, status: 'offline', failedProbes: [] };
 
     const failedProbes: string[] = [];
     if (readiness === undefined) {
@@ -38,6 +41,9 @@ export function judgeNodeHealth(lab: GravityLabState, observed: LabObservation):
     }
     if (etcd !== undefined && etcd.kind !== 'healthy') {
       failedProbes.push(`etcd member on ${etcdHost} is ${etcd.kind} (${etcd.detail})`);
+    }
+    if (units !== undefined && units.teleport.activeState !== 'active') {
+      failedProbes.push(`teleport is not running: ${units.teleport.unit} is ${units.teleport.activeState} (${units.teleport.subState})`);
     }
     return { node, status: failedProbes.length === 0 ? 'healthy' : 'degraded', failedProbes };
   });

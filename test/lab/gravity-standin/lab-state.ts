@@ -26,6 +26,8 @@ export interface GravityLabState {
   installedAt?: string;
   /** Gravity version to print (application and client/server versions). Default 7.0.13. */
   gravityVersion?: string;
+  /** The lab's own state file (state.json: node machines, unit names): planet and teleport are judged from the nodes when given. */
+  machineStateFile?: string;
 }
 
 export const LAB_STATE_ENV = 'NODEROLL_LAB_STATE';
@@ -76,6 +78,9 @@ export function parseGravityLabState(text: string, source: string): GravityLabSt
     const at = nonEmptyString(doc.installedAt);
     if (at === undefined || Number.isNaN(Date.parse(at))) fail('installedAt', 'expected an RFC 3339 time');
     state.installedAt = at;
+  }
+  if (doc.machineStateFile !== undefined) {
+    state.machineStateFile = nonEmptyString(doc.machineStateFile) ?? fail('machineStateFile', 'expected a non-empty string');
   }
   if (doc.gravityVersion !== undefined) {
     state.gravityVersion = nonEmptyString(doc.gravityVersion) ?? fail('gravityVersion', 'expected a non-empty string');

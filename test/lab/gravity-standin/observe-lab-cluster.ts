@@ -6,12 +6,15 @@
 import type { GravityLabState } from './lab-state.js';
 import { describeFetchFailure, probeEtcdMember, type EtcdMemberProbe } from './etcd-member-probe.js';
 import { readNodeReadiness, type NodeReadiness } from './node-readiness.js';
+import { observeNodeUnits, type NodeUnits } from './observe-node-units.js';
 
 export interface LabObservation {
   /** Node name → readiness, for every Node the API server knows. */
   nodes: Map<string, NodeReadiness>;
   /** Lab node name → its etcd member's health, for nodes that run one. */
   etcdMembers: Map<string, EtcdMemberProbe>;
+  /** Lab node name → its planet and teleport units, for the nodes that could be asked (absent: not observed). */
+  units?: Map<string, NodeUnits>;
 }
 
 export interface ObserveOptions {
@@ -36,8 +39,12 @@ export async function observeLabCluster(lab: GravityLabState, options: ObserveOp
         : [probeEtcdMember(node.etcdClientUrl, etcdTimeoutMs).then((probe) => [node.name, probe] as const)],
     ),
   );
-  const [nodes, members] = await Promise.all([listNodeReadiness(lab.apiServerUrl, options.kubeTimeoutMs ?? 3000), membersProbed]);
-  return { nodes, etcdMembers: new Map(members) };
+  const [nodes, members, units] = await Promise.all([
+    listNodeReadiness(lab.apiServerUrl, options.kubeTimeoutMs ?? 3000),
+    membersProbed,
+    lab.machineStateFile === undefined ? undefined : observeNodeUnits(lab.machineStateFile),
+  ]);
+  return { nodes, etcdMembers: new Map(members), ...(units ? { units } : {}) };
 }
 
 async function listNodeReadiness(apiServerUrl: string, timeoutMs: number): Promise<Map<string, NodeReadiness>> {

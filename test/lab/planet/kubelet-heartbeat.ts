@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { NODE_ALLOCATABLE, NODE_CAPACITY } from './node-capacity.js';
 import type { PlanetConfig } from './planet-config.js';
+import { containerRuntimeAnswers } from './container-runtime-standin.js';
 
 /**
  * The kubelet part of the planet stand-in: registers the Node and posts its status the way a
@@ -37,18 +38,30 @@ export function nodeLabels(config: PlanetConfig, planetVersion: string): Record<
   };
 }
 
-export function nodeStatus(config: PlanetConfig, planetVersion: string, now: Date, readySince: Date): object {
+/** The kubelet's own verdict on its node (pkg/kubelet/nodestatus ReadyCondition). */
+export interface KubeletReadiness {
+  ready: boolean;
+  /** When `ready` last changed. */
+  since: Date;
+}
+
+/** Why a kubelet whose runtime does not answer says NotReady, in the real kubelet's words. */
+export const RUNTIME_DOWN_MESSAGE = 'container runtime is down';
+
+function readyCondition(readiness: KubeletReadiness, now: Date): object {
   return {
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        message: 'kubelet is posting ready status',
-        lastHeartbeatTime: now.toISOString(),
-        lastTransitionTime: readySince.toISOString(),
-      },
-    ],
+    type: 'Ready',
+    ...(readiness.ready
+      ? { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      : { status: 'False', reason: 'KubeletNotReady', message: RUNTIME_DOWN_MESSAGE }),
+    lastHeartbeatTime: now.toISOString(),
+    lastTransitionTime: readiness.since.toISOString(),
+  };
+}
+
+export function nodeStatus(config: PlanetConfig, planetVersion: string, now: Date, readiness: KubeletReadiness): object {
+  return {
+    conditions: [readyCondition(readiness, now)],
     addresses: [
       { type: 'InternalIP', address: config.nodeAddress },
       { type: 'Hostname', address: config.nodeName },
@@ -84,7 +97,7 @@ async function request(config: PlanetConfig, method: string, path: string, body:
 export class KubeletHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private registered = false;
-  private readonly readySince = new Date();
+  private readiness: KubeletReadiness = { ready: true, since: new Date() };
 
   constructor(
     private readonly config: PlanetConfig,
@@ -101,7 +114,7 @@ export class KubeletHeartbeat {
       kind: 'Node',
       metadata: { name: this.config.nodeName, labels: nodeLabels(this.config, version) },
       spec: {},
-      status: nodeStatus(this.config, version, new Date(), this.readySince),
+      status: nodeStatus(this.config, version, new Date(), this.readiness),
     };
     const created = await request(this.config, 'POST', '/api/v1/nodes', node, 'application/json');
     if (created !== 201 && created !== 200 && created !== 409) throw new Error(`register node: HTTP ${created}`);
@@ -117,14 +130,25 @@ export class KubeletHeartbeat {
     this.log(`registered node ${this.config.nodeName} (HTTP ${created})`);
   }
 
+  /** Ready unless the container runtime (when there is one to ask) does not answer. */
+  private async updateReadiness(): Promise<void> {
+    const socket = this.config.containerRuntimeSocket;
+    const ready = socket === undefined ? true : await containerRuntimeAnswers(socket);
+    if (ready !== this.readiness.ready) {
+      this.readiness = { ready, since: new Date() };
+      this.log(ready ? 'container runtime answers: Ready' : `NotReady: ${RUNTIME_DOWN_MESSAGE}`);
+    }
+  }
+
   async beat(): Promise<void> {
     const version = this.planetVersion();
+    await this.updateReadiness();
     if (!this.registered) await this.register(version);
     const status = await request(
       this.config,
       'PATCH',
       `/api/v1/nodes/${encodeURIComponent(this.config.nodeName)}/status`,
-      { status: nodeStatus(this.config, version, new Date(), this.readySince) },
+      { status: nodeStatus(this.config, version, new Date(), this.readiness) },
       'application/merge-patch+json',
     );
     if (status === 404) this.registered = false;

@@ -20,6 +20,8 @@ export interface PlanetConfig {
   heartbeatIntervalMs: number;
   /** File installed by the planet package; its content is reported as the planet version. */
   versionFile: string;
+  /** The container runtime's socket the kubelet asks on every status update; absent = no runtime to ask. */
+  containerRuntimeSocket?: string;
   etcd?: PlanetEtcdConfig;
 }
 
@@ -33,6 +35,7 @@ export function parsePlanetConfig(text: string): PlanetConfig {
   need('nodeAddress', 'string');
   need('heartbeatIntervalMs', 'number');
   need('versionFile', 'string');
+  if (raw.containerRuntimeSocket !== undefined && typeof raw.containerRuntimeSocket !== 'string') throw new Error('planet config: field "containerRuntimeSocket" must be a string');
   if (raw.role !== 'master' && raw.role !== 'node') throw new Error('planet config: field "role" must be master or node');
   return raw as PlanetConfig;
 }

@@ -55,7 +55,12 @@ export interface FakeNode {
   power: 'on' | 'rebooting' | 'off';
   upAt: number;
   cordoned: boolean;
+  /** Heartbeat time as the node's kubelet stamps it (its own clock). */
   lastHeartbeat: number;
+  /** The node's clock minus the real one: stamps its heartbeats and the agent's reported time. */
+  clockOffsetMs: number;
+  /** The kubelet fills in status.nodeInfo.bootID (real kubelets do). */
+  kubeletReportsBootId: boolean;
   version: string;
   units: Map<string, Unit>;
   journal: JournalEntry[];
@@ -113,6 +118,8 @@ export class FakeWorld {
         upAt: 0,
         cordoned: false,
         lastHeartbeat: clock.now(),
+        clockOffsetMs: 0,
+        kubeletReportsBootId: true,
         version: fromVersion,
         units: new Map([
           [PLANET_UNIT, { load: 'loaded', active: 'active', sub: 'running' }],
@@ -144,7 +151,7 @@ export class FakeWorld {
     const now = this.clock.now();
     for (const n of this.nodes.values()) {
       if (n.power === 'rebooting' && now >= n.upAt) this.boot(n);
-      if (this.kubeletReady(n)) n.lastHeartbeat = now;
+      if (this.kubeletReady(n)) n.lastHeartbeat = now + n.clockOffsetMs;
     }
     this.sample();
   }
@@ -171,7 +178,7 @@ export class FakeWorld {
     for (const u of faults.stopUnits ?? []) n.units.set(u, { load: 'loaded', active: 'inactive', sub: 'dead' });
     n.planetChecksFail = faults.planetChecksFail ?? false;
     for (const m of faults.journalErrors ?? []) n.journal.push({ timeMs: this.clock.now(), priority: 3, message: m, unit: 'kubelet.service', bootId: n.bootId });
-    n.lastHeartbeat = this.clock.now();
+    n.lastHeartbeat = this.clock.now() + n.clockOffsetMs;
   }
 
   planetActive(n: FakeNode): boolean {
@@ -200,7 +207,7 @@ export class FakeWorld {
       readyStatus: ready ? 'True' : 'Unknown',
       ...(ready ? {} : { readyReason: 'NodeStatusUnknown' }),
       lastHeartbeatMs: Math.floor(n.lastHeartbeat / 1000) * 1000,
-      bootId: n.bootId,
+      ...(n.kubeletReportsBootId ? { bootId: n.bootId } : {}),
       unschedulable: n.cordoned,
       role: n.role,
       labels: { 'gravitational.io/k8s-role': n.role },
@@ -311,6 +318,7 @@ export class FakeWorld {
           installCommandAvailable: true,
           disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
           installVersionPattern: DEFAULT_VERSION_PATTERN,
+          nodeTimeMs: world.clock.now() + n.clockOffsetMs,
           ...n.identityOverrides,
         };
       },

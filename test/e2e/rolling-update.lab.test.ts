@@ -92,7 +92,11 @@ describe('noderoll end to end on a 3-node lab', function () {
     if (!lab) throw new Error('lab did not come up');
     return lab;
   };
-  const takeVersion = (): string => versions[nextVersion++]!;
+  const takeVersion = (): string => {
+    const version = versions[nextVersion++];
+    if (version === undefined) throw new Error(`the lab offers ${versions.length} update versions; add more to PLANET_VERSIONS_LATER (test/lab/lab.ts)`);
+    return version;
+  };
 
   async function writeConfig(options: CoordinatorConfigOptions = {}): Promise<void> {
     config = await writeLabCoordinatorConfig(theLab(), options);
@@ -126,10 +130,16 @@ describe('noderoll end to end on a 3-node lab', function () {
     return log.split('\n').filter((l) => / install noderoll-lab-planet:all /.test(l) || (/ upgrade noderoll-lab-planet:all /.test(l) && l.endsWith(` ${version}`))).length;
   }
 
+  async function unitFile(node: string, unit: string): Promise<string> {
+    return (await theLab().node(node).exec('systemctl', ['show', '--property=UnitFileState,ActiveState,SubState', '--', unit])).stdout.trim().split('\n').sort().join(' ');
+  }
+
+  /** Every node at the target, its gravity units enabled and running, Ready and schedulable; etcd healthy; every pod Running. */
   async function expectClusterHealthy(version: string): Promise<void> {
     const l = theLab();
     for (const n of l.nodes) {
       expect(await installedVersion(n.name), `${n.name} version`).to.equal(version);
+      for (const u of [l.state().planetUnit, TELEPORT_UNIT]) expect(await unitFile(n.name, u), `${n.name} ${u}`).to.equal('ActiveState=active SubState=running UnitFileState=enabled');
       const node = l.api!.store.nodes.get(n.name)!;
       expect(isNodeReady(node), `${n.name} Ready`).to.equal(true);
       expect(node.spec?.unschedulable, `${n.name} schedulable`).to.not.equal(true);
@@ -355,7 +365,6 @@ describe('noderoll end to end on a 3-node lab', function () {
     const version = takeVersion();
     const n2 = l.node('node-2');
     const planet = l.state().planetUnit;
-    const gravityUnits = [planet, TELEPORT_UNIT];
     // kdump on a host without crashkernel memory: fails at every boot, long before any update
     await writeFile(
       join(n2.rootfs, 'etc/systemd/system/kdump.service'),
@@ -375,17 +384,12 @@ describe('noderoll end to end on a 3-node lab', function () {
     await n2.exec('systemctl', ['start', 'kdump.service'], { okExitCodes: [1] });
     // planet runs but is disabled: without noderoll it would not come back after the reboot
     await n2.exec('systemctl', ['disable', planet]);
-    const unitFile = async (node: string, unit: string): Promise<string> =>
-      (await l.node(node).exec('systemctl', ['show', '--property=UnitFileState,ActiveState,SubState', '--', unit])).stdout.trim().split('\n').sort().join(' ');
     expect(await unitFile('node-2', planet)).to.equal('ActiveState=active SubState=running UnitFileState=disabled');
     expect(await unitFile('node-2', 'kdump.service')).to.match(/ActiveState=failed/);
     try {
       const run = await noderoll(['update', '--to', version, '--yes']);
       expect(run.events.some((e) => e.type === 'operation-completed'), `${run.result.stderr}\n${JSON.stringify(run.events.find((e) => e.type === 'operation-halted'))}`).to.equal(true);
       await expectClusterHealthy(version);
-      for (const n of l.nodes) {
-        for (const u of gravityUnits) expect(await unitFile(n.name, u), `${n.name} ${u}`).to.equal('ActiveState=active SubState=running UnitFileState=enabled');
-      }
       type FailedUnits = Event & { when: string; failed: string[]; known: string[]; ignored: string[]; new: string[] };
       const failed = run.events.filter((e): e is FailedUnits => e.type === 'failed-units' && e.node === 'node-2');
       expect(failed.map((e) => [e.when, e.failed])).to.deep.equal([

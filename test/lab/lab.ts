@@ -32,7 +32,7 @@ import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js'
 export const PLANET_VERSION_INSTALLED = '7.0.67';
 export const PLANET_VERSION_UPDATE = '7.0.68';
 /** Further releases on offer, so one lab can run several rolling updates in a row. */
-export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7.0.73'];
+export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7.0.73', '7.0.74', '7.0.75', '7.0.76'];
 const ETCD_CLIENT_PORT = 2379;
 const ETCD_PEER_PORT = 2380;
 

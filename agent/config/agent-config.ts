@@ -1,12 +1,12 @@
-import { parseDocument } from 'yaml';
 import { ConfigError } from '../../shared/config/config-error.js';
+import { FieldReader, type ValueRule } from '../../shared/config/field-reader.js';
+import { locateProblems, parseYamlSettings } from '../../shared/config/yaml-settings.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
-import { envNameProblem } from '../../shared/validation/env-name.js';
-import { FieldError, refuseIf, showValue } from '../../shared/validation/field-error.js';
-import { validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
+import { oneOfProblem } from '../../shared/validation/choice.js';
+import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { listenAddressProblem, parseHostPort, validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
-import { nonEmptyProblem, plainTextProblem } from '../../shared/validation/plain-text.js';
-import { validateUnitGlob } from '../../shared/validation/unit-name.js';
+import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 
 /**
@@ -164,343 +164,200 @@ export interface ConfigOverrides {
   logLevel?: string;
 }
 
-/** The shared ConfigError, also exported here for the agent's config tests. */
-export { ConfigError };
-
-type Obj = Record<string, unknown>;
-
-/** Reads fields of one YAML mapping, collecting problems instead of stopping at the first. */
-class Reader {
-  constructor(
-    private readonly problems: FieldError[],
-    private readonly obj: Obj,
-    private readonly path: string,
-  ) {}
-
-  private key(k: string): string {
-    return this.path ? `${this.path}.${k}` : k;
-  }
-
-  fail(k: string, problem: string): void {
-    this.problems.push(new FieldError(this.key(k), problem));
-  }
-
-  /** Reports keys that are not among `known`. */
-  only(known: string[]): void {
-    for (const k of Object.keys(this.obj)) if (!known.includes(k)) this.fail(k, `unknown key (known keys here: ${known.join(', ')})`);
-  }
-
-  section(k: string): Reader {
-    const v = this.obj[k];
-    if (v === undefined || v === null) return new Reader(this.problems, {}, this.key(k));
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      this.fail(k, `must be a mapping, got ${describe(v)}`);
-      return new Reader(this.problems, {}, this.key(k));
-    }
-    return new Reader(this.problems, v as Obj, this.key(k));
-  }
-
-  string(k: string, dflt: string, check?: (s: string) => string | undefined): string {
-    const v = this.obj[k];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'string') {
-      this.fail(k, `must be a string, got ${describe(v)}`);
-      return dflt;
-    }
-    const problem = check?.(v);
-    if (problem) {
-      this.fail(k, problem);
-      return dflt;
-    }
-    return v;
-  }
-
-  int(k: string, dflt: number, min: number, max: number): number {
-    const v = this.obj[k];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.fail(k, `must be an integer, got ${describe(v)}`);
-      return dflt;
-    }
-    if (v < min || v > max) {
-      this.fail(k, `${v} is out of range ${min}..${max}`);
-      return dflt;
-    }
-    return v;
-  }
-
-  stringList(k: string, dflt: string[], check: (field: string, s: string) => void, options: { nonEmpty?: boolean; max?: number } = {}): string[] {
-    const v = this.obj[k];
-    if (v === undefined || v === null) return dflt;
-    if (!Array.isArray(v)) {
-      this.fail(k, `must be a list of strings, got ${describe(v)}`);
-      return dflt;
-    }
-    if (options.nonEmpty && v.length === 0) {
-      this.fail(k, 'must not be empty');
-      return dflt;
-    }
-    if (options.max !== undefined && v.length > options.max) {
-      this.fail(k, `has ${v.length} entries; at most ${options.max}`);
-      return dflt;
-    }
-    const out: string[] = [];
-    v.forEach((item, i) => {
-      const field = `${this.key(k)}[${i}]`;
-      if (typeof item !== 'string') {
-        this.problems.push(new FieldError(field, `must be a string, got ${describe(item)}`));
-        return;
-      }
-      try {
-        check(field, item);
-        out.push(item);
-      } catch (err) {
-        this.problems.push(err instanceof FieldError ? err : new FieldError(field, (err as Error).message));
-      }
-    });
-    return out;
-  }
-
-  raw(k: string): unknown {
-    return this.obj[k];
-  }
-}
-
-/** A check that a string is one of `choices`. */
-function oneOf(choices: readonly string[]): (s: string) => string | undefined {
-  return (s) => (choices.includes(s) ? undefined : `${showValue(s)} must be one of ${choices.join(', ')}`);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${showValue(v, 40)}`;
-}
+const TOP_LEVEL_KEYS = ['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations'];
+const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
+const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const D = DEFAULT_CONFIG_DOC;
 
 /** `host:port` (IPv4, hostname or [IPv6]); port 0 asks for any free port (tests). */
 export function parseListenAddress(field: string, text: string): ListenAddress {
   return validateHostPort(field, text, { allowPortZero: true });
 }
 
-function checkArgv(field: string, s: string): void {
-  refuseIf(field, nonEmptyProblem(s) ?? plainTextProblem(s));
-}
-
-function checkProgram(field: string, argv: string[], problems: FieldError[]): void {
-  const program = argv[0];
-  if (program === undefined) return;
-  if (program.includes(VERSION_PLACEHOLDER)) problems.push(new FieldError(`${field}[0]`, `the program itself must not come from the version`));
-  if (!program.startsWith('/') && program.includes('/')) problems.push(new FieldError(`${field}[0]`, `${showValue(program)} must be an absolute path or a name looked up in PATH`));
-}
-
-const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
-const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
+/** Reads and checks the whole file; throws a ConfigError naming every bad field (with its line) or flag. */
 export function parseAgentConfig(text: string, source: string, overrides: ConfigOverrides = {}): AgentConfig {
-  const problems: FieldError[] = [];
-  let doc: unknown = {};
-  const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (parsed.errors.length > 0) {
-    const first = parsed.errors[0]!;
-    throw new ConfigError(source, [new FieldError('(file)', `not valid YAML: ${first.message.split('\n')[0]}`)]);
-  }
-  try {
-    doc = parsed.toJS({ maxAliasCount: 100 }) ?? {};
-  } catch (err) {
-    // e.g. an alias bomb ("billion laughs"): the yaml library stops expanding and says why.
-    throw new ConfigError(source, [new FieldError('(file)', `cannot be read as settings: ${(err as Error).message}`)]);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ConfigError(source, [new FieldError('(file)', `must be a YAML mapping of settings, got ${describe(doc)}`)]);
-  }
-  const D = DEFAULT_CONFIG_DOC;
-  const root = new Reader(problems, doc as Obj, '');
-  root.only(['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations']);
+  const settings = parseYamlSettings(text, source);
+  const root = new FieldReader(settings.value);
+  root.only(TOP_LEVEL_KEYS);
+  const config = readAgentConfig(root, overrides);
+  if (root.problems.length > 0) throw new ConfigError(source, locateProblems(root.problems, settings));
+  return config;
+}
 
-  const listen = (field: string, text: string): ListenAddress | undefined => {
-    try {
-      return parseListenAddress(field, text);
-    } catch (err) {
-      problems.push(err as FieldError);
-      return undefined;
-    }
+function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentConfig {
+  const grpc = readGrpc(root.section('grpc', ['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads']), overrides);
+  const http = readHttp(root.section('http', ['listen', 'metrics']), overrides);
+  const tls = readTls(root.section('tls', ['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']));
+  const stateDir = overridable(root, root.string('stateDir', D.stateDir, absolutePathProblem), { flag: '--state-dir', value: overrides.stateDir }, absolutePathProblem);
+  const fileLogLevel = root.oneOf<LogLevel>('logLevel', D.logLevel as LogLevel, LOG_LEVELS);
+  const logLevel = overridable(root, fileLogLevel, { flag: '--log-level', value: overrides.logLevel }, (v) => oneOfProblem(v, LOG_LEVELS));
+  const units = readUnits(root.section('units', ['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']));
+  const packages = readPackages(root.section('packages', ['manager', 'watch']));
+  const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs']));
+  requireWatchedPackage(root, install, packages);
+  const reboot = readReboot(root.section('reboot', ['command', 'delayMs']));
+  const planetChecks = readPlanetChecks(root.section('planetChecks', ['timeoutMs', 'checks']));
+  const journal = readJournal(root.section('journal', ['defaultMaxEntries', 'maxEntries', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxMessageBytes', 'maxPatterns', 'maxPatternLength']));
+  const operations = readOperations(root.section('operations', ['keep', 'shutdownGraceMs']), install.timeoutMs);
+  return { grpc, tls, http, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations };
+}
+
+interface Override {
+  flag: string;
+  value: string | undefined;
+}
+
+/** A setting a flag may override; a bad flag value is reported under the flag's name. */
+function overridable<T extends string>(r: FieldReader, fromFile: T, override: Override | undefined, rule: ValueRule): T {
+  if (override?.value === undefined) return fromFile;
+  const problem = rule(override.value);
+  if (!problem) return override.value as T;
+  r.problems.push(new FieldError(override.flag, problem));
+  return fromFile;
+}
+
+/** A listen address from the file or its flag; with `canBeOff`, '' turns the listener off (undefined). */
+function readListen(r: FieldReader, key: string, fallback: string, override: Override | undefined, canBeOff = false): ListenAddress | undefined {
+  const rule: ValueRule = (v) => (canBeOff && v === '' ? undefined : listenAddressProblem(v));
+  const text = overridable(r, r.string(key, fallback, rule), override, rule);
+  if (text === '' && canBeOff) return undefined;
+  const address = parseHostPort(text, { allowPortZero: true });
+  return typeof address === 'string' ? undefined : address;
+}
+
+function readGrpc(r: FieldReader, overrides: ConfigOverrides): AgentConfig['grpc'] {
+  return {
+    listen: readListen(r, 'listen', D.grpc.listen, { flag: '--grpc-listen', value: overrides.grpcListen }) ?? { host: '', port: 0, text: '' },
+    maxReceiveMessageBytes: r.integer('maxReceiveMessageBytes', D.grpc.maxReceiveMessageBytes, 1024, 16 * 1024 * 1024),
+    maxSendMessageBytes: r.integer('maxSendMessageBytes', D.grpc.maxSendMessageBytes, 64 * 1024, 64 * 1024 * 1024),
+    maxConcurrentReads: r.integer('maxConcurrentReads', D.grpc.maxConcurrentReads, 1, 64),
   };
+}
 
-  const grpcR = root.section('grpc');
-  grpcR.only(['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads']);
-  const grpcListenText = overrides.grpcListen ?? grpcR.string('listen', D.grpc.listen);
-  const grpcListen = listen(overrides.grpcListen !== undefined ? '--grpc-listen' : 'grpc.listen', grpcListenText);
+function readHttp(r: FieldReader, overrides: ConfigOverrides): AgentConfig['http'] {
+  const listen = readListen(r, 'listen', D.http.listen, { flag: '--http-listen', value: overrides.httpListen }, true);
+  const m = r.section('metrics', ['listen', 'tls']);
+  const metricsListen = readListen(m, 'listen', D.http.metrics.listen, undefined, true);
+  if (metricsListen && listen && metricsListen.port !== 0 && metricsListen.port === listen.port && metricsListen.host === listen.host) {
+    m.fail('listen', `${metricsListen.text} is also http.listen; give the metrics listener its own address or port`);
+  }
+  return { listen, metrics: { listen: metricsListen, tls: m.oneOf<MetricsTlsMode>('tls', D.http.metrics.tls as MetricsTlsMode, METRICS_TLS_MODES) } };
+}
 
-  const httpR = root.section('http');
-  httpR.only(['listen', 'metrics']);
-  const httpListenText = overrides.httpListen ?? httpR.string('listen', D.http.listen);
-  const httpListen = httpListenText === '' ? undefined : listen(overrides.httpListen !== undefined ? '--http-listen' : 'http.listen', httpListenText);
-  const metricsR = httpR.section('metrics');
-  metricsR.only(['listen', 'tls']);
-  const metricsListenText = metricsR.string('listen', D.http.metrics.listen);
-  const metricsListen = metricsListenText === '' ? undefined : listen('http.metrics.listen', metricsListenText);
-  const metricsTls = metricsR.string('tls', D.http.metrics.tls, oneOf(METRICS_TLS_MODES)) as MetricsTlsMode;
-
-  const absPath = absolutePathProblem;
-
-  const tlsR = root.section('tls');
-  tlsR.only(['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']);
-  const tls: AgentTlsConfig = {
-    mode: tlsR.string('mode', D.tls.mode, oneOf(TLS_MODES)) as TlsMode,
-    caFile: tlsR.string('caFile', D.tls.caFile, absPath),
-    certFile: tlsR.string('certFile', D.tls.certFile, absPath),
-    keyFile: tlsR.string('keyFile', D.tls.keyFile, absPath),
-    minVersion: tlsR.string('minVersion', D.tls.minVersion, oneOf(TLS_VERSIONS)) as TlsVersion,
-    handshakeTimeoutMs: tlsR.int('handshakeTimeoutMs', D.tls.handshakeTimeoutMs, 1000, 60_000),
-    maxConnections: tlsR.int('maxConnections', D.tls.maxConnections, 1, 10_000),
+function readTls(r: FieldReader): AgentTlsConfig {
+  return {
+    mode: r.oneOf<TlsMode>('mode', D.tls.mode as TlsMode, TLS_MODES),
+    caFile: r.string('caFile', D.tls.caFile, absolutePathProblem),
+    certFile: r.string('certFile', D.tls.certFile, absolutePathProblem),
+    keyFile: r.string('keyFile', D.tls.keyFile, absolutePathProblem),
+    minVersion: r.oneOf<TlsVersion>('minVersion', D.tls.minVersion as TlsVersion, TLS_VERSIONS),
+    handshakeTimeoutMs: r.integer('handshakeTimeoutMs', D.tls.handshakeTimeoutMs, 1000, 60_000),
+    maxConnections: r.integer('maxConnections', D.tls.maxConnections, 1, 10_000),
   };
-  if (metricsListen && httpListen && metricsListen.port !== 0 && metricsListen.port === httpListen.port && metricsListen.host === httpListen.host) {
-    metricsR.fail('listen', `${metricsListen.text} is also http.listen; give the metrics listener its own address or port`);
-  }
-  let stateDir = root.string('stateDir', D.stateDir, absPath);
-  if (overrides.stateDir !== undefined) {
-    const p = absPath(overrides.stateDir);
-    if (p) problems.push(new FieldError('--state-dir', p));
-    else stateDir = overrides.stateDir;
-  }
-  const levelCheck = (s: string): string | undefined => ((LOG_LEVELS as readonly string[]).includes(s) ? undefined : `${showValue(s)} must be one of ${LOG_LEVELS.join(', ')}`);
-  let logLevel = root.string('logLevel', D.logLevel, levelCheck) as LogLevel;
-  if (overrides.logLevel !== undefined) {
-    const p = levelCheck(overrides.logLevel);
-    if (p) problems.push(new FieldError('--log-level', p));
-    else logLevel = overrides.logLevel as LogLevel;
-  }
+}
 
-  const unitsR = root.section('units');
-  unitsR.only(['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']);
-  const globCheck = (field: string, s: string): void => void validateUnitGlob(field, s);
+function readUnits(r: FieldReader): AgentConfig['units'] {
   const units = {
-    allow: unitsR.stringList('allow', D.units.allow, globCheck, { max: 64 }),
-    planet: unitsR.stringList('planet', D.units.planet, globCheck, { nonEmpty: true, max: 16 }),
-    watch: unitsR.stringList('watch', D.units.watch, globCheck, { max: 64 }),
-    defaultTimeoutMs: unitsR.int('defaultTimeoutMs', D.units.defaultTimeoutMs, 100, 3_600_000),
-    maxTimeoutMs: unitsR.int('maxTimeoutMs', D.units.maxTimeoutMs, 100, 3_600_000),
-    maxListed: unitsR.int('maxListed', D.units.maxListed, 1, 10_000),
+    allow: r.list('allow', D.units.allow, unitGlobProblem, { max: 64 }),
+    planet: r.list('planet', D.units.planet, unitGlobProblem, { nonEmpty: true, max: 16 }),
+    watch: r.list('watch', D.units.watch, unitGlobProblem, { max: 64 }),
+    defaultTimeoutMs: r.integer('defaultTimeoutMs', D.units.defaultTimeoutMs, 100, 3_600_000),
+    maxTimeoutMs: r.integer('maxTimeoutMs', D.units.maxTimeoutMs, 100, 3_600_000),
+    maxListed: r.integer('maxListed', D.units.maxListed, 1, 10_000),
   };
-  if (units.defaultTimeoutMs > units.maxTimeoutMs) unitsR.fail('defaultTimeoutMs', `${units.defaultTimeoutMs} exceeds units.maxTimeoutMs ${units.maxTimeoutMs}`);
+  refuseAboveLimit(r, 'defaultTimeoutMs', units.defaultTimeoutMs, 'maxTimeoutMs', units.maxTimeoutMs);
+  return units;
+}
 
-  const pkgR = root.section('packages');
-  pkgR.only(['manager', 'watch']);
-  const packages = {
-    manager: pkgR.string('manager', D.packages.manager, (s) => (s === 'dpkg' || s === 'rpm' ? undefined : `${showValue(s)} must be dpkg or rpm`)) as PackageManager,
-    watch: pkgR.stringList(
-      'watch',
-      D.packages.watch,
-      (field, s) => {
-        if (!PACKAGE_NAME.test(s)) throw new FieldError(field, `${showValue(s)} is not a package name`);
-      },
-      { max: 32 },
-    ),
+/** A default that exceeds its own limit (`journal.defaultMaxEntries` over `journal.maxEntries`). */
+function refuseAboveLimit(r: FieldReader, key: string, value: number, limitKey: string, limit: number): void {
+  if (value > limit) r.fail(key, `${value} exceeds ${r.at(limitKey)} ${limit}`);
+}
+
+function readPackages(r: FieldReader): AgentConfig['packages'] {
+  return {
+    manager: r.oneOf<PackageManager>('manager', D.packages.manager as PackageManager, ['dpkg', 'rpm']),
+    watch: r.list('watch', D.packages.watch, (s) => (PACKAGE_NAME.test(s) ? undefined : `${showValue(s)} is not a package name`), { max: 32 }),
   };
+}
 
-  const installR = root.section('install');
-  installR.only(['command', 'env', 'versionPattern', 'timeoutMs']);
-  const installCommand = installR.stringList('command', D.install.command, checkArgv, { max: 64 });
-  checkProgram('install.command', installCommand, problems);
-  if (installCommand.length > 0 && !installCommand.some((a) => a.includes(VERSION_PLACEHOLDER))) {
-    installR.fail('command', `must contain the placeholder ${VERSION_PLACEHOLDER} where the target version goes`);
-  }
-  for (const [i, a] of installCommand.entries()) {
-    const rest = a.split(VERSION_PLACEHOLDER).join('');
-    if (/[{}]/.test(rest)) problems.push(new FieldError(`install.command[${i}]`, `${showValue(a)} has braces other than the ${VERSION_PLACEHOLDER} placeholder`));
-  }
-  const env: Record<string, string> = { ...D.install.env };
-  const envRaw = installR.raw('env');
-  if (envRaw !== undefined && envRaw !== null) {
-    if (typeof envRaw !== 'object' || Array.isArray(envRaw)) installR.fail('env', `must be a mapping of NAME: value, got ${describe(envRaw)}`);
-    else
-      for (const [k, v] of Object.entries(envRaw as Obj)) {
-        const problem = envNameProblem(k) ?? (typeof v !== 'string' || /[\0]/.test(v) ? `must be a string without NUL, got ${describe(v)}` : undefined);
-        if (problem) problems.push(new FieldError(`install.env.${k}`, problem));
-        else env[k] = v as string;
-      }
-  }
-  let versionPattern = compileVersionPattern('install.versionPattern', D.install.versionPattern);
-  const vp = installR.raw('versionPattern');
-  if (vp !== undefined && vp !== null) {
-    try {
-      versionPattern = compileVersionPattern('install.versionPattern', vp);
-    } catch (err) {
-      problems.push(err as FieldError);
-    }
-  }
-  const install = { command: installCommand, env, versionPattern, timeoutMs: installR.int('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000) };
-  // Without a watched package the agent cannot say what is installed: an update would pass every
-  // check and fail only after the node rebooted ("not installed").
-  if (installCommand.length > 0 && packages.watch.length === 0) {
-    problems.push(new FieldError('packages.watch', 'must name the package install.command installs (e.g. [gravity-planet]): without it the installed version cannot be read before or after an install'));
-  }
+function readInstall(r: FieldReader): AgentConfig['install'] {
+  const command = r.argv('command', D.install.command, { max: 64 });
+  checkInstallTemplate(r, command);
+  return { command, env: r.env('env', D.install.env), versionPattern: readVersionPattern(r), timeoutMs: r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000) };
+}
 
-  const rebootR = root.section('reboot');
-  rebootR.only(['command', 'delayMs']);
-  const rebootCommand = rebootR.stringList('command', D.reboot.command, checkArgv, { nonEmpty: true, max: 16 });
-  checkProgram('reboot.command', rebootCommand, problems);
-  if (rebootCommand.some((a) => a.includes(VERSION_PLACEHOLDER))) rebootR.fail('command', `must not contain ${VERSION_PLACEHOLDER}`);
-  const reboot = { command: rebootCommand, delayMs: rebootR.int('delayMs', D.reboot.delayMs, 0, 60_000) };
+/** The version goes into arguments only, and only through the one placeholder. */
+function checkInstallTemplate(r: FieldReader, command: readonly string[]): void {
+  if (command.length === 0) return;
+  if (command[0]!.includes(VERSION_PLACEHOLDER)) r.problems.push(new FieldError(`${r.at('command')}[0]`, 'the program itself must not come from the version'));
+  if (!command.some((a) => a.includes(VERSION_PLACEHOLDER))) r.fail('command', `must contain the placeholder ${VERSION_PLACEHOLDER} where the target version goes`);
+  command.forEach((a, i) => {
+    if (/[{}]/.test(a.split(VERSION_PLACEHOLDER).join(''))) r.problems.push(new FieldError(`${r.at('command')}[${i}]`, `${showValue(a)} has braces other than the ${VERSION_PLACEHOLDER} placeholder`));
+  });
+}
 
-  const checksR = root.section('planetChecks');
-  checksR.only(['timeoutMs', 'checks']);
+function readVersionPattern(r: FieldReader): RegExp {
+  const field = r.at('versionPattern');
+  try {
+    return compileVersionPattern(field, r.has('versionPattern') ? r.raw('versionPattern') : D.install.versionPattern);
+  } catch (err) {
+    r.problems.push(err as FieldError);
+    return compileVersionPattern(field, D.install.versionPattern);
+  }
+}
+
+/**
+ * Without a watched package the agent cannot say what is installed: an update would pass every
+ * check and fail only after the node rebooted ("not installed").
+ */
+function requireWatchedPackage(root: FieldReader, install: AgentConfig['install'], packages: AgentConfig['packages']): void {
+  if (install.command.length === 0 || packages.watch.length > 0) return;
+  root.problems.push(new FieldError('packages.watch', 'must name the package install.command installs (e.g. [gravity-planet]): without it the installed version cannot be read before or after an install'));
+}
+
+function readReboot(r: FieldReader): AgentConfig['reboot'] {
+  const command = r.argv('command', D.reboot.command, { required: true, max: 16 });
+  if (command.some((a) => a.includes(VERSION_PLACEHOLDER))) r.fail('command', `must not contain ${VERSION_PLACEHOLDER}`);
+  return { command, delayMs: r.integer('delayMs', D.reboot.delayMs, 0, 60_000) };
+}
+
+function readPlanetChecks(r: FieldReader): AgentConfig['planetChecks'] {
+  const checks = r.has('checks') ? readChecks(r) : D.planetChecks.checks.map((c) => ({ ...c, command: [...c.command], expect: c.expect as PlanetCheckExpectation }));
+  return { timeoutMs: r.integer('timeoutMs', D.planetChecks.timeoutMs, 100, 600_000), checks };
+}
+
+function readChecks(r: FieldReader): PlanetCheck[] {
   const checks: PlanetCheck[] = [];
-  const checksRaw = checksR.raw('checks');
-  if (checksRaw === undefined || checksRaw === null) checks.push(...D.planetChecks.checks.map((c) => ({ ...c, command: [...c.command], expect: c.expect as PlanetCheckExpectation })));
-  else if (!Array.isArray(checksRaw)) checksR.fail('checks', `must be a list of {name, command, expect}, got ${describe(checksRaw)}`);
-  else if (checksRaw.length > 32) checksR.fail('checks', `has ${checksRaw.length} entries; at most 32`);
-  else
-    checksRaw.forEach((item, i) => {
-      const field = `planetChecks.checks[${i}]`;
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-        problems.push(new FieldError(field, `must be a mapping {name, command, expect}, got ${describe(item)}`));
-        return;
-      }
-      const r = new Reader(problems, item as Obj, field);
-      r.only(['name', 'command', 'expect']);
-      const name = r.string('name', '', (s) => (CHECK_NAME.test(s) ? undefined : `${showValue(s)} must be lowercase letters, digits and "-"`));
-      if (!name && (item as Obj).name === undefined) r.fail('name', 'is required');
-      const command = r.stringList('command', [], checkArgv, { nonEmpty: true, max: 64 });
-      if ((item as Obj).command === undefined) r.fail('command', 'is required');
-      checkProgram(`${field}.command`, command, problems);
-      const expect = r.string('expect', 'exit-zero', (s) =>
-        (PLANET_CHECK_EXPECTATIONS as readonly string[]).includes(s) ? undefined : `${showValue(s)} must be one of ${PLANET_CHECK_EXPECTATIONS.join(', ')}`,
-      ) as PlanetCheckExpectation;
-      if (checks.some((c) => c.name === name)) r.fail('name', `${showValue(name)} is used by another check`);
-      if (name && command.length > 0) checks.push({ name, command, expect });
-    });
-  const planetChecks = { timeoutMs: checksR.int('timeoutMs', D.planetChecks.timeoutMs, 100, 600_000), checks };
+  for (const c of r.sections('checks', ['name', 'command', 'expect'], { max: 32 })) {
+    const name = c.requiredString('name', (s) => (CHECK_NAME.test(s) ? undefined : `${showValue(s)} must be lowercase letters, digits and "-"`));
+    if (!c.has('command')) c.fail('command', 'is required');
+    const command = c.argv('command', [], { required: true, max: 64 });
+    const expect = c.oneOf<PlanetCheckExpectation>('expect', 'exit-zero', PLANET_CHECK_EXPECTATIONS);
+    if (name && checks.some((k) => k.name === name)) c.fail('name', `${showValue(name)} is used by another check`);
+    else if (name && command.length > 0) checks.push({ name, command, expect });
+  }
+  return checks;
+}
 
-  const jR = root.section('journal');
-  jR.only(['defaultMaxEntries', 'maxEntries', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxMessageBytes', 'maxPatterns', 'maxPatternLength']);
+function readJournal(r: FieldReader): AgentConfig['journal'] {
   const journal = {
-    defaultMaxEntries: jR.int('defaultMaxEntries', D.journal.defaultMaxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
-    maxEntries: jR.int('maxEntries', D.journal.maxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
-    defaultTimeoutMs: jR.int('defaultTimeoutMs', D.journal.defaultTimeoutMs, 100, 600_000),
-    maxTimeoutMs: jR.int('maxTimeoutMs', D.journal.maxTimeoutMs, 100, 600_000),
-    maxMessageBytes: jR.int('maxMessageBytes', D.journal.maxMessageBytes, 64, 65_536),
-    maxPatterns: jR.int('maxPatterns', D.journal.maxPatterns, 0, 256),
-    maxPatternLength: jR.int('maxPatternLength', D.journal.maxPatternLength, 1, 4096),
+    defaultMaxEntries: r.integer('defaultMaxEntries', D.journal.defaultMaxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
+    maxEntries: r.integer('maxEntries', D.journal.maxEntries, 1, JOURNAL_SCAN_MAX_ENTRIES),
+    defaultTimeoutMs: r.integer('defaultTimeoutMs', D.journal.defaultTimeoutMs, 100, 600_000),
+    maxTimeoutMs: r.integer('maxTimeoutMs', D.journal.maxTimeoutMs, 100, 600_000),
+    maxMessageBytes: r.integer('maxMessageBytes', D.journal.maxMessageBytes, 64, 65_536),
+    maxPatterns: r.integer('maxPatterns', D.journal.maxPatterns, 0, 256),
+    maxPatternLength: r.integer('maxPatternLength', D.journal.maxPatternLength, 1, 4096),
   };
-  if (journal.defaultMaxEntries > journal.maxEntries) jR.fail('defaultMaxEntries', `${journal.defaultMaxEntries} exceeds journal.maxEntries ${journal.maxEntries}`);
-  if (journal.defaultTimeoutMs > journal.maxTimeoutMs) jR.fail('defaultTimeoutMs', `${journal.defaultTimeoutMs} exceeds journal.maxTimeoutMs ${journal.maxTimeoutMs}`);
+  refuseAboveLimit(r, 'defaultMaxEntries', journal.defaultMaxEntries, 'maxEntries', journal.maxEntries);
+  refuseAboveLimit(r, 'defaultTimeoutMs', journal.defaultTimeoutMs, 'maxTimeoutMs', journal.maxTimeoutMs);
+  return journal;
+}
 
-  const opsR = root.section('operations');
-  opsR.only(['keep', 'shutdownGraceMs']);
-  // A graceful stop lets a running install reach its own timeout rather than cutting it short.
-  const operations = { keep: opsR.int('keep', D.operations.keep, 1, 10_000), shutdownGraceMs: opsR.int('shutdownGraceMs', install.timeoutMs, 0, 24 * 3_600_000) };
-
-  const grpc = {
-    listen: grpcListen ?? { host: '', port: 0, text: '' },
-    maxReceiveMessageBytes: grpcR.int('maxReceiveMessageBytes', D.grpc.maxReceiveMessageBytes, 1024, 16 * 1024 * 1024),
-    maxSendMessageBytes: grpcR.int('maxSendMessageBytes', D.grpc.maxSendMessageBytes, 64 * 1024, 64 * 1024 * 1024),
-    maxConcurrentReads: grpcR.int('maxConcurrentReads', D.grpc.maxConcurrentReads, 1, 64),
-  };
-
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  return { grpc, tls, http: { listen: httpListen, metrics: { listen: metricsListen, tls: metricsTls } }, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations };
+/** A graceful stop lets a running install reach its own timeout rather than cutting it short. */
+function readOperations(r: FieldReader, installTimeoutMs: number): AgentConfig['operations'] {
+  return { keep: r.integer('keep', D.operations.keep, 1, 10_000), shutdownGraceMs: r.integer('shutdownGraceMs', installTimeoutMs, 0, 24 * 3_600_000) };
 }
 
 /** Fills `{version}` into the configured install command. The version must already be validated. */

@@ -1,4 +1,5 @@
 import { rangeProblem } from '../validation/choice.js';
+import { editDistance } from '../text/nearest-name.js';
 import { parseDuration } from '../validation/duration.js';
 import { FieldError, showName, showValue } from '../validation/field-error.js';
 import { plainTextProblem } from '../validation/plain-text.js';
@@ -211,15 +212,4 @@ export function flagsHelp(specs: readonly FlagSpec[], width?: number): string {
   // Further lines of a help text start under its first.
   const continuation = `\n${' '.repeat(column + 3)}`;
   return rows.map(([left, help]) => `  ${left.padEnd(column)} ${help.split('\n').join(continuation)}`).join('\n');
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return dp[a.length]![b.length]!;
 }

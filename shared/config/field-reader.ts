@@ -1,8 +1,10 @@
+import { argumentProblem, MAX_ARGV, programProblem } from '../validation/argv.js';
 import { oneOfProblem, rangeProblem } from '../validation/choice.js';
 import { parseDuration } from '../validation/duration.js';
 import { envNameProblem } from '../validation/env-name.js';
 import { FieldError, showValue } from '../validation/field-error.js';
 import { plainTextProblem } from '../validation/plain-text.js';
+import { nearestName } from '../text/nearest-name.js';
 import { ConfigError } from './config-error.js';
 
 /**
@@ -29,6 +31,13 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string ${showValue(v, 40)}`;
   return `${typeof v} ${showValue(v, 40)}`;
+}
+
+export interface ArgvOptions {
+  /** An empty list is an error (otherwise it is read as "no command"). */
+  required?: boolean;
+  /** At most this many arguments (default MAX_ARGV). */
+  max?: number;
 }
 
 export interface ListOptions {
@@ -77,7 +86,7 @@ export class FieldReader {
   only(allowed: readonly string[]): void {
     for (const k of Object.keys(this.mapping)) {
       if (allowed.includes(k)) continue;
-      const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase());
+      const near = nearestName(k, allowed);
       this.fail(k, `unknown field${near ? ` (did you mean "${near}"?)` : ''}; allowed: ${allowed.join(', ')}`);
     }
   }
@@ -146,7 +155,7 @@ export class FieldReader {
 
   /** A list of strings; entries refused by `rule` are reported (with their index) and left out. */
   list(key: string, fallback: string[], rule?: ValueRule, options: ListOptions = {}): string[] {
-    const items = this.listOf(key, options);
+    const items = this.listOf(key, options, 'a list of strings');
     if (!items) return fallback;
     const out: string[] = [];
     items.forEach((item, i) => {
@@ -156,6 +165,30 @@ export class FieldReader {
       else out.push(item as string);
     });
     return out;
+  }
+
+  /**
+   * A command: an argv list run without a shell, each argument non-empty, the program absolute or a
+   * bare name (shared/validation/argv.ts). A refused command takes its fallback as a whole.
+   */
+  argv(key: string, fallback: string[], options: ArgvOptions = {}): string[] {
+    const v = this.mapping[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'string') {
+      this.fail(key, 'must be a list (argv), e.g. [etcdctl, cluster-health]; commands never go through a shell');
+      return fallback;
+    }
+    const before = this.problems.length;
+    const argv = this.list(key, fallback, argumentProblem, { max: options.max ?? MAX_ARGV });
+    if (this.problems.length > before) return fallback;
+    if (argv.length === 0) {
+      if (options.required) this.fail(key, 'must not be empty: name a program and its arguments');
+      return argv;
+    }
+    const program = programProblem(argv[0]!);
+    if (!program) return argv;
+    this.problems.push(new FieldError(`${this.at(key)}[0]`, program));
+    return fallback;
   }
 
   /** A mapping of environment variables, NAME: value. */
@@ -192,11 +225,11 @@ export class FieldReader {
     return r.value;
   }
 
-  private listOf(key: string, options: ListOptions): unknown[] | undefined {
+  private listOf(key: string, options: ListOptions, what = 'a list'): unknown[] | undefined {
     const v = this.mapping[key];
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v)) {
-      this.fail(key, `must be a list, got ${describeValue(v)}`);
+      this.fail(key, `must be ${what}, got ${describeValue(v)}`);
       return undefined;
     }
     const max = options.max ?? DEFAULT_MAX_LIST;

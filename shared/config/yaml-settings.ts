@@ -1,7 +1,7 @@
 import { isCollection, LineCounter, parseDocument, type Document } from 'yaml';
-import { FieldError, showValue } from '../validation/field-error.js';
+import { FieldError } from '../validation/field-error.js';
 import { ConfigError } from './config-error.js';
-import { isMapping, type Mapping } from './field-reader.js';
+import { describeValue, isMapping, type Mapping } from './field-reader.js';
 
 /**
  * A YAML settings file as both config readers need it: YAML 1.2, duplicate keys refused, aliases
@@ -35,7 +35,7 @@ export function parseYamlSettings(text: string, source: string): YamlSettings {
   } catch (err) {
     throw new ConfigError(source, [new FieldError(FILE, `cannot be read as settings: ${err instanceof Error ? err.message : String(err)}`)]);
   }
-  if (!isMapping(value)) throw new ConfigError(source, [new FieldError(FILE, `must be a YAML mapping of settings, got ${describeTop(value)}`)]);
+  if (!isMapping(value)) throw new ConfigError(source, [new FieldError(FILE, `must be a YAML mapping of settings, got ${describeValue(value)}`)]);
   return { value, lineOf: (path) => lineOf(doc, lines, path) };
 }
 
@@ -44,10 +44,6 @@ export function locateProblems(problems: readonly FieldError[], settings: YamlSe
   return problems
     .map((p) => (p.line !== undefined ? p : new FieldError(p.field, p.problem, settings.lineOf(p.field))))
     .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
-}
-
-function describeTop(v: unknown): string {
-  return Array.isArray(v) ? 'a list' : `${typeof v} ${showValue(v, 40)}`;
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: string): number | undefined {

@@ -7,5 +7,5 @@ export function oneOfProblem(value: string, choices: readonly string[]): string 
 }
 
 export function rangeProblem(value: number, min: number, max: number): string | undefined {
-  return value < min || value > max ? `${value} is out of range ${min}..${max}` : undefined;
+  return value < min || value > max ? `must be between ${min} and ${max}, got ${value}` : undefined;
 }

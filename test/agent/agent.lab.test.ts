@@ -349,7 +349,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect((await check('/etc/noderoll/agent.yaml')).exitCode, 'the lab config itself is valid').to.equal(0);
     const bad = await check('/etc/noderoll/agent-unwatched.yaml');
     expect(bad.exitCode).to.equal(2);
-    expect(bad.stderr).to.match(/packages\.watch: must name the package install\.command installs/);
+    expect(bad.stderr).to.match(/packages\.watch \(line \d+\): must name the package install\.command installs/);
     await node().exec('rm', ['-f', '/etc/noderoll/agent-unwatched.yaml']);
   });
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../../shared/agent-api/codegen.js';
 import { runCommand } from '../../../shared/exec/command-runner.js';
-import { ConfigError, installArgv, parseAgentConfig } from '../../../agent/config/agent-config.js';
+import { installArgv, parseAgentConfig } from '../../../agent/config/agent-config.js';
+import { ConfigError } from '../../../shared/config/config-error.js';
 import { parseAgentFlags } from '../../../agent/config/flags.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
 import { agentTlsYaml, TestPki } from '../../security/test-pki.js';
@@ -31,7 +32,8 @@ function problemsOf(yaml: string): string[] {
     parseAgentConfig(yaml, 'test.yaml');
   } catch (err) {
     expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => p.message);
+    // The field and its problem (the line is checked on its own below).
+    return (err as ConfigError).problems.map((p) => `${p.field}: ${p.problem}`);
   }
   expect.fail('configuration was accepted');
 }
@@ -72,8 +74,8 @@ describe('agent configuration', () => {
   });
 
   const cases: [string, string, RegExp][] = [
-    ['unknown top-level key', 'grcp: {}', /^grcp: unknown key/],
-    ['unknown nested key', 'units:\n  alow: ["x*"]', /^units.alow: unknown key/],
+    ['unknown top-level key', 'grcp: {}', /^grcp: unknown field \(did you mean "grpc"\?\); allowed: grpc, tls, http/],
+    ['unknown nested key', 'units:\n  alow: ["x*"]', /^units.alow: unknown field \(did you mean "allow"\?\); allowed: allow, planet, watch/],
     ['wrong type', 'grpc:\n  listen: 7443', /^grpc.listen: must be a string, got number 7443/],
     ['bad listen', 'grpc:\n  listen: "0.0.0.0"', /^grpc.listen: "0.0.0.0" must be host:port/],
     ['port out of range', 'http:\n  listen: "127.0.0.1:70000"', /^http.listen: port 70000 is out of range/],
@@ -85,13 +87,13 @@ describe('agent configuration', () => {
     ['program from the version', 'install:\n  command: ["{version}"]', /^install.command\[0\]: the program itself must not come from the version/],
     ['relative program path', 'reboot:\n  command: ["bin/reboot"]', /^reboot.command\[0\]: .*absolute path or a name/],
     ['NUL in argv', 'reboot:\n  command: ["systemctl", "re\\0boot"]', /^reboot.command\[1\]: .*NUL/],
-    ['empty reboot command', 'reboot:\n  command: []', /^reboot.command: must not be empty/],
+    ['empty reboot command', 'reboot:\n  command: []', /^reboot.command: must not be empty: name a program/],
     ['unanchored version pattern', 'install:\n  versionPattern: "[0-9.]+"', /^install.versionPattern: .*anchored/],
     ['bad env name', 'install:\n  env: {"A-B": "1"}', /^install.env.A-B: is not a valid environment variable name/],
     ['check without command', 'planetChecks:\n  checks:\n    - name: x', /^planetChecks.checks\[0\].command: is required/],
     ['check with bad expectation', 'planetChecks:\n  checks:\n    - {name: x, command: [true], expect: maybe}', /^planetChecks.checks\[0\].expect: "maybe" must be one of/],
     ['duplicate check names', 'planetChecks:\n  checks:\n    - {name: x, command: ["true"]}\n    - {name: x, command: ["false"]}', /^planetChecks.checks\[1\].name: "x" is used by another check/],
-    ['integer out of range', 'journal:\n  maxEntries: 0', /^journal.maxEntries: 0 is out of range/],
+    ['integer out of range', 'journal:\n  maxEntries: 0', /^journal.maxEntries: must be between 1 and \d+, got 0/],
     ['inconsistent limits', 'journal:\n  defaultMaxEntries: 500\n  maxEntries: 100', /^journal.defaultMaxEntries: 500 exceeds journal.maxEntries 100/],
     ['bad log level', 'logLevel: loud', /^logLevel: "loud" must be one of/],
     ['relative state dir', 'stateDir: var/lib', /^stateDir: "var\/lib" must be an absolute path/],
@@ -106,6 +108,22 @@ describe('agent configuration', () => {
       expect(problems.some((p) => re.test(p)), problems.join('\n')).to.equal(true);
     });
   }
+
+  it('names the line of each problem in the file, in the order of the file; a flag has none', () => {
+    let err: unknown;
+    try {
+      parseAgentConfig('grpc:\n  listen: "127.0.0.1:7443"\nlogLevel: loud\nunits:\n  maxListed: 0\n', 'test.yaml', { stateDir: 'relative' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => p.message)).to.deep.equal([
+      'logLevel (line 3): "loud" must be one of fatal, error, warn, info, debug, trace, silent',
+      'units.maxListed (line 5): must be between 1 and 10000, got 0',
+      '--state-dir: "relative" must be an absolute path',
+    ]);
+    expect((err as ConfigError).message).to.equal(`invalid configuration in test.yaml:\n${(err as ConfigError).problems.map((p) => `  - ${p.message}`).join('\n')}`);
+  });
 
   it('reports every problem at once', () => {
     const problems = problemsOf('grpc:\n  listen: x\nlogLevel: loud\nunits:\n  maxListed: -1');
@@ -167,8 +185,8 @@ describe('agent configuration', () => {
     it('exits 2 and names every bad field, or the bad flag', async () => {
       const bad = await check('grpc:\n  listen: nowhere\nunits:\n  allow: ["$(reboot)"]\n');
       expect(bad.code).to.equal(2);
-      expect(bad.err).to.match(/grpc\.listen: "nowhere" must be host:port/);
-      expect(bad.err).to.match(/units\.allow\[0\]: "\$\(reboot\)" contains characters/);
+      expect(bad.err).to.match(/grpc\.listen \(line 2\): "nowhere" must be host:port/);
+      expect(bad.err).to.match(/units\.allow\[0\] \(line 4\): "\$\(reboot\)" contains characters/);
       const unwatched = await check('install:\n  command: ["dpkg", "-i", "/x_{version}.deb"]\n');
       expect(unwatched.code).to.equal(2);
       expect(unwatched.err).to.match(/packages\.watch: must name the package install\.command installs/);

@@ -52,7 +52,7 @@ webhooks:
 
   const refused: [what: string, yaml: string, read: (r: FieldReader) => unknown, message: string][] = [
     ['an unknown key, with a suggestion', 'Name: x\n', (r) => r.only(['name', 'agent']), 'Name: unknown field (did you mean "name"?); allowed: name, agent'],
-    ['an unknown nested key', 'gates: { etcd: { enabld: true } }\n', (r) => r.section('gates').section('etcd', ['enabled']), 'gates.etcd.enabld: unknown field; allowed: enabled'],
+    ['an unknown nested key', 'gates: { etcd: { enabld: true } }\n', (r) => r.section('gates').section('etcd', ['enabled']), 'gates.etcd.enabld: unknown field (did you mean "enabled"?); allowed: enabled'],
     ['a section that is not a mapping', 'gates: [1]\n', (r) => r.section('gates'), 'gates: must be a mapping, got a list'],
     ['a string of the wrong type', 'name: 5\n', (r) => r.string('name', ''), 'name: must be a string, got number 5'],
     ['a string its rule refuses', 'name: "n1;reboot"\n', (r) => r.string('name', '', nodeNameProblem), 'name: "n1;reboot" is not a Kubernetes node name (lowercase letters, digits, "-" and ".")'],
@@ -61,11 +61,11 @@ webhooks:
     ['a choice that is not one', 'format: xml\n', (r) => r.oneOf('format', 'json', ['json', 'text']), 'format: "xml" must be one of json, text'],
     ['a boolean of the wrong type', 'enabled: "yes"\n', (r) => r.boolean('enabled', true), 'enabled: must be true or false, got the string "yes"'],
     ['a fractional integer', 'passes: 1.5\n', (r) => r.integer('passes', 1, 1, 10), 'passes: must be a whole number, got number 1.5'],
-    ['an integer out of range', 'passes: 0\n', (r) => r.integer('passes', 1, 1, 10), 'passes: 0 is out of range 1..10'],
+    ['an integer out of range', 'passes: 0\n', (r) => r.integer('passes', 1, 1, 10), 'passes: must be between 1 and 10, got 0'],
     ['a bad duration', 'timeout: soon\n', (r) => r.duration('timeout', 0), 'timeout: "soon" is not a duration (examples: 30s, 10m, 1h30m, 500ms)'],
     ['a duration below its minimum', 'timeout: 10ms\n', (r) => r.duration('timeout', 1000, 100), 'timeout: must be at least 100 ms'],
     ['a duration of the wrong type', 'timeout: [1]\n', (r) => r.duration('timeout', 0), 'timeout: must be a duration such as 30s or 10m, got a list'],
-    ['a list that is a string', 'nodes: node-1\n', (r) => r.list('nodes', []), 'nodes: must be a list, got the string "node-1"'],
+    ['a list that is a string', 'nodes: node-1\n', (r) => r.list('nodes', []), 'nodes: must be a list of strings, got the string "node-1"'],
     ['a list entry its rule refuses', 'nodes: ["a:1", "x:1:2"]\n', (r) => r.list('nodes', [], hostPortProblem), 'nodes[1]: "x:1:2" must be host:port (e.g. 0.0.0.0:7443 or [::1]:7443)'],
     ['a list entry of the wrong type', 'nodes: [a, {b: 1}]\n', (r) => r.list('nodes', []), 'nodes[1]: must be a string, got a mapping'],
     ['an empty list that must not be', 'nodes: []\n', (r) => r.list('nodes', ['x'], undefined, { nonEmpty: true }), 'nodes: must not be empty'],
@@ -101,7 +101,7 @@ webhooks:
     }
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.field)).to.deep.equal(['passes', 'name']);
-    expect((error as ConfigError).message).to.equal('invalid configuration in x.yaml:\n  - passes: 0 is out of range 1..10\n  - name: must be a string, got number 5');
+    expect((error as ConfigError).message).to.equal('invalid configuration in x.yaml:\n  - passes: must be between 1 and 10, got 0\n  - name: must be a string, got number 5');
     expect(() => FieldReader.document(parse('passes: 2\n') as unknown).throwIfProblems('x.yaml')).not.to.throw();
   });
 });

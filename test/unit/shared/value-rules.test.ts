@@ -117,8 +117,8 @@ describe('shared value rules', () => {
   it('range: accepts the bounds, refuses outside them', () => {
     expect(rangeProblem(1, 1, 10)).to.equal(undefined);
     expect(rangeProblem(10, 1, 10)).to.equal(undefined);
-    expect(rangeProblem(0, 1, 10)).to.equal('0 is out of range 1..10');
-    expect(rangeProblem(11, 1, 10)).to.equal('11 is out of range 1..10');
+    expect(rangeProblem(0, 1, 10)).to.equal('must be between 1 and 10, got 0');
+    expect(rangeProblem(11, 1, 10)).to.equal('must be between 1 and 10, got 11');
   });
 
   it('durations: units, bare seconds, the cap; refusals quote the value escaped', () => {

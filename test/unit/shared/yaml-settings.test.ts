@@ -43,7 +43,7 @@ describe('shared YAML settings file', () => {
     ['duplicate keys', 'a: 1\na: 2\n', /^\(file\) \(line 2\): not valid YAML: .*unique/i],
     ['an alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n', /^\(file\): cannot be read as settings: .*alias/i],
     ['a list', '- a\n- b\n', /^\(file\): must be a YAML mapping of settings, got a list$/],
-    ['a scalar', 'just text', /^\(file\): must be a YAML mapping of settings, got string "just text"$/],
+    ['a scalar', 'just text', /^\(file\): must be a YAML mapping of settings, got the string "just text"$/],
     ['NUL bytes', 'a: x\u0000', /^\(file\): contains NUL bytes; not a text file$/],
   ];
   for (const [what, text, message] of refused) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/validate-config.js';
+import { ConfigError } from '../../shared/config/config-error.js';
 import { errorMessage } from '../engine/step-failure.js';
 import { PlanError } from '../plan/node-order.js';
 import { OPERATION_ID_PATTERN, StateFormatError } from '../state/operation-record.js';
@@ -90,7 +90,7 @@ function report(reporter: Reporter, err: unknown): number {
     return ExitCode.usage;
   }
   if (err instanceof ConfigError) {
-    reporter.error(err.message, ExitCode.usage, err.issues[0]?.path);
+    reporter.error(err.message, ExitCode.usage, err.problems[0]?.field);
     return ExitCode.usage;
   }
   if (err instanceof PlanError) {

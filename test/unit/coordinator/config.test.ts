@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration, formatDuration } from '../../../shared/validation/duration.js';
 import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
-import { ConfigError } from '../../../coordinator/config/validate-config.js';
+import { ConfigError } from '../../../shared/config/config-error.js';
 
 const MINIMAL = `
 nodes:
@@ -18,7 +18,7 @@ function issues(text: string): { path: string; message: string; line?: number }[
   try {
     parseConfigText(text, '/etc/noderoll/config.yaml');
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
+    if (err instanceof ConfigError) return err.problems.map((p) => ({ path: p.field, message: p.problem, ...(p.line !== undefined ? { line: p.line } : {}) }));
     throw err;
   }
   throw new Error('config was accepted');
@@ -100,7 +100,10 @@ describe('coordinator config', () => {
     ['soak timeout shorter than the passes', MINIMAL + 'soak: { passes: 10, interval: 1m, timeout: 2m }\n', 'soak.timeout', /shorter than/],
     ['maxUnavailable 2', MINIMAL + 'maxUnavailable: 2\n', 'maxUnavailable', /must be 1/],
     ['command as a shell string', MINIMAL + 'gates: { etcd: { command: "etcdctl cluster-health; rm -rf /" } }\n', 'gates.etcd.command', /must be a list \(argv\)/],
-    ['empty command', MINIMAL + 'backup: { command: [] }\n', 'backup.command', /must name a program/],
+    ['empty command', MINIMAL + 'backup: { command: [] }\n', 'backup.command', /must not be empty: name a program/],
+    ['an empty argument (the agent refuses them too)', MINIMAL + 'gates: { gravity: { command: [gravity, "", status] } }\n', 'gates.gravity.command[1]', /must not be empty/],
+    ['a program as a relative path', MINIMAL + 'backup: { command: [bin/etcdctl, snapshot, save, "{artifact}"] }\n', 'backup.command[0]', /"bin\/etcdctl" must be an absolute path or a name looked up in PATH/],
+    ['an env value with a line break', MINIMAL + 'backup: { env: { ETCDCTL_API: "3\\nX=1" } }\n', 'backup.env.ETCDCTL_API', /control characters/],
     ['argv with a newline', MINIMAL + 'backup: { command: ["gravity", "backup\\n--evil"] }\n', 'backup.command[1]', /control characters/],
     ['unknown placeholder', MINIMAL + 'backup: { command: [gravity, backup, "{path}"] }\n', 'backup.command[2]', /unknown placeholder \{path\}/],
     ['artifact that would be overwritten', MINIMAL + 'backup: { artifact: /var/backups/latest.tar.gz }\n', 'backup.artifact', /must contain \{operation\} or \{time\}/],
@@ -124,6 +127,15 @@ describe('coordinator config', () => {
     expect(found.map((i) => i.path)).to.deep.equal(['timeouts.drain', 'soak.passes']);
     expect(found[0]!.line).to.equal(8);
     expect(found[1]!.line).to.equal(10);
+    const error = (() => {
+      try {
+        parseConfigText(MINIMAL + 'timeouts:\n  drain: soon\n', '/etc/noderoll/config.yaml');
+      } catch (err) {
+        return err as Error;
+      }
+      return expect.fail('accepted');
+    })();
+    expect(error.message).to.equal('invalid configuration in /etc/noderoll/config.yaml:\n  - timeouts.drain (line 8): "soon" is not a duration (examples: 30s, 10m, 1h30m, 500ms)');
   });
 
   it('refuses malformed YAML with its line, duplicate keys, an empty file, a non-mapping and NUL bytes', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { toJournalEntry } from '../../../coordinator/agents/grpc-node-agent.js';
 import { describeEvent, LineReporter } from '../../../coordinator/cli/reporter.js';
 import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
-import { ConfigError } from '../../../coordinator/config/validate-config.js';
+import { ConfigError } from '../../../shared/config/config-error.js';
 import type { TimedEvent } from '../../../coordinator/engine/events.js';
 import type { JournalEntry } from '../../../coordinator/ports/node-agent.js';
 import { stepRecord } from '../../../coordinator/state/operation-record.js';
@@ -26,7 +26,7 @@ function configIssues(text: string): { path: string; message: string }[] {
   try {
     parseConfigText(text, '/etc/noderoll/config.yaml');
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
+    if (err instanceof ConfigError) return err.problems.map((p) => ({ path: p.field, message: p.problem }));
     throw err;
   }
   return [];
@@ -131,7 +131,7 @@ describe('journal findings: flags, signatures, escaping, baseline', function () 
         ['postChecks: { failedUnits: { ignore: ["kdump.service; reboot"] } }', 'postChecks.failedUnits.ignore[0]', /not a unit-name pattern/],
         ['postChecks: { failedUnits: { ignore: "kdump.service" } }', 'postChecks.failedUnits.ignore', /must be a list of strings/],
         ['postChecks: { failedUnits: { ignore: [42] } }', 'postChecks.failedUnits.ignore[0]', /must be a string/],
-        ['postChecks: { failedUnit: { ignore: [] } }', 'postChecks.failedUnit', /unknown field; allowed: failedUnits/],
+        ['postChecks: { failedUnit: { ignore: [] } }', 'postChecks.failedUnit', /unknown field \(did you mean "failedUnits"\?\); allowed: failedUnits/],
         ['postChecks: { failedUnits: { ignored: [] } }', 'postChecks.failedUnits.ignored', /unknown field/],
       ];
       for (const [yaml, path, message] of cases) {

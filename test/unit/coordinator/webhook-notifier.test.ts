@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
-import { ConfigError } from '../../../coordinator/config/validate-config.js';
+import { ConfigError } from '../../../shared/config/config-error.js';
 import type { WebhookConfig } from '../../../coordinator/config/config-types.js';
 import type { TimedEvent } from '../../../coordinator/engine/events.js';
 import { createLogger, type Logger } from '../../../shared/log/logger.js';
@@ -182,7 +182,7 @@ describe('coordinator webhook notifications (local receiver)', function () {
       );
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      issues = err.issues.map((i) => ({ path: i.path, message: i.message }));
+      issues = err.problems.map((p) => ({ path: p.field, message: p.problem }));
     }
     const at = (path: string): string | undefined => issues.find((i) => i.path === path)?.message;
     expect(at('notifications.webhooks[0].url')).to.match(/must be an http or https URL, got ftp:/);

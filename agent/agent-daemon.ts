@@ -8,7 +8,7 @@ import type { Logger } from '../shared/log/logger.js';
 import { describeConfig, needsTlsMaterial, type AgentConfig, type ListenAddress } from './config/agent-config.js';
 import { createAgentService } from './grpc/agent-service.js';
 import { AgentMetrics } from './http/agent-metrics.js';
-import { AgentHttpServer } from './http/http-server.js';
+import { AgentHttpServer, type HttpListenOptions, type HttpSources } from './http/http-server.js';
 import { toNodeInfo, toOperation } from './grpc/proto-mapping.js';
 import { nodeHostname, readBootIdentity, readMachineId, type BootIdentity } from './node/node-identity.js';
 import { NodeOperations } from './node/node-operations.js';
@@ -76,47 +76,121 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
   const runner = o.runner ?? runCommand;
   const boot = o.boot ?? (await readBootIdentity());
   const version = agentVersion();
+  const { ledger, updatePhase } = await openState(config, boot, log);
+  const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
+  const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, boot, version, machineId, ledger, updatePhase, started });
 
+  const source = o.configSource ?? 'the configuration';
+  let material = o.tlsMaterial ?? (needsTlsMaterial(config) ? await loadTlsMaterial(config.tls, source) : undefined);
+  if (material) announceTlsMaterial(material, metrics, log);
+
+  const grpc = await startGrpc(config, { ops, metrics, log, updatePhase, material });
+  const http = await startHttp(config, httpSources(config, { log, metrics, systemctl, runner, ops, ledger }), { log, material, onFailure: grpc.close });
+  logServing(config, { log, grpc, http, material, boot, version, started });
+
+  const reloadTls = async (): Promise<TlsMaterial | undefined> => {
+    if (!material) return undefined;
+    const next = await loadTlsMaterial(config.tls, source);
+    grpc.gate?.reload(next);
+    http.metricsHttp?.reload(next);
+    material = next;
+    announceTlsMaterial(next, metrics, log);
+    return next;
+  };
+  const stop = stopOnce(async () => {
+    log.info({}, 'shutting down');
+    const drained = new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve()));
+    await ops.shutdown(config.operations.shutdownGraceMs);
+    await Promise.race([drained, new Promise((r) => setTimeout(r, GRPC_DRAIN_MS).unref())]);
+    await grpc.close();
+    await http.close();
+    log.info({}, 'stopped');
+  });
+  return { grpcPort: grpc.port, httpPort: http.httpPort, metricsPort: http.metricsPort, ops, metrics, reloadTls, stop };
+}
+
+/** The operation ledger (settling what the last run left running) and the coordinator's update phase. */
+async function openState(config: AgentConfig, boot: BootIdentity, log: Logger): Promise<{ ledger: OperationLedger; updatePhase: UpdatePhaseStore }> {
   const ledger = new OperationLedger(new OperationStore(config.stateDir, config.operations.keep), boot);
   const { settled, problem } = await ledger.open();
   if (problem) log.error({ problem }, 'operation state was unreadable; starting with none');
   for (const op of settled) {
     log.warn({ audit: true, operationId: op.id, kind: op.kind, state: op.state, reboot: op.reboot, error: op.error?.message }, 'settled an operation left running by the previous agent run');
   }
-
   const updatePhase = new UpdatePhaseStore(config.stateDir);
   const phaseLoad = await updatePhase.load();
   if (phaseLoad.problem) log.error({ problem: phaseLoad.problem }, 'update phase was unreadable; starting as idle');
+  return { ledger, updatePhase };
+}
 
-  const systemctl = new Systemctl({ runner });
-  const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
-  // Filled in below; metrics sample through the operations object.
+interface OperationsParts {
+  log: Logger;
+  runner: CommandRunner;
+  boot: BootIdentity;
+  version: string;
+  machineId: string;
+  ledger: OperationLedger;
+  updatePhase: UpdatePhaseStore;
+  started: number;
+}
+
+/** systemd access, the node operations and the metrics that sample them. */
+function assembleOperations(config: AgentConfig, p: OperationsParts): { systemctl: Systemctl; metrics: AgentMetrics; ops: NodeOperations } {
+  const systemctl = new Systemctl({ runner: p.runner });
+  // Set just below; metrics sample through the operations object.
   let opsRef: NodeOperations | undefined;
   const metrics = new AgentMetrics({
-    agentVersion: version,
+    agentVersion: p.version,
     node: nodeHostname(),
-    machineId,
-    bootId: boot.bootId,
-    bootTimeUnixMs: boot.bootTimeUnixMs,
+    machineId: p.machineId,
+    bootId: p.boot.bootId,
+    bootTimeUnixMs: p.boot.bootTimeUnixMs,
     watchedUnits: async () => (config.units.watch.length > 0 && opsRef ? (await opsRef.listUnits(config.units.watch, true)).units : []),
     failedUnits: async () => (opsRef ? opsRef.failedUnits() : []),
     watchedPackages: async () => (opsRef ? opsRef.watchedPackages() : []),
-    currentOperation: () => ledger.current(),
-    updatePhase: () => updatePhase.phase,
+    currentOperation: () => p.ledger.current(),
+    updatePhase: () => p.updatePhase.phase,
   });
-  const ops = new NodeOperations({ config, systemctl, ledger, boot, machineId, agentVersion: version, logger: log, runner, observer: metrics, startedUnixMs: started });
+  const ops = new NodeOperations({
+    config,
+    systemctl,
+    ledger: p.ledger,
+    boot: p.boot,
+    machineId: p.machineId,
+    agentVersion: p.version,
+    logger: p.log,
+    runner: p.runner,
+    observer: metrics,
+    startedUnixMs: p.started,
+  });
   opsRef = ops;
+  return { systemctl, metrics, ops };
+}
 
-  const source = o.configSource ?? 'the configuration';
-  let material = o.tlsMaterial ?? (needsTlsMaterial(config) ? await loadTlsMaterial(config.tls, source) : undefined);
-  const announceMaterial = (m: TlsMaterial): void => {
-    metrics.certificateLoaded(m.agent.notAfter);
-    log.info({ node: m.node, certificate: m.agent.fingerprint256, notAfter: m.agent.notAfter.toISOString(), cas: m.cas.map((c) => c.commonName) }, 'TLS certificate loaded');
-    for (const w of m.warnings) log.error({ tls: true }, w);
-  };
-  if (material) announceMaterial(material);
+function announceTlsMaterial(m: TlsMaterial, metrics: AgentMetrics, log: Logger): void {
+  metrics.certificateLoaded(m.agent.notAfter);
+  log.info({ node: m.node, certificate: m.agent.fingerprint256, notAfter: m.agent.notAfter.toISOString(), cas: m.cas.map((c) => c.commonName) }, 'TLS certificate loaded');
+  for (const w of m.warnings) log.error({ tls: true }, w);
+}
+
+interface GrpcSide {
+  server: Server;
+  /** The TLS gate in front of the server (mutual TLS only). */
+  gate: GrpcTlsGate | undefined;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface GrpcParts {
+  ops: NodeOperations;
+  metrics: AgentMetrics;
+  log: Logger;
+  updatePhase: UpdatePhaseStore;
+  material: TlsMaterial | undefined;
+}
+
+async function startGrpc(config: AgentConfig, p: GrpcParts): Promise<GrpcSide> {
   const mutual = config.tls.mode === 'mutual';
-
   const server = new Server({
     'grpc.max_receive_message_length': config.grpc.maxReceiveMessageBytes,
     'grpc.max_send_message_length': config.grpc.maxSendMessageBytes,
@@ -125,121 +199,148 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_connection_idle_ms': 10 * 60_000,
   });
-  server.addService(nodeAgentService(), createAgentService({ ops, config, metrics, logger: log, access: mutual ? mutualTlsAccess : plaintextAccess, updatePhase }));
-  let gate: GrpcTlsGate | undefined;
-  let grpcPort: number;
-  if (mutual && material) {
-    // TLS is terminated by the gate, which hands only authenticated connections to the server.
-    gate = new GrpcTlsGate({ tls: config.tls, material, injector: server.createConnectionInjector(ServerCredentials.createInsecure()), logger: log, onRefused: (kind) => metrics.connectionRefused(kind) });
-    try {
-      grpcPort = (await gate.listen(config.grpc.listen)).port;
-    } catch (err) {
-      server.forceShutdown();
-      throw new Error(`grpc.listen ${config.grpc.listen.text}: ${(err as Error).message}`);
-    }
-  } else {
-    grpcPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(config.grpc.listen.text, ServerCredentials.createInsecure(), (err, port) => (err ? reject(new Error(`grpc.listen ${config.grpc.listen.text}: ${err.message}`)) : resolve(port))),
-    );
-    log.warn(
-      { insecure: true, grpc: config.grpc.listen.text },
-      `INSECURE: tls.mode is insecure-plaintext: gRPC on ${config.grpc.listen.text} is unauthenticated and unencrypted; anyone who can reach it can stop units, install packages and reboot this node`,
-    );
-  }
+  server.addService(nodeAgentService(), createAgentService({ ops: p.ops, config, metrics: p.metrics, logger: p.log, access: mutual ? mutualTlsAccess : plaintextAccess, updatePhase: p.updatePhase }));
+  if (mutual && p.material) return listenBehindTlsGate(config, server, p, p.material);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(config.grpc.listen.text, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`grpc.listen ${config.grpc.listen.text}: ${err.message}`)) : resolve(bound))),
+  );
+  p.log.warn(
+    { insecure: true, grpc: config.grpc.listen.text },
+    `INSECURE: tls.mode is insecure-plaintext: gRPC on ${config.grpc.listen.text} is unauthenticated and unencrypted; anyone who can reach it can stop units, install packages and reboot this node`,
+  );
+  return { server, gate: undefined, port, close: async () => void server.forceShutdown() };
+}
 
-  const httpSources = {
-    logger: log,
-    metrics,
+/** TLS is terminated by the gate, which hands only authenticated connections to the server. */
+async function listenBehindTlsGate(config: AgentConfig, server: Server, p: GrpcParts, material: TlsMaterial): Promise<GrpcSide> {
+  const gate = new GrpcTlsGate({ tls: config.tls, material, injector: server.createConnectionInjector(ServerCredentials.createInsecure()), logger: p.log, onRefused: (kind) => p.metrics.connectionRefused(kind) });
+  try {
+    const port = (await gate.listen(config.grpc.listen)).port;
+    return {
+      server,
+      gate,
+      port,
+      close: async () => {
+        server.forceShutdown();
+        await gate.close();
+      },
+    };
+  } catch (err) {
+    server.forceShutdown();
+    throw new Error(`grpc.listen ${config.grpc.listen.text}: ${(err as Error).message}`);
+  }
+}
+
+interface HttpSourceParts {
+  log: Logger;
+  metrics: AgentMetrics;
+  systemctl: Systemctl;
+  runner: CommandRunner;
+  ops: NodeOperations;
+  ledger: OperationLedger;
+}
+
+/** What the HTTP listeners serve: readiness probes, /metrics and /status. */
+function httpSources(config: AgentConfig, p: HttpSourceParts): HttpSources {
+  return {
+    logger: p.log,
+    metrics: p.metrics,
     readiness: [
-      { name: 'systemd', check: () => systemctl.ping(3000) },
+      { name: 'systemd', check: () => p.systemctl.ping(3000) },
       {
         name: 'journal',
-        check: async () => void (await runner({ file: 'journalctl', args: ['--no-pager', '--quiet', '--lines=1', '--output=cat'], timeoutMs: 3000, maxOutputBytes: 64 * 1024 })),
+        check: async () => void (await p.runner({ file: 'journalctl', args: ['--no-pager', '--quiet', '--lines=1', '--output=cat'], timeoutMs: 3000, maxOutputBytes: 64 * 1024 })),
       },
     ],
     status: async () => {
-      const { currentOperation, ...node } = toNodeInfo(await ops.nodeInfo());
+      const { currentOperation, ...node } = toNodeInfo(await p.ops.nodeInfo());
       return {
         node,
         currentOperation: currentOperation ?? null,
-        recentOperations: ledger.list(10).map(toOperation),
+        recentOperations: p.ledger.list(10).map(toOperation),
         config: { grpcListen: config.grpc.listen.text, tls: config.tls.mode, units: describeConfig(config).units, stateDir: config.stateDir },
       };
     },
   };
-  const closeAll = async (): Promise<void> => {
-    server.forceShutdown();
-    await gate?.close();
-    await Promise.all([http?.close(), metricsHttp?.close()]);
-  };
-  let http: AgentHttpServer | undefined;
-  let httpPort: number | undefined;
-  let metricsHttp: AgentHttpServer | undefined;
-  let metricsPort: number | undefined;
-  const metricsListen = config.http.metrics.listen;
-  if (config.http.listen) {
-    http = new AgentHttpServer(httpSources);
-    try {
-      httpPort = (await http.listen(config.http.listen, { routes: metricsListen ? 'health' : 'all' })).port;
-    } catch (err) {
-      await closeAll();
-      throw new Error(`http.listen ${config.http.listen.text}: ${(err as Error).message}`);
-    }
-    if (!metricsListen && !isLoopback(config.http.listen.host)) {
-      log.warn({ http: config.http.listen.text }, 'http.listen is not a loopback address and serves /status and /metrics without TLS; give them http.metrics.listen (with tls: mutual) instead');
-    }
-  }
-  if (metricsListen) {
-    const tlsMode = config.http.metrics.tls;
-    metricsHttp = new AgentHttpServer(httpSources);
-    try {
-      metricsPort = (
-        await metricsHttp.listen(metricsListen, { routes: 'all', ...(tlsMode !== 'plaintext' && material ? { tls: { material, minVersion: config.tls.minVersion, mutual: tlsMode === 'mutual' } } : {}) })
-      ).port;
-    } catch (err) {
-      await closeAll();
-      throw new Error(`http.metrics.listen ${metricsListen.text}: ${(err as Error).message}`);
-    }
-    if (tlsMode !== 'mutual' && !isLoopback(metricsListen.host)) {
-      log.warn({ metrics: metricsListen.text, tls: tlsMode }, `http.metrics.listen serves /status and /metrics to anyone who can reach it (http.metrics.tls: ${tlsMode})`);
-    }
-  }
+}
 
-  log.info(
+interface HttpSide {
+  httpPort: number | undefined;
+  metricsHttp: AgentHttpServer | undefined;
+  metricsPort: number | undefined;
+  close(): Promise<void>;
+}
+
+interface HttpParts {
+  log: Logger;
+  material: TlsMaterial | undefined;
+  /** Called before a listener's failure is thrown, to close what already listens. */
+  onFailure(): Promise<void>;
+}
+
+/** http.listen (health, plus /metrics and /status unless they have their own listener) and http.metrics.listen. */
+async function startHttp(config: AgentConfig, sources: HttpSources, p: HttpParts): Promise<HttpSide> {
+  const servers: AgentHttpServer[] = [];
+  const close = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.close())));
+  const listen = async (field: string, address: ListenAddress, options: HttpListenOptions): Promise<{ server: AgentHttpServer; port: number }> => {
+    const server = new AgentHttpServer(sources);
+    servers.push(server);
+    try {
+      return { server, port: (await server.listen(address, options)).port };
+    } catch (err) {
+      await p.onFailure();
+      await close();
+      throw new Error(`${field} ${address.text}: ${(err as Error).message}`);
+    }
+  };
+  const metricsListen = config.http.metrics.listen;
+  let httpPort: number | undefined;
+  if (config.http.listen) {
+    httpPort = (await listen('http.listen', config.http.listen, { routes: metricsListen ? 'health' : 'all' })).port;
+    if (!metricsListen && !isLoopback(config.http.listen.host)) {
+      p.log.warn({ http: config.http.listen.text }, 'http.listen is not a loopback address and serves /status and /metrics without TLS; give them http.metrics.listen (with tls: mutual) instead');
+    }
+  }
+  if (!metricsListen) return { httpPort, metricsHttp: undefined, metricsPort: undefined, close };
+  const tlsMode = config.http.metrics.tls;
+  const tls = tlsMode !== 'plaintext' && p.material ? { tls: { material: p.material, minVersion: config.tls.minVersion, mutual: tlsMode === 'mutual' } } : {};
+  const metrics = await listen('http.metrics.listen', metricsListen, { routes: 'all', ...tls });
+  if (tlsMode !== 'mutual' && !isLoopback(metricsListen.host)) {
+    p.log.warn({ metrics: metricsListen.text, tls: tlsMode }, `http.metrics.listen serves /status and /metrics to anyone who can reach it (http.metrics.tls: ${tlsMode})`);
+  }
+  return { httpPort, metricsHttp: metrics.server, metricsPort: metrics.port, close };
+}
+
+interface ServingFacts {
+  log: Logger;
+  grpc: GrpcSide;
+  http: HttpSide;
+  material: TlsMaterial | undefined;
+  boot: BootIdentity;
+  version: string;
+  started: number;
+}
+
+function logServing(config: AgentConfig, f: ServingFacts): void {
+  const metricsListen = config.http.metrics.listen;
+  f.log.info(
     {
-      grpc: hostPort(config.grpc.listen, grpcPort),
-      tls: mutual ? `mutual (at least ${config.tls.minVersion})` : 'INSECURE PLAINTEXT',
-      node: material?.node,
-      http: config.http.listen ? hostPort(config.http.listen, httpPort) : 'off',
-      metrics: metricsListen ? `${hostPort(metricsListen, metricsPort)} (${config.http.metrics.tls})` : 'on http.listen',
-      bootId: boot.bootId,
-      version,
+      grpc: hostPort(config.grpc.listen, f.grpc.port),
+      tls: config.tls.mode === 'mutual' ? `mutual (at least ${config.tls.minVersion})` : 'INSECURE PLAINTEXT',
+      node: f.material?.node,
+      http: config.http.listen ? hostPort(config.http.listen, f.http.httpPort) : 'off',
+      metrics: metricsListen ? `${hostPort(metricsListen, f.http.metricsPort)} (${config.http.metrics.tls})` : 'on http.listen',
+      bootId: f.boot.bootId,
+      version: f.version,
       stateDir: config.stateDir,
-      startupMs: Date.now() - started,
+      startupMs: Date.now() - f.started,
     },
     'noderoll-agent is serving',
   );
+}
 
-  const reloadTls = async (): Promise<TlsMaterial | undefined> => {
-    if (!material) return undefined;
-    const next = await loadTlsMaterial(config.tls, source);
-    gate?.reload(next);
-    metricsHttp?.reload(next);
-    material = next;
-    announceMaterial(next);
-    return next;
-  };
-
+/** A stop that runs once; later calls share its promise. */
+function stopOnce(stop: () => Promise<void>): () => Promise<void> {
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      log.info({}, 'shutting down');
-      const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      await ops.shutdown(config.operations.shutdownGraceMs);
-      await Promise.race([drained, new Promise((r) => setTimeout(r, GRPC_DRAIN_MS).unref())]);
-      await closeAll();
-      log.info({}, 'stopped');
-    })());
-
-  return { grpcPort, httpPort, metricsPort, ops, metrics, reloadTls, stop };
+  return () => (stopping ??= stop());
 }

@@ -47,6 +47,12 @@ webhooks:
       ['webhooks[1]', 'https://b.example/y'],
     ]);
     expect(r.section('absent').path).to.equal('absent');
+    const commands = FieldReader.document(parse('abs: [/usr/bin/etcdctl, cluster-health]\nbare: [etcdctl]\nnone: []\n') as unknown);
+    expect(commands.argv('abs', [])).to.deep.equal(['/usr/bin/etcdctl', 'cluster-health']);
+    expect(commands.argv('bare', [])).to.deep.equal(['etcdctl']);
+    expect(commands.argv('none', ['x']), 'an empty command that may be empty: no command').to.deep.equal([]);
+    expect(commands.argv('missing', ['x'])).to.deep.equal(['x']);
+    expect(commands.problems).to.deep.equal([]);
     expect(r.problems).to.deep.equal([]);
   });
 
@@ -73,6 +79,11 @@ webhooks:
     ['a list entry that is not a mapping', 'webhooks: [x]\n', (r) => r.sections('webhooks'), 'webhooks[0]: must be a mapping, got the string "x"'],
     ['a bad environment variable name', 'env: { "A-B": x }\n', (r) => r.env('env'), 'env.A-B: is not a valid environment variable name'],
     ['an environment value with a line break', 'env: { A: "x\\ny" }\n', (r) => r.env('env'), 'env.A: contains control characters (NUL, line break, escape…)'],
+    ['a key with a typo, with a suggestion', 'grcp: {}\n', (r) => r.only(['grpc', 'tls']), 'grcp: unknown field (did you mean "grpc"?); allowed: grpc, tls'],
+    ['a command as a shell string', 'cmd: "etcdctl cluster-health"\n', (r) => r.argv('cmd', []), 'cmd: must be a list (argv), e.g. [etcdctl, cluster-health]; commands never go through a shell'],
+    ['an empty argument', 'cmd: [etcdctl, ""]\n', (r) => r.argv('cmd', []), 'cmd[1]: must not be empty (an empty argument is passed on as one)'],
+    ['a program as a relative path', 'cmd: [bin/etcdctl]\n', (r) => r.argv('cmd', []), 'cmd[0]: "bin/etcdctl" must be an absolute path or a name looked up in PATH'],
+    ['an empty command that is required', 'cmd: []\n', (r) => r.argv('cmd', ['x'], { required: true }), 'cmd: must not be empty: name a program and its arguments'],
     ['a document that is not a mapping', '- a\n', () => undefined, '(document): must be a mapping of settings, got a list'],
   ];
   for (const [what, yaml, read, message] of refused) {

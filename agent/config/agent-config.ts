@@ -4,7 +4,7 @@ import { locateProblems, parseYamlSettings } from '../../shared/config/yaml-sett
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { oneOfProblem } from '../../shared/validation/choice.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
-import { listenAddressProblem, parseHostPort, validateHostPort, type HostPort } from '../../shared/validation/host-port.js';
+import { listenAddressProblem, parseHostPort, type HostPort } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
@@ -168,11 +168,6 @@ const TOP_LEVEL_KEYS = ['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
 const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const D = DEFAULT_CONFIG_DOC;
-
-/** `host:port` (IPv4, hostname or [IPv6]); port 0 asks for any free port (tests). */
-export function parseListenAddress(field: string, text: string): ListenAddress {
-  return validateHostPort(field, text, { allowPortZero: true });
-}
 
 /** Reads and checks the whole file; throws a ConfigError naming every bad field (with its line) or flag. */
 export function parseAgentConfig(text: string, source: string, overrides: ConfigOverrides = {}): AgentConfig {

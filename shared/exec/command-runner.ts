@@ -24,6 +24,11 @@ export interface CommandSpec {
   /** Called with each complete stdout line while the program runs (cut at maxLineLength, then marked truncated). */
   onStdoutLine?: LineCallback;
   onStderrLine?: LineCallback;
+  /**
+   * Called once with a switch for the program's stdout, for a consumer slower than the program:
+   * while paused nothing more is read (the pipe fills and the program waits on its write).
+   */
+  onStdoutFlow?: (flow: StreamFlow) => void;
   /** Cap on the characters of one line handed to the line callbacks. Default 1 Mi characters. */
   maxLineLength?: number;
   signal?: AbortSignal;
@@ -31,6 +36,11 @@ export interface CommandSpec {
   abortKillSignal?: NodeJS.Signals;
   /** Called with the process ID once the program started (long-running programs a test stops by PID). */
   onSpawn?: (pid: number) => void;
+}
+
+export interface StreamFlow {
+  pause(): void;
+  resume(): void;
 }
 
 export interface CommandResult {
@@ -233,6 +243,8 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     if (spec.signal?.aborted) onAbort();
 
+    const out = child.stdout;
+    if (spec.onStdoutFlow && out) spec.onStdoutFlow({ pause: () => out.pause(), resume: () => out.resume() });
     child.stdout?.on('data', (c: Buffer) => {
       stdout.push(c);
       outLines?.push(c);

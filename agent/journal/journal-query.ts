@@ -1,5 +1,6 @@
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { validateUnitName } from '../../shared/validation/unit-name.js';
+import { catastrophicShape } from './pattern-shape.js';
 
 /**
  * A journal scan as the agent runs it: the request validated field by field (nothing runs before
@@ -60,22 +61,25 @@ export function parsePriority(field: string, text: string): number | undefined {
 }
 
 /**
- * A regular expression from a caller, run over every message. Refused: over-long patterns and the
- * shapes that backtrack catastrophically (a quantified group that itself contains a quantifier,
- * e.g. `(a+)+`, `(a|aa)*`, and back-references) — V8's engine cannot be interrupted mid-match.
+ * A regular expression from a caller, run over every message. Refused: over-long patterns,
+ * back-references, and the shapes known to backtrack catastrophically (pattern-shape.ts: a
+ * repeated group that itself repeats or alternates, e.g. `((a+))+`, `(a|aa)*`; two unbounded
+ * repeats in a row over the same characters, e.g. `a*a*`). What passes is still matched only in a
+ * worker thread under the scan's deadline (pattern-matcher.ts), never on the agent's event loop.
  */
 export function compileScanPattern(field: string, pattern: string, maxLength: number): RegExp {
   if (pattern.length === 0) throw new FieldError(field, 'must not be empty');
   if (pattern.length > maxLength) throw new FieldError(field, `is ${pattern.length} characters long; at most ${maxLength}`);
   if (/\\[1-9]|\\k</.test(pattern)) throw new FieldError(field, `${showValue(pattern)} uses back-references, which are not allowed`);
-  if (/\([^()]*([+*]|\{\d+,?\d*\})[^()]*\)\s*([+*?]|\{\d+,?\d*\})/.test(pattern) || /\([^()]*\|[^()]*\)\s*([+*]|\{\d+,\d*\})/.test(pattern)) {
-    throw new FieldError(field, `${showValue(pattern)} repeats a group that itself repeats or alternates (catastrophic backtracking); simplify it`);
-  }
+  let re: RegExp;
   try {
-    return new RegExp(pattern, 'u');
+    re = new RegExp(pattern, 'u');
   } catch (err) {
     throw new FieldError(field, `${showValue(pattern)} is not a valid regular expression: ${(err as Error).message}`);
   }
+  const shape = catastrophicShape(pattern);
+  if (shape) throw new FieldError(field, `${showValue(pattern)} ${shape}: catastrophic backtracking; simplify it`);
+  return re;
 }
 
 function boundedCount(field: string, value: number, dflt: number, max: number): number {
@@ -165,8 +169,15 @@ export function journalctlArgs(q: JournalQuery): string[] {
   return args;
 }
 
-/** Whether a message passes the include (any, when given) and exclude (none) patterns. */
-export function messageSelected(message: string, include: readonly RegExp[], exclude: readonly RegExp[]): boolean {
-  if (include.length > 0 && !include.some((re) => re.test(message))) return false;
-  return !exclude.some((re) => re.test(message));
+/**
+ * Whether a message passes the include (any, when given) and exclude (none) patterns. `trying` is
+ * told which pattern is about to run (the matcher reports it when a pattern runs out of time).
+ */
+export function messageSelected(message: string, include: readonly RegExp[], exclude: readonly RegExp[], trying?: (list: 'include' | 'exclude', index: number) => void): boolean {
+  const matches = (list: 'include' | 'exclude') => (re: RegExp, index: number) => {
+    trying?.(list, index);
+    return re.test(message);
+  };
+  if (include.length > 0 && !include.some(matches('include'))) return false;
+  return !exclude.some(matches('exclude'));
 }

@@ -208,7 +208,7 @@ export class NodeOperations {
       this.d.observer?.journalScanned(summary);
       return summary;
     } catch (err) {
-      if (err instanceof JournalScanError) throw new AgentError(err.kind === 'no-such-boot' ? 'NOT_FOUND' : signal?.aborted ? 'CANCELLED' : 'INTERNAL', `journal scan: ${err.message}`);
+      if (err instanceof JournalScanError) throw new AgentError(err.kind === 'no-such-boot' ? 'NOT_FOUND' : err.kind === 'pattern-timeout' ? 'DEADLINE_EXCEEDED' : signal?.aborted ? 'CANCELLED' : 'INTERNAL', `journal scan: ${err.message}`);
       throw err;
     }
   }

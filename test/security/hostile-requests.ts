@@ -62,6 +62,20 @@ function operationIdCase(what: string, operationId: string, details = /^operatio
   return { what, rpc: 'StopUnit', send: (c, ctx) => c.stopUnit({ operationId, unit: ctx.allowedUnit }), code: 'INVALID_ARGUMENT', details, auditedOperationId: () => operationId };
 }
 
+/** A ScanJournal pattern refused for its shape (issue 17: each of these stalled the agent's event loop). */
+function patternCase(field: 'include_patterns' | 'exclude_patterns', pattern: string, shape: RegExp): HostileRequest {
+  return {
+    what: `journal ${field} ${pattern}`,
+    rpc: 'ScanJournal',
+    send: (c) => c.scanJournal(field === 'include_patterns' ? { includePatterns: ['etcd', pattern] } : { excludePatterns: ['heartbeat', pattern] }),
+    code: 'INVALID_ARGUMENT',
+    details: new RegExp(`^${field}\\[1\\]: .*${shape.source}.*catastrophic backtracking`),
+  };
+}
+
+const NESTED = /repeats a group that itself repeats or alternates/;
+const ADJACENT = /two unbounded repeats in a row that match the same characters/;
+
 const UNIT_GRAMMAR = /^unit: /;
 const NOT_ALLOWED = /^unit: ".*" is not in the agent's allow-list/;
 
@@ -189,6 +203,15 @@ export function hostileRequests(): HostileRequest[] {
       code: 'INVALID_ARGUMENT',
       details: /^include_patterns\[0\]: .*catastrophic backtracking/,
     },
+    patternCase('include_patterns', '((a+))+Z', NESTED),
+    patternCase('include_patterns', '((.+))+Z', NESTED),
+    patternCase('include_patterns', '(?:(?:\\w+))+Z', NESTED),
+    patternCase('include_patterns', 'a*a*a*a*a*Z', ADJACENT),
+    patternCase('include_patterns', '[^Z]*[^Z]*[^Z]*[^Z]*Z', ADJACENT),
+    patternCase('exclude_patterns', '[^Z]*[^Z]*[^Z]*[^Z]*Z', ADJACENT),
+    patternCase('exclude_patterns', '((a+))+Z', NESTED),
+    patternCase('include_patterns', '.*.*=.*', ADJACENT),
+    patternCase('exclude_patterns', '\\d+\\w*Z', ADJACENT),
     { what: 'journal pattern with a back-reference', rpc: 'ScanJournal', send: (c) => c.scanJournal({ excludePatterns: ['(a)\\1'] }), code: 'INVALID_ARGUMENT', details: /^exclude_patterns\[0\]: .*back-references/ },
     { what: 'journal cursor with shell syntax', rpc: 'ScanJournal', send: (c) => c.scanJournal({ afterCursor: 's=1;$(reboot)' }), code: 'INVALID_ARGUMENT', details: /^after_cursor: / },
     { what: 'journal boot ID that is a path', rpc: 'ScanJournal', send: (c) => c.scanJournal({ bootId: '../../../etc/machine-id' }), code: 'INVALID_ARGUMENT', details: /^boot_id: / },

@@ -285,6 +285,62 @@ describe('mutual TLS against a lab agent', function () {
     });
   });
 
+  describe('a reader cannot stall the agent with a journal pattern (issue 17)', () => {
+    /** Polls /healthz one request at a time until `done` settles; the slowest answer and how many. */
+    const pollHealth = async (done: Promise<unknown>): Promise<{ polls: number; slowestMs: number; failures: string[] }> => {
+      let finished = false;
+      void done.finally(() => (finished = true)).catch(() => undefined);
+      const r = { polls: 0, slowestMs: 0, failures: [] as string[] };
+      const url = `http://${node().names.nodeAddress}:${HTTP_PORT}/healthz`;
+      // bounded: the scans end by their timeout_ms (3 s), and the loop by 600 polls at the latest
+      while (!finished && r.polls < 600) {
+        const t = Date.now();
+        const status = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
+          (res) => res.status,
+          (e: Error) => e.message,
+        );
+        r.slowestMs = Math.max(r.slowestMs, Date.now() - t);
+        r.polls += 1;
+        if (status !== 200) r.failures.push(String(status));
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      return r;
+    };
+
+    it('refused shapes and a pattern that backtracks on planted text: /healthz answers throughout, the scan ends by timeout_ms', async () => {
+      const since = Date.now() - 1000;
+      // ordinary 400-character text (94 s for [^Z]*[^Z]*[^Z]*[^Z]*Z in V8) and text that a pattern
+      // passing the shape check backtracks on; logger writes them to the node's real journal
+      await node().exec('logger', ['-t', 'noderoll-redos', '--', 'the quick brown fox jumps over the lazy dog '.repeat(10).slice(0, 400)]);
+      await node().exec('logger', ['-t', 'noderoll-redos', '--', 'a'.repeat(120)]);
+      await node().exec('logger', ['-t', 'noderoll-redos', '--', 'a'.repeat(400)]);
+      const reader = asReader();
+      const shape = await refused(reader.scanJournal({ sinceUnixMs: since, includePatterns: ['[^Z]*[^Z]*[^Z]*[^Z]*Z'] }));
+      expect(shape.codeName).to.equal('INVALID_ARGUMENT');
+      expect(shape.details).to.match(/^include_patterns\[0\]: "\[\^Z\]\*\[\^Z\]\*\[\^Z\]\*\[\^Z\]\*Z" has two unbounded repeats in a row .*catastrophic backtracking/);
+
+      const scans = Promise.all([
+        refused(reader.scanJournal({ sinceUnixMs: since, includePatterns: ['noderoll-redos', '.*a.*a.*a.*a.*Z'], timeoutMs: 3000 }, { deadlineMs: 30_000 })),
+        refused(reader.scanJournal({ sinceUnixMs: since, excludePatterns: ['[a-z]*-?[a-z]*-?[a-z]*-?[a-z]*-?[a-z]*Z'], timeoutMs: 3000 }, { deadlineMs: 30_000 })),
+      ]);
+      const health = await pollHealth(scans);
+      const [included, excluded] = await scans;
+      for (const [e, field] of [
+        [included, 'include_patterns\\[1\\]'],
+        [excluded, 'exclude_patterns\\[0\\]'],
+      ] as const) {
+        expect(e.codeName, e.message).to.equal('DEADLINE_EXCEEDED');
+        expect(e.details).to.match(new RegExp(`^journal scan: ${field} ".*" was still matching a \\d+-character message when timeout_ms \\(3000 ms\\) ran out`));
+      }
+      note(`/healthz during two 3 s pattern scans: ${health.polls} polls, slowest ${health.slowestMs} ms`);
+      expect(health.failures, '/healthz answers').to.deep.equal([]);
+      expect(health.polls, 'polls while the scans ran').to.be.above(10);
+      // unprotected, one such scan froze the agent for seconds; a generous bound for a shared machine
+      expect(health.slowestMs, 'slowest /healthz answer (ms)').to.be.below(500);
+      expect((await reader.getNodeInfo()).hostname, 'the agent serves on').to.equal('node-1');
+    });
+  });
+
   describe('hostile requests to the real agent change nothing', () => {
     const snapshot = async (): Promise<{ units: string; operations: string; dpkg: string; bootId: string }> => {
       const units = (

@@ -40,7 +40,7 @@ export class PatternMatcher {
       exclude: exclude.map((r) => ({ source: r.source, flags: r.flags })),
       progress: this.progress.buffer as SharedArrayBuffer,
     };
-    // Batches are small (pattern-matcher's caller caps them); a thread that needs more is stopped.
+    // Batches are capped by the reader (256 entries, about 1 MiB); a thread that needs far more is stopped.
     this.worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
     this.worker.on('message', (verdicts: Uint8Array) => {
       const b = this.batch;

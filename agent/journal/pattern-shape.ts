@@ -76,19 +76,30 @@ function containsRepeatOrAlternation(alternatives: Item[][]): boolean {
   return alternatives.some((seq) => seq.some((it) => it.max > 1 || (it.alternatives !== undefined && containsRepeatOrAlternation(it.alternatives))));
 }
 
-/** Whether two one-character atoms share a character among U+0000..U+00FF (a sample: misses only overlaps beyond Latin-1). */
-function overlap(a: string, b: string): boolean {
-  const ra = new RegExp(`^(?:${a})$`, 'u');
-  const rb = new RegExp(`^(?:${b})$`, 'u');
-  for (let code = 0; code <= 0xff; code += 1) {
-    const ch = String.fromCharCode(code);
-    if (ra.test(ch) && rb.test(ch)) return true;
-  }
+const LATIN1 = Array.from({ length: 0x100 }, (_, code) => String.fromCharCode(code)).join('');
+
+/**
+ * Whether two one-character atoms share a character among U+0000..U+00FF (a sample: overlaps only
+ * beyond Latin-1 are missed). One scan of that string per distinct atom, so that a long pattern of
+ * many atoms costs little on the event loop.
+ */
+function overlap(a: string, b: string, seen: Map<string, Set<string>>): boolean {
+  const chars = (atom: string): Set<string> => {
+    let set = seen.get(atom);
+    if (!set) {
+      set = new Set(LATIN1.match(new RegExp(atom, 'gu')) ?? []);
+      seen.set(atom, set);
+    }
+    return set;
+  };
+  const sb = chars(b);
+  for (const c of chars(a)) if (sb.has(c)) return true;
   return false;
 }
 
 /** The catastrophic shape found in `pattern`, in words; undefined when none of the known ones is there. */
 export function catastrophicShape(pattern: string): string | undefined {
+  const seen = new Map<string, Set<string>>();
   const visit = (alternatives: Item[][]): string | undefined => {
     for (const seq of alternatives) {
       for (let k = 0; k < seq.length; k += 1) {
@@ -101,7 +112,7 @@ export function catastrophicShape(pattern: string): string | undefined {
           if (inner) return inner;
         }
         const next = seq[k + 1];
-        if (next && it.single && next.single && it.max === Infinity && next.max === Infinity && overlap(it.source, next.source)) {
+        if (next && it.single && next.single && it.max === Infinity && next.max === Infinity && overlap(it.source, next.source, seen)) {
           return `has two unbounded repeats in a row that match the same characters (${it.source}${it.quantifier}${next.source}${next.quantifier})`;
         }
       }

@@ -1,6 +1,7 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { certificateInfo, describeCertificate, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import type { ClientRole } from '../../shared/pki/noderoll-identity.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 
 /**
  * Who is on the other end of a TLS connection, and whether they may talk to the agent at all:
@@ -68,6 +69,22 @@ function describePeer(peer: PeerCertificate): { info: CertificateInfo | undefine
   }
 }
 
+/*
+ * A certificate refused for its time was judged by this node's clock: when the certificate is
+ * fresh (or still in its lifetime), the clock is the likely culprit, so the reason shows both
+ * times and says so. (The chain's CA may be the one out of its window: then its dates are not
+ * the peer certificate's, and only the agent's time is shown.)
+ */
+function notYetValidReason(text: string, info: CertificateInfo | undefined, now: Date): string {
+  const when = info && info.notBefore > now ? `valid from ${info.notBefore.toISOString()}, agent time ${now.toISOString()} is ${formatDuration(info.notBefore.getTime() - now.getTime())} earlier` : `its CA is not valid yet at agent time ${now.toISOString()}`;
+  return `the client certificate ${text} is not yet valid (${when}); the node's clock may be behind: check NTP on the node (or the certificate was made on a machine whose clock is ahead)`;
+}
+
+function expiredReason(text: string, info: CertificateInfo | undefined, now: Date): string {
+  const when = info && info.notAfter < now ? `valid until ${info.notAfter.toISOString()}, agent time ${now.toISOString()} is ${formatDuration(now.getTime() - info.notAfter.getTime())} later` : `its CA has expired at agent time ${now.toISOString()}`;
+  return `the client certificate ${text} has expired (${when}); issue a new one, or, if it should still be valid, the node's clock may be ahead: check NTP on the node`;
+}
+
 /** Judges a TLS connection whose handshake completed (requestCert on, rejectUnauthorized off). */
 export function admitPeer(socket: TLSSocket, cas: readonly CertificateInfo[], now = new Date()): Admission {
   const peer = socket.getPeerCertificate();
@@ -79,8 +96,8 @@ export function admitPeer(socket: TLSSocket, cas: readonly CertificateInfo[], no
   if (!socket.authorized) {
     const code = String(socket.authorizationError ?? 'UNKNOWN');
     const refuse = (kind: RefusalKind, reason: string): Admission => ({ admitted: false, kind, certificate: text, reason });
-    if (code === 'CERT_HAS_EXPIRED') return refuse('expired', `the client certificate ${text} expired at ${info?.notAfter.toISOString() ?? '?'} (agent time ${now.toISOString()}); issue a new one`);
-    if (code === 'CERT_NOT_YET_VALID') return refuse('not-yet-valid', `the client certificate ${text} is not valid before ${info?.notBefore.toISOString() ?? '?'} (agent time ${now.toISOString()}); check the clocks`);
+    if (code === 'CERT_HAS_EXPIRED') return refuse('expired', expiredReason(text, info, now));
+    if (code === 'CERT_NOT_YET_VALID') return refuse('not-yet-valid', notYetValidReason(text, info, now));
     if (NOT_FROM_OUR_CA.has(code)) return refuse('unknown-ca', `the client certificate ${text} was not issued by this cluster's noderoll CA ${caNames} (its issuer: "${info?.issuerCommonName ?? '?'}")`);
     if (code === 'INVALID_PURPOSE') return refuse('not-client-certificate', `the certificate ${text} is not a client certificate (its extended key usage lacks clientAuth)`);
     return refuse('other', `the client certificate ${text} was refused: ${code}`);

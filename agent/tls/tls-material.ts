@@ -83,7 +83,7 @@ export async function loadTlsMaterial(t: AgentTlsConfig, source: string, now = n
     }
     const validity = validityAt(agent, now);
     if (validity === 'expired') warnings.push(`tls.certFile: ${describeCertificate(agent)} EXPIRED at ${agent.notAfter.toISOString()}; clients will refuse this agent until it is rotated (docs/security.md)`);
-    else if (validity === 'not-yet-valid') warnings.push(`tls.certFile: ${describeCertificate(agent)} is not valid before ${agent.notBefore.toISOString()} (is the clock right?)`);
+    else if (validity === 'not-yet-valid') warnings.push(`tls.certFile: ${describeCertificate(agent)} is not valid before ${agent.notBefore.toISOString()} (node time ${now.toISOString()}): the node's clock may be behind: check NTP`);
     else if (agent.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
       warnings.push(`tls.certFile: ${describeCertificate(agent)} expires at ${agent.notAfter.toISOString()}; rotate it soon (docs/security.md)`);
     }

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { certificateInfo, issuedBy, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import { nodeUri, roleUri, type ClientRole } from '../../shared/pki/noderoll-identity.js';
-import { checkCommonName, checkDnsName, checkIpAddress, createCaCertificate, generatePrivateKey, issueLeafCertificate, type OpensslOptions } from '../../shared/pki/openssl.js';
+import { checkCommonName, checkDnsName, checkIpAddress, createCaCertificate, generatePrivateKey, issueLeafCertificate, type OpensslOptions, type ValidityWindow } from '../../shared/pki/openssl.js';
 import { FieldError } from '../../shared/validation/field-error.js';
 import { validateNodeName } from '../../shared/validation/node-name.js';
 
@@ -30,8 +30,13 @@ export const CA_KEY_FILE = 'ca.key';
 export const ISSUED_LOG_FILE = 'issued.jsonl';
 export const DEFAULT_CA_DAYS = 3650;
 export const DEFAULT_LEAF_DAYS = 365;
-/** Leaf certificates start this much before "now", so a node whose clock lags a little accepts them. */
-export const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
+/**
+ * The CA and every certificate it issues start this much before "now", so a machine whose clock is
+ * behind the issuing host's (by up to this much) accepts them right after `certs init/issue`.
+ * An earlier notBefore costs nothing (the key did not exist before, nothing can be signed with it
+ * "back then"); docs/security.md says why one hour.
+ */
+export const CLOCK_SKEW_MARGIN_MS = 60 * 60_000;
 
 export type CertificateProfile =
   | { kind: 'agent'; node: string; dns?: readonly string[]; ips?: readonly string[] }
@@ -82,9 +87,10 @@ export class CertificateAuthority {
     return join(this.dir, CA_KEY_FILE);
   }
 
-  /** Creates a new CA in `dir`; refuses when one is already there. */
-  static async init(dir: string, o: { cluster: string; days?: number }, openssl: OpensslOptions = {}): Promise<CertificateAuthority> {
+  /** Creates a new CA in `dir`, valid from CLOCK_SKEW_MARGIN_MS before `now`; refuses when one is already there. */
+  static async init(dir: string, o: { cluster: string; days?: number }, openssl: OpensslOptions = {}, now = new Date()): Promise<CertificateAuthority> {
     const cluster = checkCommonName('--cluster', o.cluster);
+    const window = skewTolerantWindow(now, o.days ?? DEFAULT_CA_DAYS, 36_500);
     const certFile = join(dir, CA_CERT_FILE);
     const keyFile = join(dir, CA_KEY_FILE);
     for (const f of [certFile, keyFile]) {
@@ -96,7 +102,7 @@ export class CertificateAuthority {
     const tmpCert = `${certFile}.new`;
     try {
       await generatePrivateKey(tmpKey, openssl);
-      await createCaCertificate({ keyFile: tmpKey, certFile: tmpCert, commonName: `noderoll CA ${cluster}`, days: o.days ?? DEFAULT_CA_DAYS }, openssl);
+      await createCaCertificate({ keyFile: tmpKey, certFile: tmpCert, commonName: `noderoll CA ${cluster}`, ...window }, openssl);
       await rename(tmpKey, keyFile);
       await rename(tmpCert, certFile);
     } finally {
@@ -189,13 +195,17 @@ export class CertificateAuthority {
   }
 }
 
-function validityWindow(o: IssueOptions, now: Date): { notBefore: Date; notAfter: Date } {
+function validityWindow(o: IssueOptions, now: Date): ValidityWindow {
   if (o.notBefore || o.notAfter) {
     if (!o.notBefore || !o.notAfter) throw new FieldError('validity', 'give both notBefore and notAfter, or neither');
     return { notBefore: o.notBefore, notAfter: o.notAfter };
   }
-  const days = o.days ?? DEFAULT_LEAF_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new FieldError('--days', `${days} must be 1..3650`);
+  return skewTolerantWindow(now, o.days ?? DEFAULT_LEAF_DAYS, 3650);
+}
+
+/** From CLOCK_SKEW_MARGIN_MS before `now` until `days` after it. */
+function skewTolerantWindow(now: Date, days: number, maxDays: number): ValidityWindow {
+  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw new FieldError('--days', `${days} must be 1..${maxDays}`);
   return { notBefore: new Date(now.getTime() - CLOCK_SKEW_MARGIN_MS), notAfter: new Date(now.getTime() + days * 86_400_000) };
 }
 

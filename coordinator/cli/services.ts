@@ -99,7 +99,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
   if (config.gates.pods.enabled) gates.push(new PodsRunningGate(cluster, config.gates.pods.ignoreNamespaces));
   if (config.gates.nodes.enabled) gates.push(new NodesReadyGate(cluster, config.nodes.map((n) => n.name)));
   if (config.gates.agents.enabled) {
-    gates.push(new AgentsReachableGate(config.nodes.map((n) => ({ endpoint: { node: n.name, address: n.agent }, agent: lazyAgent(() => agent(n.name, n.agent)) })), config.agents.callTimeoutMs));
+    gates.push(new AgentsReachableGate(config.nodes.map((n) => ({ endpoint: { node: n.name, address: n.agent }, agent: lazyAgent(() => agent(n.name, n.agent)) })), config.agents.callTimeoutMs, options.clock));
   }
   const backup = config.backup.enabled
     ? new CommandBackupTaker({

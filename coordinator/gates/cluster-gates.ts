@@ -3,6 +3,8 @@ import type { AgentEndpoint, NodeAgent } from '../ports/node-agent.js';
 import { SUPPORTED_AGENT_API_VERSIONS } from '../ports/node-agent.js';
 import { errorMessage } from '../engine/step-failure.js';
 import type { Gate, GateVerdict } from './gate.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { describeClockSkew } from '../steps/clock-skew.js';
 
 function fromReading(reading: HealthReading, healthySummary: string): GateVerdict {
   return {
@@ -84,19 +86,27 @@ export class NodesReadyGate implements Gate {
   }
 }
 
-/** Every node's agent answers, is the node it should be, and speaks a supported contract version. */
+/**
+ * Every node's agent answers, is the node it should be, and speaks a supported contract version.
+ * A node clock minutes off the coordinator's is a warning (noderoll does not rely on it).
+ */
 export class AgentsReachableGate implements Gate {
   readonly name = 'agents' as const;
   constructor(
     private readonly agents: readonly { endpoint: AgentEndpoint; agent: NodeAgent }[],
     private readonly timeoutMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
   async check(signal?: AbortSignal): Promise<GateVerdict> {
     const problems: string[] = [];
+    const warnings: string[] = [];
     await Promise.all(
       this.agents.map(async ({ endpoint, agent }) => {
         try {
+          const sentAtMs = this.clock.now();
           const id = await agent.identity({ timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+          const skew = id.nodeTimeMs !== undefined ? describeClockSkew({ nodeTimeMs: id.nodeTimeMs, sentAtMs, receivedAtMs: this.clock.now() }) : undefined;
+          if (skew !== undefined) warnings.push(`${endpoint.node}: ${skew}`);
           // which machine the agent runs on is preflight's check (boot ID against the Node); the contract is the agent's word
           if (!SUPPORTED_AGENT_API_VERSIONS.includes(id.apiVersion)) {
             problems.push(`agent of ${endpoint.node} speaks API ${id.apiVersion || '(none reported)'}; this coordinator supports ${SUPPORTED_AGENT_API_VERSIONS.join(', ')}`);
@@ -110,7 +120,7 @@ export class AgentsReachableGate implements Gate {
       passed: problems.length === 0,
       summary: problems.length === 0 ? `${this.agents.length} agents reachable` : (problems[0] ?? ''),
       problems: problems.sort(),
-      warnings: [],
+      warnings: warnings.sort(),
     };
   }
 }

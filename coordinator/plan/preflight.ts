@@ -5,11 +5,16 @@ import type { AgentIdentity, NodeAgent } from '../ports/node-agent.js';
 import { compileVersionPattern, validateVersion } from '../../shared/validation/version.js';
 import { SUPPORTED_AGENT_API_VERSIONS } from '../ports/node-agent.js';
 import type { PlannedNode } from './node-order.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { CLOCK_SKEW_NOTICE_MS, describeClockSkew } from '../steps/clock-skew.js';
+import { formatDuration } from '../../shared/validation/duration.js';
 
 export interface PreflightCheck {
   name: string;
   passed: boolean;
   detail: string;
+  /** Passed, but worth the operator's attention (e.g. a node clock minutes off): shown with "!". */
+  notice?: boolean;
 }
 
 export interface NodePreflight {
@@ -77,6 +82,15 @@ function targetVersionCheck(id: AgentIdentity, target: string): PreflightCheck {
   }
 }
 
+/** The node's clock against the coordinator's, for information: never a failure (noderoll does not rely on node clocks). */
+function clockCheck(id: AgentIdentity, sentAtMs: number, receivedAtMs: number): PreflightCheck {
+  const name = 'clock';
+  if (id.nodeTimeMs === undefined) return { name, passed: true, detail: 'the agent does not report its time (not needed: noderoll does not rely on node clocks)' };
+  const skew = describeClockSkew({ nodeTimeMs: id.nodeTimeMs, sentAtMs, receivedAtMs });
+  if (skew !== undefined) return { name, passed: true, notice: true, detail: skew };
+  return { name, passed: true, detail: `within ${formatDuration(CLOCK_SKEW_NOTICE_MS)} of the coordinator's` };
+}
+
 /**
  * The read-only checks `plan` (and `update`, before it starts) runs against one node: its agent
  * answers as that node with a supported contract, can install, has a planet unit and disk space;
@@ -88,10 +102,11 @@ export async function preflightNode(
   clusterNode: KubeNode | undefined,
   config: CoordinatorConfig,
   targetVersion: string | undefined,
-  signal?: AbortSignal,
+  o: { clock?: Clock; signal?: AbortSignal } = {},
 ): Promise<NodePreflight> {
   const checks: PreflightCheck[] = [];
-  const call = { timeoutMs: config.agents.callTimeoutMs, ...(signal ? { signal } : {}) };
+  const clock = o.clock ?? systemClock;
+  const call = { timeoutMs: config.agents.callTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
   checks.push(
     clusterNode
       ? { name: 'kubernetes node', passed: true, detail: `exists, Ready=${clusterNode.readyStatus}${clusterNode.unschedulable ? ', cordoned' : ''}` }
@@ -99,8 +114,11 @@ export async function preflightNode(
   );
   let installedVersion: string | undefined;
   try {
+    const sentAtMs = clock.now();
     const id = await agent.identity(call);
+    const receivedAtMs = clock.now();
     checks.push({ name: 'agent reachable', passed: true, detail: `${planned.agent}: agent ${id.agentVersion}, boot ${id.bootId.slice(0, 8)}` });
+    checks.push(clockCheck(id, sentAtMs, receivedAtMs));
     checks.push(agentIdentityCheck(planned, id, clusterNode));
     checks.push(agentContractCheck(id));
     checks.push(installCommandCheck(id));

@@ -120,15 +120,19 @@ function agentCredentials(address: string, tls: AgentClientTls): { creds: Channe
 /**
  * grpc-js reports a failed connection as UNAVAILABLE "No connection established. Last error:
  * Error: <reason> (<time>). Resolution note: …"; this keeps the reason and says what it means.
+ * A certificate refused for its time was judged by this machine's clock (`now`), which it shows.
  */
-export function explainConnectionFailure(address: string, details: string): string {
+export function explainConnectionFailure(address: string, details: string, now = new Date()): string {
   const m = /Last error: (?:Error: )?([\s\S]*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?\.? Resolution note:/.exec(details);
   if (!m) return details;
   const reason = (m[1] ?? '').trim().replace(/^[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[a-z0-9_]+:/, '').replace(/:\.\.\/deps\/openssl.*$/s, '');
   const hints: [RegExp, string][] = [
     [/self[- ]signed certificate|unable to (?:verify the first|get local issuer) certificate/i, `the agent's certificate was not issued by the CA this client trusts`],
-    [/certificate has expired/i, `the agent's certificate has expired (rotate it: docs/security.md)`],
-    [/certificate is not yet valid/i, `the agent's certificate is not valid yet (check the clocks)`],
+    [/certificate has expired/i, `the agent's certificate (or its CA) has expired at coordinator time ${now.toISOString()}: rotate it (docs/security.md), or, if it should still be valid, this machine's clock may be ahead: check NTP here`],
+    [
+      /certificate is not yet valid/i,
+      `the agent's certificate (or its CA) is not yet valid at coordinator time ${now.toISOString()}: this machine's clock may be behind (or the certificate was made on a machine whose clock is ahead): check NTP here`,
+    ],
     [/alert protocol version|unsupported protocol/i, 'no TLS version in common (the agent requires TLS 1.2 or newer)'],
     [/wrong version number|packet length too long|disconnected before secure TLS connection/i, 'the agent did not complete a TLS handshake (is it running with tls.mode: insecure-plaintext, or is this not an agent?)'],
     [/ECONNREFUSED/, 'connection refused (is the agent running and listening there?)'],
@@ -182,7 +186,11 @@ export class AgentClient {
       const hint = this.plaintext ? ' (this client speaks plaintext: agents require mutual TLS unless configured with tls.mode: insecure-plaintext)' : '';
       return new AgentCallError(method, err.code, explained + hint);
     }
-    if (err.code === status.UNAUTHENTICATED) return new AgentCallError(method, err.code, `the agent at ${this.address} refused this client: ${details}`);
+    if (err.code === status.UNAUTHENTICATED) {
+      // The agent judged our certificate by its clock and says its time; ours completes the picture.
+      const clocks = /not yet valid|has expired/.test(details) ? ` (coordinator time ${new Date().toISOString()})` : '';
+      return new AgentCallError(method, err.code, `the agent at ${this.address} refused this client: ${details}${clocks}`);
+    }
     return new AgentCallError(method, err.code, details);
   }
 

@@ -8,9 +8,9 @@ import { FieldError } from '../validation/field-error.js';
 
 /**
  * Certificates made by the system's openssl (no crypto of our own): EC P-256 keys, a self-signed
- * CA, and leaf certificates signed with `openssl ca`, which (unlike `openssl x509 -req` in
- * OpenSSL 3.0) takes an explicit validity window — needed for clock-skew margins and for tests
- * that need an expired certificate. Every value that reaches an openssl config file is checked
+ * CA and leaf certificates, both signed with `openssl ca` (the CA with `-selfsign`), which (unlike
+ * `openssl req -x509` and `openssl x509 -req` in OpenSSL 3.0) takes an explicit validity window —
+ * needed for the clock-skew margin and for tests that need an expired certificate. Every value that reaches an openssl config file is checked
  * against a conservative alphabet first, so no name can inject config syntax (`$var`, `#`, new
  * sections); paths go on the command line as argv, never into config text.
  */
@@ -73,16 +73,12 @@ async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** The request config: no prompts, the subject comes from -subj. */
+/** The request config: no prompts, the subject comes from -subj (extensions are the signer's). */
 const REQ_CONFIG = `[ req ]
 distinguished_name = dn
 prompt = no
 utf8 = yes
 [ dn ]
-[ ca_ext ]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
 `;
 
 function subject(commonName: string): string {
@@ -95,14 +91,54 @@ export async function generatePrivateKey(keyFile: string, o: OpensslOptions = {}
   await chmod(keyFile, 0o600);
 }
 
-/** A self-signed CA certificate for `keyFile`, valid from now for `days`. */
-export async function createCaCertificate(a: { keyFile: string; certFile: string; commonName: string; days: number }, o: OpensslOptions = {}): Promise<void> {
-  if (!Number.isInteger(a.days) || a.days < 1 || a.days > 36_500) throw new FieldError('days', `${a.days} must be 1..36500`);
+/** The CA certificate's extensions (basicConstraints, keyUsage, subject key identifier). */
+const CA_EXTENSIONS = `[ ca_ext ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+`;
+
+export interface ValidityWindow {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+function checkWindow(w: ValidityWindow): void {
+  if (!(w.notAfter > w.notBefore)) throw new FieldError('notAfter', `${w.notAfter.toISOString()} must be after notBefore ${w.notBefore.toISOString()}`);
+}
+
+/** A random positive 128-bit serial in hex (RFC 5280 allows up to 20 octets). */
+function randomSerial(): string {
+  return ((randomBytes(1)[0]! & 0x3f) | 0x40).toString(16) + randomBytes(15).toString('hex');
+}
+
+/**
+ * Makes a request for `keyFile` and signs it with `openssl ca` for exactly `window`: with the CA's
+ * key and certificate, or with its own key (`selfSign`, the CA certificate itself).
+ */
+async function signRequest(
+  a: { keyFile: string; certFile: string; commonName: string; extensions: { section: string; text: string }; window: ValidityWindow; signer: { selfSign: true } | { certFile: string; keyFile: string } },
+  o: OpensslOptions,
+): Promise<string> {
+  checkWindow(a.window);
+  const serial = randomSerial();
+  const signer = 'selfSign' in a.signer ? ['-selfsign', '-keyfile', resolve(a.keyFile)] : ['-cert', resolve(a.signer.certFile), '-keyfile', resolve(a.signer.keyFile)];
   await withWorkDir(async (dir) => {
-    await writeFile(join(dir, 'req.cnf'), REQ_CONFIG);
-    await openssl(['req', '-x509', '-new', '-config', 'req.cnf', '-extensions', 'ca_ext', '-key', resolve(a.keyFile), '-subj', subject(a.commonName), '-sha256', '-days', String(a.days), '-out', resolve(a.certFile)], o, dir);
+    await Promise.all([writeFile(join(dir, 'ca.cnf'), caConfig(a.extensions.text)), writeFile(join(dir, 'req.cnf'), REQ_CONFIG), writeFile(join(dir, 'index.txt'), ''), writeFile(join(dir, 'serial'), `${serial}\n`)]);
+    await openssl(['req', '-new', '-config', 'req.cnf', '-key', resolve(a.keyFile), '-subj', subject(a.commonName), '-out', 'request.csr'], o, dir);
+    await openssl(
+      ['ca', '-batch', '-config', 'ca.cnf', '-extensions', a.extensions.section, '-notext', ...signer, '-startdate', opensslTime(a.window.notBefore), '-enddate', opensslTime(a.window.notAfter), '-in', 'request.csr', '-out', resolve(a.certFile)],
+      o,
+      dir,
+    );
   });
   await chmod(a.certFile, 0o644);
+  return serial.toLowerCase();
+}
+
+/** A self-signed CA certificate for `keyFile`, valid for exactly `notBefore`..`notAfter`. */
+export async function createCaCertificate(a: { keyFile: string; certFile: string; commonName: string } & ValidityWindow, o: OpensslOptions = {}): Promise<void> {
+  await signRequest({ keyFile: a.keyFile, certFile: a.certFile, commonName: a.commonName, extensions: { section: 'ca_ext', text: CA_EXTENSIONS }, window: a, signer: { selfSign: true } }, o);
 }
 
 function leafExtensionSection(e: LeafExtensions): string {
@@ -143,33 +179,17 @@ commonName = supplied
 ${extensions}`;
 }
 
-export interface LeafRequest {
+export interface LeafRequest extends ValidityWindow {
   ca: { certFile: string; keyFile: string };
   /** The new certificate's key (generated beforehand with generatePrivateKey). */
   keyFile: string;
   certFile: string;
   commonName: string;
   extensions: LeafExtensions;
-  notBefore: Date;
-  notAfter: Date;
 }
 
 /** Signs a leaf certificate for `keyFile` with the CA; returns its serial (lowercase hex). */
 export async function issueLeafCertificate(a: LeafRequest, o: OpensslOptions = {}): Promise<string> {
-  if (!(a.notAfter > a.notBefore)) throw new FieldError('notAfter', `${a.notAfter.toISOString()} must be after notBefore ${a.notBefore.toISOString()}`);
-  const ext = leafExtensionSection(a.extensions);
-  // A random positive 128-bit serial (RFC 5280 allows up to 20 octets).
-  const serial = ((randomBytes(1)[0]! & 0x3f) | 0x40).toString(16) + randomBytes(15).toString('hex');
-  await withWorkDir(async (dir) => {
-    await Promise.all([writeFile(join(dir, 'ca.cnf'), caConfig(ext)), writeFile(join(dir, 'req.cnf'), REQ_CONFIG), writeFile(join(dir, 'index.txt'), ''), writeFile(join(dir, 'serial'), `${serial}\n`)]);
-    await openssl(['req', '-new', '-config', 'req.cnf', '-key', resolve(a.keyFile), '-subj', subject(a.commonName), '-out', 'leaf.csr'], o, dir);
-    await openssl(
-      ['ca', '-batch', '-config', 'ca.cnf', '-extensions', 'leaf_ext', '-notext', '-cert', resolve(a.ca.certFile), '-keyfile', resolve(a.ca.keyFile), '-startdate', opensslTime(a.notBefore), '-enddate', opensslTime(a.notAfter), '-in', 'leaf.csr', '-out', resolve(a.certFile)],
-      o,
-      dir,
-    );
-  });
-  await chmod(a.certFile, 0o644);
-  return serial.toLowerCase();
+  const extensions = { section: 'leaf_ext', text: leafExtensionSection(a.extensions) };
+  return signRequest({ keyFile: a.keyFile, certFile: a.certFile, commonName: a.commonName, extensions, window: a, signer: a.ca }, o);
 }
-

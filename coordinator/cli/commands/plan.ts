@@ -31,7 +31,7 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   for (const n of clusterNodes) if (n.role) roles.set(n.name, n.role);
   const nodes = orderNodes(selected, config.order, roles);
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
-  const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target)));
+  const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
   return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings };
 }
 
@@ -50,7 +50,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
   lines.push('', 'Preflight (read-only):');
   for (const p of result.preflight) {
     lines.push(`  ${p.passed ? '✓' : '✗'} ${p.node}`);
-    for (const c of p.checks) lines.push(`      ${c.passed ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+    for (const c of p.checks) lines.push(`      ${c.passed ? (c.notice ? '!' : '✓') : '✗'} ${c.name}: ${c.detail}`);
   }
   for (const w of result.warnings) lines.push(`  ✗ ${w}`);
   if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {

@@ -122,6 +122,18 @@ describe('noderoll CLI', function () {
       expect(await readdir(dir)).to.deep.equal(['config.yaml']);
     });
 
+    it('plan and check show a node clock 20 minutes behind, and still pass', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-2').clockOffsetMs = -20 * 60_000;
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['plan', '--config', config, '--to', TARGET], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.match(/✓ node-2\n(?: +. .*\n)* +! clock: node clock is 20m behind the coordinator's \(agent time .*\); noderoll does not rely on it, but check the node's NTP\n/);
+      expect(io.out()).to.contain("✓ clock: within 1m of the coordinator's").and.contain('Preflight passed.');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['check', '--config', config], io.env)).to.equal(ExitCode.ok);
+      expect(io.out()).to.match(/✓ agents +3 agents reachable\n +warning: node-2: node clock is 20m behind the coordinator's/);
+    });
+
     it('update refuses to start when the cluster is degraded: exit 3, no operation recorded', async () => {
       const world = new FakeWorld(new FakeClock(), THREE_NODES);
       world.node('node-3').units.set(PLANET_UNIT, { load: 'loaded', active: 'inactive', sub: 'dead' });

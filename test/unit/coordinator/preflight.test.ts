@@ -18,7 +18,7 @@ describe('preflight (plan and the start of update)', () => {
 
   async function preflight(node = 'node-1', target: string | undefined = TARGET): Promise<NodePreflight> {
     const kube = await world.cluster.getNode(node);
-    return preflightNode({ name: node, agent: `${node}:7443`, role: 'master' }, world.agent(node), kube, config, target);
+    return preflightNode({ name: node, agent: `${node}:7443`, role: 'master' }, world.agent(node), kube, config, target, { clock: world.clock });
   }
 
   function check(p: NodePreflight, name: string): { passed: boolean; detail: string } {
@@ -72,6 +72,20 @@ describe('preflight (plan and the start of update)', () => {
     expect(check(await preflight(), 'agent contract').detail).to.match(/does not report its API version/);
   });
 
+  it("shows a node clock 20 minutes off as a notice, never a failure; an in-sync clock plainly", async () => {
+    world.node('node-2').clockOffsetMs = -20 * 60_000;
+    world.node('node-3').clockOffsetMs = +20 * 60_000;
+    const behind = await preflight('node-2');
+    expect(behind.passed, JSON.stringify(behind.checks)).to.equal(true);
+    expect(check(behind, 'clock')).to.deep.include({ passed: true, notice: true });
+    expect(check(behind, 'clock').detail).to.match(/^node clock is 20m behind the coordinator's \(agent time 2026-11-27T01:40:00\.\d{3}Z, coordinator time 2026-11-27T02:00:00\.\d{3}Z\); noderoll does not rely on it, but check the node's NTP$/);
+    expect(check(await preflight('node-3'), 'clock').detail).to.match(/^node clock is 20m ahead of the coordinator's/);
+    const inSync = check(await preflight('node-1'), 'clock');
+    expect(inSync).to.deep.equal({ name: 'clock', passed: true, detail: "within 1m of the coordinator's" });
+    world.node('node-1').identityOverrides = { nodeTimeMs: undefined };
+    expect(check(await preflight('node-1'), 'clock')).to.deep.include({ passed: true });
+  });
+
   it('fails the disk-space check closed when the agent could not read its filesystems, saying why', async () => {
     world.node('node-1').identityOverrides = { disk: [], diskProblem: 'could not read the filesystems: filesystem sizes not read within 3000 ms' };
     const p = await preflight();
@@ -91,6 +105,18 @@ describe('the agents gate', () => {
     const verdict = await gate.check();
     expect(verdict.passed).to.equal(false);
     expect(verdict.problems).to.deep.equal(['agent of node-3 speaks API (none reported); this coordinator supports v1']);
+  });
+
+  it('warns (and still passes) about node clocks 20 minutes off, naming each node', async () => {
+    const world = new FakeWorld(new FakeClock(Date.parse('2026-11-27T02:00:00Z')), THREE_NODES);
+    world.node('node-2').clockOffsetMs = -20 * 60_000;
+    world.node('node-3').clockOffsetMs = +20 * 60_000;
+    const gate = new AgentsReachableGate(THREE_NODES.map((n) => ({ endpoint: { node: n.name, address: `${n.name}:7443` }, agent: world.agent(n.name) })), 1000, world.clock);
+    const verdict = await gate.check();
+    expect(verdict.passed).to.equal(true);
+    expect(verdict.warnings).to.have.length(2);
+    expect(verdict.warnings[0]).to.match(/^node-2: node clock is 20m behind the coordinator's \(agent time .*\); noderoll does not rely on it, but check the node's NTP$/);
+    expect(verdict.warnings[1]).to.match(/^node-3: node clock is 20m ahead of the coordinator's/);
   });
 
   it('the gRPC adapter passes on what the agent reports, not a constant', () => {

@@ -36,7 +36,7 @@ describe('noderoll PKI', function () {
     expect(issuedBy(a.pem.cert, a.pem.ca)).to.equal(true);
     expect(issuedBy(a.pem.cert, await readFile(other.ca.certFile))).to.equal(false);
     const now = new Date();
-    expect(info.notBefore.getTime()).to.be.within(now.getTime() - 6 * 60_000, now.getTime() - 4 * 60_000);
+    expect(info.notBefore.getTime(), 'an hour of clock-skew margin').to.be.within(now.getTime() - 61 * 60_000, now.getTime() - 59 * 60_000);
     expect(validityAt(info, now)).to.equal('valid');
   });
 
@@ -101,6 +101,9 @@ describe('noderoll PKI', function () {
     );
     expect(explainConnectionFailure('a:1', raw('connect ECONNREFUSED 10.0.0.1:7443'))).to.match(/connection refused \(is the agent running/);
     expect(explainConnectionFailure('a:1', 'something else')).to.equal('something else');
+    expect(explainConnectionFailure('a:1', raw('certificate is not yet valid'), new Date('2026-12-01T12:00:00Z'))).to.equal(
+      "cannot connect to the agent at a:1: the agent's certificate (or its CA) is not yet valid at coordinator time 2026-12-01T12:00:00.000Z: this machine's clock may be behind (or the certificate was made on a machine whose clock is ahead): check NTP here: certificate is not yet valid",
+    );
   });
 
   it('budgets refusal log lines per minute and reports what it dropped', () => {

@@ -47,7 +47,7 @@ export function fakeCliEnv(clock: FakeClock, world: FakeWorld | undefined, optio
           new EtcdHealthGate(world.etcd),
           new PodsRunningGate(world.cluster),
           new NodesReadyGate(world.cluster, names),
-          new AgentsReachableGate(names.map((n) => ({ endpoint: { node: n, address: `${n}:7443` }, agent: world.agent(n) })), 1000),
+          new AgentsReachableGate(names.map((n) => ({ endpoint: { node: n, address: `${n}:7443` }, agent: world.agent(n) })), 1000, clock),
         ],
         backup: world.backup,
         store: new FileStateStore({ file: config.state.file, now: () => clock.now(), host: 'test-host' }),

@@ -75,6 +75,7 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
     new AgentsReachableGate(
       nodes.map((n) => ({ endpoint: { node: n.name, address: `${n.name}:7443` }, agent: agents.get(n.name)! })),
       1000,
+      clock,
     ),
   ];
   const planned = orderNodes(config.nodes, config.order, new Map());

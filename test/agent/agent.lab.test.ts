@@ -474,6 +474,9 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     } finally {
       await node().exec('kill', ['-CONT', before.MainPID!], { okExitCodes: [0, 1] });
       await node().exec('rm', ['-f', INSTALL_HOLD_FILE, INSTALL_HELD_MARKER]);
+      await waitFor({ what: 'no dpkg running on the node', timeoutMs: 30_000 }, async () =>
+        (await node().exec('pgrep', ['-x', 'dpkg'], { okExitCodes: [0, 1] })).exitCode === 1 ? ready(true) : notYet('dpkg still runs'),
+      );
       // what the coordinator's fresh attempt would repair: the package the killed dpkg left half-configured
       await node().exec('dpkg', ['--configure', '-a'], { timeoutMs: 60_000 });
     }

@@ -6,6 +6,8 @@ import { ConfigError } from '../shared/config/config-error.js';
 import { DEFAULT_CONFIG_PATH, describeConfig, needsTlsMaterial, parseAgentConfig } from './config/agent-config.js';
 import { parseAgentFlags, USAGE } from './config/flags.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/tls-material.js';
+import { startServiceNotifications } from './systemd/service-notifications.js';
+import { takeNotifyEnvironment } from './systemd/systemd-notify.js';
 
 /**
  * noderoll-agent: flags → configuration → TLS files → the agent (gRPC + HTTP) until SIGTERM;
@@ -19,6 +21,8 @@ function die(code: number, message: string): never {
 }
 
 async function main(): Promise<void> {
+  // Before anything runs a child: only systemd-notify gets NOTIFY_SOCKET.
+  const notifyEnv = takeNotifyEnvironment(process.env, process.pid);
   let flags;
   try {
     flags = parseAgentFlags(process.argv.slice(2));
@@ -102,6 +106,8 @@ async function main(): Promise<void> {
       (err: Error) => logger.error({ err: err.message }, 'SIGHUP: the new TLS files are invalid; still serving with the previous ones'),
     );
   });
+  // Type=notify: serving, with the signal handlers in place; then the watchdog pings (WatchdogSec=).
+  if (notifyEnv) await startServiceNotifications(notifyEnv, { logger });
 }
 
 void main();

@@ -31,6 +31,8 @@ const METRICS_PORT = AGENT_METRICS_PORT;
 const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
 /** Named like a unit of planet: the lab's planet check looks at planet's units only (test/lab/noderoll-config.ts). */
 const FAILING_UNIT = 'gravity__gravitational.io__planet-selftest.service';
+/** The lab's WatchdogSec= (drop-in, LabOptions.agentWatchdogSec); production is 30 s. */
+const WATCHDOG_SEC = 5;
 
 /** The lab agent with its defaults: a graceful stop waits for a running install up to install.timeoutMs. */
 function agentYaml(n: { nodeAddress: string }): string {
@@ -72,7 +74,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     coordinator = await pki.client('coordinator', 'agent-lab-test');
     reader = await pki.client('reader', 'prometheus');
     // The agent's certificate names the node and its lab address (DNS node-1, IP 127.x.1.2).
-    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n) });
+    lab = await Lab.up({ nodes: 1, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n), agentWatchdogSec: WATCHDOG_SEC });
     client = newClient(15_000);
     const t1 = Date.now();
     await client.waitUntilServing(30_000);
@@ -106,6 +108,14 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
   };
   const opId = (what: string): string => `${what}-${randomBytes(3).toString('hex')}`;
   const etcdHealthy = (): Promise<boolean> => theLab().etcdMemberHealthy(node().etcdClientUrl!);
+  /** systemctl show of the agent unit, as KEY → value. */
+  const agentUnit = async (): Promise<Record<string, string>> => {
+    const props = 'MainPID,NRestarts,ActiveState,SubState,Result,WatchdogUSec,WatchdogTimestampMonotonic';
+    const out = (await node().exec('systemctl', ['show', '-p', props, 'noderoll-agent'])).stdout;
+    return Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  };
+  /** The journal's newest cursor: read what came after it with --after-cursor. */
+  const journalCursor = async (): Promise<string> => (JSON.parse((await node().exec('journalctl', ['-n', '1', '-o', 'json', '--no-pager'])).stdout) as { __CURSOR: string }).__CURSOR;
   const unitActive = async (unit: string): Promise<string> => (await node().exec('systemctl', ['is-active', unit], { okExitCodes: [0, 3, 4] })).stdout.trim();
 
   it('GetNodeInfo: identity, boot, OS, versions, watched package, planet unit', async () => {
@@ -383,6 +393,92 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
       expect(op.install?.exitCode).to.equal(0);
     } finally {
       await node().exec('rm', ['-f', INSTALL_HOLD_FILE]);
+    }
+  });
+
+  it(`watchdog: a healthy agent keeps its MainPID over 2.5 watchdog periods (WatchdogSec=${WATCHDOG_SEC} in the lab); systemd accepts every ping from the main PID`, async () => {
+    const before = await agentUnit();
+    expect(before, 'the lab drop-in shortens WatchdogSec').to.include({ ActiveState: 'active', WatchdogUSec: `${WATCHDOG_SEC}s` });
+    const cursor = await journalCursor();
+    // PID 1 at debug level logs every notification with its sender and every one it refuses
+    await node().exec('systemd-analyze', ['log-level', 'debug']);
+    try {
+      await sleep(WATCHDOG_SEC * 2500);
+    } finally {
+      await node().exec('systemd-analyze', ['log-level', 'info']);
+    }
+    const after = await agentUnit();
+    expect(after.MainPID, 'not restarted').to.equal(before.MainPID);
+    expect(after.NRestarts).to.equal(before.NRestarts);
+    expect(after.WatchdogTimestampMonotonic, 'systemd took a ping since').to.not.equal(before.WatchdogTimestampMonotonic);
+    await agent().getNodeInfo();
+    const pid1 = (await node().exec('journalctl', ['--after-cursor', cursor, '_PID=1', '-o', 'cat', '--no-pager'])).stdout.split('\n');
+    const accepted = pid1.filter((l) => l.startsWith('noderoll-agent.service: Got notification message from PID') && l.includes('WATCHDOG=1'));
+    const senders = new Set(accepted.map((l) => /from PID (\d+)/.exec(l)?.[1]));
+    const refused = pid1.filter((l) => /noderoll-agent\.service: Got notification message from PID \d+, but reception (only permitted|is disabled)/.test(l));
+    const agentLog = (await node().exec('journalctl', ['--after-cursor', cursor, '-u', 'noderoll-agent', '-o', 'cat', '--no-pager'])).stdout;
+    const skipped = agentLog.split('\n').filter((l) => /watchdog: (ping skipped|systemd-notify failed)/.test(l));
+    note(`${WATCHDOG_SEC * 2.5} s: systemd accepted ${accepted.length} WATCHDOG=1 (expected about ${(WATCHDOG_SEC * 2.5) / (WATCHDOG_SEC / 4)}), all from ${[...senders].join(',')} (MainPID ${before.MainPID}); refused ${refused.length}; skips/failures logged ${skipped.length}`);
+    expect([...senders], 'every ping is attributed to the main process, not to the short-lived systemd-notify').to.deep.equal([before.MainPID]);
+    expect(refused, 'no notification refused').to.deep.equal([]);
+    expect(accepted.length, 'pings reached systemd (at least one per watchdog period)').to.be.at.least(2);
+  });
+
+  it('watchdog: SIGSTOP on the agent stalls it; systemd logs the watchdog timeout, kills it and restarts it (new MainPID, NRestarts + 1) and the new agent serves', async () => {
+    const before = await agentUnit();
+    // counted over the whole boot: what the watchdog adds is one more of each
+    const agentLog = async (): Promise<string> => (await node().exec('journalctl', ['-b', '-u', 'noderoll-agent', '-o', 'cat', '--no-pager'])).stdout;
+    const count = (log: string, line: string): number => log.split('\n').filter((l) => l === line).length;
+    const watchdogLines = [`noderoll-agent.service: Watchdog timeout (limit ${WATCHDOG_SEC}s)!`, `noderoll-agent.service: Killing process ${before.MainPID} (node) with signal SIGABRT.`, "noderoll-agent.service: Failed with result 'watchdog'."];
+    const logBefore = await agentLog();
+    await node().exec('kill', ['-STOP', before.MainPID!]);
+    try {
+      const after = await waitFor({ what: `systemd to restart the stopped agent (WatchdogSec=${WATCHDOG_SEC} + 30 s margin)`, timeoutMs: (WATCHDOG_SEC + 30) * 1000 }, async () => {
+        const u = await agentUnit();
+        return u.MainPID !== before.MainPID && u.MainPID !== '0' && u.ActiveState === 'active' ? ready(u) : notYet(`MainPID ${u.MainPID} ${u.ActiveState}/${u.SubState} NRestarts ${u.NRestarts}`);
+      });
+      expect(Number(after.NRestarts)).to.equal(Number(before.NRestarts) + 1);
+      const logAfter = await agentLog();
+      for (const line of watchdogLines) expect(count(logAfter, line), line).to.equal(count(logBefore, line) + 1);
+      // Type=notify: active again means the new agent sent READY=1 once it served
+      await agent().waitUntilServing(15_000);
+      expect((await agent().getNodeInfo()).hostname).to.equal('node-1');
+    } finally {
+      await node().exec('kill', ['-CONT', before.MainPID!], { okExitCodes: [0, 1] });
+    }
+  });
+
+  it('watchdog during a running install: the install dies with the hung agent; the restarted agent reports it interrupted', async () => {
+    await node().exec('mkdir', ['-p', dirname(INSTALL_HOLD_FILE)]);
+    await node().exec('touch', [INSTALL_HOLD_FILE]);
+    const id = opId('install-hung');
+    const before = await agentUnit();
+    try {
+      const pending = agent().install(id, PLANET_VERSION_UPDATE).catch((e: Error) => e);
+      await waitFor({ what: `the install to be held in its postinst (${INSTALL_HELD_MARKER})`, timeoutMs: 30_000 }, async () =>
+        (await node().exec('test', ['-e', INSTALL_HELD_MARKER], { okExitCodes: [0, 1] })).exitCode === 0 ? ready(true) : notYet('not held yet'),
+      );
+      expect((await node().exec('pgrep', ['-x', 'dpkg'], { okExitCodes: [0, 1] })).exitCode, 'dpkg runs').to.equal(0);
+      await node().exec('kill', ['-STOP', before.MainPID!]);
+      await waitFor({ what: `systemd to restart the stopped agent (WatchdogSec=${WATCHDOG_SEC} + 30 s margin)`, timeoutMs: (WATCHDOG_SEC + 30) * 1000 }, async () => {
+        const u = await agentUnit();
+        return u.MainPID !== before.MainPID && u.MainPID !== '0' && u.ActiveState === 'active' ? ready(u) : notYet(`MainPID ${u.MainPID} ${u.ActiveState}/${u.SubState}`);
+      });
+      await pending;
+      // the hold file is still there: had the install survived, its postinst would still be looping
+      expect((await node().exec('pgrep', ['-x', 'dpkg'], { okExitCodes: [0, 1] })).exitCode, 'no dpkg left running').to.equal(1);
+      await agent().waitUntilServing(15_000);
+      const op = await agent().getOperation(id);
+      expect(op.state).to.equal('OPERATION_STATE_INTERRUPTED');
+      expect(op.errorMessage).to.match(/the agent stopped while .* was running .*its outcome is unknown/);
+    } finally {
+      await node().exec('kill', ['-CONT', before.MainPID!], { okExitCodes: [0, 1] });
+      await node().exec('rm', ['-f', INSTALL_HOLD_FILE, INSTALL_HELD_MARKER]);
+      await waitFor({ what: 'no dpkg running on the node', timeoutMs: 30_000 }, async () =>
+        (await node().exec('pgrep', ['-x', 'dpkg'], { okExitCodes: [0, 1] })).exitCode === 1 ? ready(true) : notYet('dpkg still runs'),
+      );
+      // what the coordinator's fresh attempt would repair: the package the killed dpkg left half-configured
+      await node().exec('dpkg', ['--configure', '-a'], { timeoutMs: 60_000 });
     }
   });
 

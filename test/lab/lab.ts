@@ -72,6 +72,11 @@ export interface LabOptions {
    * require mutual TLS (default true). agentFiles, when given, may add or replace files.
    */
   agentPki?: boolean;
+  /**
+   * With agents: the agent unit's WatchdogSec= in seconds through a drop-in (default: the unit's own
+   * value, 30 s), so a watchdog test need not wait half a minute for each restart.
+   */
+  agentWatchdogSec?: number;
   /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
   ownedByDaemon?: boolean;
 }
@@ -282,6 +287,7 @@ export class Lab {
                   unitFile: join(projectDir, 'systemd', AGENT_UNIT),
                   configYaml: o.agentConfig(agentNode),
                   files: { ...(await this.pki?.agentNodeFiles(agentNode)), ...(await o.agentFiles?.(agentNode)) },
+                  ...(o.agentWatchdogSec !== undefined ? { watchdogSec: o.agentWatchdogSec } : {}),
                 },
               }
             : {}),

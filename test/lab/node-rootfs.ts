@@ -43,9 +43,17 @@ export interface NodeRootfsOptions {
    * Install noderoll-agent the way a user would: the project's systemd/noderoll-agent.service,
    * enabled, with this configuration file.
    */
-  agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile> };
+  agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile>; watchdogSec?: number };
   /** The node's clock minus the real one, as its kubelet stand-in and agent see it (see clockDropIn). */
   clockOffsetMs?: number;
+}
+
+/** The lab's drop-in that shortens the agent unit's WatchdogSec= (LabOptions.agentWatchdogSec). */
+export const AGENT_WATCHDOG_DROP_IN = 'lab-watchdog.conf';
+
+export function agentWatchdogDropIn(watchdogSec: number): string {
+  if (!Number.isInteger(watchdogSec) || watchdogSec < 2) throw new Error(`agentWatchdogSec: ${watchdogSec} must be a whole number of seconds, at least 2`);
+  return `[Service]\nWatchdogSec=${watchdogSec}\n`;
 }
 
 function inRoot(rootfs: string, path: string): string {
@@ -199,6 +207,7 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
     }
     await enableUnit(o.rootfs, AGENT_UNIT);
     if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
+    if (o.agent.watchdogSec !== undefined) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_WATCHDOG_DROP_IN}`, agentWatchdogDropIn(o.agent.watchdogSec));
   }
 
   await runCommand({

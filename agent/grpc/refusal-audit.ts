@@ -17,7 +17,7 @@ export function isRefusalCode(code: string): boolean {
 }
 
 /** Refusal lines per minute; beyond it lines are counted, not written. */
-export const REFUSAL_LINES_PER_MINUTE = 120;
+export const REFUSAL_LINES_PER_MINUTE = 240;
 /** How often a "N refusal lines suppressed" line is written while lines are being dropped. */
 const SUPPRESSED_REPORT_MS = 60_000;
 

@@ -375,7 +375,16 @@ describe('mutual TLS against a lab agent', function () {
         const line = journal.find((l) => l.audit === true && l.outcome === 'refused' && l.method === r.rpc && (l.args as { operationId?: string } | undefined)?.operationId === id);
         expect(line, `audit line of: ${r.what}`).to.not.equal(undefined);
       }
-      note(`real node: ${requests.length} hostile requests refused (${audited.length} with an audit line naming caller, operation ID and arguments); units, operations, packages and boot unchanged`);
+      // refused before any handler ran (over the size limit): audited too, with the caller and its certificate
+      const early = requests.filter((r) => r.refusedBeforeHandler);
+      const earlyLines = journal.filter((l) => l.audit === true && l.outcome === 'refused' && l.stage === 'before-handler');
+      for (const r of early) {
+        const line = earlyLines.find((l) => l.method === r.rpc && l.code === r.code);
+        expect(line, `audit line of: ${r.what}`).to.not.equal(undefined);
+        expect(String(line?.caller)).to.match(/^coordinator CN=mtls-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+        expect((line?.certificate as { uris?: string[] } | undefined)?.uris).to.include('spiffe://noderoll/role/coordinator');
+      }
+      note(`real node: ${requests.length} hostile requests refused (${audited.length} with an audit line naming caller, operation ID and arguments, ${early.length} refused before the handler and audited with the caller); units, operations, packages and boot unchanged`);
     });
   });
 });

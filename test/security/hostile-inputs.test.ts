@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { FieldError } from '../../shared/validation/field-error.js';
 import { FakeHost } from '../unit/agent/fake-host.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from './test-pki.js';
+import { attemptRenegotiation } from './tls-renegotiation.js';
 
 /**
  * Every bad input refused, and nothing run because of it. The agent runs in-process (gRPC over
@@ -254,24 +254,8 @@ describe('hostile inputs: every one refused, nothing executed', function () {
     it('a TLS 1.2 renegotiation attempt is refused (connection closed) and audited with the certificate', async () => {
       const coordinatorPem = await pki.client('coordinator', 'hostile-test');
       const logBefore = log.lines.length;
-      const socket = tlsConnect({ host: '127.0.0.1', port: agent.grpcPort, ca: coordinatorPem.pem.ca, cert: coordinatorPem.pem.cert, key: coordinatorPem.pem.key, maxVersion: 'TLSv1.2', ALPNProtocols: ['h2'], servername: 'test-node', checkServerIdentity: () => undefined });
-      socket.on('error', () => undefined);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', () => resolve());
-        socket.once('error', reject);
-      });
-      expect(socket.getProtocol()).to.equal('TLSv1.2');
-      // read what the agent sends (its HTTP/2 settings), else the socket never sees the agent close it
-      socket.resume();
-      const renegotiated = await new Promise<string>((resolve) => {
-        socket.once('close', () => resolve('closed by the agent'));
-        const started = socket.renegotiate({ rejectUnauthorized: false }, (err) => {
-          if (!err) resolve('renegotiated');
-        });
-        if (!started) resolve('renegotiation could not start');
-      });
-      socket.destroy();
-      expect(renegotiated).to.equal('closed by the agent');
+      const renegotiated = await attemptRenegotiation('127.0.0.1', agent.grpcPort, coordinatorPem.pem, 'test-node');
+      expect(renegotiated).to.equal('closed by the server');
       const audited = log.lines.slice(logBefore).filter((l) => l.audit === true && l.kind === 'renegotiation');
       expect(audited, 'audit line of the renegotiation').to.have.length(1);
       expect(String(audited[0]?.peer)).to.match(/^127\.0\.0\.1:\d+$/);

@@ -7,6 +7,7 @@ import { Lab, type LabNode } from '../lab/lab.js';
 import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
+import { attemptRenegotiation } from './tls-renegotiation.js';
 import { clientTls, TestPki, type IssuedPem } from './test-pki.js';
 import { httpsGet } from './tls-http.js';
 
@@ -219,6 +220,13 @@ describe('mutual TLS against a lab agent', function () {
       };
       await attack('TLS 1.1', () => sClient(['-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']), /alert protocol version/);
       await attack('TLS 1.2 with a CBC cipher', () => sClient(['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA']), /alert handshake failure/);
+    });
+
+    it('a TLS 1.2 renegotiation by an admitted coordinator: the agent closes the connection and audits it', async () => {
+      await attack('TLS 1.2 renegotiation', () => attemptRenegotiation(node().names.nodeAddress, GRPC_PORT, certs.coordinator.pem, 'node-1'), /^closed by the server$/);
+      const lines = (await agentJournal()).filter((l) => l.audit === true && l.kind === 'renegotiation');
+      expect(lines, 'audit line of the renegotiation').to.have.length(1);
+      expect(String(lines[0]?.certificate)).to.match(/^coordinator CN=mtls-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
     });
 
     it('the agent logged each refused connection, and counts them in /metrics', async () => {

@@ -17,6 +17,8 @@ import { OperationStore } from './operations/operation-store.js';
 import { UpdatePhaseStore } from './operations/update-phase-store.js';
 import { Systemctl } from './systemd/systemctl.js';
 import { mutualTlsAccess, plaintextAccess } from './tls/call-access.js';
+import { RefusalAudit } from './grpc/refusal-audit.js';
+import { refusalAuditInterceptor } from './grpc/refusal-interceptor.js';
 import { GrpcTlsGate } from './tls/grpc-tls-gate.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/tls-material.js';
 
@@ -39,6 +41,8 @@ export interface AgentOptions {
   tlsMaterial?: TlsMaterial;
   /** Where the configuration came from, for error messages about its files. */
   configSource?: string;
+  /** Audit lines of refused calls per minute (default REFUSAL_LINES_PER_MINUTE); tests that refuse many calls on purpose raise it. */
+  refusalLinesPerMinute?: number;
 }
 
 export interface RunningAgent {
@@ -84,7 +88,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
   let material = o.tlsMaterial ?? (needsTlsMaterial(config) ? await loadTlsMaterial(config.tls, source) : undefined);
   if (material) announceTlsMaterial(material, metrics, log);
 
-  const grpc = await startGrpc(config, { ops, metrics, log, updatePhase, material });
+  const grpc = await startGrpc(config, { ops, metrics, log, updatePhase, material, refusalLinesPerMinute: o.refusalLinesPerMinute });
   const http = await startHttp(config, httpSources(config, { log, metrics, systemctl, runner, ops, ledger }), { log, material, onFailure: grpc.close });
   logServing(config, { log, grpc, http, material, boot, version, started });
 
@@ -187,11 +191,15 @@ interface GrpcParts {
   log: Logger;
   updatePhase: UpdatePhaseStore;
   material: TlsMaterial | undefined;
+  refusalLinesPerMinute: number | undefined;
 }
 
 async function startGrpc(config: AgentConfig, p: GrpcParts): Promise<GrpcSide> {
   const mutual = config.tls.mode === 'mutual';
+  const access = mutual ? mutualTlsAccess : plaintextAccess;
+  const refusals = new RefusalAudit(p.log, { insecure: access.insecure, perMinute: p.refusalLinesPerMinute }).start();
   const server = new Server({
+    interceptors: [refusalAuditInterceptor(refusals, access)],
     'grpc.max_receive_message_length': config.grpc.maxReceiveMessageBytes,
     'grpc.max_send_message_length': config.grpc.maxSendMessageBytes,
     'grpc.max_concurrent_streams': 64,
@@ -199,8 +207,16 @@ async function startGrpc(config: AgentConfig, p: GrpcParts): Promise<GrpcSide> {
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_connection_idle_ms': 10 * 60_000,
   });
-  server.addService(nodeAgentService(), createAgentService({ ops: p.ops, config, metrics: p.metrics, logger: p.log, access: mutual ? mutualTlsAccess : plaintextAccess, updatePhase: p.updatePhase }));
-  if (mutual && p.material) return listenBehindTlsGate(config, server, p, p.material);
+  server.addService(nodeAgentService(), createAgentService({ ops: p.ops, config, metrics: p.metrics, logger: p.log, access, updatePhase: p.updatePhase }));
+  try {
+    return withRefusalAudit(mutual && p.material ? await listenBehindTlsGate(config, server, p, p.material) : await listenPlaintext(config, server, p), refusals);
+  } catch (err) {
+    refusals.close();
+    throw err;
+  }
+}
+
+async function listenPlaintext(config: AgentConfig, server: Server, p: GrpcParts): Promise<GrpcSide> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(config.grpc.listen.text, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`grpc.listen ${config.grpc.listen.text}: ${err.message}`)) : resolve(bound))),
   );
@@ -209,6 +225,17 @@ async function startGrpc(config: AgentConfig, p: GrpcParts): Promise<GrpcSide> {
     `INSECURE: tls.mode is insecure-plaintext: gRPC on ${config.grpc.listen.text} is unauthenticated and unencrypted; anyone who can reach it can stop units, install packages and reboot this node`,
   );
   return { server, gate: undefined, port, close: async () => void server.forceShutdown() };
+}
+
+/** Closing the gRPC side also reports the refusal lines the rate limit dropped. */
+function withRefusalAudit(side: GrpcSide, refusals: RefusalAudit): GrpcSide {
+  return {
+    ...side,
+    close: async () => {
+      await side.close();
+      refusals.close();
+    },
+  };
 }
 
 /** TLS is terminated by the gate, which hands only authenticated connections to the server. */

@@ -12,6 +12,7 @@ import type { UpdatePhaseStore } from '../operations/update-phase-store.js';
 import type { CallAccess } from '../tls/call-access.js';
 import type { CallerIdentity } from '../tls/peer-admission.js';
 import { authorizationProblem, isMutatingRpc } from '../tls/rpc-authorization.js';
+import { isRefusalCode } from './refusal-audit.js';
 import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPlanetCheck, toUnit } from './proto-mapping.js';
 
 /**
@@ -21,14 +22,13 @@ import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, t
  *
  * Before a handler runs, the call is identified (its connection's client certificate) and
  * authorized by role (rpc-authorization.ts). Every mutating call is audit-logged — requested,
- * then refused/failed/succeeded — with the caller, the operation ID and the arguments. Read
+ * then failed/succeeded — with the caller, the operation ID and the arguments; every refused call
+ * (read or mutating, here or before any handler ran) is audited by refusal-interceptor.ts. Read
  * calls that start processes are capped in number (RESOURCE_EXHAUSTED beyond the cap).
  */
 
 /** Read RPCs that run host commands (systemctl, journalctl, checks): at most grpc.maxConcurrentReads at once. */
 const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks']);
-/** Codes of calls turned away before anything ran. */
-const REFUSALS = new Set<string>(['INVALID_ARGUMENT', 'PERMISSION_DENIED', 'UNAUTHENTICATED', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED']);
 const AUDIT_VALUE_MAX = 200;
 
 /** A request's fields for the audit log, long strings cut (a 1 MB name must not become a 1 MB log line). */
@@ -89,7 +89,7 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
   const observe = (method: string, started: number, err: ServiceError | undefined): void => {
     const code = err ? status[err.code] : 'OK';
     d.metrics?.observeRpc(method, code, (Date.now() - started) / 1000);
-    if (err) log.info({ method, code, details: err.details }, 'rpc refused or failed');
+    if (err && !isRefusalCode(code)) log.info({ method, code, details: err.details }, 'rpc failed');
   };
 
   const audit = (level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void => {
@@ -103,16 +103,10 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
   async function guarded<T>(method: string, call: IdentifiableCall, req: object, run: (caller: CallerIdentity) => Promise<T>): Promise<T> {
     const mutating = isMutatingRpc(method);
     const args = mutating ? auditArguments(req) : undefined;
-    let caller: CallerIdentity | undefined;
-    try {
-      caller = d.access.callerOf(call);
-      const problem = authorizationProblem(caller.role, method);
-      if (problem) throw new AgentError('PERMISSION_DENIED', `caller ${caller.text}: ${problem}`);
-    } catch (err) {
-      const se = toServiceError(err);
-      audit('warn', { method, caller: caller?.text ?? 'unidentified', role: caller?.role, ...(args ? { args } : {}), outcome: 'refused', code: status[se.code], details: se.details }, 'call refused: not authorized');
-      throw err;
-    }
+    // a refusal here is audited by refusal-interceptor.ts, with whatever identity the connection gives
+    const caller = d.access.callerOf(call);
+    const problem = authorizationProblem(caller.role, method);
+    if (problem) throw new AgentError('PERMISSION_DENIED', `caller ${caller.text}: ${problem}`);
     const who = { caller: caller.text, role: caller.role };
     if (!mutating) {
       if (!PROCESS_READS.has(method)) return run(caller);
@@ -134,8 +128,8 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     } catch (err) {
       const se = toServiceError(err);
       const code = status[se.code] ?? String(se.code);
-      const outcome = REFUSALS.has(code) ? 'refused' : 'failed';
-      audit('warn', { method, ...who, args, outcome, code, details: se.details }, `mutating call ${method} ${outcome}`);
+      // a refusal is audited by refusal-interceptor.ts (as every refused call is)
+      if (!isRefusalCode(code)) audit('warn', { method, ...who, args, outcome: 'failed', code, details: se.details }, `mutating call ${method} failed`);
       throw err;
     }
   }

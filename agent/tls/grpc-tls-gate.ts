@@ -8,6 +8,7 @@ import type { CertificateInfo } from '../../shared/pki/certificate-info.js';
 import type { AgentTlsConfig, ListenAddress } from '../config/agent-config.js';
 import { LogBudget } from './log-budget.js';
 import { admitPeer, type RefusalKind } from './peer-admission.js';
+import { refuseRenegotiation } from './renegotiation-guard.js';
 import type { TlsMaterial } from './tls-material.js';
 import { secureContextOptions } from './tls-options.js';
 
@@ -23,7 +24,8 @@ import { secureContextOptions } from './tls-options.js';
  *     call on it with UNAUTHENTICATED and the reason in words, then closes it. (Refusing during
  *     the handshake instead would leave clients with an unexplained "failed to connect".)
  *
- * Refusals are logged (rate-limited) with the peer address and certificate.
+ * Refusals are logged (rate-limited) with the peer address and certificate, and so is a TLS 1.2
+ * renegotiation attempt, which closes the connection (renegotiation-guard.ts).
  */
 
 export interface GrpcTlsGateOptions {
@@ -31,7 +33,7 @@ export interface GrpcTlsGateOptions {
   material: TlsMaterial;
   injector: ConnectionInjector;
   logger: Logger;
-  onRefused?: (kind: RefusalKind | 'handshake') => void;
+  onRefused?: (kind: RefusalKind | 'handshake' | 'renegotiation') => void;
 }
 
 /** How long a refused connection may stay open to receive its answer. */
@@ -51,6 +53,8 @@ export class GrpcTlsGate {
   /** Every open connection (raw sockets), so that close() does not wait for a client stuck in its handshake. */
   private readonly connections = new Set<Socket>();
   private readonly budget = new LogBudget(30);
+  /** Renegotiation comes from admitted peers: anonymous junk spending the budget above must not hide it. */
+  private readonly renegotiationBudget = new LogBudget(30);
   private cas: CertificateInfo[];
 
   constructor(private readonly o: GrpcTlsGateOptions) {
@@ -119,18 +123,24 @@ export class GrpcTlsGate {
     // A reset from the peer must never become an unhandled 'error'.
     socket.on('error', () => undefined);
     const verdict = admitPeer(socket, this.cas);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    refuseRenegotiation(socket, () => {
+      this.o.onRefused?.('renegotiation');
+      const certificate = verdict.admitted ? verdict.caller.text : verdict.certificate;
+      this.logRefusal({ peer, kind: 'renegotiation', reason: 'the client attempted TLS renegotiation, which the agent refuses: connection closed', certificate }, this.renegotiationBudget);
+    });
     if (verdict.admitted) {
       this.o.injector.injectConnection(socket);
       return;
     }
     this.o.onRefused?.(verdict.kind);
-    this.logRefusal({ peer: `${socket.remoteAddress}:${socket.remotePort}`, kind: verdict.kind, reason: verdict.reason, certificate: verdict.certificate });
+    this.logRefusal({ peer, kind: verdict.kind, reason: verdict.reason, certificate: verdict.certificate });
     (socket as TLSSocket & { noderollRefusal?: string }).noderollRefusal = verdict.reason;
     this.refuser.emit('connection', socket);
   }
 
-  private logRefusal(fields: { peer: string; kind: string; reason: string; certificate?: string }): void {
-    const { log, suppressedBefore } = this.budget.take();
+  private logRefusal(fields: { peer: string; kind: string; reason: string; certificate?: string }, budget = this.budget): void {
+    const { log, suppressedBefore } = budget.take();
     if (!log) return;
     this.o.logger.warn({ audit: true, ...fields, ...(suppressedBefore > 0 ? { suppressedBefore } : {}) }, 'refused a connection to the gRPC port');
   }

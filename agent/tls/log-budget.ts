@@ -29,4 +29,11 @@ export class LogBudget {
     this.suppressed = 0;
     return { log: true, suppressedBefore };
   }
+
+  /** Lines dropped since the last one let through, counted as reported from now on (for a periodic "N suppressed" line). */
+  drainSuppressed(): number {
+    const n = this.suppressed;
+    this.suppressed = 0;
+    return n;
+  }
 }

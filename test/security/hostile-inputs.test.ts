@@ -2,10 +2,12 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startAgent, type RunningAgent } from '../../agent/agent-daemon.js';
+import { isRefusalCode, REFUSAL_LINES_PER_MINUTE } from '../../agent/grpc/refusal-audit.js';
 import { parseAgentConfig, type AgentTlsConfig } from '../../agent/config/agent-config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import { parseAgentFlags } from '../../agent/config/flags.js';
@@ -19,6 +21,7 @@ import { FieldError } from '../../shared/validation/field-error.js';
 import { FakeHost } from '../unit/agent/fake-host.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from './test-pki.js';
+import { attemptRenegotiation } from './tls-renegotiation.js';
 
 /**
  * Every bad input refused, and nothing run because of it. The agent runs in-process (gRPC over
@@ -45,6 +48,38 @@ class CapturedLog extends Writable {
     for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
     done();
   }
+}
+
+/** The agent of the in-process gRPC cases: mutual TLS, a short handshake deadline, 8 concurrent reads. */
+function hostileAgentYaml(agentCert: IssuedPem, stateDir: string): string {
+  return `${agentTlsYaml(agentCert)}  handshakeTimeoutMs: 1000
+grpc: { listen: "127.0.0.1:0", maxConcurrentReads: 8 }
+http: { listen: "" }
+stateDir: ${stateDir}
+logLevel: info
+packages: { watch: [noderoll-lab-planet] }
+install:
+  command: ["dpkg", "-i", "/var/lib/noderoll-lab/packages/noderoll-lab-planet_{version}_all.deb"]
+planetChecks:
+  checks:
+    - { name: failed-units, command: [gravity, exec, --no-tty, --no-interactive, systemctl, --failed, --plain, --no-legend], expect: no-failed-units }
+`;
+}
+
+/** The audit lines of refused calls of `method`. */
+function refusalLines(lines: Record<string, unknown>[], method: string): Record<string, unknown>[] {
+  return lines.filter((l) => l.audit === true && l.outcome === 'refused' && l.method === method);
+}
+
+/** An audit line names the peer, the caller and its certificate (subject, serial, SPIFFE URI). */
+function expectCallerIdentity(line: Record<string, unknown> | undefined, code: string): void {
+  expect(line).to.include({ code });
+  expect(String(line?.caller)).to.match(/^(coordinator CN=hostile-test|reader CN=monitoring) \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+  expect(String(line?.peer)).to.match(/^127\.0\.0\.1:\d+$/);
+  const cert = line?.certificate as { subject?: string; serial?: string; uris?: string[] } | undefined;
+  expect(cert?.subject).to.match(/CN=(hostile-test|monitoring)/);
+  expect(cert?.serial).to.match(/^[0-9A-Fa-f]+$/);
+  expect(cert?.uris).to.satisfy((u: string[]) => u.some((x) => /^spiffe:\/\/noderoll\/role\/(coordinator|reader)$/.test(x)));
 }
 
 async function refusal(p: Promise<unknown>): Promise<AgentCallError> {
@@ -93,20 +128,11 @@ describe('hostile inputs: every one refused, nothing executed', function () {
       host = new FakeHost();
       log = new CapturedLog();
       const stateDir = join(dir, 'state');
-      const yaml = `${agentTlsYaml(agentCert)}  handshakeTimeoutMs: 1000
-grpc: { listen: "127.0.0.1:0", maxConcurrentReads: 8 }
-http: { listen: "" }
-stateDir: ${stateDir}
-logLevel: info
-packages: { watch: [noderoll-lab-planet] }
-install:
-  command: ["dpkg", "-i", "/var/lib/noderoll-lab/packages/noderoll-lab-planet_{version}_all.deb"]
-planetChecks:
-  checks:
-    - { name: failed-units, command: [gravity, exec, --no-tty, --no-interactive, systemctl, --failed, --plain, --no-legend], expect: no-failed-units }
-`;
+      const yaml = hostileAgentYaml(agentCert, stateDir);
       agent = await startAgent(parseAgentConfig(yaml, 'hostile.yaml'), {
         logger: createLogger('agent', { level: 'info' }, log),
+        // each case checks its own audit line: the rate limit is proved by the flood case, on an agent of its own
+        refusalLinesPerMinute: 100_000,
         runner: async (spec) => {
           if (spec.file === 'journalctl' && journalDelayMs > 0) await new Promise((r) => setTimeout(r, journalDelayMs));
           return host.runner(spec);
@@ -141,12 +167,15 @@ planetChecks:
         spawnedDuringCases += spawned;
         expect(spawned, `the agent started: ${host.commands().slice(callsBefore).join('; ')}`).to.equal(0);
         expect(agent.ops.ledger.list(500), 'no operation recorded').to.deep.equal(operationsBefore);
-        const auditedId = hostile.auditedOperationId?.(ctx);
-        if (auditedId !== undefined) {
-          const lines = log.lines.slice(logBefore).filter((l) => l.audit === true && l.outcome === 'refused' && (l.args as { operationId?: string } | undefined)?.operationId === auditedId);
-          expect(lines, `audit line of the refusal of ${auditedId}`).to.have.length(1);
-          expect(lines[0]).to.include({ method: hostile.rpc, code: hostile.code });
-          expect(String(lines[0]?.caller)).to.match(/^(coordinator CN=hostile-test|reader CN=monitoring) \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+        // every refusal, read or mutating, in the handler or before it, is audited once with the caller
+        // (an answer such as NOT_FOUND for an unknown operation is not a refusal)
+        const audited = refusalLines(log.lines.slice(logBefore), hostile.rpc);
+        expect(audited, `audit line of the refusal (${hostile.rpc} ${hostile.code})`).to.have.length(isRefusalCode(hostile.code) ? 1 : 0);
+        if (audited.length > 0) {
+          expectCallerIdentity(audited[0], hostile.code);
+          const auditedId = hostile.auditedOperationId?.(ctx);
+          if (auditedId !== undefined) expect(audited[0]?.args, 'arguments of the refused call').to.include({ operationId: auditedId });
+          if (hostile.refusedBeforeHandler) expect(audited[0]).to.include({ stage: 'before-handler' });
         }
         counts.grpc += 1;
       });
@@ -190,11 +219,86 @@ planetChecks:
       counts.grpc += 1;
     });
 
+    for (const [rpc, streaming] of [['StopUnit', false], ['Install', true]] as const) {
+      it(`${rpc}: bytes that are not a request message → INTERNAL before any handler, audited with the caller`, async () => {
+        const coordinatorPem = await pki.client('coordinator', 'hostile-test');
+        const raw = new Client(`127.0.0.1:${agent.grpcPort}`, credentials.createSsl(Buffer.from(coordinatorPem.pem.ca), Buffer.from(coordinatorPem.pem.key), Buffer.from(coordinatorPem.pem.cert), { checkServerIdentity: () => undefined }), { 'grpc.ssl_target_name_override': 'test-node' });
+        // a field tag whose varint never ends: protobuf cannot decode it
+        const garbage = Buffer.from([0xff, 0xff, 0xff]);
+        const callsBefore = host.calls.length;
+        const logBefore = log.lines.length;
+        const identity = (b: Buffer): Buffer => b;
+        const path = `/noderoll.agent.v1.NodeAgent/${rpc}`;
+        try {
+          const err = await new Promise<ServiceError | undefined>((resolve) => {
+            if (!streaming) return void raw.makeUnaryRequest(path, identity, identity, garbage, (e) => resolve(e ?? undefined));
+            const stream = raw.makeServerStreamRequest(path, identity, identity, garbage);
+            stream.on('data', () => undefined);
+            stream.on('error', (e: ServiceError) => resolve(e));
+            stream.on('end', () => resolve(undefined));
+          });
+          expect(err?.code, 'status').to.equal(status.INTERNAL);
+        } finally {
+          raw.close();
+        }
+        expect(host.calls.length - callsBefore, 'processes started').to.equal(0);
+        const audited = refusalLines(log.lines.slice(logBefore), rpc);
+        expect(audited, 'audit line of the refusal').to.have.length(1);
+        expectCallerIdentity(audited[0], 'INTERNAL');
+        expect(audited[0]).to.include({ stage: 'before-handler' });
+        expect(String(audited[0]?.details)).to.match(/deserializ/i);
+        counts.grpc += 1;
+      });
+    }
+
+    it('a TLS 1.2 renegotiation attempt is refused (connection closed) and audited with the certificate', async () => {
+      const coordinatorPem = await pki.client('coordinator', 'hostile-test');
+      const logBefore = log.lines.length;
+      const renegotiated = await attemptRenegotiation('127.0.0.1', agent.grpcPort, coordinatorPem.pem, 'test-node');
+      expect(renegotiated).to.equal('closed by the server');
+      const audited = log.lines.slice(logBefore).filter((l) => l.audit === true && l.kind === 'renegotiation');
+      expect(audited, 'audit line of the renegotiation').to.have.length(1);
+      expect(String(audited[0]?.peer)).to.match(/^127\.0\.0\.1:\d+$/);
+      expect(String(audited[0]?.certificate)).to.match(/^coordinator CN=hostile-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+      // and the agent goes on serving
+      expect((await coordinator.getNodeInfo()).machineId).to.equal('feedfacefeedfacefeedfacefeedface');
+      counts.grpc += 1;
+    });
+
     it('the agent still serves after all of them (and bounds what it logged of the 60,000-character name)', async () => {
       const info = await coordinator.getNodeInfo();
       expect(info.bootId).to.equal('33333333-3333-4333-8333-333333333333');
       const longest = Math.max(...log.lines.map((l) => JSON.stringify(l).length));
       expect(longest, 'longest log line').to.be.below(4000);
+    });
+
+    it(`a flood of 1000 refused calls leaves at most ${REFUSAL_LINES_PER_MINUTE} audit lines a minute and a count of the rest`, async () => {
+      const floodLog = new CapturedLog();
+      const flooded = await startAgent(parseAgentConfig(hostileAgentYaml(agentCert, join(dir, 'state-flood')), 'flood.yaml'), {
+        logger: createLogger('agent', { level: 'info' }, floodLog),
+        runner: host.runner,
+        boot: { bootId: '44444444-4444-4444-8444-444444444444', bootTimeUnixMs: 1_795_744_600_000 },
+        machineId: 'feedfacefeedfacefeedfacefeedface',
+      });
+      const floodReader = new AgentClient(`127.0.0.1:${flooded.grpcPort}`, { defaultDeadlineMs: 30_000, tls: clientTls(await pki.client('reader', 'monitoring'), 'test-node') });
+      try {
+        const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => refusal(floodReader.stopUnit({ operationId: `hostile-flood-${i}`, unit: PLANET }))));
+        for (const r of results) expect(r.codeName).to.equal('PERMISSION_DENIED');
+      } finally {
+        floodReader.close();
+        // stopping reports what the rate limit dropped (as a running agent does every minute)
+        await flooded.stop();
+      }
+      const written = refusalLines(floodLog.lines, 'StopUnit');
+      const suppressed = floodLog.lines.filter((l) => l.audit === true && typeof l.suppressed === 'number');
+      expect(written.length, 'refusal lines written').to.be.at.most(2 * REFUSAL_LINES_PER_MINUTE);
+      expectCallerIdentity(written[0], 'PERMISSION_DENIED');
+      expect(suppressed, '"N more suppressed" line').to.have.length(1);
+      expect(String(suppressed[0]?.msg)).to.match(/^\d+ more refusal lines suppressed by the audit rate limit$/);
+      const counted = written.length + written.reduce((n, l) => n + Number(l.suppressedBefore ?? 0), 0) + Number(suppressed[0]?.suppressed);
+      expect(counted, 'lines written plus lines counted as suppressed').to.equal(1000);
+      note(`flood of 1000 refused calls: ${written.length} audit lines, ${1000 - written.length} counted as suppressed`);
+      counts.grpc += 1;
     });
   });
 

@@ -28,8 +28,10 @@ export interface HostileRequest {
   prepare?(c: AgentClient, ctx: HostileContext): Promise<void>;
   code: string;
   details: RegExp;
-  /** The operation ID the audit line carries; undefined: not audited (read RPC, or cut before any handler ran). */
+  /** The operation ID the audit line's arguments carry (a mutating call whose request could be read). */
   auditedOperationId?(ctx: HostileContext): string;
+  /** Refused by grpc-js before any handler ran (over the size limit, undeserializable): audited without arguments. */
+  refusedBeforeHandler?: true;
 }
 
 export const MEGABYTE = 1024 * 1024;
@@ -41,7 +43,7 @@ async function installOrThrow(c: AgentClient, operationId: string, version: stri
 }
 
 /** A stop of `unit` under a fixed operation ID (so the audit line can be found). */
-function stopCase(what: string, unit: string, code: string, details: RegExp, audited = true): HostileRequest {
+function stopCase(what: string, unit: string, code: string, details: RegExp, readable = true): HostileRequest {
   const id = `hostile-stop-${randomBytes(4).toString('hex')}`;
   return {
     what,
@@ -49,7 +51,7 @@ function stopCase(what: string, unit: string, code: string, details: RegExp, aud
     send: (c) => c.stopUnit({ operationId: id, unit }),
     code,
     details,
-    ...(audited ? { auditedOperationId: () => id } : {}),
+    ...(readable ? { auditedOperationId: () => id } : { refusedBeforeHandler: true }),
   };
 }
 
@@ -128,6 +130,14 @@ export function hostileRequests(): HostileRequest[] {
     },
 
     // Versions for the install command.
+    {
+      what: 'version of 1 MB (over the message cap)',
+      rpc: 'Install',
+      send: (c) => installOrThrow(c, `hostile-install-${randomBytes(4).toString('hex')}`, '7'.repeat(MEGABYTE)),
+      code: 'RESOURCE_EXHAUSTED',
+      details: /larger than max/,
+      refusedBeforeHandler: true,
+    },
     installCase('version with ";"', '7.0.68; reboot'),
     installCase('version with "$(..)"', '$(reboot)'),
     installCase('version with backticks', '7.0.`id`'),
@@ -218,7 +228,7 @@ export function hostileRequests(): HostileRequest[] {
     { what: 'journal unit with ";"', rpc: 'ScanJournal', send: (c) => c.scanJournal({ units: ['x;y.service'] }), code: 'INVALID_ARGUMENT', details: /^units\[0\]: / },
     { what: 'journal max_entries of a billion', rpc: 'ScanJournal', send: (c) => c.scanJournal({ maxEntries: 1_000_000_000 }), code: 'INVALID_ARGUMENT', details: /^max_entries: / },
     { what: 'journal priority that is not one', rpc: 'ScanJournal', send: (c) => c.scanJournal({ priority: 'everything' }), code: 'INVALID_ARGUMENT', details: /^priority: / },
-    { what: 'journal pattern of 100 KB (over the message cap)', rpc: 'ScanJournal', send: (c) => c.scanJournal({ includePatterns: ['x'.repeat(100_000)] }), code: 'RESOURCE_EXHAUSTED', details: /larger than max/ },
+    { what: 'journal pattern of 100 KB (over the message cap)', rpc: 'ScanJournal', send: (c) => c.scanJournal({ includePatterns: ['x'.repeat(100_000)] }), code: 'RESOURCE_EXHAUSTED', details: /larger than max/, refusedBeforeHandler: true },
     { what: 'planet check that is a command line', rpc: 'RunPlanetChecks', send: (c) => c.runPlanetChecks(['rm -rf /']), code: 'INVALID_ARGUMENT', details: /^names\[0\]: "rm -rf \/" is not a configured check/ },
     { what: 'GetOperation with a path for an ID', rpc: 'GetOperation', send: (c) => c.getOperation('../../etc/passwd'), code: 'INVALID_ARGUMENT', details: /^operation_id: / },
     { what: 'ListOperations limit of 100,000', rpc: 'ListOperations', send: (c) => c.listOperations(100_000), code: 'INVALID_ARGUMENT', details: /^limit: / },

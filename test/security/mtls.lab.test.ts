@@ -7,6 +7,7 @@ import { Lab, type LabNode } from '../lab/lab.js';
 import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
+import { attemptRenegotiation } from './tls-renegotiation.js';
 import { clientTls, TestPki, type IssuedPem } from './test-pki.js';
 import { httpsGet } from './tls-http.js';
 
@@ -221,6 +222,13 @@ describe('mutual TLS against a lab agent', function () {
       await attack('TLS 1.2 with a CBC cipher', () => sClient(['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA']), /alert handshake failure/);
     });
 
+    it('a TLS 1.2 renegotiation by an admitted coordinator: the agent closes the connection and audits it', async () => {
+      await attack('TLS 1.2 renegotiation', () => attemptRenegotiation(node().names.nodeAddress, GRPC_PORT, certs.coordinator.pem, 'node-1'), /^closed by the server$/);
+      const lines = (await agentJournal()).filter((l) => l.audit === true && l.kind === 'renegotiation');
+      expect(lines, 'audit line of the renegotiation').to.have.length(1);
+      expect(String(lines[0]?.certificate)).to.match(/^coordinator CN=mtls-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+    });
+
     it('the agent logged each refused connection, and counts them in /metrics', async () => {
       const refusals = (await agentJournal()).filter((l) => l.msg === 'refused a connection to the gRPC port');
       const kinds = new Set(refusals.map((l) => l.kind));
@@ -375,7 +383,16 @@ describe('mutual TLS against a lab agent', function () {
         const line = journal.find((l) => l.audit === true && l.outcome === 'refused' && l.method === r.rpc && (l.args as { operationId?: string } | undefined)?.operationId === id);
         expect(line, `audit line of: ${r.what}`).to.not.equal(undefined);
       }
-      note(`real node: ${requests.length} hostile requests refused (${audited.length} with an audit line naming caller, operation ID and arguments); units, operations, packages and boot unchanged`);
+      // refused before any handler ran (over the size limit): audited too, with the caller and its certificate
+      const early = requests.filter((r) => r.refusedBeforeHandler);
+      const earlyLines = journal.filter((l) => l.audit === true && l.outcome === 'refused' && l.stage === 'before-handler');
+      for (const r of early) {
+        const line = earlyLines.find((l) => l.method === r.rpc && l.code === r.code);
+        expect(line, `audit line of: ${r.what}`).to.not.equal(undefined);
+        expect(String(line?.caller)).to.match(/^coordinator CN=mtls-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+        expect((line?.certificate as { uris?: string[] } | undefined)?.uris).to.include('spiffe://noderoll/role/coordinator');
+      }
+      note(`real node: ${requests.length} hostile requests refused (${audited.length} with an audit line naming caller, operation ID and arguments, ${early.length} refused before the handler and audited with the caller); units, operations, packages and boot unchanged`);
     });
   });
 });

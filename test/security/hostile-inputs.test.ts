@@ -4,7 +4,6 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { startAgent, type RunningAgent } from '../../agent/agent-daemon.js';
 import { parseAgentConfig, type AgentTlsConfig } from '../../agent/config/agent-config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
@@ -16,6 +15,7 @@ import { projectRoot } from '../../shared/agent-api/codegen.js';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { FieldError } from '../../shared/validation/field-error.js';
+import { CapturedLog } from '../support/captured-log.js';
 import { FakeHost } from '../unit/agent/fake-host.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from './test-pki.js';
@@ -36,15 +36,6 @@ const counts = { grpc: 0, config: 0, tlsFiles: 0, agentFlags: 0, certsFlags: 0 }
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
-}
-
-/** Log lines of the agent, parsed (pino JSON). */
-class CapturedLog extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
-    done();
-  }
 }
 
 async function refusal(p: Promise<unknown>): Promise<AgentCallError> {

@@ -229,6 +229,15 @@ planetChecks:
       ['an install environment value with a line break', 'install:\n  env: { DEBIAN_FRONTEND: "noninteractive\\nX=1" }\n', /^install\.env\.DEBIAN_FRONTEND: contains control characters/],
       ['a reboot command as a shell string', 'reboot:\n  command: "systemctl reboot"\n', /^reboot\.command: must be a list \(argv\)/],
       ['concurrent read cap of 0', 'grpc:\n  maxConcurrentReads: 0\n', /^grpc\.maxConcurrentReads: must be between 1 and 64, got 0/],
+      ['allowFrom as a string, not a list', 'grpc:\n  allowFrom: "10.0.0.0/8"\n', /^grpc\.allowFrom: must be a list of strings, got the string/],
+      ['allowFrom naming a host instead of a range', 'grpc:\n  allowFrom: ["10.0.0.0/8", "coordinator.example"]\n', /^grpc\.allowFrom\[1\]: "coordinator\.example" must be an IPv4 or IPv6 address range in CIDR notation/],
+      ['allowFrom with an IPv4 prefix of 33', 'grpc:\n  allowFrom: ["10.1.0.0/33"]\n', /^grpc\.allowFrom\[0\]: "10\.1\.0\.0\/33" has prefix length 33; an IPv4 prefix is at most 32/],
+      ['allowFrom with an IPv6 prefix of 129', 'grpc:\n  allowFrom: ["fd00::/129"]\n', /^grpc\.allowFrom\[0\]: "fd00::\/129" has prefix length 129; an IPv6 prefix is at most 128/],
+      ['allowFrom with shell syntax', 'grpc:\n  allowFrom: ["10.0.0.0/8; reboot"]\n', /^grpc\.allowFrom\[0\]: "10\.0\.0\.0\/8; reboot" must be an IPv4 or IPv6 address range/],
+      ['allowFrom with an IPv4 address out of range', 'grpc:\n  allowFrom: ["10.0.0.256/32"]\n', /^grpc\.allowFrom\[0\]: "10\.0\.0\.256\/32" must be an IPv4 or IPv6 address range/],
+      ['per-peer connection cap of 0', 'grpc:\n  maxConnectionsPerPeer: 0\n', /^grpc\.maxConnectionsPerPeer: must be between 1 and 10000, got 0/],
+      ['per-peer connection cap as a string', 'grpc:\n  maxConnectionsPerPeer: "16"\n', /^grpc\.maxConnectionsPerPeer: must be a whole number, got the string "16"/],
+      ['per-peer connection cap above the total', 'grpc:\n  maxConnectionsPerPeer: 300\n', /^grpc\.maxConnectionsPerPeer: 300 exceeds tls\.maxConnections 256/],
     ];
     for (const [what, yaml, field] of cases) {
       it(`refuses ${what}, naming the field`, () => {

@@ -34,9 +34,10 @@ describe('agent connection limits (issue 17: no certificate, no way to take ever
   const clients: AgentClient[] = [];
   const idle: IdleConnection[] = [];
 
-  const start = async (extraGrpc: string, handshakeTimeoutMs: number): Promise<void> => {
+  const start = async (extraGrpc: string, handshakeTimeoutMs: number, maxConnections = 256): Promise<void> => {
     log = new CapturedLog();
     const yaml = `${agentTlsYaml(agentCert)}  handshakeTimeoutMs: ${handshakeTimeoutMs}
+  maxConnections: ${maxConnections}
 grpc: { listen: "127.0.0.1:0"${extraGrpc} }
 http: { listen: "127.0.0.1:0" }
 stateDir: ${join(dir, 'state')}
@@ -60,11 +61,13 @@ logLevel: info
     const m = new RegExp(`^noderoll_agent_grpc_connections_refused_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text);
     return Number(m?.[1] ?? 0);
   };
-  const allClosed = (conns: IdleConnection[], what: string, timeoutMs: number): Promise<void> =>
+  /** Waits until the agent has closed `count` of `conns` (accept order is the kernel's, not the array's). */
+  const closedByAgent = (conns: IdleConnection[], count: number, what: string, timeoutMs: number): Promise<void> =>
     waitFor({ what, timeoutMs }, async () => {
-      const open = conns.filter((c) => !c.socket.destroyed && !c.closedByPeer()).length;
-      return open === 0 ? ready(undefined) : notYet(`${open} of ${conns.length} still open`);
+      const closed = conns.filter((c) => c.closedByPeer()).length;
+      return closed >= count ? ready(undefined) : notYet(`${closed} of ${conns.length} closed`);
     });
+  const allClosed = (conns: IdleConnection[], what: string, timeoutMs: number): Promise<void> => closedByAgent(conns, conns.length, what, timeoutMs);
 
   before(async () => {
     pki = await TestPki.create('connlimit');
@@ -100,10 +103,9 @@ logLevel: info
     const before = coordinator();
     expect((await before.getNodeInfo()).machineId).to.equal('feedfacefeedfacefeedfacefeedface');
     idle.push(...(await openIdleFlood('127.0.0.1', agent!.grpcPort, '127.0.0.2', 300)));
-    const refused = idle.slice(16);
-    await allClosed(refused, 'the agent to close the 284 connections of 127.0.0.2 over its limit', 20_000);
-    for (const c of refused) expect(c.bytesReceived(), 'bytes sent to a refused connection').to.equal(0);
-    expect(idle.slice(0, 16).filter((c) => c.closedByPeer()), 'the first 16 are kept (until their handshake deadline)').to.have.length(0);
+    await closedByAgent(idle, 284, 'the agent to close the 284 connections of 127.0.0.2 over its limit', 20_000);
+    expect(idle.filter((c) => !c.closedByPeer()), '16 are kept (until their handshake deadline)').to.have.length(16);
+    expect(idle.reduce((n, c) => n + c.bytesReceived(), 0), 'bytes sent to the idle connections').to.equal(0);
     // the flood is still holding its 16 slots: a new coordinator connection and the old one both work
     expect((await coordinator().getNodeInfo(5000)).machineId).to.equal('feedfacefeedfacefeedfacefeedface');
     expect((await before.getNodeInfo(5000)).bootId).to.equal('44444444-4444-4444-8444-444444444444');
@@ -112,13 +114,24 @@ logLevel: info
     const during = await Promise.all(Array.from({ length: 5 }, () => coordinator().getNodeInfo(5000)));
     idle.push(...(await more));
     expect(during.map((i) => i.machineId)).to.deep.equal(Array(5).fill('feedfacefeedfacefeedfacefeedface'));
-    await allClosed(idle.slice(300), 'the agent to close the second 300 of 127.0.0.2', 20_000);
+    await closedByAgent(idle, 284 + 300, 'the agent to close the second 300 of 127.0.0.2', 20_000);
+    expect(idle.filter((c) => !c.closedByPeer()), 'still the same 16 kept').to.have.length(16);
     // counted, and logged within the budget (30 a minute), each line naming the source
     expect(await refusedMetric('peer-limit')).to.equal(284 + 300);
     const lines = refusals('peer-limit');
     expect(lines.length).to.be.within(1, 30);
     for (const l of lines) expect(String(l.peer)).to.match(/^127\.0\.0\.2:\d+$/);
     expect(String(lines[0]?.reason)).to.match(/^127\.0\.0\.2 already holds 16 connections \(grpc\.maxConnectionsPerPeer 16\)$/);
+  });
+
+  it('the total cap still holds across sources: over tls.maxConnections, connections are closed at accept as total-limit', async () => {
+    await start(', maxConnectionsPerPeer: 8', 60_000, 20);
+    for (const source of ['127.0.0.6', '127.0.0.7', '127.0.0.8']) idle.push(...(await openIdleFlood('127.0.0.1', agent!.grpcPort, source, 8)));
+    await closedByAgent(idle, 4, 'the agent to close the 4 connections over tls.maxConnections 20', 10_000);
+    expect(idle.filter((c) => !c.closedByPeer()), 'open').to.have.length(20);
+    expect(await refusedMetric('total-limit')).to.equal(4);
+    expect(await refusedMetric('peer-limit')).to.equal(0);
+    expect(String(refusals('total-limit')[0]?.reason)).to.equal('20 connections are open (tls.maxConnections)');
   });
 
   it('grpc.allowFrom: a source outside the list is closed at accept before any TLS byte; the log and metric name it', async () => {

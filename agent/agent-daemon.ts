@@ -240,7 +240,7 @@ function withRefusalAudit(side: GrpcSide, refusals: RefusalAudit): GrpcSide {
 
 /** TLS is terminated by the gate, which hands only authenticated connections to the server. */
 async function listenBehindTlsGate(config: AgentConfig, server: Server, p: GrpcParts, material: TlsMaterial): Promise<GrpcSide> {
-  const gate = new GrpcTlsGate({ tls: config.tls, material, injector: server.createConnectionInjector(ServerCredentials.createInsecure()), logger: p.log, onRefused: (kind) => p.metrics.connectionRefused(kind) });
+  const gate = new GrpcTlsGate({ tls: config.tls, limits: config.grpc, material, injector: server.createConnectionInjector(ServerCredentials.createInsecure()), logger: p.log, onRefused: (kind) => p.metrics.connectionRefused(kind) });
   try {
     const port = (await gate.listen(config.grpc.listen)).port;
     return {

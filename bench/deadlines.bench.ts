@@ -103,7 +103,7 @@ async function slowClients(rounds: number, tmpDir: string): Promise<string[][]> 
   try {
     const agentCert = await pki.agent('test-node', { ips: ['127.0.0.1'] });
     const yaml = `${agentTlsYaml(agentCert)}  handshakeTimeoutMs: 1000
-grpc: { listen: "127.0.0.1:0" }
+grpc: { listen: "127.0.0.1:0", maxConnectionsPerPeer: 64 }
 http: { listen: "" }
 stateDir: ${join(tmpDir, 'agent-state')}
 packages: { watch: [noderoll-lab-planet] }

@@ -3,6 +3,7 @@ import { FieldReader, type ValueRule } from '../../shared/config/field-reader.js
 import { locateProblems, parseYamlSettings } from '../../shared/config/yaml-settings.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { oneOfProblem } from '../../shared/validation/choice.js';
+import { cidrProblem } from '../../shared/validation/cidr.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { listenAddressProblem, parseHostPort, type HostPort } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
@@ -47,13 +48,23 @@ export interface AgentTlsConfig {
   certFile: string;
   keyFile: string;
   minVersion: TlsVersion;
+  /** A connection that has not completed its TLS handshake this long after accept is cut. */
   handshakeTimeoutMs: number;
   /** Open TLS connections at most (authenticated or not). */
   maxConnections: number;
 }
 
 export interface AgentConfig {
-  grpc: { listen: ListenAddress; maxReceiveMessageBytes: number; maxSendMessageBytes: number; maxConcurrentReads: number };
+  grpc: {
+    listen: ListenAddress;
+    maxReceiveMessageBytes: number;
+    maxSendMessageBytes: number;
+    maxConcurrentReads: number;
+    /** Open connections one source address may hold (authenticated or not); more are closed at accept. */
+    maxConnectionsPerPeer: number;
+    /** CIDR ranges whose sources may connect (refused at accept, before TLS); empty: every source. */
+    allowFrom: string[];
+  };
   tls: AgentTlsConfig;
   http: {
     /** /healthz and /readyz (plus /metrics and /status when metrics.listen is unset); undefined: off. */
@@ -105,14 +116,21 @@ const GRAVITY_EXEC = ['gravity', 'exec', '--no-tty', '--no-interactive'];
 
 /** The defaults, for a Gravity node, as the YAML a user would write. */
 export const DEFAULT_CONFIG_DOC = {
-  grpc: { listen: '0.0.0.0:7443', maxReceiveMessageBytes: 64 * 1024, maxSendMessageBytes: 4 * 1024 * 1024, maxConcurrentReads: 8 },
+  grpc: {
+    listen: '0.0.0.0:7443',
+    maxReceiveMessageBytes: 64 * 1024,
+    maxSendMessageBytes: 4 * 1024 * 1024,
+    maxConcurrentReads: 8,
+    maxConnectionsPerPeer: 16,
+    allowFrom: [] as string[],
+  },
   tls: {
     mode: 'mutual',
     caFile: `${DEFAULT_TLS_DIR}/ca.crt`,
     certFile: `${DEFAULT_TLS_DIR}/agent.crt`,
     keyFile: `${DEFAULT_TLS_DIR}/agent.key`,
     minVersion: 'TLSv1.2',
-    handshakeTimeoutMs: 10_000,
+    handshakeTimeoutMs: 3000,
     maxConnections: 256,
   },
   http: { listen: '127.0.0.1:7444', metrics: { listen: '', tls: 'mutual' } },
@@ -180,9 +198,11 @@ export function parseAgentConfig(text: string, source: string, overrides: Config
 }
 
 function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentConfig {
-  const grpc = readGrpc(root.section('grpc', ['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads']), overrides);
+  const grpcSection = root.section('grpc', ['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads', 'maxConnectionsPerPeer', 'allowFrom']);
+  const grpc = readGrpc(grpcSection, overrides);
   const http = readHttp(root.section('http', ['listen', 'metrics']), overrides);
   const tls = readTls(root.section('tls', ['mode', 'caFile', 'certFile', 'keyFile', 'minVersion', 'handshakeTimeoutMs', 'maxConnections']));
+  if (grpc.maxConnectionsPerPeer > tls.maxConnections) grpcSection.fail('maxConnectionsPerPeer', `${grpc.maxConnectionsPerPeer} exceeds tls.maxConnections ${tls.maxConnections}`);
   const stateDir = overridable(root, root.string('stateDir', D.stateDir, absolutePathProblem), { flag: '--state-dir', value: overrides.stateDir }, absolutePathProblem);
   const fileLogLevel = root.oneOf<LogLevel>('logLevel', D.logLevel as LogLevel, LOG_LEVELS);
   const logLevel = overridable(root, fileLogLevel, { flag: '--log-level', value: overrides.logLevel }, (v) => oneOfProblem(v, LOG_LEVELS));
@@ -226,6 +246,8 @@ function readGrpc(r: FieldReader, overrides: ConfigOverrides): AgentConfig['grpc
     maxReceiveMessageBytes: r.integer('maxReceiveMessageBytes', D.grpc.maxReceiveMessageBytes, 1024, 16 * 1024 * 1024),
     maxSendMessageBytes: r.integer('maxSendMessageBytes', D.grpc.maxSendMessageBytes, 64 * 1024, 64 * 1024 * 1024),
     maxConcurrentReads: r.integer('maxConcurrentReads', D.grpc.maxConcurrentReads, 1, 64),
+    maxConnectionsPerPeer: r.integer('maxConnectionsPerPeer', D.grpc.maxConnectionsPerPeer, 1, 10_000),
+    allowFrom: r.list('allowFrom', D.grpc.allowFrom, cidrProblem, { max: 256 }),
   };
 }
 

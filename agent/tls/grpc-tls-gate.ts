@@ -1,12 +1,13 @@
 import type { ConnectionInjector } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../shared/log/logger.js';
 import type { CertificateInfo } from '../../shared/pki/certificate-info.js';
 import type { AgentTlsConfig, ListenAddress } from '../config/agent-config.js';
 import { LogBudget } from './log-budget.js';
+import { ConnectionLimits, type AcceptRefusalKind, type ConnectionLimitsConfig } from './connection-limits.js';
 import { admitPeer, type RefusalKind } from './peer-admission.js';
 import { refuseRenegotiation } from './renegotiation-guard.js';
 import type { TlsMaterial } from './tls-material.js';
@@ -24,16 +25,26 @@ import { secureContextOptions } from './tls-options.js';
  *     call on it with UNAUTHENTICATED and the reason in words, then closes it. (Refusing during
  *     the handshake instead would leave clients with an unexplained "failed to connect".)
  *
- * Refusals are logged (rate-limited) with the peer address and certificate, and so is a TLS 1.2
- * renegotiation attempt, which closes the connection (renegotiation-guard.ts).
+ * Before that, at accept and before any TLS byte, a connection from a source outside
+ * `grpc.allowFrom` or over `grpc.maxConnectionsPerPeer` is closed (connection-limits.ts), and
+ * one that has not completed its handshake within `tls.handshakeTimeoutMs` of its accept is cut
+ * (an absolute deadline: Node's own handshake timeout restarts with every byte received).
+ *
+ * Refusals are logged (rate-limited; accept-time refusals have a budget of their own, so that a
+ * flood does not hide certificate refusals) with the peer address and certificate, and counted. A TLS 1.2
+ * renegotiation attempt closes the connection and is logged too (renegotiation-guard.ts).
  */
+
+/** Why a connection was refused: at accept, during the handshake, or by its certificate. */
+export type ConnectionRefusalKind = RefusalKind | AcceptRefusalKind | 'handshake' | 'handshake-timeout' | 'total-limit' | 'renegotiation';
 
 export interface GrpcTlsGateOptions {
   tls: AgentTlsConfig;
+  limits: ConnectionLimitsConfig;
   material: TlsMaterial;
   injector: ConnectionInjector;
   logger: Logger;
-  onRefused?: (kind: RefusalKind | 'handshake' | 'renegotiation') => void;
+  onRefused?: (kind: ConnectionRefusalKind) => void;
 }
 
 /** How long a refused connection may stay open to receive its answer. */
@@ -47,6 +58,8 @@ function grpcMessage(text: string): string {
 }
 
 export class GrpcTlsGate {
+  /** Accepts TCP connections and judges them before TLS; the TLS server itself does not listen. */
+  private readonly front: NetServer;
   private readonly server: TlsServer;
   private readonly refuser: Http2Server;
   private readonly refusedSessions = new Set<ServerHttp2Session>();
@@ -55,27 +68,44 @@ export class GrpcTlsGate {
   private readonly budget = new LogBudget(30);
   /** Renegotiation comes from admitted peers: anonymous junk spending the budget above must not hide it. */
   private readonly renegotiationBudget = new LogBudget(30);
+  private readonly acceptBudget = new LogBudget(30);
+  private readonly limits: ConnectionLimits;
+  /** Connections still in their handshake, by `address:port`, with their deadline. */
+  private readonly handshaking = new Map<string, NodeJS.Timeout>();
+  /** Connections cut at their handshake deadline (their TLS socket then reports a hang-up: not a second refusal). */
+  private readonly cut = new WeakSet<Socket>();
   private cas: CertificateInfo[];
 
   constructor(private readonly o: GrpcTlsGateOptions) {
     this.cas = o.material.cas;
+    this.limits = new ConnectionLimits(o.limits);
     this.server = createTlsServer({
       ...secureContextOptions(o.material, o.tls.minVersion),
       requestCert: true,
       // Verification still runs (socket.authorized says how it went); the gate decides and explains.
       rejectUnauthorized: false,
       ALPNProtocols: ['h2'],
-      handshakeTimeout: o.tls.handshakeTimeoutMs,
+      // A backstop only: the gate's own absolute deadline (handshakeTimeoutMs) comes first.
+      handshakeTimeout: 2 * o.tls.handshakeTimeoutMs,
     });
-    this.server.maxConnections = o.tls.maxConnections;
-    this.server.on('connection', (socket: Socket) => {
-      this.connections.add(socket);
-      socket.on('close', () => this.connections.delete(socket));
+    this.front = createNetServer();
+    this.front.maxConnections = o.tls.maxConnections;
+    this.front.on('connection', (socket: Socket) => this.accept(socket));
+    this.front.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
+      this.o.onRefused?.('total-limit');
+      this.logAcceptRefusal({ peer: `${d?.remoteAddress}:${d?.remotePort}`, kind: 'total-limit', reason: `${o.tls.maxConnections} connections are open (tls.maxConnections)` });
     });
-    this.server.on('secureConnection', (socket) => this.admit(socket));
+    this.server.on('secureConnection', (socket) => {
+      const key = peerKey(socket);
+      clearTimeout(this.handshaking.get(key));
+      this.handshaking.delete(key);
+      this.admit(socket);
+    });
     this.server.on('tlsClientError', (err, socket) => {
       // With a listener here Node leaves the socket open (e.g. after a handshake timeout): close it.
       socket.destroy();
+      // The TLS socket wraps the accepted one (Node keeps it as `_parent`).
+      if (this.cut.has((socket as unknown as { _parent?: Socket })._parent as Socket)) return;
       this.o.onRefused?.('handshake');
       this.logRefusal({ peer: `${socket.remoteAddress}:${socket.remotePort}`, kind: 'handshake', reason: err.message.split('\n')[0] ?? err.message });
     });
@@ -97,13 +127,13 @@ export class GrpcTlsGate {
 
   async listen(addr: ListenAddress): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(addr.port, addr.host, () => {
-        this.server.off('error', reject);
+      this.front.once('error', reject);
+      this.front.listen(addr.port, addr.host, () => {
+        this.front.off('error', reject);
         resolve();
       });
     });
-    return this.server.address() as AddressInfo;
+    return this.front.address() as AddressInfo;
   }
 
   /** New connections use the new files (certificate rotation); open ones keep theirs. */
@@ -116,7 +146,36 @@ export class GrpcTlsGate {
   async close(): Promise<void> {
     for (const s of this.refusedSessions) s.destroy();
     for (const s of this.connections) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.front.close(() => resolve()));
+  }
+
+  /** At accept, before any TLS byte: the source's limits, then the deadline of the handshake. */
+  private accept(socket: Socket): void {
+    const peer = peerKey(socket);
+    const verdict = this.limits.accept(socket.remoteAddress);
+    if (!verdict.accepted) {
+      this.cutConnection(socket, verdict.kind, verdict.reason);
+      return;
+    }
+    this.connections.add(socket);
+    const deadline = setTimeout(() => this.cutConnection(socket, 'handshake-timeout', `no TLS handshake completed within ${this.o.tls.handshakeTimeoutMs} ms of connecting (tls.handshakeTimeoutMs)`), this.o.tls.handshakeTimeoutMs);
+    this.handshaking.set(peer, deadline);
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      this.handshaking.delete(peer);
+      this.connections.delete(socket);
+      verdict.release();
+    });
+    this.server.emit('connection', socket);
+  }
+
+  private cutConnection(socket: Socket, kind: ConnectionRefusalKind, reason: string): void {
+    const peer = peerKey(socket);
+    this.cut.add(socket);
+    socket.on('error', () => undefined);
+    socket.destroy();
+    this.o.onRefused?.(kind);
+    this.logAcceptRefusal({ peer, kind, reason });
   }
 
   private admit(socket: TLSSocket): void {
@@ -139,9 +198,18 @@ export class GrpcTlsGate {
     this.refuser.emit('connection', socket);
   }
 
+  private logAcceptRefusal(fields: { peer: string; kind: ConnectionRefusalKind; reason: string }): void {
+    this.logRefusal(fields, this.acceptBudget);
+  }
+
   private logRefusal(fields: { peer: string; kind: string; reason: string; certificate?: string }, budget = this.budget): void {
     const { log, suppressedBefore } = budget.take();
     if (!log) return;
     this.o.logger.warn({ audit: true, ...fields, ...(suppressedBefore > 0 ? { suppressedBefore } : {}) }, 'refused a connection to the gRPC port');
   }
+}
+
+/** `address:port` of a connection: the same for its raw socket and its TLS socket. */
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -5,7 +5,6 @@ import { connect, type Socket } from 'node:net';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { startAgent, type RunningAgent } from '../../agent/agent-daemon.js';
 import { isRefusalCode, REFUSAL_LINES_PER_MINUTE } from '../../agent/grpc/refusal-audit.js';
 import { parseAgentConfig, type AgentTlsConfig } from '../../agent/config/agent-config.js';
@@ -18,6 +17,7 @@ import { projectRoot } from '../../shared/agent-api/codegen.js';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { FieldError } from '../../shared/validation/field-error.js';
+import { CapturedLog } from '../support/captured-log.js';
 import { FakeHost } from '../unit/agent/fake-host.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from './test-pki.js';
@@ -39,15 +39,6 @@ const counts = { grpc: 0, config: 0, tlsFiles: 0, agentFlags: 0, certsFlags: 0 }
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
-}
-
-/** Log lines of the agent, parsed (pino JSON). */
-class CapturedLog extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
-    done();
-  }
 }
 
 /** The agent of the in-process gRPC cases: mutual TLS, a short handshake deadline, 8 concurrent reads. */
@@ -185,7 +176,9 @@ describe('hostile inputs: every one refused, nothing executed', function () {
       const port = agent.grpcPort;
       const open = (garbage: boolean): Promise<Socket> =>
         new Promise((resolve, reject) => {
-          const s = connect(port, '127.0.0.1', () => {
+          // from another source than the coordinator's: up to grpc.maxConnectionsPerPeer are held until the
+          // handshake deadline, the rest closed at accept
+          const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => {
             if (garbage) s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n' + 'A'.repeat(4096));
             resolve(s);
           });
@@ -342,6 +335,15 @@ describe('hostile inputs: every one refused, nothing executed', function () {
       ['an install environment value with a line break', 'install:\n  env: { DEBIAN_FRONTEND: "noninteractive\\nX=1" }\n', /^install\.env\.DEBIAN_FRONTEND: contains control characters/],
       ['a reboot command as a shell string', 'reboot:\n  command: "systemctl reboot"\n', /^reboot\.command: must be a list \(argv\)/],
       ['concurrent read cap of 0', 'grpc:\n  maxConcurrentReads: 0\n', /^grpc\.maxConcurrentReads: must be between 1 and 64, got 0/],
+      ['allowFrom as a string, not a list', 'grpc:\n  allowFrom: "10.0.0.0/8"\n', /^grpc\.allowFrom: must be a list of strings, got the string/],
+      ['allowFrom naming a host instead of a range', 'grpc:\n  allowFrom: ["10.0.0.0/8", "coordinator.example"]\n', /^grpc\.allowFrom\[1\]: "coordinator\.example" must be an IPv4 or IPv6 address range in CIDR notation/],
+      ['allowFrom with an IPv4 prefix of 33', 'grpc:\n  allowFrom: ["10.1.0.0/33"]\n', /^grpc\.allowFrom\[0\]: "10\.1\.0\.0\/33" has prefix length 33; an IPv4 prefix is at most 32/],
+      ['allowFrom with an IPv6 prefix of 129', 'grpc:\n  allowFrom: ["fd00::/129"]\n', /^grpc\.allowFrom\[0\]: "fd00::\/129" has prefix length 129; an IPv6 prefix is at most 128/],
+      ['allowFrom with shell syntax', 'grpc:\n  allowFrom: ["10.0.0.0/8; reboot"]\n', /^grpc\.allowFrom\[0\]: "10\.0\.0\.0\/8; reboot" must be an IPv4 or IPv6 address range/],
+      ['allowFrom with an IPv4 address out of range', 'grpc:\n  allowFrom: ["10.0.0.256/32"]\n', /^grpc\.allowFrom\[0\]: "10\.0\.0\.256\/32" must be an IPv4 or IPv6 address range/],
+      ['per-peer connection cap of 0', 'grpc:\n  maxConnectionsPerPeer: 0\n', /^grpc\.maxConnectionsPerPeer: must be between 1 and 10000, got 0/],
+      ['per-peer connection cap as a string', 'grpc:\n  maxConnectionsPerPeer: "16"\n', /^grpc\.maxConnectionsPerPeer: must be a whole number, got the string "16"/],
+      ['per-peer connection cap above the total', 'grpc:\n  maxConnectionsPerPeer: 300\n', /^grpc\.maxConnectionsPerPeer: 300 exceeds tls\.maxConnections 256/],
     ];
     for (const [what, yaml, field] of cases) {
       it(`refuses ${what}, naming the field`, () => {

@@ -4,10 +4,12 @@ import { AgentCallError, AgentClient, type AgentClientTls } from '../../shared/a
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { Lab, type LabNode } from '../lab/lab.js';
-import { PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
+import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
 import { attemptRenegotiation } from './tls-renegotiation.js';
+import type { IdleFloodReport } from './idle-flood-cli.js';
 import { clientTls, TestPki, type IssuedPem } from './test-pki.js';
 import { httpsGet } from './tls-http.js';
 
@@ -227,6 +229,50 @@ describe('mutual TLS against a lab agent', function () {
       const lines = (await agentJournal()).filter((l) => l.audit === true && l.kind === 'renegotiation');
       expect(lines, 'audit line of the renegotiation').to.have.length(1);
       expect(String(lines[0]?.certificate)).to.match(/^coordinator CN=mtls-test \(serial [0-9a-f]+, sha256 [0-9a-f]+\)$/);
+    });
+
+    it('300 idle connections from one address (the node itself, no certificate): the coordinator is served throughout (issue 17)', async () => {
+      const flooder = node().names.nodeAddress;
+      const refusedCounts = async (): Promise<{ peerLimit: number; handshakeTimeout: number }> => {
+        const body = (await httpsGet(`https://${node().names.nodeAddress}:${METRICS_PORT}/metrics`, certs.reader.pem)).body;
+        const count = (reason: string): number => Number(new RegExp(`^noderoll_agent_grpc_connections_refused_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(body)?.[1] ?? 0);
+        return { peerLimit: count('peer-limit'), handshakeTimeout: count('handshake-timeout') };
+      };
+      const before = await refusedCounts();
+      await attack(
+        '300 idle connections from one address',
+        async () => {
+          // inside the node's network namespace: the source is the node's address, not the host's
+          const flood = node().exec(NODE_NODE_BINARY, [`${NODE_PROJECT_DIR}/dist/test/security/idle-flood-cli.js`, flooder, String(GRPC_PORT), flooder, '300', '20000'], { timeoutMs: 60_000 });
+          flood.catch(() => undefined);
+          await waitFor({ what: `the agent to refuse connections of ${flooder} over grpc.maxConnectionsPerPeer`, timeoutMs: 30_000 }, async () => {
+            const now = await refusedCounts();
+            return now.peerLimit > before.peerLimit ? ready(undefined) : notYet(`peer-limit refusals ${now.peerLimit - before.peerLimit}`);
+          });
+          // while the flood holds its slots: ten calls, each on a new connection from the host
+          const infos: { bootId: string }[] = [];
+          for (let i = 0; i < 10; i += 1) {
+            const c = asCoordinator();
+            infos.push(await c.getNodeInfo(10_000));
+            c.close();
+          }
+          expect(infos.map((n) => n.bootId).every((b) => b === infos[0]?.bootId)).to.equal(true);
+          const report = JSON.parse((await flood).stdout.trim()) as IdleFloodReport;
+          expect(report.opened).to.equal(300);
+          expect(report.closedByAgent, 'every idle connection closed by the agent').to.equal(300);
+          expect(report.bytesReceived, 'no byte sent to an idle connection').to.equal(0);
+          const after = await refusedCounts();
+          const byLimit = after.peerLimit - before.peerLimit;
+          const byDeadline = after.handshakeTimeout - before.handshakeTimeout;
+          expect(byLimit + byDeadline, 'each connection refused once: at accept (per-peer limit) or at the handshake deadline').to.equal(300);
+          expect(byLimit).to.be.at.least(300 - 256);
+          const lines = (await agentJournal()).filter((l) => l.msg === 'refused a connection to the gRPC port' && l.kind === 'peer-limit');
+          expect(lines.length).to.be.within(1, 30);
+          expect(String(lines[0]?.peer).startsWith(`${flooder}:`), String(lines[0]?.peer)).to.equal(true);
+          return `${flooder}: ${byLimit} closed at accept (grpc.maxConnectionsPerPeer), ${byDeadline} cut at the handshake deadline; coordinator calls served: ${infos.length} of 10; journal: ${String(lines[0]?.reason)}`;
+        },
+        /closed at accept \(grpc\.maxConnectionsPerPeer\).*coordinator calls served: 10 of 10; journal: .* already holds 16 connections/,
+      );
     });
 
     it('the agent logged each refused connection, and counts them in /metrics', async () => {

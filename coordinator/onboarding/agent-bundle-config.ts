@@ -1,4 +1,4 @@
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, parseDocument, YAMLMap, type Document } from 'yaml';
 import { DEFAULT_CONFIG_DOC, DEFAULT_CONFIG_PATH, parseAgentConfig, type AgentConfig } from '../../agent/config/agent-config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import { parseYamlSettings } from '../../shared/config/yaml-settings.js';
@@ -67,13 +67,21 @@ export function checkAgentSettings(settings: AgentSettings): void {
   parseAgentConfig(settings.text, settings.source);
 }
 
+/** Sets a value; an empty section on the way (`http:` with nothing under it) becomes a mapping. */
+function setSetting(doc: Document, path: readonly string[], value: string): void {
+  for (let i = 1; i < path.length; i++) {
+    if (!isMap(doc.getIn(path.slice(0, i), true))) doc.setIn(path.slice(0, i), new YAMLMap(doc.schema));
+  }
+  doc.setIn(path, value);
+}
+
 /** The agent.yaml text of `node`; validated with the agent's own config reader (throws its ConfigError). */
 export function agentConfigYaml(node: DetectedNode, settings: AgentSettings, bundlePath: string): { text: string; config: AgentConfig } {
-  const doc: Document = settings.text === '' ? parseDocument('{}') : parseDocument(settings.text);
-  if (!isMap(doc.contents)) doc.contents = doc.createNode({});
-  doc.setIn(['grpc', 'listen'], hostPort(node.internalIp, AGENT_PORTS.grpc));
-  doc.setIn(['http', 'listen'], hostPort(node.internalIp, AGENT_PORTS.http));
-  doc.setIn(['http', 'metrics', 'listen'], hostPort(node.internalIp, AGENT_PORTS.metrics));
+  const doc: Document = parseDocument(settings.text);
+  if (!isMap(doc.contents)) doc.contents = new YAMLMap(doc.schema);
+  setSetting(doc, ['grpc', 'listen'], hostPort(node.internalIp, AGENT_PORTS.grpc));
+  setSetting(doc, ['http', 'listen'], hostPort(node.internalIp, AGENT_PORTS.http));
+  setSetting(doc, ['http', 'metrics', 'listen'], hostPort(node.internalIp, AGENT_PORTS.metrics));
   if (!doc.hasIn(['http', 'metrics', 'tls'])) doc.setIn(['http', 'metrics', 'tls'], 'mutual');
   const siteComment = doc.commentBefore ? `\n${doc.commentBefore}` : '';
   doc.commentBefore =
@@ -84,6 +92,6 @@ export function agentConfigYaml(node: DetectedNode, settings: AgentSettings, bun
     (settings.text !== '' ? ` Site-wide settings from ${settings.source}.\n` : '') +
     ' All settings and defaults: agent/README.md; check it on the node with noderoll-agent --check-config.' +
     siteComment;
-  const text = doc.toString();
+  const text = doc.toString({ lineWidth: 0 });
   return { text, config: parseAgentConfig(text, bundlePath) };
 }

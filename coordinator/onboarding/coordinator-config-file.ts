@@ -65,8 +65,8 @@ export function newCoordinatorConfigText(example: string, o: NewConfigOptions): 
   const doc = parseDocument(example);
   doc.commentBefore =
     ` noderoll coordinator configuration for cluster ${o.cluster} (Kubernetes ${o.kubernetesVersion}), written by noderoll init.\n` +
-    ` Running init again adds nodes that joined; it changes nothing else here, so edit freely.\n` +
-    (doc.commentBefore ?? '');
+    ' Running init again adds nodes that joined; it changes nothing else here, so edit freely.' +
+    (doc.commentBefore ? `\n${doc.commentBefore}` : '');
   const nodes = new YAMLSeq<Node>();
   nodes.items = o.nodes.map((n) => nodeEntryNode(doc, n));
   doc.set('nodes', nodes);
@@ -103,7 +103,7 @@ export function newCoordinatorConfigText(example: string, o: NewConfigOptions): 
     }
     doc.setIn(['backup', 'command'], backup);
   }
-  return doc.toString();
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Names of the nodes a config lists (entries without a string name are skipped: validation reports them). */
@@ -140,5 +140,5 @@ export function addNodesToConfigText(text: string, entries: readonly ConfigNodeE
   seq.flow = false;
   for (const e of entries) seq.items.push(nodeEntryNode(doc, e));
   doc.set('nodes', seq);
-  return { text: doc.toString(), reformatted: true };
+  return { text: doc.toString({ lineWidth: 0 }), reformatted: true };
 }

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { flagList, flagString, UsageError } from '../../../shared/cli/flag-parser.js';
 import { CertificateAuthorityError } from '../../certs/certificate-authority.js';
-import { onboardCluster, OnboardRefused, type NodeOutcome, type OnboardResult } from '../../onboarding/onboard-cluster.js';
+import type { NodeOutcome, OnboardResult } from '../../onboarding/onboard-cluster.js';
 import { ClusterReadError, readCluster } from '../../onboarding/read-cluster.js';
 import { type CommandContext, CommandExit } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -29,6 +29,8 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   const cluster = flagString(ctx.flags, 'cluster');
   const etcdEndpoints = flagList(ctx.flags, 'etcd-endpoints');
   if (kubeconfig !== undefined) await readable('--kubeconfig', kubeconfig);
+  // Loaded here: it uses the agent's config reader (dist/agent/config), which no other command needs.
+  const { onboardCluster, OnboardRefused } = await import('../../onboarding/onboard-cluster.js');
   let result: OnboardResult;
   try {
     const reading = await readCluster({

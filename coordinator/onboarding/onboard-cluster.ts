@@ -131,6 +131,7 @@ export async function onboardCluster(o: OnboardOptions): Promise<OnboardResult> 
         })
       : addNodes(existingConfig, addedToConfig.map(entry), warnings);
   parseConfigText(configText, configFile);
+  warnings.push(...ignoredOptions(o, ca, existingConfig !== undefined, existingBundles.size > 0));
   if (o.reading.gravity === undefined) warnings.push('no gravity on PATH: roles come from the node labels, and the gravity gate is off in a new config.yaml');
   if ([...agentConfigs.values()].some((a) => a.config.install.command.length === 0)) {
     warnings.push('the agent settings give no install.command: the agents refuse installs until it is set (with packages.watch) in each agent.yaml; pass --agent-settings FILE');
@@ -193,6 +194,16 @@ export async function onboardCluster(o: OnboardOptions): Promise<OnboardResult> 
     warnings,
     next: planCommand(configFile),
   };
+}
+
+/** Options that only shape files made now: said when they cannot apply, so nothing is silently ignored. */
+function ignoredOptions(o: OnboardOptions, ca: ChosenCa, configExists: boolean, bundlesExist: boolean): string[] {
+  const out: string[] = [];
+  if (o.cluster !== undefined && ca.open) out.push(`--cluster ${o.cluster} is not used: the CA in ${ca.dir} exists (cluster ${ca.cluster})`);
+  const configFlags = [o.etcdEndpoints && '--etcd-endpoints', o.kubeconfig && '--kubeconfig', o.context && '--context'].filter(Boolean);
+  if (configExists && configFlags.length > 0) out.push(`${configFlags.join(', ')} shape a new config.yaml only; the existing one is not rewritten: edit it (kubernetes, gates.etcd, backup.command)`);
+  if (bundlesExist && o.agentSettings.text !== '') out.push('--agent-settings shape new bundles only; the agent.yaml of existing bundles is not rewritten');
+  return out;
 }
 
 function addNodes(text: string, entries: readonly ConfigNodeEntry[], warnings: string[]): string {

@@ -62,10 +62,10 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
     return out;
   }
 
-  it('detects every node with its name, InternalIP, role and kubelet version as the lab has them, and writes a bundle the agent accepts on its node', async () => {
+  it('detects every node with its name, InternalIP, role and kubelet version as the lab has them, writes a bundle the agent accepts on its node and a config the coordinator runs on', async () => {
     const l = theLab();
     const dir = join(work, 'cluster');
-    const r = await init(['--out', dir, '-o', 'json']);
+    const r = await init(['--out', dir, '-o', 'json', '--etcd-endpoints', l.etcdEndpoints().join(',')]);
     expect(r.exitCode, r.stderr).to.equal(0);
     const summary = JSON.parse(r.stdout) as InitSummary;
     const server = JSON.parse((await l.kubectl(['version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string } };
@@ -93,6 +93,19 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
       expect(effective.grpc.listen).to.equal(`${n.names.nodeAddress}:7443`);
       expect(effective.tlsFiles.node, 'the certificate names the node').to.equal(n.name);
     }
+
+    // The coordinator runs on the generated config as it stands: every gate but the agents' passes
+    // (no agent is installed yet; the acceptance test installs them and runs plan).
+    const check = await runCommand({
+      file: process.execPath,
+      args: [join(projectDir, 'dist/coordinator/main.js'), 'check', '--config', join(dir, 'config.yaml'), '--log-file', join(work, 'check.log'), '-o', 'json'],
+      env: l.hostEnv(),
+      timeoutMs: 120_000,
+      okExitCodes: [3],
+    });
+    const gates = (JSON.parse(check.stdout) as { results: { gate: string; passed: boolean; problems: string[] }[] }).results;
+    expect(gates.filter((g) => !g.passed).map((g) => g.gate), check.stdout).to.deep.equal(['agents']);
+    expect(gates.map((g) => g.gate)).to.include.members(['gravity', 'etcd', 'nodes']);
   });
 
   it('after a new Node registers, a re-run adds only that node (config entry, bundle, certificate) and leaves every other file as it was', async () => {

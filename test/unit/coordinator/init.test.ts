@@ -332,6 +332,20 @@ describe('noderoll init', function () {
     expect(r.out).to.not.contain('give no install.command');
   });
 
+  it('says which options a re-run cannot apply (they shape new files only); empty sections in the agent settings are filled', async () => {
+    const cluster = new FakeCluster();
+    const settings = join(work, 'site-agent.yaml');
+    await writeFile(settings, 'grpc:\nhttp:\n');
+    expect((await run(cluster, ['--out', dir, '--agent-settings', settings])).code).to.equal(ExitCode.ok);
+    const agent = parseAgentConfig(await readFile(join(dir, 'nodes/10.138.0.56/agent.yaml'), 'utf8'), 'agent.yaml');
+    expect([agent.grpc.listen.text, agent.http.listen?.text]).to.deep.equal(['10.138.0.56:7443', '10.138.0.56:7444']);
+    const r = await run(cluster, ['--out', dir, '--cluster', 'other', '--etcd-endpoints', 'http://10.0.0.1:2379', '--context', 'prod', '--agent-settings', settings]);
+    expect(r.code, r.err).to.equal(ExitCode.ok);
+    expect(r.out).to.contain('warning: --cluster other is not used: the CA in').and.contain('(cluster robotest-unit-test)');
+    expect(r.out).to.contain('warning: --etcd-endpoints, --context shape a new config.yaml only');
+    expect(r.out).to.contain('warning: --agent-settings shape new bundles only');
+  });
+
   it('uses an existing CA given with --ca-dir (the key stays there), and refuses a re-run with another CA', async () => {
     const caDir = join(work, 'ca');
     await CertificateAuthority.init(caDir, { cluster: 'existing' });

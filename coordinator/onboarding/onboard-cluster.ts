@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { access, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { certificateInfo, issuedBy } from '../../shared/pki/certificate-info.js';
 import { checkCommonName } from '../../shared/pki/openssl.js';
@@ -158,7 +158,10 @@ export async function onboardCluster(o: OnboardOptions): Promise<OnboardResult> 
       await writeFile(join(bundle, 'agent.yaml'), agentConfigs.get(n.name)?.text ?? '', { mode: 0o644 });
       moves.push(join('nodes', n.name));
     }
-    await writeFile(join(staging, 'config.yaml'), configText, { mode: 0o600 });
+    // A replaced config keeps the mode the operator gave it.
+    const configMode = existingConfig !== undefined ? (await stat(configFile)).mode & 0o777 : 0o600;
+    await writeFile(join(staging, 'config.yaml'), configText, { mode: configMode });
+    await chmod(join(staging, 'config.yaml'), configMode);
     for (const m of moves) {
       await mkdir(dirname(join(dir, m)), { recursive: true, mode: 0o700 });
       await rename(join(staging, m), join(dir, m));

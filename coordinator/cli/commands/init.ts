@@ -88,6 +88,7 @@ export function renderInitText(r: OnboardResult): string {
     '',
     `config:  ${r.configFile} (${r.config})`,
     `CA:      ${r.ca.dir} (${r.ca.created ? 'created' : 'existing'}); coordinator and reader certificates in ${r.dir}/pki/{coordinator,reader}/`,
+    `         ${r.ca.created ? 'pki/ca.key is the CA\'s secret: keep this directory on this host; ' : ''}only nodes/NODE/ goes to a node`,
   ];
   for (const name of r.disappeared) lines.push(`gone:    node ${name} is in config.yaml or has a bundle but is no longer in the cluster; nothing was removed (delete its entry and bundle if it left for good)`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);

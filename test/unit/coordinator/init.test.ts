@@ -244,6 +244,7 @@ describe('noderoll init', function () {
     const configFile = join(dir, 'config.yaml');
     const edited = (await readFile(configFile, 'utf8')).replace('pauseBetween: 0s', 'pauseBetween: 5m          # ops: let the cluster settle') + '# edited by ops\n';
     await writeFile(configFile, edited);
+    await chmod(configFile, 0o640);
     const before = await snapshot(dir);
 
     // The same cluster again: nothing changes.
@@ -285,6 +286,7 @@ describe('noderoll init', function () {
     const config = await loadConfig(configFile);
     expect(config.nodes.map((n) => n.name)).to.deep.equal(['10.138.0.56', '10.138.0.23', '10.138.0.53', '10.138.0.61']);
     expect(config.pauseBetweenMs).to.equal(300_000);
+    expect((await stat(configFile)).mode & 0o777, 'the operator\'s mode').to.equal(0o640);
     // The new certificate comes from the same CA and names its node.
     expect(await openssl(['verify', '-CAfile', join(dir, 'pki/ca.crt'), join(dir, 'nodes/10.138.0.61/tls/agent.crt')])).to.contain(': OK');
     expect(await openssl(['x509', '-in', join(dir, 'nodes/10.138.0.61/tls/agent.crt'), '-noout', '-text'])).to.contain('IP Address:10.138.0.61');

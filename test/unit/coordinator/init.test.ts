@@ -334,6 +334,31 @@ describe('noderoll init', function () {
     expect(r.out).to.not.contain('give no install.command');
   });
 
+  it('a failure while making the files (here: no openssl) leaves DIR as it was, no staging directory behind', async () => {
+    const cluster = new FakeCluster();
+    const path = process.env.PATH;
+    const withoutOpenssl = async (argv: string[]) => {
+      process.env.PATH = join(work, 'empty-bin');
+      try {
+        return await run(cluster, argv);
+      } finally {
+        process.env.PATH = path;
+      }
+    };
+    const first = await withoutOpenssl(['--out', dir]);
+    expect(first.code).to.equal(ExitCode.internal);
+    expect(first.err).to.match(/openssl/);
+    expect(existsSync(dir), 'DIR not left behind').to.equal(false);
+
+    expect((await run(cluster, ['--out', dir])).code).to.equal(ExitCode.ok);
+    const before = await snapshot(dir);
+    cluster.nodes.push(newNode('10.138.0.61', { internalIP: '10.138.0.61', labels: WORKER_LABELS }));
+    const again = await withoutOpenssl(['--out', dir]);
+    expect(again.code).to.equal(ExitCode.internal);
+    expect(await snapshot(dir)).to.deep.equal(before);
+    expect(await readdir(dir)).to.have.members(['config.yaml', 'pki', 'nodes']);
+  });
+
   it('says which options a re-run cannot apply (they shape new files only); empty sections in the agent settings are filled', async () => {
     const cluster = new FakeCluster();
     const settings = join(work, 'site-agent.yaml');

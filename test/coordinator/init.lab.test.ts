@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
@@ -11,6 +12,8 @@ import { newNode } from '../kube-api/object-factory.js';
 import { Lab, projectDir } from '../lab/lab.js';
 import { NODE_NODE_BINARY, NODE_PROJECT_DIR } from '../lab/node-rootfs.js';
 import { KUBELET_VERSION } from '../lab/planet/kubelet-heartbeat.js';
+import { PLANET_PACKAGE } from '../lab/lab-packages.js';
+import { labAgentConfigYaml } from '../lab/noderoll-config.js';
 
 /**
  * `noderoll init` against a lab cluster without agents, as an operator runs it on the
@@ -65,7 +68,14 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
   it('detects every node with its name, InternalIP, role and kubelet version as the lab has them, writes a bundle the agent accepts on its node and a config the coordinator runs on', async () => {
     const l = theLab();
     const dir = join(work, 'cluster');
-    const r = await init(['--out', dir, '-o', 'json', '--etcd-endpoints', l.etcdEndpoints().join(',')]);
+    // The site-wide part of the lab's own agent config (packages, install command, planet checks):
+    // what an operator writes once for all nodes.
+    const labAgent = parseDocument(labAgentConfigYaml({ nodeAddress: l.nodes[0]!.names.nodeAddress }));
+    labAgent.delete('grpc');
+    labAgent.delete('http');
+    const settings = join(work, 'site-agent.yaml');
+    await writeFile(settings, labAgent.toString());
+    const r = await init(['--out', dir, '-o', 'json', '--etcd-endpoints', l.etcdEndpoints().join(','), '--agent-settings', settings]);
     expect(r.exitCode, r.stderr).to.equal(0);
     const summary = JSON.parse(r.stdout) as InitSummary;
     const server = JSON.parse((await l.kubectl(['version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string } };
@@ -75,7 +85,7 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
     expect(summary.nodes.map((n) => [n.name, n.internalIp, n.role, n.roleSource, n.kubeletVersion, n.status])).to.deep.equal(
       l.nodes.map((n) => [n.name, n.names.nodeAddress, n.role, 'labels and gravity', KUBELET_VERSION, 'added']),
     );
-    expect(summary.warnings.filter((w) => !w.includes('install.command'))).to.deep.equal([]);
+    expect(summary.warnings).to.deep.equal([]);
 
     const config = await loadConfig(join(dir, 'config.yaml'));
     expect(config.nodes).to.deep.equal(l.nodes.map((n) => ({ name: n.name, agent: `${n.names.nodeAddress}:7443`, role: n.role })));
@@ -89,8 +99,9 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
       await runCommand({ file: 'mkdir', args: ['-p', onNode], timeoutMs: 10_000 });
       await runCommand({ file: 'cp', args: ['-rp', join(bundle, 'agent.yaml'), join(bundle, 'tls'), `${onNode}/`], timeoutMs: 10_000 });
       const check = await n.exec(NODE_NODE_BINARY, [join(NODE_PROJECT_DIR, 'dist/agent/main.js'), '--config', '/etc/noderoll/agent.yaml', '--check-config'], { timeoutMs: 60_000 });
-      const effective = JSON.parse(check.stdout) as { grpc: { listen: string }; tlsFiles: { node: string } };
+      const effective = JSON.parse(check.stdout) as { grpc: { listen: string }; install: { command: string[] }; tlsFiles: { node: string } };
       expect(effective.grpc.listen).to.equal(`${n.names.nodeAddress}:7443`);
+      expect(effective.install.command.join(' ')).to.contain(PLANET_PACKAGE);
       expect(effective.tlsFiles.node, 'the certificate names the node').to.equal(n.name);
     }
 

@@ -8,6 +8,7 @@ import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type Comman
 import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
+import { runCompletionCommand } from './completion/completion-command.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
@@ -53,6 +54,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
   }
   // `certs` manages the cluster's noderoll CA; it has its own flags and touches no cluster.
   if (first === 'certs') return runCertsCommand(rest, env);
+  if (first === 'completion') return runCompletionCommand(rest, env);
   const spec = findCommand(first);
   if (!spec) {
     const what = first.startsWith('-') ? `expected a command before flags, got "${first}"` : `unknown command "${first}"`;

@@ -138,12 +138,12 @@ describe('noderoll completion', function () {
       await writeFile(join(fpathDir, '_noderoll'), completionScript('zsh'));
     });
 
-    /** What zsh offers after each line (the cursor at its end), each list sorted and without repeats. */
-    async function complete(lines: readonly string[]): Promise<string[][]> {
+    /** What zsh offers after each line (the cursor at its end), each list sorted and without repeats; `from`: an $fpath directory or a script to source. */
+    async function complete(lines: readonly string[], from = fpathDir): Promise<string[][]> {
       const out = await mkdtemp(join(work, 'zsh-out-'));
       const r = await runCommand({
         file: 'zsh',
-        args: ['-f', join(projectRoot, 'test/support/zsh-complete.zsh'), fpathDir, out, ...lines],
+        args: ['-f', join(projectRoot, 'test/support/zsh-complete.zsh'), from, out, ...lines],
         cwd: work,
         env: { ...process.env, HOME: work },
         timeoutMs: 50_000,
@@ -186,6 +186,10 @@ describe('noderoll completion', function () {
       expect(issueFlags).to.deep.equal(sorted(longFlags(['certs', 'issue'])));
       expect(configFiles).to.include.members(['certs-dir', 'cluster.yaml']);
       expect(outDirs).to.deep.equal(['certs-dir']);
+    });
+
+    it('works sourced after compinit too (source <(noderoll completion zsh))', async () => {
+      expect(await complete(['noderoll c', 'noderoll check -o '], join(fpathDir, '_noderoll'))).to.deep.equal([[...everyCommand.filter((n) => n.startsWith('c'))].sort(), ['json', 'text']]);
     });
 
     it("completes every command's flags from its table", async () => {

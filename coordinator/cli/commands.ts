@@ -1,11 +1,11 @@
 import { EXIT_CODE_HELP } from './exit-codes.js';
+import { CERTS_SUBCOMMANDS, CERTS_SUMMARY } from '../certs/certs-command.js';
 import { flagsHelp, type FlagSpec } from '../../shared/cli/flag-parser.js';
 import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { kubeContextProblem } from '../../shared/validation/kube-names.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { versionProblem } from '../../shared/validation/version.js';
 import { showValue } from '../../shared/validation/field-error.js';
-import { CERTS_SUBCOMMANDS, CERTS_SUMMARY } from '../certs/certs-command.js';
 
 export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report';
 

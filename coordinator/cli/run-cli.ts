@@ -8,7 +8,6 @@ import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type Comman
 import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
-import { runCompletionCommand } from './completion/completion-command.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
@@ -19,6 +18,7 @@ import { showValue } from '../../shared/validation/field-error.js';
 import { flagBoolean, flagString, parseFlags, UsageError } from '../../shared/cli/flag-parser.js';
 import { JsonReporter, LineReporter, ProgressView, type Reporter } from './reporter.js';
 import type { CliEnvironment } from './services.js';
+import { runCompletionCommand } from './completion/completion-command.js';
 
 export const NODEROLL_VERSION = '0.1.0';
 

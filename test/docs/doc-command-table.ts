@@ -63,6 +63,16 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll certs init --cluster NAME', how: 'host', run: 'noderoll certs init --cluster NAME --dir "$WORK/ca-readme"' },
   { doc: 'noderoll certs issue --role agent --node NODE --ip ADDRESS --out DIR', how: 'host', run: 'noderoll certs issue --role agent --node node-1 --ip 127.0.0.1 --out "$WORK/node-1" --dir "$WORK/ca-readme"' },
   { doc: 'noderoll certs issue --role coordinator --name NAME --out DIR', how: 'host', run: 'noderoll certs issue --role coordinator --name ops --out "$WORK/ops" --dir "$WORK/ca-readme"' },
+  {
+    doc: 'npm run bench',
+    how: 'host',
+    run: 'npm run -s bench -- --dry-run',
+    why: 'benchmarks measure the machine for minutes and are never part of CI: the build, argument parsing and benchmark names are run, not the measurement',
+  },
+  // The build step of `npm run bench` ran just above; the rest run its second half (package.json "bench") to keep the suite fast.
+  { doc: 'npm run bench -- journal-scan fan-out', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan fan-out', why: 'as npm run bench' },
+  { doc: 'npm run bench -- --quick', how: 'host', run: 'node dist/bench/run.js --dry-run --quick', why: 'as npm run bench' },
+  { doc: 'npm run bench -- --dry-run journal-scan', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan' },
   // Installing the coordinator (README "Using noderoll on a cluster")
   { doc: 'npm pack', how: 'elsewhere', file: 'test/unit/coordinator/npm-package.test.ts', contains: "npm(['pack', '--pack-destination', work], projectRoot)", why: 'the package test runs it in the checkout (into its own directory, so the checkout gets no tarball) and installs what it wrote' },
   {
@@ -87,16 +97,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll completion bash', how: 'host' },
   { doc: 'noderoll completion zsh', how: 'host' },
   { doc: 'noderoll completion --help', how: 'host' },
-  {
-    doc: 'npm run bench',
-    how: 'host',
-    run: 'npm run -s bench -- --dry-run',
-    why: 'benchmarks measure the machine for minutes and are never part of CI: the build, argument parsing and benchmark names are run, not the measurement',
-  },
-  // The build step of `npm run bench` ran just above; the rest run its second half (package.json "bench") to keep the suite fast.
-  { doc: 'npm run bench -- journal-scan fan-out', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan fan-out', why: 'as npm run bench' },
-  { doc: 'npm run bench -- --quick', how: 'host', run: 'node dist/bench/run.js --dry-run --quick', why: 'as npm run bench' },
-  { doc: 'npm run bench -- --dry-run journal-scan', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan' },
   // Synopses
   { doc: 'noderoll plan [--to V] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll update --to V [--yes] [--confirm-each-node] [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },

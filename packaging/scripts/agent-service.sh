@@ -15,7 +15,8 @@ systemd_running() {
 # A fresh install starts the agent only when its configuration and TLS files are valid.
 start_agent_if_configured() {
 	if systemd_running; then systemctl daemon-reload; fi
-	if problems=$("$AGENT_BIN" --config "$AGENT_CONFIG" --check-config 2>&1 >/dev/null); then
+	# env -u NODE_OPTIONS: the binary is Node.js and would apply the caller's NODE_OPTIONS (the unit has none).
+	if problems=$(env -u NODE_OPTIONS "$AGENT_BIN" --config "$AGENT_CONFIG" --check-config 2>&1 >/dev/null); then
 		if systemd_running; then
 			if systemctl enable --now "$AGENT_UNIT"; then
 				echo "noderoll-agent: configuration valid, agent enabled and started"

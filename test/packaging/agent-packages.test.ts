@@ -149,9 +149,29 @@ describe('agent packages (npm run package)', function () {
     for (const entry of LAYOUT) expect(files.get(entry.path), entry.path).to.equal(`${tarMode(entry.mode, entry.kind)} root/root`);
     expect((await run('rpm', ['-qp', '--configfiles', rpm])).stdout.trim()).to.equal(AGENT_CONFFILE);
     const scripts = (await run('rpm', ['-qp', '--scripts', rpm])).stdout;
-    expect(scripts).to.match(/postinstall scriptlet \(using \/bin\/sh\):[\s\S]*start_agent_if_configured\n\telse\n\t\trestart_agent_if_running/);
+    expect(scripts).to.match(/postinstall scriptlet \(using \/bin\/sh\):[\s\S]*start_agent_if_configured\nelse\n\trestart_agent_if_running/);
     expect(scripts).to.match(/preuninstall scriptlet[\s\S]*if \[ "\$1" -eq 0 \]; then\n\tstop_and_disable_agent/);
     expect((await run('rpm', ['-qpR', rpm])).stdout).to.include('glibc >= 2.28');
+  });
+
+  it('`npm run package` (dist/packaging/main.js) prints the package files it built or reused', async () => {
+    const out = await runCommand({ file: process.execPath, args: [join(projectRoot, 'dist/packaging/main.js'), '--out', join(projectRoot, 'dist/packages')], cwd: projectRoot, timeoutMs: 600_000 });
+    expect(out.stdout.trim().split('\n')).to.deep.equal([packages.deb, packages.tarball, ...(packages.rpm ? [packages.rpm] : [])]);
+    const bad = await runCommand({ file: process.execPath, args: [join(projectRoot, 'dist/packaging/main.js'), '--version', 'v1'], cwd: projectRoot, timeoutMs: 60_000, okExitCodes: [1] });
+    expect(bad.stderr).to.include('version: "v1" is not a package version');
+  });
+
+  it('the floor the README and the .deb state: `objdump -T` of the binary needs at most GLIBC_2.28, GLIBCXX_3.4.21, CXXABI_1.3.9', async () => {
+    const symbols = (await run('objdump', ['-T', packages.binary])).stdout;
+    const newest = (prefix: string): string => {
+      const versions = [...symbols.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))].map((m) => (m[1] ?? '').split('.').map(Number));
+      versions.sort((a, b) => {
+        for (let i = 0; i < Math.max(a.length, b.length); i += 1) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+        return 0;
+      });
+      return versions.at(-1)?.join('.') ?? '';
+    };
+    expect({ glibc: newest('GLIBC'), glibcxx: newest('GLIBCXX'), cxxabi: newest('CXXABI') }).to.deep.equal({ glibc: '2.28', glibcxx: '3.4.21', cxxabi: '1.3.9' });
   });
 
   it('the binary is the agent as a single executable application: --version names the build and runtime sea', async () => {

@@ -14,7 +14,7 @@ import { labNetworkLeftovers } from './lab-network.js';
 import { pidAlive } from './lab-sweep.js';
 import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
 import { NodesReadyGate } from '../../coordinator/gates/cluster-gates.js';
-import { CONTAINER_RUNTIME_UNIT } from './node-rootfs.js';
+import { CONTAINER_RUNTIME_UNIT, NODE_LAB_NODE_BINARY, PLANET_UNIT } from './node-rootfs.js';
 
 /**
  * Acceptance of the lab cluster against real systemd (systemd-nspawn), real etcd, real kubectl
@@ -49,6 +49,18 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     if (!lab) throw new Error('lab did not come up');
     return lab;
   };
+
+  it('nodes without agentConfig have no agent, no Node.js on the login PATH and no checkout where one would be installed; the stand-ins run the lab-only runtime', async () => {
+    for (const n of theLab().nodes) {
+      const login = await n.loginShell('command -v node || echo "no node on PATH=$PATH"; ls -d /usr/bin/node /usr/local/bin/node /opt/noderoll 2>&1 || true', { okExitCodes: [0] });
+      expect(login.stdout, n.name).to.match(/^no node on PATH=\/.*\/usr\/bin/);
+      expect(login.stdout.match(/No such file or directory/g), `${n.name}: ${login.stdout}`).to.have.length(3);
+      const agent = await n.exec('dpkg-query', ['-W', '-f=${db:Status-Status}', 'noderoll-agent'], { okExitCodes: [0, 1] });
+      expect(agent.stdout, `${n.name}: noderoll-agent not installed`).to.not.equal('installed');
+      const planetPid = (await n.exec('systemctl', ['show', '-p', 'MainPID', '--value', PLANET_UNIT])).stdout.trim();
+      expect((await n.exec('readlink', [`/proc/${planetPid}/exe`])).stdout.trim(), `${n.name} planet stand-in`).to.equal(NODE_LAB_NODE_BINARY);
+    }
+  });
 
   it('boots 3 nodes to systemd "running" with etcd healthy and every Node Ready', async () => {
     const l = theLab();

@@ -1,6 +1,7 @@
 import { copyFile, link, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
+import { projectRoot } from '../../shared/agent-api/codegen.js';
 import type { CommandResult } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
@@ -16,8 +17,12 @@ import { AGENT_UNIT } from './node-rootfs.js';
  * the package alone: the lab's own Node runtime and checkout live at a lab-only path it never uses.
  */
 
-/** Where the lab's agent packages are built (buildAgentPackages caches the self-contained binary). */
-export const LAB_AGENT_PACKAGE_DIR = '/var/cache/noderoll/lab-agent-packages';
+/**
+ * Where the lab's agent packages are built: `npm run package`'s default directory, so the lab, the
+ * packaging tests and an operator's `npm run package` share one build (buildAgentPackages reuses
+ * packages whose inputs did not change, and caches the self-contained binary).
+ */
+export const LAB_AGENT_PACKAGE_DIR = join(projectRoot, 'dist/packages');
 /** The installed agent program (the package's layout, contract of packaging/). */
 export const NODE_AGENT_BINARY = '/usr/bin/noderoll-agent';
 
@@ -37,7 +42,7 @@ export function labAgentPackage(o: { version?: string; logger?: Logger } = {}): 
   const key = o.version ?? '';
   let build = builds.get(key);
   if (!build) {
-    build = buildAgentPackages({ outDir: join(LAB_AGENT_PACKAGE_DIR, key || 'default'), ...(o.version ? { version: o.version } : {}), ...(o.logger ? { logger: o.logger } : {}) }).then(
+    build = buildAgentPackages({ outDir: LAB_AGENT_PACKAGE_DIR, ...(o.version ? { version: o.version } : {}), ...(o.logger ? { logger: o.logger } : {}) }).then(
       (p) => ({ version: p.version, deb: p.deb }),
     );
     build.catch(() => builds.delete(key));

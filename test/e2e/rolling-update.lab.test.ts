@@ -10,7 +10,7 @@ import { Lab, PLANET_VERSIONS_LATER, PLANET_VERSION_UPDATE, projectDir } from '.
 import { TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, labAgentConfigYaml, writeLabCoordinatorConfig, type CoordinatorConfigOptions } from '../lab/noderoll-config.js';
-import { agentUnitState, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from '../lab/lab-agent.js';
+import { AGENT_PACKAGE, agentUnitState, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from '../lab/lab-agent.js';
 import { AgentClient, readAgentClientTls, type NodeInfo } from '../../shared/agent-api/agent-client.js';
 
 /**
@@ -513,7 +513,7 @@ describe('noderoll end to end on a 3-node lab', function () {
     const upgrade = await upgradeAgent('node-1', debInNode);
     note(`node-1: agent ${before.info.agentVersion} (PID ${upgrade.pidBefore}) -> ${pkg.version} (PID ${upgrade.pidAfter}); dpkg: ${upgrade.dpkgOutput.trim().split('\n').slice(-2).join(' | ')}`);
     expect(upgrade.pidAfter).to.not.equal(upgrade.pidBefore);
-    expect((await l.node('node-1').exec('dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', 'noderoll-agent'])).stdout).to.equal(`${pkg.version} installed`);
+    expect((await l.node('node-1').exec('dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', AGENT_PACKAGE])).stdout).to.equal(`${pkg.version} installed`);
     const after = await agentOf('node-1');
     expect(after.info.agentVersion).to.equal(pkg.version);
     expect(after.info.bootId, 'no reboot').to.equal(bootBefore);

@@ -14,6 +14,7 @@ import { labNetworkLeftovers } from './lab-network.js';
 import { pidAlive } from './lab-sweep.js';
 import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
 import { NodesReadyGate } from '../../coordinator/gates/cluster-gates.js';
+import { labAgentPackage } from './lab-agent.js';
 import { CONTAINER_RUNTIME_UNIT, NODE_LAB_NODE_BINARY, PLANET_UNIT } from './node-rootfs.js';
 
 /**
@@ -253,8 +254,10 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     try {
       const up = await run(['up', '--id', id, '--nodes', '1']);
       expect(up.stdout).to.match(/node-1\s+master\s+\S+\s+running\s+running\s+healthy\s+Ready/);
-      const status = JSON.parse((await run(['status', '--id', id, '-o', 'json'])).stdout) as { nodes: { kubeReady: string }[] };
+      const status = JSON.parse((await run(['status', '--id', id, '-o', 'json'])).stdout) as { nodes: { kubeReady: string; agent: string }[] };
       expect(status.nodes.map((x) => x.kubeReady)).to.deep.equal(['Ready']);
+      // the CLI's lab has agents, installed from the package
+      expect(status.nodes.map((x) => x.agent)).to.deep.equal([`${(await labAgentPackage()).version} active`]);
       expect((await run(['env', '--id', id])).stdout).to.contain('KUBECONFIG=');
       // the first lab is untouched
       expect(await theLab().node('node-1').machine.systemState()).to.equal('running');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { access, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runCommand } from '../shared/exec/command-runner.js';
@@ -44,6 +44,8 @@ export async function agentBinary(o: AgentBinaryOptions): Promise<AgentBinary> {
   const dir = join(o.cacheDir, key.slice(0, 24));
   const cached = await readCached(dir);
   if (cached) {
+    // Marks it used (pruneCache keeps what was used lately).
+    await utimes(dir, new Date(), new Date());
     o.logger?.info({ binary: cached.path }, 'agent binary: inputs unchanged, using the cached build');
     return { ...cached, built: false };
   }
@@ -104,14 +106,16 @@ function postjectCli(): string {
   return cli;
 }
 
-/** Keeps the KEEP_CACHED newest builds (and the one just made); leftovers of crashed builds go too. */
+/** Keeps the KEEP_CACHED newest builds (and the one just made) and any used within the hour; leftovers of crashed builds go too. */
 async function pruneCache(cacheDir: string, keep: string): Promise<void> {
   const entries = await readdir(cacheDir, { withFileTypes: true });
   const dirs = await Promise.all(
     entries.filter((e) => e.isDirectory()).map(async (e) => ({ path: join(cacheDir, e.name), mtimeMs: (await stat(join(cacheDir, e.name))).mtimeMs, name: e.name })),
   );
+  // Other checkouts share the cache: a build used within the last hour may be being packaged right now.
+  const old = (d: { mtimeMs: number }): boolean => Date.now() - d.mtimeMs > 3_600_000;
   const builds = dirs.filter((d) => d.path !== keep && !d.name.startsWith('build-')).sort((a, b) => b.mtimeMs - a.mtimeMs);
-  const abandoned = dirs.filter((d) => d.name.startsWith('build-') && Date.now() - d.mtimeMs > 3_600_000);
-  const stale = [...builds.slice(KEEP_CACHED - 1), ...abandoned];
+  const abandoned = dirs.filter((d) => d.name.startsWith('build-') && old(d));
+  const stale = [...builds.slice(KEEP_CACHED - 1).filter(old), ...abandoned];
   for (const d of stale) await rm(d.path, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { projectRoot as defaultProjectRoot } from '../shared/agent-api/codegen.js';
 import { runCommand } from '../shared/exec/command-runner.js';
 import type { Logger } from '../shared/log/logger.js';
@@ -26,6 +26,8 @@ export interface AgentPackagesOptions {
   cacheDir?: string;
   /** The checkout to package (its dist/ must be built). Default: this one. */
   projectRoot?: string;
+  /** Build the .rpm too. Default: when rpmbuild is installed. */
+  rpm?: boolean;
 }
 
 export interface AgentPackages {
@@ -49,7 +51,7 @@ export async function buildAgentPackages(o: AgentPackagesOptions): Promise<Agent
   const cacheDir = o.cacheDir ?? (await writableOr(DEFAULT_CACHE_DIR, join(outDir, '.agent-build')));
   const binary = await agentBinary({ projectRoot: root, version, commit: await gitCommit(root), cacheDir, ...(o.logger ? { logger: o.logger } : {}) });
 
-  const withRpm = await rpmbuildAvailable();
+  const withRpm = o.rpm ?? (await rpmbuildAvailable());
   const result: AgentPackages = {
     version,
     deb: join(outDir, debFileName(version)),
@@ -57,41 +59,39 @@ export async function buildAgentPackages(o: AgentPackagesOptions): Promise<Agent
     ...(withRpm ? { rpm: join(outDir, rpmFileName(version)) } : {}),
     binary: binary.path,
   };
-  // The packages depend on the binary (its cache directory names its inputs) and the packaging files.
-  const key = await hashInputs(root, ['packaging/scripts', 'systemd/noderoll-agent.service', 'LICENSE', 'dist/packaging', 'dist/agent/config'], [binary.path, version, String(withRpm)]);
-  const keyFile = join(outDir, `.noderoll-agent-${version}.inputs`);
-  if ((await readFile(keyFile, 'utf8').catch(() => '')) === key && (await allExist(result))) {
-    o.logger?.info({ outDir }, 'agent packages: inputs unchanged, reusing them');
-    return result;
-  }
-  await rm(keyFile, { force: true });
-  const work = await mkdtemp(join(tmpdir(), 'noderoll-agent-pkg-'));
-  try {
-    const stage = async (name: string): Promise<string> => {
-      const dir = join(work, name);
-      await stageLayout(dir, { projectRoot: root, binary: binary.path });
-      return dir;
-    };
-    const build = async (file: string, make: (tmpFile: string) => Promise<void>): Promise<void> => {
-      const tmpFile = join(work, `out-${file.split('/').pop()}`);
-      await make(tmpFile);
-      await rename(tmpFile, file).catch(async () => {
-        // Another filesystem: copy through the out dir.
-        await writeFile(`${file}.partial`, await readFile(tmpFile));
-        await rename(`${file}.partial`, file);
-      });
-      o.logger?.info({ file }, 'agent package built');
-    };
-    await build(result.deb, async (f) => buildDeb({ projectRoot: root, stageRoot: await stage('deb'), version, outFile: f }));
-    await build(result.tarball, async (f) => buildTarball({ projectRoot: root, stageRoot: await stage('tar'), workDir: join(work, 'tarball'), version, outFile: f }));
-    if (result.rpm) {
-      const rpm = result.rpm;
-      await build(rpm, async (f) => buildRpm({ projectRoot: root, stageRoot: await stage('rpm'), workDir: join(work, 'rpmbuild'), version, outFile: f }));
+  // Each package depends on the binary (its cache directory names its inputs) and the packaging
+  // files; FILE.inputs beside it records what it was built from.
+  const key = await hashInputs(root, ['packaging/scripts', 'systemd/noderoll-agent.service', 'LICENSE', 'agent/README.md', 'proto', 'dist/packaging', 'dist/agent/config'], [binary.path, version]);
+  type Builder = (stage: string, tmpFile: string, work: string) => Promise<void>;
+  const builders: [string, Builder][] = [
+    [result.deb, (stage, f) => buildDeb({ projectRoot: root, stageRoot: stage, version, outFile: f })],
+    [result.tarball, (stage, f, work) => buildTarball({ projectRoot: root, stageRoot: stage, workDir: join(work, 'tarball'), version, outFile: f })],
+  ];
+  const rpm = result.rpm;
+  if (rpm) builders.push([rpm, (stage, f, work) => buildRpm({ projectRoot: root, stageRoot: stage, workDir: join(work, 'rpmbuild'), version, outFile: f })]);
+  for (const [file, build] of builders) {
+    const keyFile = `${file}.inputs`;
+    if ((await readFile(keyFile, 'utf8').catch(() => '')) === key && (await exists(file))) {
+      o.logger?.info({ file }, 'agent package: inputs unchanged, reusing it');
+      continue;
     }
-  } finally {
-    await rm(work, { recursive: true, force: true });
+    await rm(keyFile, { force: true });
+    const work = await mkdtemp(join(tmpdir(), 'noderoll-agent-pkg-'));
+    try {
+      const stage = join(work, 'root');
+      await stageLayout(stage, { projectRoot: root, binary: binary.path });
+      const tmpFile = join(work, basename(file));
+      await build(stage, tmpFile, work);
+      // Through the out dir: /tmp may be another filesystem, and a reader never sees half a file.
+      const partial = `${file}.${basename(work)}.partial`;
+      await copyFile(tmpFile, partial);
+      await rename(partial, file);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    await writeFile(keyFile, key);
+    o.logger?.info({ file }, 'agent package built');
   }
-  await writeFile(keyFile, key);
   return result;
 }
 
@@ -118,11 +118,9 @@ async function writableOr(preferred: string, fallback: string): Promise<string> 
   }
 }
 
-async function allExist(p: AgentPackages): Promise<boolean> {
-  try {
-    await Promise.all([p.deb, p.tarball, p.binary, ...(p.rpm ? [p.rpm] : [])].map((f) => access(f)));
-    return true;
-  } catch {
-    return false;
-  }
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -2,12 +2,11 @@ import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../shared/exec/command-runner.js';
 import { shellScript } from './maintainer-scripts.js';
-import { AGENT_CONFFILE } from './package-layout.js';
 
 /**
- * noderoll-agent_<version>_amd64.deb from a staged layout: control, conffiles and the maintainer
- * scripts in DEBIAN/, files owned by root (dpkg-deb --root-owner-group), xz-compressed (every dpkg
- * since Debian 7 / Ubuntu 12.04 reads it; zstd would not).
+ * noderoll-agent_<version>_amd64.deb from a staged layout: control and the maintainer scripts in
+ * DEBIAN/ (no conffiles: see package-layout.ts), files owned by root (dpkg-deb --root-owner-group),
+ * xz-compressed (older dpkg cannot read zstd).
  */
 
 /** The floor of the binary (objdump -T: GLIBC_2.28, GLIBCXX_3.4.21 from GCC 5) and what it runs. */
@@ -49,7 +48,6 @@ export async function buildDeb(o: { projectRoot: string; stageRoot: string; vers
   const control = join(o.stageRoot, 'DEBIAN');
   await mkdir(control, { mode: 0o755 });
   await writeFile(join(control, 'control'), debControl(o.version, sizeKiB));
-  await writeFile(join(control, 'conffiles'), `${AGENT_CONFFILE}\n`);
   for (const [name, script] of [
     ['postinst', 'deb-postinst'],
     ['prerm', 'deb-prerm'],

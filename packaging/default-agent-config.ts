@@ -2,13 +2,15 @@ import { stringify } from 'yaml';
 import { DEFAULT_CONFIG_DOC } from '../agent/config/agent-config.js';
 
 /**
- * /etc/noderoll/agent.yaml of the packages: every default of agent/config/agent-config.ts
+ * The commented agent.yaml of the packages (/usr/share/noderoll-agent/agent.yaml, copied to
+ * /etc/noderoll/agent.yaml when that is absent): every default of agent/config/agent-config.ts
  * (DEFAULT_CONFIG_DOC), commented out, so the file documents the settings and changes nothing until
  * a line is uncommented. Generated at package time, so it cannot drift from the agent's defaults
  * (test/unit/packaging/default-agent-config.test.ts parses it back).
  */
 
-const HEADER = `# noderoll-agent configuration (packaged conffile: your edits survive upgrades).
+const HEADER = `# noderoll-agent configuration. The package writes this file only when there is none, and
+# upgrades never change it; the packaged defaults stay in /usr/share/noderoll-agent/agent.yaml.
 # Every line below is the agent's built-in default, commented out; uncomment and change what this
 # node needs. Check the file and the TLS files with:
 #   noderoll-agent --config /etc/noderoll/agent.yaml --check-config

@@ -2,12 +2,12 @@ import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../shared/exec/command-runner.js';
 import { scriptBody } from './maintainer-scripts.js';
-import { AGENT_BIN, AGENT_CONFFILE, AGENT_DOC_DIR, AGENT_STATE_DIR, AGENT_TLS_DIR, AGENT_UNIT_FILE } from './package-layout.js';
+import { AGENT_BIN, AGENT_DEFAULT_CONFIG, AGENT_DOC_DIR, AGENT_STATE_DIR, AGENT_TLS_DIR, AGENT_UNIT_FILE } from './package-layout.js';
 
 /**
  * noderoll-agent-<version>-1.x86_64.rpm, built with rpmbuild from the staged layout (when rpmbuild
- * is installed: Debian's `rpm` package has it). rpm has no purge: `rpm -e` keeps the TLS files and
- * the state (not owned by the package once written) and saves an edited agent.yaml as .rpmsave.
+ * is installed: Debian's `rpm` package has it). rpm has no purge: `rpm -e` keeps agent.yaml, the TLS
+ * files and the state (none of them owned by the package).
  */
 
 export function rpmFileName(version: string): string {
@@ -56,7 +56,7 @@ cp -a ${o.stageRoot}/. %{buildroot}/
 %attr(0755,root,root) ${AGENT_BIN}
 %attr(0644,root,root) ${AGENT_UNIT_FILE}
 %dir %attr(0755,root,root) /etc/noderoll
-%config(noreplace) %attr(0644,root,root) ${AGENT_CONFFILE}
+%attr(0644,root,root) ${AGENT_DEFAULT_CONFIG}
 %dir %attr(0700,root,root) ${AGENT_TLS_DIR}
 %dir %attr(0700,root,root) ${AGENT_STATE_DIR}
 %doc %attr(0644,root,root) ${AGENT_DOC_DIR}/copyright

@@ -2,11 +2,24 @@
 # service (packaging/maintainer-scripts.ts puts this file in front of each of them).
 AGENT_BIN=/usr/bin/noderoll-agent
 AGENT_CONFIG=/etc/noderoll/agent.yaml
+AGENT_DEFAULT_CONFIG=/usr/share/noderoll-agent/agent.yaml
 AGENT_TLS_DIR=/etc/noderoll/tls
 AGENT_STATE_DIR=/var/lib/noderoll-agent
 AGENT_UNIT=noderoll-agent.service
 # Left by a package removal (config and state kept): the next install counts as a fresh one.
 AGENT_REMOVED_MARKER=$AGENT_STATE_DIR/.package-removed
+
+# The configuration is the operator's: written from the packaged defaults only when there is none
+# (a node's bundle copied before the install stays as it is), never changed by an upgrade.
+install_default_config() {
+	if [ -e "$AGENT_CONFIG" ]; then
+		echo "noderoll-agent: keeping $AGENT_CONFIG (packaged defaults: $AGENT_DEFAULT_CONFIG)"
+		return 0
+	fi
+	install -d -m 0755 /etc/noderoll
+	install -m 0644 "$AGENT_DEFAULT_CONFIG" "$AGENT_CONFIG"
+	echo "noderoll-agent: wrote the commented defaults to $AGENT_CONFIG"
+}
 
 systemd_running() {
 	[ -d /run/systemd/system ]
@@ -58,7 +71,7 @@ stop_and_disable_agent() {
 
 # Removal keeps the configuration, TLS files and state; only a purge deletes them.
 purge_agent_files() {
-	rm -f "$AGENT_CONFIG" "$AGENT_CONFIG.dpkg-old" "$AGENT_CONFIG.dpkg-new" "$AGENT_CONFIG.dpkg-dist" "$AGENT_CONFIG.new"
+	rm -f "$AGENT_CONFIG"
 	rm -rf "$AGENT_TLS_DIR" "$AGENT_STATE_DIR"
 	rmdir /etc/noderoll 2>/dev/null || true
 }

@@ -1,8 +1,8 @@
 usage() {
 	echo "usage: install.sh [--uninstall [--purge]]
 Installs noderoll-agent from this directory as the .deb does: $AGENT_BIN, the systemd unit,
-$AGENT_CONFIG (kept when present; the packaged defaults then go to $AGENT_CONFIG.new),
-$AGENT_TLS_DIR/ and $AGENT_STATE_DIR/. --uninstall stops and removes the agent and keeps
+$AGENT_TLS_DIR/, $AGENT_STATE_DIR/ and the commented defaults in $AGENT_DEFAULT_CONFIG,
+copied to $AGENT_CONFIG when there is none. --uninstall stops and removes the agent and keeps
 configuration, TLS files and state; --purge removes those too."
 }
 
@@ -29,7 +29,8 @@ fi
 
 if [ "$action" = uninstall ]; then
 	stop_and_disable_agent
-	rm -f "$AGENT_BIN" "$UNIT_DIR/$AGENT_UNIT"
+	rm -f "$AGENT_BIN" "$UNIT_DIR/$AGENT_UNIT" "$AGENT_DEFAULT_CONFIG"
+	rmdir "$(dirname "$AGENT_DEFAULT_CONFIG")" 2>/dev/null || true
 	if systemd_running; then systemctl daemon-reload || true; fi
 	if [ "$purge" = yes ]; then
 		purge_agent_files
@@ -45,16 +46,12 @@ if [ -e "$AGENT_BIN" ]; then upgrade=yes; fi
 install -D -m 0755 "$HERE/files$AGENT_BIN" "$AGENT_BIN.install-new"
 mv -f "$AGENT_BIN.install-new" "$AGENT_BIN"
 install -D -m 0644 "$HERE/files$UNIT_DIR/$AGENT_UNIT" "$UNIT_DIR/$AGENT_UNIT"
+install -D -m 0644 "$HERE/files$AGENT_DEFAULT_CONFIG" "$AGENT_DEFAULT_CONFIG"
 install -d -m 0755 /etc/noderoll
 install -d -m 0700 "$AGENT_TLS_DIR" "$AGENT_STATE_DIR"
-if [ ! -e "$AGENT_CONFIG" ]; then
-	install -m 0644 "$HERE/files$AGENT_CONFIG" "$AGENT_CONFIG"
-elif ! cmp -s "$HERE/files$AGENT_CONFIG" "$AGENT_CONFIG"; then
-	install -m 0644 "$HERE/files$AGENT_CONFIG" "$AGENT_CONFIG.new"
-	echo "noderoll-agent: kept your $AGENT_CONFIG; the packaged defaults are in $AGENT_CONFIG.new"
-fi
 if [ "$upgrade" = yes ]; then
 	restart_agent_if_running
 else
+	install_default_config
 	start_agent_if_configured
 fi

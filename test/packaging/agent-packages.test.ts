@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildAgentPackages, type AgentPackages } from '../../packaging/agent-packages.js';
 import { DEB_DEPENDS } from '../../packaging/deb.js';
 import { defaultAgentYaml } from '../../packaging/default-agent-config.js';
 import { shellScript } from '../../packaging/maintainer-scripts.js';
-import { AGENT_CONFFILE, LAYOUT } from '../../packaging/package-layout.js';
+import { AGENT_CONFIG, AGENT_DEFAULT_CONFIG, LAYOUT } from '../../packaging/package-layout.js';
 import { tarballTopDir } from '../../packaging/tarball.js';
 import { projectRoot } from '../../shared/agent-api/codegen.js';
 import { CommandError, runCommand } from '../../shared/exec/command-runner.js';
@@ -63,7 +63,7 @@ describe('agent packages (npm run package)', function () {
     expect(await Promise.all([again.deb, again.tarball, again.binary].map(async (f) => (await stat(f)).mtimeMs))).to.deep.equal(before);
   });
 
-  it('.deb control: package, version, architecture, the dependencies of the binary; agent.yaml is a conffile', async () => {
+  it('.deb control: package, version, architecture, the dependencies of the binary; no conffiles (agent.yaml is the operator\'s)', async () => {
     const control = (await run('dpkg-deb', ['-f', packages.deb])).stdout;
     expect(control).to.include('Package: noderoll-agent\n');
     expect(control).to.include(`Version: ${packages.version}\n`);
@@ -71,7 +71,8 @@ describe('agent packages (npm run package)', function () {
     expect(control).to.include(`Depends: ${DEB_DEPENDS}\n`);
     const dir = join(tmp, 'control');
     await run('dpkg-deb', ['-e', packages.deb, dir]);
-    expect(await readFile(join(dir, 'conffiles'), 'utf8')).to.equal(`${AGENT_CONFFILE}\n`);
+    // A dpkg conffile would stop `dpkg -i` at a prompt when the node's bundle was copied first.
+    expect(await readdir(dir)).to.not.include('conffiles');
   });
 
   it('.deb files: the layout, owned by root, with its modes (tls/ and the state directory 0700)', async () => {
@@ -95,6 +96,7 @@ describe('agent packages (npm run package)', function () {
     }
     const postinst = await readFile(join(dir, 'postinst'), 'utf8');
     expect(postinst).to.include('--check-config');
+    expect(postinst).to.match(/install_default_config\n\t\tstart_agent_if_configured/);
     expect(postinst).to.include('systemctl enable --now "$AGENT_UNIT"');
     expect(postinst).to.include('try-restart "$AGENT_UNIT"');
     const postrm = await readFile(join(dir, 'postrm'), 'utf8');
@@ -102,10 +104,11 @@ describe('agent packages (npm run package)', function () {
     expect(postrm).to.not.match(/remove\)\n[^;]*purge_agent_files/);
   });
 
-  it('.deb agent.yaml is the generated commented defaults and the unit runs /usr/bin/noderoll-agent', async () => {
+  it('.deb: the packaged agent.yaml is the generated commented defaults (not /etc itself) and the unit runs /usr/bin/noderoll-agent', async () => {
     const root = join(tmp, 'deb-root');
     await run('dpkg-deb', ['-x', packages.deb, root]);
-    expect(await readFile(join(root, 'etc/noderoll/agent.yaml'), 'utf8')).to.equal(defaultAgentYaml());
+    expect(await readFile(join(root, AGENT_DEFAULT_CONFIG), 'utf8')).to.equal(defaultAgentYaml());
+    expect(await readdir(join(root, 'etc/noderoll'))).to.deep.equal(['tls']);
     const unit = await readFile(join(root, 'lib/systemd/system/noderoll-agent.service'), 'utf8');
     expect(unit).to.equal(await readFile(join(projectRoot, 'systemd/noderoll-agent.service'), 'utf8'));
     expect(unit).to.match(/^ExecStart=\/usr\/bin\/noderoll-agent --config \/etc\/noderoll\/agent\.yaml$/m);
@@ -134,7 +137,7 @@ describe('agent packages (npm run package)', function () {
     expect((await run(script, ['--purge'], [2])).stderr).to.include('--purge goes with --uninstall');
   });
 
-  it('.rpm (when rpmbuild is installed): the same files and modes, agent.yaml %config(noreplace), install/erase scriptlets', async function () {
+  it('.rpm (when rpmbuild is installed): the same files and modes, no config files, install/erase scriptlets', async function () {
     if (!packages.rpm) this.skip();
     const rpm = packages.rpm!;
     const files = new Map(
@@ -147,9 +150,9 @@ describe('agent packages (npm run package)', function () {
         }),
     );
     for (const entry of LAYOUT) expect(files.get(entry.path), entry.path).to.equal(`${tarMode(entry.mode, entry.kind)} root/root`);
-    expect((await run('rpm', ['-qp', '--configfiles', rpm])).stdout.trim()).to.equal(AGENT_CONFFILE);
+    expect((await run('rpm', ['-qp', '--configfiles', rpm])).stdout).to.not.include(AGENT_CONFIG);
     const scripts = (await run('rpm', ['-qp', '--scripts', rpm])).stdout;
-    expect(scripts).to.match(/postinstall scriptlet \(using \/bin\/sh\):[\s\S]*start_agent_if_configured\nelse\n\trestart_agent_if_running/);
+    expect(scripts).to.match(/postinstall scriptlet \(using \/bin\/sh\):[\s\S]*install_default_config\n\tstart_agent_if_configured\nelse\n\trestart_agent_if_running/);
     expect(scripts).to.match(/preuninstall scriptlet[\s\S]*if \[ "\$1" -eq 0 \]; then\n\tstop_and_disable_agent/);
     expect((await run('rpm', ['-qpR', rpm])).stdout).to.include('glibc >= 2.28');
   });

@@ -17,7 +17,7 @@ import { httpsGet } from '../security/tls-http.js';
 
 /**
  * noderoll-agent against real systemd: one lab node (systemd-nspawn, Debian 12, systemd 252) with
- * the agent installed through systemd/noderoll-agent.service exactly as a user would — mutual TLS
+ * the agent installed from its .deb with dpkg -i exactly as a user would — mutual TLS
  * with certificates from `noderoll certs` code (the agent's names node-1 and its address), a
  * planet unit carrying a real etcd member, and the lab's planet package (7.0.67 installed, 7.0.68
  * on offer). Every RPC is exercised over gRPC from the host as the coordinator; /metrics and

@@ -15,6 +15,7 @@ import { pidAlive } from './lab-sweep.js';
 import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
 import { NodesReadyGate } from '../../coordinator/gates/cluster-gates.js';
 import { labAgentPackage } from './lab-agent.js';
+import { labAgentConfigYaml } from './noderoll-config.js';
 import { CONTAINER_RUNTIME_UNIT, NODE_LAB_NODE_BINARY, PLANET_UNIT } from './node-rootfs.js';
 
 /**
@@ -304,6 +305,18 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     await l.waitNodesReady(60_000);
     const back = await l.gravity(['status', '--output=json']);
     expect(parseGravityStatusJson(back.stdout).cluster.state).to.equal('active');
+  });
+
+  it('an agent whose package installs but does not start (no TLS files for its mutual TLS) fails Lab.up with what dpkg said, and the lab is torn down', async function () {
+    this.timeout(180_000);
+    const id = randomLabId();
+    const failed = await Lab.up({ id, nodes: 1, logger, seedWorkload: false, agentConfig: labAgentConfigYaml, agentPki: false, agentReadyTimeoutMs: 5000 }).then(
+      (l) => l.down().then(() => undefined),
+      (err: Error) => err,
+    );
+    expect(failed?.message).to.match(/gave up waiting for the agent of node-1 to be active/);
+    expect(failed?.message).to.contain('installed but NOT started').and.contain('tls.caFile');
+    expect(existsSync(labDir(id)), 'torn down').to.equal(false);
   });
 
   it('lab down leaves no process, netns, veth, mount or directory behind', async function () {

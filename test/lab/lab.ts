@@ -83,7 +83,7 @@ export interface LabOptions {
   agentWatchdogSec?: number;
   /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
   ownedByDaemon?: boolean;
-  /** With agents: how long Lab.up waits for every installed agent to be active and ready (default 120 s). */
+  /** With agents: how long Lab.up waits for every installed agent to be active and ready (default 60 s). */
   agentReadyTimeoutMs?: number;
 }
 
@@ -365,8 +365,10 @@ export class Lab {
     await Promise.all(
       this.nodes.map(async (n) => {
         const readyzUrl = agentReadyzUrl(agentConfig({ name: n.name, role: n.role, nodeAddress: n.names.nodeAddress }), n.name);
-        await dpkgInstallAgent(n, debInNode);
-        await waitAgentReady(n, { readyzUrl, timeoutMs: this.options.agentReadyTimeoutMs ?? 120_000 });
+        const dpkg = await dpkgInstallAgent(n, debInNode);
+        await waitAgentReady(n, { readyzUrl, timeoutMs: this.options.agentReadyTimeoutMs ?? 60_000 }).catch((err: Error) => {
+          throw new Error(`${err.message}; dpkg -i ${debInNode} said: ${(dpkg.stdout + dpkg.stderr).trim().split('\n').join(' | ').slice(-2000)}`);
+        });
       }),
     );
     this.timings.agentInstallMs = Date.now() - tInstall;

@@ -21,7 +21,12 @@ export type DocCommandRun =
   /** Run by `scripts/dev demo`, which test/docs/doc-commands.lab.test.ts runs; scripts/dev must contain `contains`. */
   | { how: 'demo'; contains: string; why: string }
   /** Run by another test or by CI itself; `file` must contain `contains` (checked by test/unit/docs). */
-  | { how: 'elsewhere'; file: string; contains: string; why: string };
+  | { how: 'elsewhere'; file: string; contains: string; why: string }
+  /**
+   * A whole fenced block marked `<!-- doc-block: NAME -->` (doc: `doc-block: NAME`), run as it stands by
+   * `file`, which must contain `contains` (the call that runs it); covers every line of the block.
+   */
+  | { how: 'block'; file: string; contains: string; why: string };
 
 export type DocCommandEntry = DocCommandRun & { doc: string };
 
@@ -31,6 +36,9 @@ const CA = '--dir "$WORK/ca"';
 export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   // Quick start
   { doc: 'scripts/dev demo', how: 'demo', contains: 'demo() {', why: 'the lab suite runs scripts/dev demo itself (NODEROLL_LAB_ID=its own id), then every lab command below against the lab the demo leaves up' },
+  { doc: 'doc-block: onboarding', how: 'block', file: 'test/e2e/onboarding.lab.test.ts', contains: "docBlockScript(await readFile(join(projectDir, 'README.md'), 'utf8'), 'onboarding')", why: 'the acceptance test runs the whole block as it stands on a fresh lab without agents' },
+  { doc: 'noderoll init', how: 'elsewhere', file: 'test/e2e/onboarding.lab.test.ts', contains: "'onboarding')", why: 'the onboarding block runs noderoll init --out ~/noderoll … on the lab (and a second time after a node is added: see the init lab test)' },
+  { doc: 'npm run lab -- up --no-agents', how: 'elsewhere', file: 'test/e2e/onboarding.lab.test.ts', contains: "'up', '--id', id, '--nodes', '3', '--no-agents'", why: 'the onboarding acceptance test starts its lab this way (with an id of its own)' },
   { doc: 'scripts/dev test', how: 'elsewhere', file: '.ci/run', contains: 'scripts/dev test', why: 'CI runs exactly this' },
   { doc: 'npm test', how: 'elsewhere', file: 'package.json', contains: '"test": "npm run build && mocha"', why: 'the same build and mocha suite (.mocharc.json) that scripts/dev test runs in CI' },
   { doc: 'npx tsc -p tsconfig.json', how: 'elsewhere', file: 'package.json', contains: '"build": "tsc -p tsconfig.json"', why: 'scripts/dev test builds with npm run build, i.e. this tsc' },
@@ -61,8 +69,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll certs init --dir /etc/noderoll/ca-new --cluster NAME', how: 'host', run: 'noderoll certs init --dir "$WORK/ca-new" --cluster NAME' },
   { doc: 'noderoll certs issue --role reader --name prometheus --out /etc/prometheus/noderoll', how: 'host', run: `noderoll certs issue --role reader --name prometheus --out "$WORK/etc-prometheus-noderoll" ${CA}` },
   { doc: 'noderoll certs init --cluster NAME', how: 'host', run: 'noderoll certs init --cluster NAME --dir "$WORK/ca-readme"' },
-  { doc: 'noderoll certs issue --role agent --node NODE --ip ADDRESS --out DIR', how: 'host', run: 'noderoll certs issue --role agent --node node-1 --ip 127.0.0.1 --out "$WORK/node-1" --dir "$WORK/ca-readme"' },
-  { doc: 'noderoll certs issue --role coordinator --name NAME --out DIR', how: 'host', run: 'noderoll certs issue --role coordinator --name ops --out "$WORK/ops" --dir "$WORK/ca-readme"' },
   {
     doc: 'npm run bench',
     how: 'host',

@@ -107,7 +107,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
     why: 'the test has no terminal to confirm on, so --yes (an operator at a terminal answers the prompt); after the completed demo update there is nothing to resume (exit 5, not 2: the command line is right)',
   },
   { doc: 'noderoll abort', how: 'lab', exit: 5, why: 'no operation is running (exit 5, not 2)' },
-  { doc: 'systemctl enable --now noderoll-agent', how: 'lab-node', why: 'the install step; the lab installed the agent this way, so it is a no-op that must succeed' },
   { doc: 'systemctl reload noderoll-agent', how: 'lab-node' },
   { doc: 'journalctl -u noderoll-agent -o cat | grep \'"audit":true\'', how: 'lab-node', why: "the demo's update made mutating calls: audit lines exist" },
   { doc: 'journalctl -o json', how: 'lab-node', run: 'journalctl -o json -n 1 | grep -q __CURSOR', why: 'the last entry is enough to see the JSON form' },

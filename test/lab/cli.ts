@@ -61,6 +61,7 @@ function parseFlags(args: string[]): Flags {
       if (v !== 'text' && v !== 'json') throw new UsageError(`--output: "${v}" must be text or json`);
       flags.output = v;
     } else if (a === '--all') flags.all = true;
+    else if (a === '--no-agents') flags.agents = false;
     else throw new UsageError(`unknown flag "${a}"`);
   }
   return flags;

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { certificateInfo, describeCertificate, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, issuedBy, splitPemCertificates, validityAt, type CertificateInfo } from '../../shared/pki/certificate-info.js';
 import { CLIENT_ROLES, isClientRole } from '../../shared/pki/noderoll-identity.js';
-import { oneOfProblem } from '../../shared/validation/choice.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { CertificateAuthority, CertificateAuthorityError, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, type CertificateProfile } from './certificate-authority.js';
@@ -36,7 +35,7 @@ const INIT_FLAGS: FlagSpec[] = [
 
 const ISSUE_FLAGS: FlagSpec[] = [
   { name: 'dir', kind: 'string', value: 'DIR', help: `the CA directory (default ${DEFAULT_CA_DIR})` },
-  { name: 'role', kind: 'string', value: 'ROLE', check: (v) => oneOfProblem(v, ROLES), help: 'agent | coordinator | reader (required)' },
+  { name: 'role', kind: 'string', value: 'ROLE', choices: ROLES, help: 'agent | coordinator | reader (required)' },
   { name: 'node', kind: 'string', value: 'NAME', check: nodeNameProblem, help: 'agent: the Kubernetes node name the agent serves (required for agent)' },
   { name: 'dns', kind: 'list', maxItems: 32, value: 'NAME', help: 'agent: an extra DNS name it is reached at (repeatable)' },
   { name: 'ip', kind: 'list', maxItems: 32, value: 'ADDR', help: 'agent: an IP address it is reached at (repeatable)' },
@@ -48,6 +47,15 @@ const ISSUE_FLAGS: FlagSpec[] = [
 ];
 
 const SHOW_FLAGS: FlagSpec[] = [{ name: 'ca', kind: 'string', value: 'FILE', help: 'also check that the certificate was issued by this CA (a bundle: any of them)' }, HELP_FLAG];
+
+export const CERTS_SUMMARY = "create the cluster's noderoll CA and issue agent, coordinator and reader certificates (noderoll certs --help)";
+
+/** The subcommands and their flags, for `noderoll --help` and shell completion (the dispatch is runCertsCommand's). */
+export const CERTS_SUBCOMMANDS = [
+  { name: 'init', summary: "create the cluster's CA", flags: INIT_FLAGS },
+  { name: 'issue', summary: 'issue an agent, coordinator or reader certificate', flags: ISSUE_FLAGS },
+  { name: 'show', summary: 'show a certificate; exit 1 when it is not valid now or not issued by --ca', flags: SHOW_FLAGS, argument: { value: 'FILE' } },
+];
 
 export const CERTS_HELP = `usage: noderoll certs <init|issue|show> [flags]
 

@@ -1,4 +1,5 @@
 import { EXIT_CODE_HELP } from './exit-codes.js';
+import { CERTS_SUBCOMMANDS, CERTS_SUMMARY } from '../certs/certs-command.js';
 import { flagsHelp, type FlagSpec } from '../../shared/cli/flag-parser.js';
 import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { kubeContextProblem } from '../../shared/validation/kube-names.js';
@@ -18,12 +19,13 @@ export interface CommandSpec {
 }
 
 const NODE_LIST = { separator: ',', item: 'node name' };
+const OUTPUT_FORMATS = ['text', 'json'];
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'config', kind: 'string', value: 'PATH', help: 'config file (default: $NODEROLL_CONFIG, else /etc/noderoll/config.yaml)' },
   { name: 'kubeconfig', kind: 'string', value: 'PATH', help: 'kubeconfig for kubectl (overrides kubernetes.kubeconfig)' },
   { name: 'context', kind: 'string', check: kubeContextProblem, value: 'NAME', help: 'kubeconfig context (overrides kubernetes.context)' },
-  { name: 'output', short: 'o', kind: 'string', check: (v) => (v === 'text' || v === 'json' ? undefined : `must be text or json, got ${showValue(v)}`), value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },
+  { name: 'output', short: 'o', kind: 'string', choices: OUTPUT_FORMATS, check: (v) => (OUTPUT_FORMATS.includes(v) ? undefined : `must be ${OUTPUT_FORMATS.join(' or ')}, got ${showValue(v)}`), value: 'text|json', help: 'text (default; a live per-node view on a terminal) or json (NDJSON, one event per line)' },
   { name: 'log-file', kind: 'string', value: 'PATH', help: 'pino JSON log file (overrides log.file)' },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help' },
 ];
@@ -118,6 +120,37 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
+/** A word after a command that is not a flag: its placeholder and, when they are a fixed set, its values. */
+export interface ArgumentSpec {
+  value: string;
+  choices?: readonly string[];
+}
+
+/**
+ * A command that reads its own command line, without the config and flags of the operation commands
+ * above (`certs` with its subcommands, `completion`): `noderoll --help` lists it after them, and shell
+ * completion offers it with its subcommands, flags and argument.
+ */
+export interface StandaloneCommandSpec {
+  name: string;
+  summary: string;
+  flags: readonly FlagSpec[];
+  argument?: ArgumentSpec;
+  subcommands?: readonly StandaloneCommandSpec[];
+}
+
+export const COMPLETION_SHELLS = ['bash', 'zsh'];
+
+export const STANDALONE_COMMANDS: readonly StandaloneCommandSpec[] = [
+  { name: 'certs', summary: CERTS_SUMMARY, flags: [{ name: 'help', short: 'h', kind: 'boolean', help: 'show the help of noderoll certs' }], subcommands: CERTS_SUBCOMMANDS },
+  {
+    name: 'completion',
+    summary: 'print the shell completion script for bash or zsh (noderoll completion --help)',
+    flags: [{ name: 'help', short: 'h', kind: 'boolean', help: 'show how to install it' }],
+    argument: { value: 'SHELL', choices: COMPLETION_SHELLS },
+  },
+];
+
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
@@ -144,6 +177,12 @@ export function commandHelp(spec: CommandSpec): string {
   ].join('\n');
 }
 
+function commandList(): string[] {
+  const all = [...COMMANDS, ...STANDALONE_COMMANDS];
+  const width = Math.max(...all.map((c) => c.name.length));
+  return all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+}
+
 export function mainHelp(): string {
   return [
     'noderoll: safe, resumable rolling update of an on-prem Kubernetes (Gravity) cluster, one node at a time.',
@@ -151,8 +190,7 @@ export function mainHelp(): string {
     'Usage: noderoll COMMAND [flags]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
-    `  ${'certs'.padEnd(8)} create the cluster's noderoll CA and issue agent, coordinator and reader certificates (noderoll certs --help)`,
+    ...commandList(),
     '',
     'Flags of every command:',
     flagsHelp(GLOBAL_FLAGS, FLAG_COLUMN),

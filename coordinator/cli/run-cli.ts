@@ -18,6 +18,7 @@ import { showValue } from '../../shared/validation/field-error.js';
 import { flagBoolean, flagString, parseFlags, UsageError } from '../../shared/cli/flag-parser.js';
 import { JsonReporter, LineReporter, ProgressView, type Reporter } from './reporter.js';
 import type { CliEnvironment } from './services.js';
+import { runCompletionCommand } from './completion/completion-command.js';
 
 export const NODEROLL_VERSION = '0.1.0';
 
@@ -53,6 +54,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
   }
   // `certs` manages the cluster's noderoll CA; it has its own flags and touches no cluster.
   if (first === 'certs') return runCertsCommand(rest, env);
+  if (first === 'completion') return runCompletionCommand(rest, env);
   const spec = findCommand(first);
   if (!spec) {
     const what = first.startsWith('-') ? `expected a command before flags, got "${first}"` : `unknown command "${first}"`;

@@ -1,4 +1,4 @@
-import { rangeProblem } from '../validation/choice.js';
+import { oneOfProblem, rangeProblem } from '../validation/choice.js';
 import { editDistance } from '../text/nearest-name.js';
 import { parseDuration } from '../validation/duration.js';
 import { FieldError, showName, showValue } from '../validation/field-error.js';
@@ -37,6 +37,8 @@ export interface FlagSpec {
   help: string;
   /** string and list items: why a value is refused (a rule from shared/validation), or undefined. */
   check?: (value: string) => string | undefined;
+  /** string and list items: the only accepted values (`check`, when set, says why another is refused); shell completion offers them. */
+  choices?: readonly string[];
   /** string: whether "" is a value (e.g. "" turns a listener off); refused by default. */
   allowEmpty?: boolean;
   /** integer: the accepted range. */
@@ -165,7 +167,7 @@ function convert(spec: FlagSpec, label: string, raw: string): FlagValue {
 }
 
 function checked(spec: FlagSpec, label: string, value: string): string {
-  const problem = spec.check?.(value);
+  const problem = spec.check ? spec.check(value) : spec.choices && oneOfProblem(value, spec.choices);
   if (problem) throw new UsageError(label, problem);
   return value;
 }

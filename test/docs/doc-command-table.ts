@@ -79,6 +79,22 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'npm run bench -- journal-scan fan-out', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan fan-out', why: 'as npm run bench' },
   { doc: 'npm run bench -- --quick', how: 'host', run: 'node dist/bench/run.js --dry-run --quick', why: 'as npm run bench' },
   { doc: 'npm run bench -- --dry-run journal-scan', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan' },
+  // Installing the coordinator (README "Using noderoll on a cluster")
+  {
+    doc: 'noderoll completion bash > /etc/bash_completion.d/noderoll',
+    how: 'host',
+    run: 'noderoll completion bash > "$WORK/bash_completion.d-noderoll" && bash --norc -c \'source "$WORK/bash_completion.d-noderoll" && complete -p noderoll\'',
+    why: 'not into /etc: the file it writes registers _noderoll in bash (test/unit/coordinator/completion.test.ts drives it)',
+  },
+  {
+    doc: 'noderoll completion zsh > "${fpath[1]}/_noderoll"',
+    how: 'host',
+    run: 'mkdir "$WORK/zsh-functions" && zsh -f -c \'fpath=("$WORK/zsh-functions" $fpath); noderoll completion zsh > "${fpath[1]}/_noderoll"; autoload -U compinit; compinit -u -D; [[ ${_comps[noderoll]} == _noderoll ]]\'',
+    why: "the doc's text in a zsh whose first $fpath directory is the test's: compinit then completes noderoll with _noderoll (test/unit/coordinator/completion.test.ts presses Tab)",
+  },
+  { doc: 'noderoll completion bash', how: 'host' },
+  { doc: 'noderoll completion zsh', how: 'host' },
+  { doc: 'noderoll completion --help', how: 'host' },
   // Synopses
   { doc: 'noderoll plan [--to V] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll update --to V [--yes] [--confirm-each-node] [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },

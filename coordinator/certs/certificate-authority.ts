@@ -51,6 +51,8 @@ export interface IssueOptions {
   notAfter?: Date;
   /** Replace existing files in outDir (rotation). */
   overwrite?: boolean;
+  /** The certificate's path once moved into place, for issued.jsonl (when outDir is a staging directory). */
+  recordAs?: string;
 }
 
 export interface IssuedCertificate {
@@ -187,7 +189,7 @@ export class CertificateAuthority {
         notBefore: info.notBefore.toISOString(),
         notAfter: info.notAfter.toISOString(),
         sha256: info.fingerprint256,
-        certFile,
+        certFile: o.recordAs ?? certFile,
       }) + '\n',
       { mode: 0o600 },
     );

@@ -5,9 +5,11 @@ import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { kubeContextProblem } from '../../shared/validation/kube-names.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { versionProblem } from '../../shared/validation/version.js';
-import { showValue } from '../../shared/validation/field-error.js';
+import { FieldError, showValue } from '../../shared/validation/field-error.js';
+import { checkCommonName } from '../../shared/pki/openssl.js';
+import { webhookUrlProblem } from '../config/validate-config.js';
 
-export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report';
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init';
 
 export interface CommandSpec {
   name: CommandName;
@@ -36,6 +38,37 @@ const YES: FlagSpec = { name: 'yes', short: 'y', kind: 'boolean', help: 'do not 
 const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', kind: 'boolean', help: 'ask before starting each node (needs a terminal)' };
 const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: listenAddressProblem, value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
 const PAUSE: FlagSpec = { name: 'pause-between', kind: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
+
+/** An etcd client URL for --etcd-endpoints: http(s), no credentials, no path. */
+function etcdEndpointProblem(v: string): string | undefined {
+  const problem = webhookUrlProblem(v);
+  if (problem) return problem;
+  const url = new URL(v);
+  return url.pathname !== '/' || url.search || url.hash ? `${showValue(v)} must be scheme://host:port only (e.g. https://10.0.0.11:2379)` : undefined;
+}
+
+function clusterNameProblem(v: string): string | undefined {
+  try {
+    checkCommonName('--cluster', v);
+    return undefined;
+  } catch (err) {
+    return err instanceof FieldError ? err.problem : String(err);
+  }
+}
+
+const globalFlag = (name: string): FlagSpec => GLOBAL_FLAGS.find((f) => f.name === name)!;
+
+const INIT_FLAGS: readonly FlagSpec[] = [
+  { name: 'out', kind: 'string', value: 'DIR', help: 'where to write config.yaml, pki/ and nodes/NODE/ (required; created 0700; a re-run adds new nodes)' },
+  { name: 'cluster', kind: 'string', check: clusterNameProblem, value: 'NAME', help: "cluster name in a new CA (default: gravity status's cluster domain)" },
+  { name: 'ca-dir', kind: 'string', value: 'DIR', help: 'use this existing CA (noderoll certs init) instead of DIR/pki' },
+  { name: 'etcd-endpoints', kind: 'list', split: { separator: ',', item: 'URL' }, maxItems: 16, check: etcdEndpointProblem, value: 'URL[,URL…]', help: "etcd client URLs for the etcd gate and the backup (default: Gravity's gravity exec etcdctl)" },
+  { name: 'agent-settings', kind: 'string', value: 'FILE', help: 'YAML of site-wide agent settings (install.command, packages.watch, planetChecks…) merged into every agent.yaml' },
+  globalFlag('kubeconfig'),
+  globalFlag('context'),
+  { ...globalFlag('output'), help: 'text (default) or json (one summary document)' },
+  globalFlag('help'),
+];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -117,6 +150,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       'or last operation (the only one the state keeps). Prints the paths. Reads the state only.',
     flags: [...GLOBAL_FLAGS, { name: 'out', kind: 'string', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
     examples: ['noderoll report --out /var/tmp/noderoll-reports', 'noderoll report nr-20261127-031500-abcd -o json'],
+  },
+  {
+    name: 'init',
+    summary: 'onboard a cluster: config, CA and certificates, one agent bundle per node',
+    usage: 'noderoll init --out DIR [--cluster NAME] [--ca-dir DIR] [--etcd-endpoints URL,…] [--agent-settings FILE] [--kubeconfig PATH] [--context NAME]',
+    description:
+      'Reads the nodes through kubectl (names, InternalIP, roles from the labels, kubelet versions, the Kubernetes\n' +
+      'version) and `gravity status` when gravity is on PATH, then writes DIR/config.yaml (the annotated example with\n' +
+      'these nodes), a CA in DIR/pki (or uses --ca-dir) with a coordinator and a reader (Prometheus) certificate, and\n' +
+      'per node DIR/nodes/NODE/agent.yaml and tls/ (its certificate names the node and its IP): what goes to\n' +
+      '/etc/noderoll/ on the node. Prints the commands that install each bundle, then `noderoll plan`.\n' +
+      'Run again after nodes joined: only they are added (existing certificates and edits stay; a node that left is\n' +
+      'reported, not removed). Refuses, writing nothing, a node without InternalIP, an invalid node name, or a role\n' +
+      'on which the labels and gravity disagree (exit 3).',
+    flags: INIT_FLAGS,
+    examples: ['noderoll init --out ./noderoll-prod', 'noderoll init --out ./noderoll-prod --agent-settings site-agent.yaml --etcd-endpoints https://10.0.0.11:2379'],
   },
 ];
 

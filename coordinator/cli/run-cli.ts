@@ -8,6 +8,7 @@ import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type Comman
 import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
+import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
@@ -30,6 +31,7 @@ const HANDLERS: Record<CommandName, (ctx: CommandContext) => Promise<number>> = 
   resume: resumeCommand,
   abort: abortCommand,
   report: reportCommand,
+  init: initCommand,
 };
 
 /**

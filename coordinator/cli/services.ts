@@ -40,6 +40,8 @@ export interface CliEnvironment {
   abortPollMs: number;
   /** Ends the process now (third Ctrl-C). */
   exitNow(code: number): void;
+  /** Runs the commands of `noderoll init` (kubectl, gravity); default: the real runner. Tests pass fakes. */
+  runner?: CommandRunner;
 }
 
 /** The coordinator's side-effecting parts, chosen in one place at start-up (kured's shape). */

@@ -96,7 +96,18 @@ export function readNode(obj: unknown, what = 'node'): KubeNode {
   if (kubelet) node.kubeletVersion = kubelet;
   const role = roleFromLabels(labels);
   if (role) node.role = role;
+  const addresses = Array.isArray(status.addresses) ? status.addresses.filter(isRecord) : [];
+  const internalIp = str(addresses.find((a) => a.type === 'InternalIP')?.address);
+  if (internalIp) node.internalIp = internalIp;
   return node;
+}
+
+/** The API server's version (`serverVersion.gitVersion`, e.g. v1.32.4) from `kubectl version -o json`. */
+export function readServerVersion(stdout: string): string {
+  const doc = parseJsonDocument(stdout, 'version');
+  const version = str(record(doc.serverVersion).gitVersion);
+  if (!version) throw new KubeOutputError('version', 'has no serverVersion.gitVersion (is the API server reachable?)');
+  return version;
 }
 
 export function readNodeList(stdout: string): KubeNode[] {

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { DrainError, type DrainOptions, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster } from '../ports/cluster.js';
 import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
-import { parseJsonDocument, readNode, readNodeList, readPodDisruptionBudgetList, readPodList } from './kube-objects.js';
+import { parseJsonDocument, readNode, readNodeList, readPodDisruptionBudgetList, readPodList, readServerVersion } from './kube-objects.js';
 
 export interface KubectlOptions {
   /** kubectl binary (path or name on PATH). */
@@ -66,6 +66,12 @@ export class KubectlClient implements KubernetesCluster {
   async listNodes(signal?: AbortSignal): Promise<KubeNode[]> {
     const r = await this.run(['get', 'nodes', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readNodeList(r.stdout);
+  }
+
+  /** The Kubernetes version of the API server (`kubectl version -o json`). */
+  async serverVersion(signal?: AbortSignal): Promise<string> {
+    const r = await this.run(['version', '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readServerVersion(r.stdout);
   }
 
   async getNode(name: string, signal?: AbortSignal): Promise<KubeNode | undefined> {

@@ -25,6 +25,8 @@ export interface KubeNode {
   labels: Readonly<Record<string, string>>;
   annotations: Readonly<Record<string, string>>;
   kubeletVersion?: string;
+  /** status.addresses of type InternalIP (the first one): where the node is reached on the cluster network. */
+  internalIp?: string;
 }
 
 /** The facts noderoll reads from a Pod. */

@@ -71,9 +71,9 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
     expect((await stat(join(projectRoot, 'dist/coordinator/main.js'))).mtimeMs).to.be.at.least(packStartedMs - 100);
   });
 
-  it('packs the coordinator only: dist/coordinator, dist/shared, proto, the example config, README and LICENSE; no tests, no agent, no sources', () => {
+  it("packs the coordinator only: dist/coordinator, dist/shared, the agent's config reader (init validates agent.yaml with it), proto, the example config, README and LICENSE; no tests, no agent, no sources", () => {
     const own = files.filter((f) => !f.startsWith('package/node_modules/')).map((f) => f.slice('package/'.length));
-    const allowed = /^(package\.json|README\.md|LICENSE|coordinator\/config\/example-config\.yaml|proto\/.+\.proto|dist\/(coordinator|shared)\/.+\.js)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|coordinator\/config\/example-config\.yaml|proto\/.+\.proto|dist\/(coordinator|shared|agent\/config)\/.+\.js)$/;
     expect(own.filter((f) => !allowed.test(f)), 'files outside the coordinator').to.deep.equal([]);
     expect(own.filter((f) => /(^|\/)test(\/|$)|\.test\.js$/.test(f)), 'tests').to.deep.equal([]);
     for (const f of ['dist/coordinator/main.js', 'proto/noderoll/agent/v1/agent.proto', 'coordinator/config/example-config.yaml', 'README.md', 'LICENSE']) expect(own, f).to.include(f);
@@ -100,10 +100,14 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
     expect(version.stdout).to.equal(`noderoll ${pkg.version}\n`);
     const help = await noderoll('--help');
     expect(help.exitCode, explain(help)).to.equal(0);
-    for (const command of ['check', 'plan', 'update', 'status', 'resume', 'abort', 'report', 'certs', 'completion']) expect(help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['check', 'plan', 'update', 'status', 'resume', 'abort', 'report', 'init', 'certs', 'completion']) expect(help.stdout).to.match(new RegExp(`^  ${command} `, 'm'));
     const certs = await noderoll('certs', '--help');
     expect(certs.exitCode, explain(certs)).to.equal(0);
     expect(certs.stdout).to.contain('usage: noderoll certs <init|issue|show>');
+    // init loads the onboarding code (and the agent's config reader) when it runs: here it gets as far as kubectl.
+    const init = await noderoll('init', '--out', join(work, 'init-out'));
+    expect(init.exitCode, explain(init)).to.equal(3);
+    expect(init.stderr).to.match(/cannot read the cluster through kubectl/);
     const completion = await noderoll('completion', 'bash');
     expect(completion.exitCode, explain(completion)).to.equal(0);
     expect(completion.stdout).to.contain('complete -F _noderoll noderoll');

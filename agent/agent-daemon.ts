@@ -1,8 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { nodeAgentService } from '../shared/agent-api/proto.js';
-import { projectRoot } from '../shared/agent-api/codegen.js';
+import { agentBuild } from './build-info.js';
 import { runCommand, type CommandRunner } from '../shared/exec/command-runner.js';
 import type { Logger } from '../shared/log/logger.js';
 import { describeConfig, needsTlsMaterial, type AgentConfig, type ListenAddress } from './config/agent-config.js';
@@ -66,20 +64,12 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-export function agentVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<RunningAgent> {
   const started = Date.now();
   const log = o.logger;
   const runner = o.runner ?? runCommand;
   const boot = o.boot ?? (await readBootIdentity());
-  const version = agentVersion();
+  const version = agentBuild().version;
   const { ledger, updatePhase } = await openState(config, boot, log);
   const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
   const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, boot, version, machineId, ledger, updatePhase, started });

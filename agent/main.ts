@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '../shared/log/logger.js';
 import { FieldError } from '../shared/validation/field-error.js';
-import { agentVersion, startAgent } from './agent-daemon.js';
+import { startAgent } from './agent-daemon.js';
+import { agentBuild, versionLine } from './build-info.js';
 import { ConfigError } from '../shared/config/config-error.js';
 import { DEFAULT_CONFIG_PATH, describeConfig, needsTlsMaterial, parseAgentConfig } from './config/agent-config.js';
 import { parseAgentFlags, USAGE } from './config/flags.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     die(2, err instanceof FieldError ? `noderoll-agent: ${err.message}` : String(err));
   }
   if (flags.help || flags.version) {
-    process.stdout.write(flags.help ? USAGE : `${agentVersion()}\n`);
+    process.stdout.write(flags.help ? USAGE : `${versionLine(agentBuild())}\n`);
     process.exit(0);
   }
 

@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertificateAuthority } from '../coordinator/certs/certificate-authority.js';
+import { buildAgentPackages, type AgentPackages } from '../packaging/agent-packages.js';
 import { runCommand } from '../shared/exec/command-runner.js';
 import { notYet, ready, sleep, waitFor } from '../shared/time/wait-for.js';
 import type { BenchContext, BenchResult, Benchmark } from './support/benchmark.js';
@@ -14,7 +15,8 @@ import { fmt, max, median, mib, table } from './support/stats.js';
 
 /**
  * Agent footprint: a real noderoll-agent process (mutual TLS on gRPC, /metrics on loopback HTTP)
- * idle and under 100 scrapes/s, side by side with a bare `node -e` process and Debian's
+ * idle and under 100 scrapes/s, run by Node.js from dist/ and as the packaged binary, side by side
+ * with a bare `node -e` process and Debian's
  * prometheus-node-exporter (when installed), all on 127.0.0.1 and all started and stopped here.
  */
 
@@ -139,12 +141,11 @@ async function scrape(s: Subject, durationMs: number, signal: AbortSignal): Prom
   };
 }
 
-async function agentConfig(ctx: BenchContext, grpcPort: number, httpPort: number): Promise<string> {
-  const ca = await CertificateAuthority.init(join(ctx.tmpDir, 'ca'), { cluster: 'bench' });
-  const issued = await ca.issue({ kind: 'agent', node: hostname(), ips: ['127.0.0.1'] }, { outDir: join(ctx.tmpDir, 'agent-tls') });
-  const stateDir = join(ctx.tmpDir, 'agent-state');
+async function agentConfig(ctx: BenchContext, ca: CertificateAuthority, name: string, grpcPort: number, httpPort: number): Promise<string> {
+  const issued = await ca.issue({ kind: 'agent', node: hostname(), ips: ['127.0.0.1'] }, { outDir: join(ctx.tmpDir, `${name}-tls`) });
+  const stateDir = join(ctx.tmpDir, `${name}-state`);
   await mkdir(stateDir, { recursive: true });
-  const file = join(ctx.tmpDir, 'agent.yaml');
+  const file = join(ctx.tmpDir, `${name}.yaml`);
   await writeFile(
     file,
     `grpc: { listen: "127.0.0.1:${grpcPort}" }\nhttp: { listen: "127.0.0.1:${httpPort}" }\n` +
@@ -152,6 +153,16 @@ async function agentConfig(ctx: BenchContext, grpcPort: number, httpPort: number
       `stateDir: ${stateDir}\nlogLevel: warn\n`,
   );
   return file;
+}
+
+async function packageSizes(p: AgentPackages): Promise<string[][]> {
+  const files: [string, string | undefined][] = [
+    ['agent binary (/usr/bin/noderoll-agent)', p.binary],
+    [basename(p.deb), p.deb],
+    [basename(p.tarball), p.tarball],
+    [p.rpm ? basename(p.rpm) : '.rpm (rpmbuild not installed)', p.rpm],
+  ];
+  return Promise.all(files.map(async ([name, file]) => [name, file ? mib((await stat(file)).size / 1024) : '-']));
 }
 
 async function haveNodeExporter(): Promise<boolean> {
@@ -165,26 +176,35 @@ async function haveNodeExporter(): Promise<boolean> {
 
 export const agentFootprintBenchmark: Benchmark = {
   name: 'agent-footprint',
-  budgetMs: 5 * 60_000,
+  // Includes building the agent packages when they are not cached (~90 s).
+  budgetMs: 8 * 60_000,
   async run(ctx, signal): Promise<BenchResult> {
     const windows = 3;
     const windowMs = ctx.quick ? 3000 : 10_000;
     const rounds = ctx.quick ? 1 : 3;
     const scrapeMs = ctx.quick ? 3000 : 10_000;
-    const [grpcPort, httpPort, nePort] = [await freePort(), await freePort(), await freePort()];
-    const config = await agentConfig(ctx, grpcPort, httpPort);
+    const [grpcPort, httpPort, nePort, seaGrpcPort, seaHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const ca = await CertificateAuthority.init(join(ctx.tmpDir, 'ca'), { cluster: 'bench' });
+    const config = await agentConfig(ctx, ca, 'agent', grpcPort, httpPort);
+    const seaConfig = await agentConfig(ctx, ca, 'agent-sea', seaGrpcPort, seaHttpPort);
+    // The packaged agent (single executable application), built or taken from the build cache.
+    ctx.log('agent-footprint: building the agent packages (cached when unchanged)');
+    const packages = await buildAgentPackages({ outDir: join(HERE, '..', 'packages') });
     const bg: Background[] = [];
     try {
       const life = { timeoutMs: this.budgetMs + 10_000 };
       bg.push(new Background('noderoll-agent', process.execPath, [AGENT, '--config', config], life));
+      bg.push(new Background('noderoll-agent (packaged)', packages.binary, ['--config', seaConfig], life));
       const bareMarker = `noderoll-bench-bare-${process.pid}`;
       bg.push(new Background('bare node', process.execPath, ['-e', 'setInterval(() => {}, 1e9)', bareMarker], life));
       const withExporter = await haveNodeExporter();
       if (withExporter) bg.push(new Background('prometheus-node-exporter', NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${nePort}`], life));
       await waitHttp('noderoll-agent', `http://127.0.0.1:${httpPort}/healthz`);
+      await waitHttp('noderoll-agent (packaged)', `http://127.0.0.1:${seaHttpPort}/healthz`);
       const subjects: Subject[] = [
         { name: 'bare `node -e`', pid: await findPid(bareMarker), metricsUrl: undefined },
         { name: 'noderoll-agent', pid: await findPid(config), metricsUrl: `http://127.0.0.1:${httpPort}/metrics` },
+        { name: 'noderoll-agent, packaged binary', pid: await findPid(seaConfig), metricsUrl: `http://127.0.0.1:${seaHttpPort}/metrics` },
       ];
       if (withExporter) {
         await waitHttp('prometheus-node-exporter', `http://127.0.0.1:${nePort}/metrics`);
@@ -220,8 +240,10 @@ export const agentFootprintBenchmark: Benchmark = {
         mib(max(rs.map((x) => x.hwmKib))),
         `${fmt(median(rs.map((x) => x.p50Ms)), 1)} / ${fmt(median(rs.map((x) => x.p99Ms)), 1)} ms`,
       ]);
+      const sizes = await packageSizes(packages);
       const markdown = [
-        `Processes started side by side on this host: \`noderoll-agent\` (dist/agent/main.js, mutual TLS on gRPC 127.0.0.1, /metrics on loopback HTTP, certificates from coordinator/certs), ` +
+        `Processes started side by side on this host: \`noderoll-agent\` (dist/agent/main.js run by this Node.js, mutual TLS on gRPC 127.0.0.1, /metrics on loopback HTTP, certificates from coordinator/certs), ` +
+          `the same agent as the packaged binary (\`/usr/bin/noderoll-agent\` of the .deb: a Node.js ${process.version} single executable application of the esbuild bundle, stripped; same configuration apart from ports), ` +
           `a bare \`node -e 'setInterval(() => {}, 1e9)'\`${withExporter ? ", and Debian's `prometheus-node-exporter` (default collectors, 127.0.0.1)" : ' (prometheus-node-exporter is not installed: `apt-get install prometheus-node-exporter` with autostart blocked to compare)'}. ` +
           `RSS and CPU from /proc; CPU in % of one core. The host has no systemd (PID 1 is not systemd), so the agent's systemctl/dpkg-query samples fail fast here; on a node they run for real (sampled at most briefly cached per scrape).`,
         '',
@@ -232,6 +254,10 @@ export const agentFootprintBenchmark: Benchmark = {
         `Under load: 100 GETs/s of /metrics (open loop, keep-alive, ≤ 50 in flight) for ${scrapeMs / 1000} s, ${rounds} round(s) per exporter, interleaved; medians.`,
         '',
         table(['process', 'scrapes served', 'body', 'CPU', 'RSS', 'peak RSS', 'latency p50 / p99'], scrapeRows),
+        '',
+        `Agent packages of this build (\`npm run package\`, packaging/): the binary and what each package weighs.`,
+        '',
+        table(['file', 'size'], sizes),
       ].join('\n');
       return { title: 'Agent footprint', markdown };
     } finally {

@@ -7,6 +7,7 @@ import { describeMachine } from './support/machine.js';
 import { table } from './support/stats.js';
 import { journalScanBenchmark } from './journal-scan.bench.js';
 import { agentFootprintBenchmark } from './agent-footprint.bench.js';
+import { agentPackageBenchmark } from './agent-package.bench.js';
 import { fanOutBenchmark } from './fan-out.bench.js';
 import { rebootDetectionBenchmark } from './reboot-detection.bench.js';
 import { coordinatorOverheadBenchmark } from './coordinator-overhead.bench.js';
@@ -17,7 +18,7 @@ import { deadlinesBenchmark } from './deadlines.bench.js';
  * parallel: they measure the machine), each within its time budget, and writes bench/RESULTS.md.
  */
 
-const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark, deadlinesBenchmark];
+const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, agentPackageBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark, deadlinesBenchmark];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

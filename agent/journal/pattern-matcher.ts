@@ -23,6 +23,11 @@ export interface MatchingInProgress {
 }
 
 const WORKER_URL = new URL('./pattern-worker.js', import.meta.url);
+/**
+ * The bundled code of pattern-worker.js, set by the package builder (packaging/agent-bundle.ts, an
+ * esbuild define): the self-contained agent has no worker file to start.
+ */
+declare const NODEROLL_EMBEDDED_PATTERN_WORKER: string | undefined;
 
 export class PatternMatcher {
   private readonly worker: Worker;
@@ -41,7 +46,9 @@ export class PatternMatcher {
       progress: this.progress.buffer as SharedArrayBuffer,
     };
     // Batches are capped by the reader (256 entries, about 1 MiB); a thread that needs far more is stopped.
-    this.worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+    const options = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } };
+    this.worker =
+      typeof NODEROLL_EMBEDDED_PATTERN_WORKER === 'string' ? new Worker(NODEROLL_EMBEDDED_PATTERN_WORKER, { ...options, eval: true }) : new Worker(WORKER_URL, options);
     this.worker.on('message', (verdicts: Uint8Array) => {
       const b = this.batch;
       this.batch = undefined;

@@ -16,6 +16,8 @@ export interface BootIdentity {
 export interface OsFacts {
   osName: string;
   osVersion: string;
+  /** PRETTY_NAME of /etc/os-release ("" when absent). */
+  osPrettyName: string;
   kernel: string;
 }
 
@@ -67,12 +69,26 @@ export function nodeHostname(): string {
   return hostname();
 }
 
+/** Pure: PRETTY_NAME of an os-release file (os-release(5): shell-style assignments, values maybe quoted). */
+export function osReleasePrettyName(text: string): string {
+  const m = /^PRETTY_NAME=(.*)$/m.exec(text);
+  if (!m?.[1]) return '';
+  const raw = m[1].trim();
+  const quoted = /^(["'])(.*)\1$/.exec(raw);
+  return (quoted ? (quoted[2] ?? '') : raw).replace(/\\(["'$`\\])/g, '$1');
+}
+
 let osCache: OsFacts | undefined;
 
 export async function readOsFacts(): Promise<OsFacts> {
   if (!osCache) {
-    const os = await si.osInfo();
-    osCache = { osName: os.distro || os.platform, osVersion: [os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' '), kernel: os.kernel };
+    const [os, release] = await Promise.all([si.osInfo(), readFile('/etc/os-release', 'utf8').catch(() => readFile('/usr/lib/os-release', 'utf8').catch(() => ''))]);
+    osCache = {
+      osName: os.distro || os.platform,
+      osVersion: [os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' '),
+      osPrettyName: osReleasePrettyName(release),
+      kernel: os.kernel,
+    };
   }
   return osCache;
 }

@@ -16,6 +16,7 @@ import type { OperationKind, OperationRecord, PackageVersionRecord } from '../op
 import type { UnitState } from '../systemd/show-parser.js';
 import type { Systemctl } from '../systemd/systemctl.js';
 import { nodeHostname, readFilesystems, readOsFacts, type BootIdentity, type FilesystemFacts } from './node-identity.js';
+import { agentBuild, type AgentBuild } from '../build-info.js';
 import { queryPackages } from './packages.js';
 import { runPlanetChecks, type PlanetCheckOutcome } from './planet-checks.js';
 import { UnitActions } from './unit-actions.js';
@@ -39,8 +40,12 @@ export interface NodeInfoFacts {
   boot: BootIdentity;
   osName: string;
   osVersion: string;
+  osPrettyName: string;
   kernel: string;
   agentVersion: string;
+  agentCommit: string;
+  agentBuiltAt: string;
+  agentRuntime: string;
   systemdVersion: number;
   systemdVersionText: string;
   packages: PackageVersionRecord[];
@@ -77,6 +82,8 @@ export interface NodeOperationsDeps {
   boot: BootIdentity;
   machineId: string;
   agentVersion: string;
+  /** How this agent was built (default: agentBuild() of build-info.ts). */
+  agentBuild?: AgentBuild;
   logger: Logger;
   runner?: CommandRunner;
   observer?: OperationObserver;
@@ -85,6 +92,10 @@ export interface NodeOperationsDeps {
 }
 
 const OUTPUT_TAIL_CHARS = 16 * 1024;
+
+function buildFacts(b: AgentBuild): Pick<NodeInfoFacts, 'agentCommit' | 'agentBuiltAt' | 'agentRuntime'> {
+  return { agentCommit: b.commit, agentBuiltAt: b.builtAt, agentRuntime: b.runtime };
+}
 /** After the shutdown grace, how long an aborted install may take to exit before it is recorded interrupted. */
 export const INSTALL_ABORT_SETTLE_MS = 5000;
 
@@ -142,6 +153,7 @@ export class NodeOperations {
       boot: this.d.boot,
       ...os,
       agentVersion: this.d.agentVersion,
+      ...buildFacts(this.d.agentBuild ?? agentBuild()),
       systemdVersion: version.version,
       systemdVersionText: version.text,
       packages,

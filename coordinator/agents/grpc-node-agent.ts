@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { describeBuild } from '../../shared/agent-api/agent-build.js';
 import { AgentCallError, AgentClient, type AgentClientOptions, type JournalEntry as AgentJournalEntry, type NodeInfo, type Operation, type Unit } from '../../shared/agent-api/agent-client.js';
 import {
   AgentUnreachableError,
@@ -69,14 +70,24 @@ export function toJournalEntry(e: AgentJournalEntry): JournalEntry {
   };
 }
 
+/** "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64" from what the agent reports ("" when nothing). */
+export function describeNodeOs(info: Pick<NodeInfo, 'osPrettyName' | 'osName' | 'osVersion' | 'kernel'>): string {
+  const os = info.osPrettyName || [info.osName, info.osVersion].filter(Boolean).join(' ');
+  return [os, info.kernel && `kernel ${info.kernel}`].filter(Boolean).join(', ');
+}
+
 export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
   const packages: Record<string, string> = {};
   for (const p of info.packages) if (p.installed) packages[p.name] = p.version;
+  const build = describeBuild({ commit: info.agentCommit, builtAt: info.agentBuiltAt, runtime: info.agentRuntime });
+  const os = describeNodeOs(info);
   return {
     nodeName: node,
     hostname: info.hostname,
     bootId: info.bootId,
     agentVersion: info.agentVersion,
+    ...(build ? { agentBuild: build } : {}),
+    ...(os ? { os } : {}),
     apiVersion: info.apiVersion,
     updatePackage: info.updatePackage,
     packages,

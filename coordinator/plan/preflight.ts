@@ -41,6 +41,11 @@ function formatBytes(n: number): string {
  * The agent runs on the machine behind this Node: its boot ID (/proc/sys/kernel/random/boot_id, what
  * the agent itself reports) is the one the Node's kubelet reports (status.nodeInfo.bootID).
  */
+/** "agent 0.1.0 (commit …, built …, runtime sea) on Debian GNU/Linux 12 (bookworm), kernel 6.1.0", as far as the agent says. */
+export function describeAgent(id: Pick<AgentIdentity, 'agentVersion' | 'agentBuild' | 'os'>): string {
+  return `agent ${id.agentVersion}${id.agentBuild ? ` (${id.agentBuild})` : ''}${id.os ? ` on ${id.os}` : ''}`;
+}
+
 function agentIdentityCheck(planned: PlannedNode, id: AgentIdentity, clusterNode: KubeNode | undefined): PreflightCheck {
   const name = 'agent identity';
   const agentSays = `host ${id.hostname}, boot ${id.bootId}`;
@@ -117,7 +122,7 @@ export async function preflightNode(
     const sentAtMs = clock.now();
     const id = await agent.identity(call);
     const receivedAtMs = clock.now();
-    checks.push({ name: 'agent reachable', passed: true, detail: `${planned.agent}: agent ${id.agentVersion}, boot ${id.bootId.slice(0, 8)}` });
+    checks.push({ name: 'agent reachable', passed: true, detail: `${planned.agent}: ${describeAgent(id)}, boot ${id.bootId.slice(0, 8)}` });
     checks.push(clockCheck(id, sentAtMs, receivedAtMs));
     checks.push(agentIdentityCheck(planned, id, clusterNode));
     checks.push(agentContractCheck(id));

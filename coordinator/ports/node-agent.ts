@@ -28,6 +28,10 @@ export interface AgentIdentity {
   /** /proc/sys/kernel/random/boot_id: changes on every boot. */
   bootId: string;
   agentVersion: string;
+  /** How the agent was built, e.g. "commit 1a2b3c4d5e6f, built 2026-12-01T19:00:00Z, runtime sea" (absent when the agent does not say). */
+  agentBuild?: string;
+  /** The node's OS, e.g. "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64" (absent when the agent does not say). */
+  os?: string;
   /** Version of the agent contract as the agent reports it, e.g. "v1" ("" from an agent too old to say). */
   apiVersion: string;
   /** Name of the package the agent's configured install command installs (the "update"). */

@@ -1,5 +1,5 @@
 import { loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
-import { loadSync, type Options } from '@grpc/proto-loader';
+import { fromJSON, loadSync, type Options } from '@grpc/proto-loader';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType } from './generated/agent.js';
@@ -40,12 +40,19 @@ export const GEN_TYPES_FLAGS: readonly string[] = [
   '.js',
 ];
 
+/**
+ * The agent proto as protobufjs JSON (agentProtoJson of packaging/agent-bundle.ts), set by the
+ * package builder through an esbuild define: the self-contained agent reads no .proto file.
+ */
+declare const NODEROLL_EMBEDDED_AGENT_PROTO: string | undefined;
+
 let cached: ProtoGrpcType | undefined;
 
 /** The agent API package, typed by the generated ProtoGrpcType. */
 export function loadAgentApi(): ProtoGrpcType {
   if (!cached) {
-    const definition = loadSync(AGENT_PROTO_FILE, LOADER_OPTIONS);
+    const definition =
+      typeof NODEROLL_EMBEDDED_AGENT_PROTO === 'string' ? fromJSON(JSON.parse(NODEROLL_EMBEDDED_AGENT_PROTO) as Parameters<typeof fromJSON>[0], LOADER_OPTIONS) : loadSync(AGENT_PROTO_FILE, LOADER_OPTIONS);
     cached = loadPackageDefinition(definition) as GrpcObject as unknown as ProtoGrpcType;
   }
   return cached;

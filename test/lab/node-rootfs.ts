@@ -206,6 +206,9 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
       await writeInRoot(o.rootfs, path, file.content, file.mode);
     }
     await enableUnit(o.rootfs, AGENT_UNIT);
+    // The unit runs the packaged binary (/usr/bin/noderoll-agent); until the lab installs the .deb, the
+    // checkout's agent runs under the lab's Node.js instead.
+    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-checkout-agent.conf`, `[Service]\nExecStart=\nExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/agent/main.js --config ${NODE_AGENT_CONFIG}\n`);
     if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
     if (o.agent.watchdogSec !== undefined) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_WATCHDOG_DROP_IN}`, agentWatchdogDropIn(o.agent.watchdogSec));
   }

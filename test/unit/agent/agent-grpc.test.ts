@@ -95,6 +95,8 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     const c = await start();
     const info = await c.getNodeInfo();
     expect(info).to.include({ bootId: BOOT_1.bootId, bootTimeUnixMs: BOOT_1.bootTimeUnixMs, machineId: 'feedfacefeedfacefeedfacefeedface', systemdVersion: 252, agentVersion: '0.1.0' });
+    // Run from dist/ by this Node.js: no package build stamp (the packaged binary's: agent-package.lab.test).
+    expect(info).to.include({ agentRuntime: 'node', agentCommit: '', agentBuiltAt: '' });
     expect(info.packages).to.deep.equal([{ name: 'noderoll-lab-planet', version: '7.0.67', installed: true }]);
     expect(info.planetUnits).to.deep.equal([PLANET]);
     expect(info.currentOperation).to.equal(null);

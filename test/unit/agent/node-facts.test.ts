@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseProcStatBtime, parseProcStatStartTicks } from '../../../agent/node/node-identity.js';
+import { osReleasePrettyName, parseProcStatBtime, parseProcStatStartTicks } from '../../../agent/node/node-identity.js';
 import { packageQueryArgv, parsePackageQuery } from '../../../agent/node/packages.js';
 import { judgePlanetCheck } from '../../../agent/node/planet-checks.js';
 import { fixture } from './fixture.js';
@@ -20,6 +20,14 @@ describe('agent node facts: packages, boot time, planet checks', () => {
     expect(file).to.equal('rpm');
     expect(args.slice(-2)).to.deep.equal(['--', 'gravity']);
     expect(parsePackageQuery('gravity\t7.0.30-1\tinstalled\npackage nothing is not installed\n', ['gravity', 'nothing'])[0]).to.deep.equal({ name: 'gravity', version: '7.0.30-1', installed: true });
+  });
+
+  it('reads PRETTY_NAME of os-release: double, single or no quotes, shell escapes; "" when absent', () => {
+    expect(osReleasePrettyName('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n')).to.equal('Debian GNU/Linux 12 (bookworm)');
+    expect(osReleasePrettyName("PRETTY_NAME='CentOS Linux 7 (Core)'\n")).to.equal('CentOS Linux 7 (Core)');
+    expect(osReleasePrettyName('PRETTY_NAME=Alpine\n')).to.equal('Alpine');
+    expect(osReleasePrettyName('PRETTY_NAME="say \\"hi\\" \\$HOME"\n')).to.equal('say "hi" $HOME');
+    expect(osReleasePrettyName('NAME=x\n')).to.equal('');
   });
 
   it('computes the boot time from /proc/stat btime and the start of PID 1 (container-safe)', () => {

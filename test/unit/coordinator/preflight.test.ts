@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { toAgentIdentity } from '../../../coordinator/agents/grpc-node-agent.js';
 import { AgentsReachableGate } from '../../../coordinator/gates/cluster-gates.js';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
-import { preflightNode, type NodePreflight } from '../../../coordinator/plan/preflight.js';
+import { describeAgent, preflightNode, type NodePreflight } from '../../../coordinator/plan/preflight.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld } from './fakes/fake-world.js';
 import { TARGET, testConfigYaml, THREE_NODES } from './fakes/engine-harness.js';
@@ -124,5 +124,24 @@ describe('the agents gate', () => {
     const id = toAgentIdentity('node-1', info as unknown as Parameters<typeof toAgentIdentity>[1]);
     expect(id).to.deep.include({ apiVersion: 'v2', diskProblem: 'df hung' });
     expect(id.installVersionPattern).to.equal(undefined);
+  });
+
+  it('plan names the agent build and the node OS as the agent reports them; older agents show the version only', () => {
+    const base = { apiVersion: 'v1', hostname: 'h', bootId: 'b', agentVersion: '0.2.0', updatePackage: 'p', packages: [], installConfigured: true, filesystems: [], filesystemsProblem: '', installVersionPattern: '', nowUnixMs: 0 };
+    const packaged = toAgentIdentity('node-1', {
+      ...base,
+      agentCommit: '1a2b3c4d5e6f',
+      agentBuiltAt: '2026-12-01T19:00:00Z',
+      agentRuntime: 'sea',
+      osPrettyName: 'Debian GNU/Linux 12 (bookworm)',
+      osName: 'Debian GNU/Linux',
+      osVersion: '12 (bookworm)',
+      kernel: '6.1.0-28-amd64',
+    } as unknown as Parameters<typeof toAgentIdentity>[1]);
+    expect(describeAgent(packaged)).to.equal('agent 0.2.0 (commit 1a2b3c4d5e6f, built 2026-12-01T19:00:00Z, runtime sea) on Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64');
+    const fromCheckout = toAgentIdentity('node-1', { ...base, agentCommit: '', agentBuiltAt: '', agentRuntime: 'node', osPrettyName: '', osName: 'CentOS Linux', osVersion: '7', kernel: '3.10.0' } as unknown as Parameters<typeof toAgentIdentity>[1]);
+    expect(describeAgent(fromCheckout)).to.equal('agent 0.2.0 (runtime node) on CentOS Linux 7, kernel 3.10.0');
+    const older = toAgentIdentity('node-1', { ...base, agentCommit: '', agentBuiltAt: '', agentRuntime: '', osPrettyName: '', osName: '', osVersion: '', kernel: '' } as unknown as Parameters<typeof toAgentIdentity>[1]);
+    expect(describeAgent(older)).to.equal('agent 0.2.0');
   });
 });

@@ -59,6 +59,21 @@ export interface NodeInfo {
    * Why `filesystems` is empty or incomplete ("" when they were read): disk space is then unknown.
    */
   'filesystemsProblem'?: (string);
+  /**
+   * The agent's build: `git describe --always --dirty` of its commit and when it was built (ISO 8601);
+   * both "" for an agent run from a checkout (`node dist/agent/main.js`) or older than these fields.
+   */
+  'agentCommit'?: (string);
+  'agentBuiltAt'?: (string);
+  /**
+   * How the agent runs: "sea" (the self-contained binary of its package, a Node.js single executable
+   * application) or "node" (its JavaScript run by a separately installed Node.js); "" from older agents.
+   */
+  'agentRuntime'?: (string);
+  /**
+   * PRETTY_NAME of /etc/os-release, e.g. "Debian GNU/Linux 12 (bookworm)" ("" when the file has none).
+   */
+  'osPrettyName'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -115,4 +130,19 @@ export interface NodeInfo__Output {
    * Why `filesystems` is empty or incomplete ("" when they were read): disk space is then unknown.
    */
   'filesystemsProblem': (string);
+  /**
+   * The agent's build: `git describe --always --dirty` of its commit and when it was built (ISO 8601);
+   * both "" for an agent run from a checkout (`node dist/agent/main.js`) or older than these fields.
+   */
+  'agentCommit': (string);
+  'agentBuiltAt': (string);
+  /**
+   * How the agent runs: "sea" (the self-contained binary of its package, a Node.js single executable
+   * application) or "node" (its JavaScript run by a separately installed Node.js); "" from older agents.
+   */
+  'agentRuntime': (string);
+  /**
+   * PRETTY_NAME of /etc/os-release, e.g. "Debian GNU/Linux 12 (bookworm)" ("" when the file has none).
+   */
+  'osPrettyName': (string);
 }

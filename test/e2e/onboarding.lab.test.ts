@@ -83,7 +83,12 @@ describe('onboarding: the README "Using noderoll on a cluster" block on a lab wi
     expect(block?.exitCode, 'the block failed: see the test above').to.equal(0);
     expect(block!.stderr).to.contain(`+ npm install -g ./noderoll-`);
     expect(existsSync(join(work, 'npm-global', 'bin', 'noderoll')), 'noderoll in the npm prefix').to.equal(true);
-    for (const n of state.nodes) expect(block!.stdout, `plan output names ${n.name}`).to.contain(n.name);
+    expect(block!.stdout).to.contain('Preflight passed. Nothing was changed.');
+    for (const n of state.nodes) {
+      expect(block!.stdout, `plan: ${n.name} green`).to.match(new RegExp(`^  ✓ ${n.name}$`, 'm'));
+      const agent = new RegExp(`✓ agent reachable: ${n.nodeAddress.replace(/\./g, '\\.')}:\\d+: agent \\S+ \\(.*runtime sea\\) on Debian GNU/Linux 12`, 'm');
+      expect(block!.stdout, `plan: ${n.name}'s agent is the packaged one (a single executable), on the node's OS`).to.match(agent);
+    }
   });
 
   it('left every node on the target version, running the packaged agent from /usr/bin/noderoll-agent', async () => {

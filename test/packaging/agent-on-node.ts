@@ -38,11 +38,11 @@ export class AgentOnNode {
     return this.node.exec(file, args, { timeoutMs: 120_000, ...(okExitCodes ? { okExitCodes } : {}) });
   }
 
-  /** The node's bundle: the lab agent config and its TLS files (the key 0600), written as an operator copies them. */
-  async writeBundle(): Promise<void> {
+  /** The node's bundle: its TLS files (the key 0600) and the lab agent config (or configYaml), written as an operator copies them. */
+  async writeBundle(configYaml = labAgentConfigYaml(this.node.names)): Promise<void> {
     this.agentFiles ??= await this.pki.agentNodeFiles({ name: this.node.name, nodeAddress: this.node.names.nodeAddress });
     for (const [path, f] of Object.entries(this.agentFiles)) await this.writeFile(path, f.content, f.mode);
-    await this.writeFile(AGENT_CONFIG, labAgentConfigYaml(this.node.names), 0o644);
+    await this.writeFile(AGENT_CONFIG, configYaml, 0o644);
   }
 
   private async writeFile(path: string, content: string, mode: number): Promise<void> {

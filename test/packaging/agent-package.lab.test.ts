@@ -4,10 +4,11 @@ import { basename, join } from 'node:path';
 import { buildAgentPackages, type AgentPackages } from '../../packaging/agent-packages.js';
 import { AgentClient, readAgentClientTls } from '../../shared/agent-api/agent-client.js';
 import { createLogger } from '../../shared/log/logger.js';
-import { sleep } from '../../shared/time/wait-for.js';
+import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, projectDir, type LabNode } from '../lab/lab.js';
 import { LabPki } from '../lab/lab-pki.js';
-import { AGENT_GRPC_PORT } from '../lab/noderoll-config.js';
+import { NODE_PACKAGE_DIR } from '../lab/lab-packages.js';
+import { AGENT_GRPC_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { AGENT_CONFIG as CONFIG, AGENT_UNIT as UNIT, AgentOnNode } from './agent-on-node.js';
 
 /**
@@ -101,6 +102,46 @@ describe('agent package on a lab node (dpkg -i / -r / -P, install.sh)', function
     const after = await unitState();
     expect(after.active).to.equal('active');
     expect(after.mainPid).to.not.equal(before.mainPid);
+    await waitServing();
+  });
+
+  it('the agent installing its own package (Install runs dpkg -i of the agent .deb): the install finishes and is recorded, then the agent restarts', async () => {
+    // What `noderoll update` does when the agent package is the update: the postinst runs inside the
+    // agent's cgroup, where a blocking restart would wait for the agent, which waits for the install.
+    const selfUpdate = labAgentConfigYaml(node().names)
+      .replace(/^install:\n {2}command: .*$/m, `install:\n  command: ["dpkg", "-i", "${NODE_PACKAGE_DIR}/noderoll-agent_{version}_amd64.deb"]`)
+      .replace(/^packages:\n {2}watch: .*$/m, 'packages:\n  watch: [noderoll-agent]');
+    expect(selfUpdate).to.include('noderoll-agent_{version}_amd64.deb').and.include('watch: [noderoll-agent]');
+    await agent().writeBundle(selfUpdate);
+    await run('systemctl', ['restart', UNIT]);
+    await waitServing();
+    const before = await unitState();
+    const c = agent().pki.coordinator;
+    const tls = await readAgentClientTls({ caFile: c.ca, certFile: c.cert, keyFile: c.key }, node().name);
+    const id = `self-update-${Date.now()}`;
+    const client = new AgentClient(`${node().names.nodeAddress}:${AGENT_GRPC_PORT}`, { tls });
+    let streamed;
+    try {
+      streamed = await client.install(id, packages!.version, { deadlineMs: 300_000 });
+    } finally {
+      client.close();
+    }
+    expect(streamed.stdout.join('\n')).to.include(`Setting up noderoll-agent (${packages!.version})`);
+    const after = await waitFor({ what: 'the agent restarted by its own package upgrade', timeoutMs: 120_000, initialDelayMs: 200 }, async () => {
+      const s = await unitState();
+      return s.active === 'active' && s.mainPid !== before.mainPid ? ready(s) : notYet(`${s.active}, MainPID ${s.mainPid}`);
+    });
+    expect(after.mainPid).to.not.equal(before.mainPid);
+    await waitServing();
+    const again = new AgentClient(`${node().names.nodeAddress}:${AGENT_GRPC_PORT}`, { tls });
+    try {
+      const op = await again.getOperation(id);
+      expect(op.state, JSON.stringify(op)).to.equal('OPERATION_STATE_SUCCEEDED');
+    } finally {
+      again.close();
+    }
+    await agent().writeBundle();
+    await run('systemctl', ['restart', UNIT]);
     await waitServing();
   });
 

@@ -137,7 +137,7 @@ describe('agent packages (npm run package)', function () {
     expect((await run(script, ['--purge'], [2])).stderr).to.include('--purge goes with --uninstall');
   });
 
-  it('.rpm (when rpmbuild is installed): the same files and modes, no config files, install/erase scriptlets', async function () {
+  it('.rpm (when rpmbuild is installed): the same files and modes, no config files, install/erase scriptlets; rpm unpacks and erases it', async function () {
     if (!packages.rpm) this.skip();
     const rpm = packages.rpm!;
     const files = new Map(
@@ -155,6 +155,14 @@ describe('agent packages (npm run package)', function () {
     expect(scripts).to.match(/postinstall scriptlet \(using \/bin\/sh\):[\s\S]*install_default_config\n\tstart_agent_if_configured\nelse\n\trestart_agent_if_running/);
     expect(scripts).to.match(/preuninstall scriptlet[\s\S]*if \[ "\$1" -eq 0 \]; then\n\tstop_and_disable_agent/);
     expect((await run('rpm', ['-qpR', rpm])).stdout).to.include('glibc >= 2.28');
+    // Unpacked by rpm into a scratch root (no RPM-based system here: dependencies and scriptlets are not run).
+    const root = join(tmp, 'rpm-root');
+    await run('rpm', ['--root', root, '--initdb']);
+    await run('rpm', ['--root', root, '-i', '--nodeps', '--noscripts', rpm]);
+    expect((await runCommand({ file: join(root, 'usr/bin/noderoll-agent'), args: ['--version'], timeoutMs: 60_000 })).stdout).to.include('runtime sea');
+    expect(((await stat(join(root, 'etc/noderoll/tls'))).mode & 0o777).toString(8)).to.equal('700');
+    await run('rpm', ['--root', root, '-e', '--noscripts', 'noderoll-agent']);
+    for (const entry of LAYOUT) expect(await stat(join(root, entry.path)).then(() => true, () => false), entry.path).to.equal(false);
   });
 
   it('`npm run package` (dist/packaging/main.js) prints the package files it built or reused', async () => {

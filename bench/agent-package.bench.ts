@@ -5,7 +5,7 @@ import { createLogger } from '../shared/log/logger.js';
 import { sleep } from '../shared/time/wait-for.js';
 import { Lab } from '../test/lab/lab.js';
 import { LabPki } from '../test/lab/lab-pki.js';
-import { NODE_NODE_BINARY, NODE_PROJECT_DIR } from '../test/lab/node-rootfs.js';
+import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR } from '../test/lab/node-rootfs.js';
 import { AGENT_CONFIG, AGENT_UNIT, AgentOnNode } from '../test/packaging/agent-on-node.js';
 import type { BenchResult, Benchmark } from './support/benchmark.js';
 import { median, mib, table } from './support/stats.js';
@@ -68,7 +68,7 @@ export const agentPackageBenchmark: Benchmark = {
         packaged.push(await idleSample(on, AGENT_UNIT, signal));
         await on.run('systemctl', ['stop', AGENT_UNIT]);
         ctx.log(`agent-package: round ${r + 1}/${rounds}, node dist/agent/main.js`);
-        await on.run('systemd-run', [`--unit=${CHECKOUT_UNIT}`, '--collect', '--property=KillMode=mixed', NODE_NODE_BINARY, `${NODE_PROJECT_DIR}/dist/agent/main.js`, '--config', AGENT_CONFIG]);
+        await on.run('systemd-run', [`--unit=${CHECKOUT_UNIT}`, '--collect', '--property=KillMode=mixed', NODE_LAB_NODE_BINARY, `${NODE_LAB_PROJECT_DIR}/dist/agent/main.js`, '--config', AGENT_CONFIG]);
         checkout.push(await idleSample(on, CHECKOUT_UNIT, signal));
         await on.run('systemctl', ['stop', CHECKOUT_UNIT]);
       }

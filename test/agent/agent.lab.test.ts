@@ -7,7 +7,8 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, type LabNode } from '../lab/lab.js';
 import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
-import { NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { NODE_LAB_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { AGENT_PACKAGE, agentUnitState, NODE_AGENT_BINARY } from '../lab/lab-agent.js';
 import { expectPromtoolCleanMetrics } from '../monitoring/promtool-check.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
@@ -16,7 +17,7 @@ import { httpsGet } from '../security/tls-http.js';
 
 /**
  * noderoll-agent against real systemd: one lab node (systemd-nspawn, Debian 12, systemd 252) with
- * the agent installed through systemd/noderoll-agent.service exactly as a user would — mutual TLS
+ * the agent installed from its .deb with dpkg -i exactly as a user would — mutual TLS
  * with certificates from `noderoll certs` code (the agent's names node-1 and its address), a
  * planet unit carrying a real etcd member, and the lab's planet package (7.0.67 installed, 7.0.68
  * on offer). Every RPC is exercised over gRPC from the host as the coordinator; /metrics and
@@ -132,6 +133,41 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     expect(info.filesystems.map((f) => f.mount)).to.include('/');
     // what the coordinator's preflight checks is the agent's own word
     expect(info).to.include({ apiVersion: 'v1', installVersionPattern: DEFAULT_VERSION_PATTERN, filesystemsProblem: '' });
+  });
+
+  it('the agent runs from its .deb alone: installed by dpkg, the packaged unit enabled, no node on the login PATH, nothing of the lab runtime or a checkout in its process', async () => {
+    const l = theLab();
+    const pkg = l.agentPackage!;
+    expect((await node().exec('dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', AGENT_PACKAGE])).stdout).to.equal(`${pkg.version} installed`);
+    const unit = await agentUnitState(node());
+    expect(unit).to.include({ activeState: 'active', unitFileState: 'enabled', fragmentPath: '/lib/systemd/system/noderoll-agent.service' });
+    // an operator's login shell on the node finds no Node.js (the lab's stand-ins use a lab-only runtime)
+    const login = await node().loginShell('echo "PATH=$PATH"; command -v node', { okExitCodes: [0, 1] });
+    expect(login.exitCode, `command -v node in a login shell: ${login.stdout}`).to.equal(1);
+    expect(login.stdout).to.match(/^PATH=\/.*\/usr\/bin/m);
+    const read = async (args: string[]): Promise<string> => (await node().exec(args[0]!, args.slice(1))).stdout;
+    const exe = (await read(['readlink', `/proc/${unit.mainPid}/exe`])).trim();
+    const cwd = (await read(['readlink', `/proc/${unit.mainPid}/cwd`])).trim();
+    const maps = await read(['cat', `/proc/${unit.mainPid}/maps`]);
+    const environ = (await read(['cat', `/proc/${unit.mainPid}/environ`])).split('\0');
+    const cmdline = (await read(['cat', `/proc/${unit.mainPid}/cmdline`])).split('\0').filter(Boolean);
+    note(`agent PID ${unit.mainPid}: exe ${exe}, cwd ${cwd}, cmdline ${cmdline.join(' ')}, ${maps.split('\n').length} mappings`);
+    expect(exe).to.equal(NODE_AGENT_BINARY);
+    expect(cwd).to.equal('/');
+    expect(cmdline).to.deep.equal([NODE_AGENT_BINARY, '--config', '/etc/noderoll/agent.yaml']);
+    for (const [what, text] of [['exe', exe], ['cwd', cwd], ['cmdline', cmdline.join(' ')], ['maps', maps], ['environ', environ.join('\n')]] as const) {
+      expect(text, `agent ${what}`).to.not.include(NODE_LAB_DIR);
+      expect(text, `agent ${what}`).to.not.match(/\/opt\/noderoll(\/|$)|node_modules|\/dist\/agent\//m);
+    }
+    // the lab's drop-in hides the stand-ins' runtime and checkout from the agent's mount namespace
+    const seen = await node().exec('nsenter', ['-t', unit.mainPid, '-m', '--', 'ls', '-A', NODE_LAB_DIR], { okExitCodes: [0, 2] });
+    expect(seen.stdout.trim(), `${NODE_LAB_DIR} as the agent sees it`).to.equal('');
+    expect((await node().exec('ls', ['-A', NODE_LAB_DIR])).stdout.trim().split('\n'), 'the stand-ins still have theirs').to.deep.equal(['bin', 'project']);
+    const agentPath = environ.find((e) => e.startsWith('PATH='))?.slice(5) ?? '';
+    // dash's `command -v` exits 127 when it finds nothing
+    const nodeOnAgentPath = await node().exec('env', ['-i', `PATH=${agentPath}`, 'sh', '-c', 'command -v node'], { okExitCodes: [0, 1, 127] });
+    expect(nodeOnAgentPath.exitCode, `node on the agent's PATH (${agentPath}): ${nodeOnAgentPath.stdout}`).to.not.equal(0);
+    expect(nodeOnAgentPath.stdout).to.equal('');
   });
 
   it('ListUnits: the gravity units with load/active/sub/unit-file state', async () => {
@@ -355,7 +391,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     const good = (await node().exec('cat', ['/etc/noderoll/agent.yaml'])).stdout;
     expect(good).to.match(/^  watch: \[noderoll-lab-planet\]$/m);
     await node().exec('sh', ['-c', 'cat > /etc/noderoll/agent-unwatched.yaml'], { input: good.replace(/^  watch: \[noderoll-lab-planet\]$/m, '  watch: []') });
-    const check = (file: string) => node().exec(NODE_NODE_BINARY, [`${NODE_PROJECT_DIR}/dist/agent/main.js`, '--config', file, '--check-config'], { okExitCodes: [0, 2] });
+    const check = (file: string) => node().exec(NODE_AGENT_BINARY, ['--config', file, '--check-config'], { okExitCodes: [0, 2] });
     expect((await check('/etc/noderoll/agent.yaml')).exitCode, 'the lab config itself is valid').to.equal(0);
     const bad = await check('/etc/noderoll/agent-unwatched.yaml');
     expect(bad.exitCode).to.equal(2);
@@ -429,7 +465,7 @@ describe('noderoll-agent on a lab node (real systemd)', function () {
     // counted over the whole boot: what the watchdog adds is one more of each
     const agentLog = async (): Promise<string> => (await node().exec('journalctl', ['-b', '-u', 'noderoll-agent', '-o', 'cat', '--no-pager'])).stdout;
     const count = (log: string, line: string): number => log.split('\n').filter((l) => l === line).length;
-    const watchdogLines = [`noderoll-agent.service: Watchdog timeout (limit ${WATCHDOG_SEC}s)!`, `noderoll-agent.service: Killing process ${before.MainPID} (node) with signal SIGABRT.`, "noderoll-agent.service: Failed with result 'watchdog'."];
+    const watchdogLines = [`noderoll-agent.service: Watchdog timeout (limit ${WATCHDOG_SEC}s)!`, `noderoll-agent.service: Killing process ${before.MainPID} (noderoll-agent) with signal SIGABRT.`, "noderoll-agent.service: Failed with result 'watchdog'."];
     const logBefore = await agentLog();
     await node().exec('kill', ['-STOP', before.MainPID!]);
     try {

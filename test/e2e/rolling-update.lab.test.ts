@@ -9,7 +9,9 @@ import { isNodeReady, isPodReady } from '../kube-api/k8s-predicates.js';
 import { Lab, PLANET_VERSIONS_LATER, PLANET_VERSION_UPDATE, projectDir } from '../lab/lab.js';
 import { TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
-import { labAgentConfigYaml, writeLabCoordinatorConfig, type CoordinatorConfigOptions } from '../lab/noderoll-config.js';
+import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, labAgentConfigYaml, writeLabCoordinatorConfig, type CoordinatorConfigOptions } from '../lab/noderoll-config.js';
+import { AGENT_PACKAGE, agentUnitState, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from '../lab/lab-agent.js';
+import { AgentClient, readAgentClientTls, type NodeInfo } from '../../shared/agent-api/agent-client.js';
 
 /**
  * The coordinator end to end on a 3-node lab: real systemd nodes with agents, real etcd, real
@@ -119,6 +121,33 @@ describe('noderoll end to end on a 3-node lab', function () {
       },
     });
     return { result, events };
+  }
+
+  /** The coordinator's view of one agent: GetNodeInfo and the operation ledger over mutual TLS. */
+  async function agentOf(node: string): Promise<{ info: NodeInfo; operationIds: string[] }> {
+    const l = theLab();
+    const files = l.pki!.coordinator;
+    const client = new AgentClient(`${l.node(node).names.nodeAddress}:${AGENT_GRPC_PORT}`, { tls: await readAgentClientTls({ caFile: files.ca, certFile: files.cert, keyFile: files.key }, node), defaultDeadlineMs: 10_000 });
+    try {
+      return { info: await client.getNodeInfo(), operationIds: (await client.listOperations()).map((o) => `${o.id} ${o.state}`) };
+    } finally {
+      client.close();
+    }
+  }
+
+  /** A newer build of the agent's package than the lab installed (same code, version <installed>+lab.1). */
+  async function newerAgentPackage(): Promise<{ pkg: LabAgentPackage; debInNode: string }> {
+    const pkg = await labAgentPackage({ version: `${theLab().agentPackage!.version}+lab.1`, logger });
+    return { pkg, debInNode: await stageAgentPackage(pkg, theLab().packageDir) };
+  }
+
+  /** `dpkg -i` of an agent package on a node, as an operator upgrades it; resolves when the new agent process is ready. */
+  async function upgradeAgent(node: string, debInNode: string): Promise<{ pidBefore: string; pidAfter: string; dpkgOutput: string }> {
+    const n = theLab().node(node);
+    const pidBefore = (await agentUnitState(n)).mainPid;
+    const dpkg = await dpkgInstallAgent(n, debInNode);
+    const after = await waitAgentReady(n, { readyzUrl: `http://${n.names.nodeAddress}:${AGENT_HTTP_PORT}/readyz`, timeoutMs: 60_000, notPid: pidBefore });
+    return { pidBefore, pidAfter: after.mainPid, dpkgOutput: dpkg.stdout + dpkg.stderr };
   }
 
   async function installedVersion(node: string): Promise<string> {
@@ -471,6 +500,63 @@ describe('noderoll end to end on a 3-node lab', function () {
     expect(attempts.map((a) => a.outcome)).to.deep.equal(['interrupted', 'succeeded']);
     expect(attempts[1]!.agentOperationId).to.match(/\.install-2$/);
     for (const other of ['node-1', 'node-3']) expect(record.nodes.find((n) => n.name === other)!.facts.installAttempts?.map((a) => a.outcome)).to.deep.equal(['succeeded']);
+    await expectClusterHealthy(version);
+  });
+  it('upgrading the agent package with no operation running (dpkg -i of a newer .deb on node-1): the agent restarts, reports the new version, keeps its operation ledger, noderoll plan stays green', async () => {
+    const l = theLab();
+    const { pkg, debInNode } = await newerAgentPackage();
+    const before = await agentOf('node-1');
+    expect(before.info.agentVersion).to.equal(l.agentPackage!.version);
+    expect(before.operationIds.length, 'the earlier updates left operations in the ledger').to.be.above(0);
+    const stateBefore = (await l.node('node-1').exec('ls', ['-l', '--time-style=+%s', '/var/lib/noderoll-agent'])).stdout;
+    const bootBefore = l.node('node-1').bootId();
+    const upgrade = await upgradeAgent('node-1', debInNode);
+    note(`node-1: agent ${before.info.agentVersion} (PID ${upgrade.pidBefore}) -> ${pkg.version} (PID ${upgrade.pidAfter}); dpkg: ${upgrade.dpkgOutput.trim().split('\n').slice(-2).join(' | ')}`);
+    expect(upgrade.pidAfter).to.not.equal(upgrade.pidBefore);
+    expect((await l.node('node-1').exec('dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', AGENT_PACKAGE])).stdout).to.equal(`${pkg.version} installed`);
+    const after = await agentOf('node-1');
+    expect(after.info.agentVersion).to.equal(pkg.version);
+    expect(after.info.bootId, 'no reboot').to.equal(bootBefore);
+    expect(after.operationIds, 'the ledger survived the upgrade').to.deep.equal(before.operationIds);
+    expect((await l.node('node-1').exec('ls', ['-l', '--time-style=+%s', '/var/lib/noderoll-agent'])).stdout.split('\n')[0], 'state directory kept').to.equal(stateBefore.split('\n')[0]);
+    const plan = await noderoll(['plan', '--to', versions[nextVersion]!]);
+    const result = plan.events.find((e) => e.type === 'plan') as (Event & { passed: boolean; preflight: { node: string; passed: boolean; checks: { name: string; detail: string }[] }[] }) | undefined;
+    expect(result?.passed, plan.result.stdout).to.equal(true);
+    const reachable = result!.preflight.find((p) => p.node === 'node-1')!.checks.find((c) => c.name === 'agent reachable');
+    expect(reachable?.detail).to.contain(`agent ${pkg.version}`);
+  });
+
+  it('upgrading the agent package of node-3 during `noderoll update`, right after node-1 completed and while node-2 is worked on: the update continues and every node reaches the target', async () => {
+    const version = takeVersion();
+    const { pkg, debInNode } = await newerAgentPackage();
+    const timeline: string[] = [];
+    let upgrade: Promise<Awaited<ReturnType<typeof upgradeAgent>>> | undefined;
+    const run = await noderoll(['update', '--to', version, '--yes'], {
+      onEvent: (e) => {
+        if (e.type === 'node-started' || e.type === 'node-completed' || (e.type === 'step-started' && e.node === 'node-2')) timeline.push(`${e.type} ${e.node}${e.step ? ` ${e.step}` : ''}`);
+        // between two nodes: node-1 is done, node-2 not started yet; node-3 is not worked on until node-2 completes
+        if (e.type === 'node-completed' && e.node === 'node-1') {
+          timeline.push('agent upgrade of node-3 started (dpkg -i)');
+          upgrade = upgradeAgent('node-3', debInNode).then((u) => {
+            timeline.push(`agent upgrade of node-3 done: new agent PID ${u.pidAfter} ready`);
+            return u;
+          });
+          upgrade.catch(() => undefined);
+        }
+      },
+    });
+    expect(upgrade, 'node-1 completed, so the upgrade ran').to.not.equal(undefined);
+    const u = await upgrade!;
+    note(`timeline: ${timeline.join(' → ')}`);
+    expect(run.events.some((e) => e.type === 'operation-completed'), `${run.result.stderr}\n${JSON.stringify(run.events.find((e) => e.type === 'operation-halted'))}`).to.equal(true);
+    const started = timeline.indexOf('agent upgrade of node-3 started (dpkg -i)');
+    const done = timeline.findIndex((t) => t.startsWith('agent upgrade of node-3 done'));
+    expect(timeline.indexOf('node-completed node-1'), 'upgrade started right after node-1 completed').to.equal(started - 1);
+    expect(started, 'before node-2 started').to.be.below(timeline.indexOf('node-started node-2'));
+    expect(done, 'the new agent was ready before node-3 was worked on').to.be.below(timeline.indexOf('node-started node-3'));
+    expect(u.pidAfter).to.not.equal(u.pidBefore);
+    expect((await agentOf('node-3')).info.agentVersion, 'node-3 was updated by the upgraded agent').to.equal(pkg.version);
+    expect(run.events.filter((e) => e.type === 'node-completed').map((e) => e.node)).to.deep.equal(['node-1', 'node-2', 'node-3']);
     await expectClusterHealthy(version);
   });
 });

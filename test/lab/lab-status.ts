@@ -1,5 +1,7 @@
 import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
-import { containerBootId, containerInitPid, containerSystemState } from './node-machine.js';
+import { containerBootId, containerInitPid, containerSystemState, execInContainer } from './node-machine.js';
+import { AGENT_PACKAGE } from './lab-agent.js';
+import { AGENT_UNIT } from './node-rootfs.js';
 import type { LabState } from './lab-state.js';
 
 /** A lab's health as seen from outside: systemd state, boot ID, etcd member and Node readiness. */
@@ -14,6 +16,8 @@ export interface NodeStatus {
   etcd: 'healthy' | 'unhealthy' | 'none';
   kubeReady: string;
   planetVersion: string;
+  /** The installed noderoll-agent package and its unit's state ("0.1.0 active"), "-" without one. */
+  agent: string;
 }
 
 async function etcdHealth(url: string | undefined): Promise<NodeStatus['etcd']> {
@@ -39,12 +43,14 @@ export async function collectLabStatus(state: LabState): Promise<NodeStatus[]> {
       let power: NodeStatus['power'] = 'down';
       let systemState = '-';
       let bootId = '-';
+      let agent = '-';
       try {
         if (n.nspawnPid === undefined) throw new Error('never started');
         const init = containerInitPid(n.nspawnPid, n.name);
         bootId = containerBootId(init);
         systemState = await containerSystemState(init);
         power = 'running';
+        agent = await agentPackageState(init);
       } catch {
         power = 'down';
       }
@@ -60,14 +66,23 @@ export async function collectLabStatus(state: LabState): Promise<NodeStatus[]> {
         etcd: await etcdHealth(n.etcdClientUrl),
         kubeReady: ready === 'True' ? 'Ready' : item ? `NotReady(${ready ?? 'missing'})` : 'unregistered',
         planetVersion: item?.metadata.labels?.['planet.noderoll.io/version'] ?? '-',
+        agent,
       };
     }),
   );
 }
 
+async function agentPackageState(init: number): Promise<string> {
+  const pkg = await execInContainer(init, 'dpkg-query', ['-W', '-f=${Version} ${db:Status-Status}', AGENT_PACKAGE], { okExitCodes: [0, 1] });
+  const [version, status] = pkg.stdout.trim().split(' ');
+  if (pkg.exitCode !== 0 || status !== 'installed' || !version) return '-';
+  const unit = await execInContainer(init, 'systemctl', ['is-active', AGENT_UNIT], { okExitCodes: [0, 1, 2, 3, 4] });
+  return `${version} ${unit.stdout.trim() || 'unknown'}`;
+}
+
 export function formatStatusTable(rows: NodeStatus[]): string {
-  const header = ['NODE', 'ROLE', 'ADDRESS', 'POWER', 'SYSTEMD', 'ETCD', 'KUBE', 'PLANET', 'BOOT-ID'];
-  const lines = rows.map((r) => [r.name, r.role, r.address, r.power, r.systemState, r.etcd, r.kubeReady, r.planetVersion, r.bootId]);
+  const header = ['NODE', 'ROLE', 'ADDRESS', 'POWER', 'SYSTEMD', 'ETCD', 'KUBE', 'PLANET', 'AGENT', 'BOOT-ID'];
+  const lines = rows.map((r) => [r.name, r.role, r.address, r.power, r.systemState, r.etcd, r.kubeReady, r.planetVersion, r.agent, r.bootId]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }

@@ -14,7 +14,9 @@ import { labNetworkLeftovers } from './lab-network.js';
 import { pidAlive } from './lab-sweep.js';
 import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
 import { NodesReadyGate } from '../../coordinator/gates/cluster-gates.js';
-import { CONTAINER_RUNTIME_UNIT } from './node-rootfs.js';
+import { labAgentPackage } from './lab-agent.js';
+import { labAgentConfigYaml } from './noderoll-config.js';
+import { CONTAINER_RUNTIME_UNIT, NODE_LAB_NODE_BINARY, PLANET_UNIT } from './node-rootfs.js';
 
 /**
  * Acceptance of the lab cluster against real systemd (systemd-nspawn), real etcd, real kubectl
@@ -49,6 +51,18 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     if (!lab) throw new Error('lab did not come up');
     return lab;
   };
+
+  it('nodes without agentConfig have no agent, no Node.js on the login PATH and no checkout where one would be installed; the stand-ins run the lab-only runtime', async () => {
+    for (const n of theLab().nodes) {
+      const login = await n.loginShell('command -v node || echo "no node on PATH=$PATH"; ls -d /usr/bin/node /usr/local/bin/node /opt/noderoll 2>&1 || true', { okExitCodes: [0] });
+      expect(login.stdout, n.name).to.match(/^no node on PATH=\/.*\/usr\/bin/);
+      expect(login.stdout.match(/No such file or directory/g), `${n.name}: ${login.stdout}`).to.have.length(3);
+      const agent = await n.exec('dpkg-query', ['-W', '-f=${db:Status-Status}', 'noderoll-agent'], { okExitCodes: [0, 1] });
+      expect(agent.stdout, `${n.name}: noderoll-agent not installed`).to.not.equal('installed');
+      const planetPid = (await n.exec('systemctl', ['show', '-p', 'MainPID', '--value', PLANET_UNIT])).stdout.trim();
+      expect((await n.exec('readlink', [`/proc/${planetPid}/exe`])).stdout.trim(), `${n.name} planet stand-in`).to.equal(NODE_LAB_NODE_BINARY);
+    }
+  });
 
   it('boots 3 nodes to systemd "running" with etcd healthy and every Node Ready', async () => {
     const l = theLab();
@@ -241,8 +255,10 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     try {
       const up = await run(['up', '--id', id, '--nodes', '1']);
       expect(up.stdout).to.match(/node-1\s+master\s+\S+\s+running\s+running\s+healthy\s+Ready/);
-      const status = JSON.parse((await run(['status', '--id', id, '-o', 'json'])).stdout) as { nodes: { kubeReady: string }[] };
+      const status = JSON.parse((await run(['status', '--id', id, '-o', 'json'])).stdout) as { nodes: { kubeReady: string; agent: string }[] };
       expect(status.nodes.map((x) => x.kubeReady)).to.deep.equal(['Ready']);
+      // the CLI's lab has agents, installed from the package
+      expect(status.nodes.map((x) => x.agent)).to.deep.equal([`${(await labAgentPackage()).version} active`]);
       expect((await run(['env', '--id', id])).stdout).to.contain('KUBECONFIG=');
       // the first lab is untouched
       expect(await theLab().node('node-1').machine.systemState()).to.equal('running');
@@ -289,6 +305,18 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     await l.waitNodesReady(60_000);
     const back = await l.gravity(['status', '--output=json']);
     expect(parseGravityStatusJson(back.stdout).cluster.state).to.equal('active');
+  });
+
+  it('an agent whose package installs but does not start (no TLS files for its mutual TLS) fails Lab.up with what dpkg said, and the lab is torn down', async function () {
+    this.timeout(180_000);
+    const id = randomLabId();
+    const failed = await Lab.up({ id, nodes: 1, logger, seedWorkload: false, agentConfig: labAgentConfigYaml, agentPki: false, agentReadyTimeoutMs: 5000 }).then(
+      (l) => l.down().then(() => undefined),
+      (err: Error) => err,
+    );
+    expect(failed?.message).to.match(/gave up waiting for the agent of node-1 to be active/);
+    expect(failed?.message).to.contain('installed but NOT started').and.contain('tls.caFile');
+    expect(existsSync(labDir(id)), 'torn down').to.equal(false);
   });
 
   it('lab down leaves no process, netns, veth, mount or directory behind', async function () {

@@ -18,7 +18,8 @@ import { labDir, labStateFile, writeLabState, type LabNodeRecord, type LabState 
 import { NodeMachine, type NodeExecOptions } from './node-machine.js';
 import { labCgroupLeftovers, removeLabCgroups } from './node-cgroup.js';
 import { ensureNodeImage } from './node-image.js';
-import { AGENT_UNIT, NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
+import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
+import { agentReadyzUrl, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from './lab-agent.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
@@ -58,8 +59,11 @@ export interface LabOptions {
   clockOffsetMs?: Record<string, number>;
   seedWorkload?: boolean;
   /**
-   * Install noderoll-agent on every node through systemd/noderoll-agent.service, with the
-   * configuration this returns for the node (YAML text).
+   * Install noderoll-agent on every node, with the configuration this returns for the node (YAML
+   * text): the file (and the TLS files) are written before the node's first boot, as an operator
+   * copies a node's bundle first; once the node runs, the agent's .deb is installed inside it with
+   * `dpkg -i`, whose postinst enables and starts the agent; Lab.up returns when every agent is active
+   * and its /readyz is ok. Without agentConfig the nodes have no agent.
    */
   agentConfig?: (node: { name: string; role: 'master' | 'node'; nodeAddress: string }) => string;
   /**
@@ -79,6 +83,8 @@ export interface LabOptions {
   agentWatchdogSec?: number;
   /** Set by the lab daemon: `lab down` may then stop the lab by signalling this process. */
   ownedByDaemon?: boolean;
+  /** With agents: how long Lab.up waits for every installed agent to be active and ready (default 60 s). */
+  agentReadyTimeoutMs?: number;
 }
 
 /** The lab's node timing: LAB_TIMING with the options' overrides. */
@@ -117,6 +123,11 @@ export class LabNode {
     return this.machine.bootId();
   }
 
+  /** A script in a login shell of root on the node with nothing of the host's environment, as after `ssh root@node`. */
+  loginShell(script: string, options?: NodeExecOptions): Promise<CommandResult> {
+    return this.exec('env', ['-i', 'HOME=/root', 'TERM=dumb', 'bash', '-l', '-c', script], options);
+  }
+
   /** Journal of the node read from the host (persistent journal in the rootfs). */
   journalDir(): string {
     return join(this.rootfs, 'var/log/journal');
@@ -128,6 +139,8 @@ export class Lab {
   api: KubeApiServer | undefined;
   /** The lab's noderoll CA and client certificates (labs with agents). */
   pki: LabPki | undefined;
+  /** The agent package installed on every node (labs with agents). */
+  agentPackage: LabAgentPackage | undefined;
   private gateways: HostGateway[] = [];
   private downDone = false;
   readonly timings: Record<string, number> = {};
@@ -242,6 +255,15 @@ export class Lab {
     await Promise.all(['nodes', 'kube/cache', 'bin', 'packages'].map((d) => mkdir(join(this.dir, d), { recursive: true })));
     await ensureNspawnRuntimeDir();
 
+    const tPackage = Date.now();
+    const agentPackage = o.agentConfig
+      ? labAgentPackage({ logger: this.logger }).then((p) => {
+          this.timings.agentPackageMs = Date.now() - tPackage;
+          return p;
+        })
+      : undefined;
+    // a failed up must not leave this promise's rejection unhandled while the rest is awaited
+    agentPackage?.catch(() => undefined);
     const [image] = await Promise.all([
       ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
       buildPlanetPackage(this.packageDir, PLANET_VERSION_INSTALLED),
@@ -284,7 +306,6 @@ export class Lab {
           ...(o.agentConfig
             ? {
                 agent: {
-                  unitFile: join(projectDir, 'systemd', AGENT_UNIT),
                   configYaml: o.agentConfig(agentNode),
                   files: { ...(await this.pki?.agentNodeFiles(agentNode)), ...(await o.agentFiles?.(agentNode)) },
                   ...(o.agentWatchdogSec !== undefined ? { watchdogSec: o.agentWatchdogSec } : {}),
@@ -299,8 +320,8 @@ export class Lab {
           logger: this.logger,
           rebootDelayMs: labTiming(o).rebootPauseMs,
           readOnlyBinds: [
-            { host: process.execPath, node: NODE_NODE_BINARY },
-            { host: projectDir, node: NODE_PROJECT_DIR },
+            { host: process.execPath, node: NODE_LAB_NODE_BINARY },
+            { host: projectDir, node: NODE_LAB_PROJECT_DIR },
             { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
             { host: '/usr/bin/etcdctl', node: '/usr/local/bin/etcdctl' },
             { host: this.packageDir, node: NODE_PACKAGE_DIR },
@@ -318,15 +339,39 @@ export class Lab {
     const bootTimeout = o.bootTimeoutMs ?? 60_000;
     await Promise.all(this.nodes.map((n) => n.machine.waitRunning(bootTimeout)));
     this.timings.bootMs = Date.now() - tBoot;
+    const agentsInstalled = agentPackage ? this.installAgents(agentPackage) : undefined;
+    agentsInstalled?.catch(() => undefined);
     await this.waitEtcdHealthy(bootTimeout);
     await this.waitNodesReady(bootTimeout);
     this.timings.healthyMs = Date.now() - tBoot;
+    await agentsInstalled;
 
     if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
     await this.writeHostTools();
     this.timings.upMs = Date.now() - t0;
     await this.saveState(true);
     this.logger.info({ timings: this.timings }, 'lab is up');
+  }
+
+  /**
+   * `dpkg -i` of the agent package inside every running node (at once), then waits until every agent
+   * is active and ready.
+   */
+  private async installAgents(pkg: Promise<LabAgentPackage>): Promise<void> {
+    const agentConfig = this.options.agentConfig!;
+    this.agentPackage = await pkg;
+    const tInstall = Date.now();
+    const debInNode = await stageAgentPackage(this.agentPackage, this.packageDir);
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const readyzUrl = agentReadyzUrl(agentConfig({ name: n.name, role: n.role, nodeAddress: n.names.nodeAddress }), n.name);
+        const dpkg = await dpkgInstallAgent(n, debInNode);
+        await waitAgentReady(n, { readyzUrl, timeoutMs: this.options.agentReadyTimeoutMs ?? 60_000 }).catch((err: Error) => {
+          throw new Error(`${err.message}; dpkg -i ${debInNode} said: ${(dpkg.stdout + dpkg.stderr).trim().split('\n').join(' | ').slice(-2000)}`);
+        });
+      }),
+    );
+    this.timings.agentInstallMs = Date.now() - tInstall;
   }
 
   private planetConfig(n: NodeNames, role: 'master' | 'node', apiPort: number, initialCluster: string): PlanetConfig {

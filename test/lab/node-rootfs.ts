@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, symlink, writeFile, rm, chmod, readFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile, rm, chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import type { PlanetConfig } from './planet/planet-config.js';
@@ -18,10 +18,14 @@ export const TELEPORT_UNIT = `gravity__gravitational.io__teleport__${GRAVITY_TEL
 /** The container runtime inside planet (docker on Gravity); here a unit bound to the planet unit. */
 export const CONTAINER_RUNTIME_UNIT = 'noderoll-lab-container-runtime.service';
 
-/** Paths inside a node. */
-export const NODE_PROJECT_DIR = '/opt/noderoll';
-/** The host's Node 20 appears here inside nodes, where a package-installed node would be. */
-export const NODE_NODE_BINARY = '/usr/bin/node';
+/**
+ * Paths inside a node. The lab's own stand-ins (planet, container runtime) and lab-only test tools run on
+ * the host's Node 20 and this checkout, bound read-only at a lab-only path: nothing at /usr/bin/node or
+ * on PATH, so the agent, installed from its package, can only be self-contained.
+ */
+export const NODE_LAB_DIR = '/opt/noderoll-lab';
+export const NODE_LAB_PROJECT_DIR = `${NODE_LAB_DIR}/project`;
+export const NODE_LAB_NODE_BINARY = `${NODE_LAB_DIR}/bin/node`;
 export const AGENT_UNIT = 'noderoll-agent.service';
 export const NODE_AGENT_CONFIG = '/etc/noderoll/agent.yaml';
 export const NODE_PLANET_CONFIG = '/etc/noderoll-lab/planet.json';
@@ -40,12 +44,24 @@ export interface NodeRootfsOptions {
   /** Host path of the package to install before first boot. */
   initialPackage: string;
   /**
-   * Install noderoll-agent the way a user would: the project's systemd/noderoll-agent.service,
-   * enabled, with this configuration file.
+   * What an operator copies onto the node before installing noderoll-agent's package (the lab runs
+   * `dpkg -i` once the node is up, test/lab/lab-agent.ts): its configuration file, TLS files, and the
+   * lab's drop-ins for the packaged unit (watchdog period, clock offset).
    */
-  agent?: { unitFile: string; configYaml: string; files?: Record<string, NodeFile>; watchdogSec?: number };
+  agent?: { configYaml: string; files?: Record<string, NodeFile>; watchdogSec?: number };
   /** The node's clock minus the real one, as its kubelet stand-in and agent see it (see clockDropIn). */
   clockOffsetMs?: number;
+}
+
+/**
+ * The lab's drop-in that hides the lab-only runtime and checkout from the agent and everything it
+ * runs (installs, planet checks): for the agent the node looks like one with no Node.js and no
+ * noderoll checkout at all. It only takes away; the packaged unit is otherwise as shipped.
+ */
+export const AGENT_HIDE_LAB_DROP_IN = 'lab-hide-lab-runtime.conf';
+
+export function agentHideLabDropIn(): string {
+  return `[Service]\n# noderoll lab: the stand-ins' runtime and code are not part of the node the agent sees\nInaccessiblePaths=-${NODE_LAB_DIR}\n`;
 }
 
 /** The lab's drop-in that shortens the agent unit's WatchdogSec= (LabOptions.agentWatchdogSec). */
@@ -84,7 +100,7 @@ export function planetUnitText(): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/test/lab/planet/planet-standin.js ${NODE_PLANET_CONFIG}`,
+    `ExecStart=${NODE_LAB_NODE_BINARY} ${NODE_LAB_PROJECT_DIR}/dist/test/lab/planet/planet-standin.js ${NODE_PLANET_CONFIG}`,
     'Restart=on-failure',
     'RestartSec=2',
     'KillMode=control-group',
@@ -105,7 +121,7 @@ export function containerRuntimeUnitText(): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/test/lab/planet/container-runtime-standin.js ${CONTAINER_RUNTIME_SOCKET}`,
+    `ExecStart=${NODE_LAB_NODE_BINARY} ${NODE_LAB_PROJECT_DIR}/dist/test/lab/planet/container-runtime-standin.js ${CONTAINER_RUNTIME_SOCKET}`,
     'Restart=on-failure',
     'RestartSec=1',
     '',
@@ -199,16 +215,12 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}.d/lab-clock.conf`, skewed);
 
   if (o.agent) {
-    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}`, await readFile(o.agent.unitFile, 'utf8'));
     await writeInRoot(o.rootfs, NODE_AGENT_CONFIG, o.agent.configYaml, 0o600);
     for (const [path, file] of Object.entries(o.agent.files ?? {})) {
       if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`agent file ${JSON.stringify(path)}: must be an absolute path inside the node`);
       await writeInRoot(o.rootfs, path, file.content, file.mode);
     }
-    await enableUnit(o.rootfs, AGENT_UNIT);
-    // The unit runs the packaged binary (/usr/bin/noderoll-agent); until the lab installs the .deb, the
-    // checkout's agent runs under the lab's Node.js instead.
-    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-checkout-agent.conf`, `[Service]\nExecStart=\nExecStart=${NODE_NODE_BINARY} ${NODE_PROJECT_DIR}/dist/agent/main.js --config ${NODE_AGENT_CONFIG}\n`);
+    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_HIDE_LAB_DROP_IN}`, agentHideLabDropIn());
     if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
     if (o.agent.watchdogSec !== undefined) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_WATCHDOG_DROP_IN}`, agentWatchdogDropIn(o.agent.watchdogSec));
   }

@@ -4,7 +4,7 @@ import { AgentCallError, AgentClient, type AgentClientTls } from '../../shared/a
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { Lab, type LabNode } from '../lab/lab.js';
-import { NODE_NODE_BINARY, NODE_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
+import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR, PLANET_UNIT, TELEPORT_UNIT } from '../lab/node-rootfs.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { hostileRequests, type HostileContext } from './hostile-requests.js';
@@ -243,7 +243,7 @@ describe('mutual TLS against a lab agent', function () {
         '300 idle connections from one address',
         async () => {
           // inside the node's network namespace: the source is the node's address, not the host's
-          const flood = node().exec(NODE_NODE_BINARY, [`${NODE_PROJECT_DIR}/dist/test/security/idle-flood-cli.js`, flooder, String(GRPC_PORT), flooder, '300', '20000'], { timeoutMs: 60_000 });
+          const flood = node().exec(NODE_LAB_NODE_BINARY, [`${NODE_LAB_PROJECT_DIR}/dist/test/security/idle-flood-cli.js`, flooder, String(GRPC_PORT), flooder, '300', '20000'], { timeoutMs: 60_000 });
           flood.catch(() => undefined);
           await waitFor({ what: `the agent to refuse connections of ${flooder} over grpc.maxConnectionsPerPeer`, timeoutMs: 30_000 }, async () => {
             const now = await refusedCounts();

@@ -105,7 +105,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
   { doc: 'noderoll report [OPERATION] [--out DIR]', how: 'synopsis' },
   { doc: 'noderoll init --out DIR [--cluster NAME] [--ca-dir DIR] [--etcd-endpoints URL,…] [--agent-settings FILE]', how: 'synopsis' },
-  { doc: 'noderoll init --out DIR', how: 'elsewhere', file: 'test/coordinator/init.lab.test.ts', contains: "init(['--out', dir, '-o', 'json'])", why: 'the init lab suite runs the real noderoll init --out against a lab cluster, and again after a node joined' },
   { doc: 'noderoll init --help', how: 'host' },
   { doc: 'noderoll update --metrics-address', how: 'synopsis', why: 'a flag named in prose' },
   // Against the lab the demo left up

@@ -56,6 +56,13 @@ function nodeEntryNode(doc: Document, entry: ConfigNodeEntry): Node {
   return map;
 }
 
+function setWithComment(doc: Document, path: readonly string[], value: string, comment: string): void {
+  doc.setIn(path, value);
+  const parent = doc.getIn(path.slice(0, -1), true);
+  const node = isMap(parent) ? parent.get(path[path.length - 1], true) : undefined;
+  if (isScalar(node)) node.comment = comment;
+}
+
 /** The text of one `nodes:` entry, as the generated file writes it. */
 export function nodeEntryText(entry: ConfigNodeEntry): string {
   return `{ name: ${entry.name}, agent: "${entry.agent}", role: ${entry.role} }`;
@@ -79,6 +86,12 @@ export function newCoordinatorConfigText(example: string, o: NewConfigOptions): 
   doc.setIn(['agents', 'tls', 'ca'], o.tls.ca);
   doc.setIn(['agents', 'tls', 'cert'], o.tls.cert);
   doc.setIn(['agents', 'tls', 'key'], o.tls.key);
+  // Everything of this cluster in the one directory init wrote: the operation's state, log and backups
+  // beside the config and certificates (relative paths are taken from this file's directory), so an
+  // operator needs no root for /var/lib and two clusters' coordinators never share a state file.
+  setWithComment(doc, ['state', 'file'], 'state/state.json', ' beside this file (noderoll init); lock: state.json.lock; abort requests: state.json.abort');
+  setWithComment(doc, ['log', 'file'], 'state/noderoll.log', ' pino JSON, beside this file (noderoll init)');
+  setWithComment(doc, ['backup', 'artifact'], 'state/backups/{operation}.db', ' beside this file (noderoll init)');
   if (o.kubeconfig) doc.setIn(['kubernetes', 'kubeconfig'], o.kubeconfig);
   if (o.context) doc.setIn(['kubernetes', 'context'], o.context);
   if (!o.gravityFound) {

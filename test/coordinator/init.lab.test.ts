@@ -10,7 +10,7 @@ import { runCommand, type CommandResult } from '../../shared/exec/command-runner
 import { createLogger } from '../../shared/log/logger.js';
 import { newNode } from '../kube-api/object-factory.js';
 import { Lab, projectDir } from '../lab/lab.js';
-import { NODE_NODE_BINARY, NODE_PROJECT_DIR } from '../lab/node-rootfs.js';
+import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR } from '../lab/node-rootfs.js';
 import { KUBELET_VERSION } from '../lab/planet/kubelet-heartbeat.js';
 import { PLANET_PACKAGE } from '../lab/lab-packages.js';
 import { labAgentConfigYaml } from '../lab/noderoll-config.js';
@@ -98,7 +98,7 @@ describe('noderoll init on a lab cluster (real kubectl, gravity stand-in)', func
       const onNode = join(n.rootfs, 'etc/noderoll');
       await runCommand({ file: 'mkdir', args: ['-p', onNode], timeoutMs: 10_000 });
       await runCommand({ file: 'cp', args: ['-rp', join(bundle, 'agent.yaml'), join(bundle, 'tls'), `${onNode}/`], timeoutMs: 10_000 });
-      const check = await n.exec(NODE_NODE_BINARY, [join(NODE_PROJECT_DIR, 'dist/agent/main.js'), '--config', '/etc/noderoll/agent.yaml', '--check-config'], { timeoutMs: 60_000 });
+      const check = await n.exec(NODE_LAB_NODE_BINARY, [join(NODE_LAB_PROJECT_DIR, 'dist/agent/main.js'), '--config', '/etc/noderoll/agent.yaml', '--check-config'], { timeoutMs: 60_000 });
       const effective = JSON.parse(check.stdout) as { grpc: { listen: string }; install: { command: string[] }; tlsFiles: { node: string } };
       expect(effective.grpc.listen).to.equal(`${n.names.nodeAddress}:7443`);
       expect(effective.install.command.join(' ')).to.contain(PLANET_PACKAGE);

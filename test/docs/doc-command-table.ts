@@ -21,7 +21,12 @@ export type DocCommandRun =
   /** Run by `scripts/dev demo`, which test/docs/doc-commands.lab.test.ts runs; scripts/dev must contain `contains`. */
   | { how: 'demo'; contains: string; why: string }
   /** Run by another test or by CI itself; `file` must contain `contains` (checked by test/unit/docs). */
-  | { how: 'elsewhere'; file: string; contains: string; why: string };
+  | { how: 'elsewhere'; file: string; contains: string; why: string }
+  /**
+   * A whole fenced block marked `<!-- doc-block: NAME -->` (doc: `doc-block: NAME`), run as it stands by
+   * `file`, which must contain `contains` (the call that runs it); covers every line of the block.
+   */
+  | { how: 'block'; file: string; contains: string; why: string };
 
 export type DocCommandEntry = DocCommandRun & { doc: string };
 
@@ -31,6 +36,9 @@ const CA = '--dir "$WORK/ca"';
 export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   // Quick start
   { doc: 'scripts/dev demo', how: 'demo', contains: 'demo() {', why: 'the lab suite runs scripts/dev demo itself (NODEROLL_LAB_ID=its own id), then every lab command below against the lab the demo leaves up' },
+  { doc: 'doc-block: onboarding', how: 'block', file: 'test/e2e/onboarding.lab.test.ts', contains: "docBlockScript(await readFile(join(projectDir, 'README.md'), 'utf8'), 'onboarding')", why: 'the acceptance test runs the whole block as it stands on a fresh lab without agents' },
+  { doc: 'noderoll init', how: 'elsewhere', file: 'test/e2e/onboarding.lab.test.ts', contains: "'onboarding')", why: 'the onboarding block runs noderoll init --out ~/noderoll … on the lab (and a second time after a node is added: see the init lab test)' },
+  { doc: 'npm run lab -- up --no-agents', how: 'elsewhere', file: 'test/e2e/onboarding.lab.test.ts', contains: "'up', '--id', id, '--nodes', '3', '--no-agents'", why: 'the onboarding acceptance test starts its lab this way (with an id of its own)' },
   { doc: 'scripts/dev test', how: 'elsewhere', file: '.ci/run', contains: 'scripts/dev test', why: 'CI runs exactly this' },
   { doc: 'npm test', how: 'elsewhere', file: 'package.json', contains: '"test": "npm run build && mocha"', why: 'the same build and mocha suite (.mocharc.json) that scripts/dev test runs in CI' },
   { doc: 'npx tsc -p tsconfig.json', how: 'elsewhere', file: 'package.json', contains: '"build": "tsc -p tsconfig.json"', why: 'scripts/dev test builds with npm run build, i.e. this tsc' },
@@ -64,8 +72,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll certs init --dir /etc/noderoll/ca-new --cluster NAME', how: 'host', run: 'noderoll certs init --dir "$WORK/ca-new" --cluster NAME' },
   { doc: 'noderoll certs issue --role reader --name prometheus --out /etc/prometheus/noderoll', how: 'host', run: `noderoll certs issue --role reader --name prometheus --out "$WORK/etc-prometheus-noderoll" ${CA}` },
   { doc: 'noderoll certs init --cluster NAME', how: 'host', run: 'noderoll certs init --cluster NAME --dir "$WORK/ca-readme"' },
-  { doc: 'noderoll certs issue --role agent --node NODE --ip ADDRESS --out DIR', how: 'host', run: 'noderoll certs issue --role agent --node node-1 --ip 127.0.0.1 --out "$WORK/node-1" --dir "$WORK/ca-readme"' },
-  { doc: 'noderoll certs issue --role coordinator --name NAME --out DIR', how: 'host', run: 'noderoll certs issue --role coordinator --name ops --out "$WORK/ops" --dir "$WORK/ca-readme"' },
   {
     doc: 'npm run bench',
     how: 'host',
@@ -77,14 +83,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'npm run bench -- --quick', how: 'host', run: 'node dist/bench/run.js --dry-run --quick', why: 'as npm run bench' },
   { doc: 'npm run bench -- --dry-run journal-scan', how: 'host', run: 'node dist/bench/run.js --dry-run journal-scan' },
   // Installing the coordinator (README "Using noderoll on a cluster")
-  { doc: 'npm pack', how: 'elsewhere', file: 'test/unit/coordinator/npm-package.test.ts', contains: "npm(['pack', '--pack-destination', work], projectRoot)", why: 'the package test runs it in the checkout (into its own directory, so the checkout gets no tarball) and installs what it wrote' },
-  {
-    doc: 'npm install -g ./noderoll-0.1.0.tgz',
-    how: 'elsewhere',
-    file: 'test/unit/coordinator/npm-package.test.ts',
-    contains: "npm(['install', '-g', '--prefix', prefix,",
-    why: "the package test installs the tarball npm pack wrote with --offline and no registry, into a prefix of its own instead of the host's /usr, then runs the installed noderoll",
-  },
   {
     doc: 'noderoll completion bash > /etc/bash_completion.d/noderoll',
     how: 'host',
@@ -107,7 +105,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
   { doc: 'noderoll report [OPERATION] [--out DIR]', how: 'synopsis' },
   { doc: 'noderoll init --out DIR [--cluster NAME] [--ca-dir DIR] [--etcd-endpoints URL,…] [--agent-settings FILE]', how: 'synopsis' },
-  { doc: 'noderoll init --out DIR', how: 'elsewhere', file: 'test/coordinator/init.lab.test.ts', contains: "init(['--out', dir, '-o', 'json'])", why: 'the init lab suite runs the real noderoll init --out against a lab cluster, and again after a node joined' },
   { doc: 'noderoll init --help', how: 'host' },
   { doc: 'noderoll update --metrics-address', how: 'synopsis', why: 'a flag named in prose' },
   // Against the lab the demo left up
@@ -131,7 +128,6 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
     why: 'the test has no terminal to confirm on, so --yes (an operator at a terminal answers the prompt); after the completed demo update there is nothing to resume (exit 5, not 2: the command line is right)',
   },
   { doc: 'noderoll abort', how: 'lab', exit: 5, why: 'no operation is running (exit 5, not 2)' },
-  { doc: 'systemctl enable --now noderoll-agent', how: 'lab-node', why: "the install step; the agent package's postinst already ran it when the lab installed the .deb, so it is a no-op that must succeed" },
   { doc: 'systemctl reload noderoll-agent', how: 'lab-node' },
   { doc: 'journalctl -u noderoll-agent -o cat | grep \'"audit":true\'', how: 'lab-node', why: "the demo's update made mutating calls: audit lines exist" },
   { doc: 'journalctl -o json', how: 'lab-node', run: 'journalctl -o json -n 1 | grep -q __CURSOR', why: 'the last entry is enough to see the JSON form' },

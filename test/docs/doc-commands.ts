@@ -13,6 +13,11 @@ export interface DocCommand {
   text: string;
   /** `README.md:12` */
   where: string;
+  /**
+   * Set for the lines of a fenced block marked `<!-- doc-block: NAME -->` on the line before it: a
+   * script that a test runs whole, as it stands (the table has one `block` entry for it, not one per line).
+   */
+  block?: string;
 }
 
 /** The Markdown files whose commands are run by tests (project-relative). */
@@ -31,21 +36,26 @@ const INLINE_CODE = /`([^`\n]+)`/g;
 export function extractDocCommands(markdown: string, file: string): DocCommand[] {
   const out: DocCommand[] = [];
   const lines = markdown.split('\n');
-  let fence: { shell: boolean } | undefined;
+  let fence: { shell: boolean; block?: string } | undefined;
+  let pendingBlock: string | undefined;
   let previousBlankOrCode = true;
   let inIndentedCode = false;
   lines.forEach((line, index) => {
     const where = `${file}:${index + 1}`;
     const fenceMatch = /^\s*```(\S*)\s*$/.exec(line);
     if (fenceMatch) {
-      fence = fence ? undefined : { shell: SHELL_INFO.test(fenceMatch[1] ?? '') };
+      fence = fence ? undefined : { shell: SHELL_INFO.test(fenceMatch[1] ?? ''), ...(pendingBlock ? { block: pendingBlock } : {}) };
+      pendingBlock = undefined;
       previousBlankOrCode = true;
       return;
     }
     if (fence) {
-      if (fence.shell) pushShellLine(out, line, where);
+      if (fence.shell) pushShellLine(out, line, where, fence.block);
       return;
     }
+    const marker = /^<!-- doc-block: ([a-z0-9-]+) -->$/.exec(line.trim());
+    pendingBlock = marker ? marker[1] : undefined;
+    if (marker) return;
     // An indented code block: four spaces after a blank line (not a list item's continuation).
     if (/^ {4}\S/.test(line) && (previousBlankOrCode || inIndentedCode) && !/^ {4}[-*] /.test(line)) {
       inIndentedCode = true;
@@ -63,9 +73,21 @@ export function extractDocCommands(markdown: string, file: string): DocCommand[]
   return out;
 }
 
-function pushShellLine(out: DocCommand[], line: string, where: string): void {
+function pushShellLine(out: DocCommand[], line: string, where: string, block?: string): void {
   const text = line.replace(/(^|\s)#(\s.*)?$/, '').trim();
-  if (text !== '') out.push({ text, where });
+  if (text !== '') out.push({ text, where, ...(block ? { block } : {}) });
+}
+
+/** The shell script of the fenced block marked `<!-- doc-block: NAME -->` in a Markdown text, as it stands. */
+export function docBlockScript(markdown: string, name: string): string {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `<!-- doc-block: ${name} -->`);
+  if (start < 0) throw new Error(`no <!-- doc-block: ${name} --> in the document`);
+  const open = lines[start + 1] ?? '';
+  if (!/^\s*```(sh|bash)\s*$/.test(open)) throw new Error(`doc-block ${name}: the next line must open a sh/bash block, got ${JSON.stringify(open)}`);
+  const end = lines.findIndex((l, i) => i > start + 1 && /^\s*```\s*$/.test(l));
+  if (end < 0) throw new Error(`doc-block ${name}: the block is not closed`);
+  return lines.slice(start + 2, end).join('\n') + '\n';
 }
 
 /** Every command of every doc file, in document order. */

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { readdir, mkdir, rm } from 'node:fs/promises';
+import { readdir, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../shared/log/logger.js';
 import { sleep } from '../../shared/time/wait-for.js';
 import { Lab } from './lab.js';
-import { labAgentConfigYaml, writeLabCoordinatorConfig } from './noderoll-config.js';
+import { labAgentConfigYaml, labSiteAgentSettingsYaml, writeLabCoordinatorConfig } from './noderoll-config.js';
+import { labEnvScript, siteAgentSettingsFile } from './lab-env.js';
+import { runNodeShell } from './node-shell.js';
 import { ensureNodeImage } from './node-image.js';
 import { validateLabId } from './lab-identity.js';
 import { labDir, labsRoot, readLabState } from './lab-state.js';
@@ -23,7 +25,10 @@ const DEFAULT_ID = process.env.NODEROLL_LAB_ID || 'demo';
 const USAGE = `usage: npm run lab -- <command> [flags]
   up     [--id ID] [--nodes N]   start a lab (default id ${DEFAULT_ID}, 3 nodes) and wait until it is healthy
   status [--id ID] [-o json]     nodes: power, systemd state, etcd, Kubernetes readiness, boot ID
-  env    [--id ID]               shell exports: kubectl, gravity and noderoll on PATH, pointed at the lab (eval "$(...)")
+  up     [--id ID] --no-agents   a lab whose nodes have no noderoll agent yet (install it as an operator would)
+  env    [--id ID]               shell exports: kubectl, gravity and noderoll on PATH, pointed at the lab (eval "$(...)"),
+                                 and the site settings of "Using noderoll on a cluster" (README) for this lab
+  shell  [--id ID] NODE [CMD…]   run CMD (default: a login shell) as root inside NODE, as ssh root@NODE would
   down   [--id ID | --all]       stop and remove the lab, leaving nothing behind
   image                          build the cached node image now (debootstrap; once per recipe)`;
 
@@ -32,12 +37,13 @@ interface Flags {
   nodes: number;
   output: 'text' | 'json';
   all: boolean;
+  agents: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { id: validateLabId(DEFAULT_ID), nodes: 3, output: 'text', all: false };
+  const flags: Flags = { id: validateLabId(DEFAULT_ID), nodes: 3, output: 'text', all: false, agents: true };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -55,6 +61,7 @@ function parseFlags(args: string[]): Flags {
       if (v !== 'text' && v !== 'json') throw new UsageError(`--output: "${v}" must be text or json`);
       flags.output = v;
     } else if (a === '--all') flags.all = true;
+    else if (a === '--no-agents') flags.agents = false;
     else throw new UsageError(`unknown flag "${a}"`);
   }
   return flags;
@@ -74,7 +81,7 @@ async function up(flags: Flags): Promise<number> {
   const logFile = daemonLogFile(flags.id);
   const fd = openSync(logFile, 'w');
   const self = fileURLToPath(import.meta.url);
-  const daemon = spawn(process.execPath, [self, 'daemon', '--id', flags.id, '--nodes', String(flags.nodes)], {
+  const daemon = spawn(process.execPath, [self, 'daemon', '--id', flags.id, '--nodes', String(flags.nodes), ...(flags.agents ? [] : ['--no-agents'])], {
     detached: true,
     stdio: ['ignore', fd, fd],
   });
@@ -111,16 +118,11 @@ async function status(flags: Flags): Promise<number> {
 
 async function env(flags: Flags): Promise<number> {
   const s = await readLabState(flags.id);
-  const missing = ['gravity', 'noderoll'].filter((p) => !existsSync(join(s.binDir, p)));
-  if (missing.length > 0) {
-    process.stderr.write(`lab "${s.id}": ${missing.join(', ')} missing from ${s.binDir} (a lab not started by \`npm run lab -- up\`?)\n`);
+  if (!existsSync(join(s.binDir, 'gravity'))) {
+    process.stderr.write(`lab "${s.id}": gravity missing from ${s.binDir} (a lab not started by \`npm run lab -- up\`?)\n`);
     return 1;
   }
-  // NODEROLL_LAB_ID: later `npm run lab -- …` commands in the same shell mean this lab.
-  process.stdout.write(
-    `export KUBECONFIG='${s.kubeconfig}' KUBECACHEDIR='${s.kubeCacheDir}' NODEROLL_LAB_STATE='${join(s.dir, 'gravity-lab-state.json')}' PATH='${s.binDir}':"$PATH"\n` +
-      `export NODEROLL_CONFIG='${join(s.dir, 'noderoll', 'config.yaml')}' NODEROLL_LAB_UPDATE_VERSION='${s.packages.update}' NODEROLL_LAB_ID='${s.id}'\n`,
-  );
+  process.stdout.write(labEnvScript(s, { cli: fileURLToPath(import.meta.url), node: process.execPath }));
   return 0;
 }
 
@@ -156,8 +158,10 @@ async function image(): Promise<number> {
 
 async function daemon(flags: Flags): Promise<number> {
   const logger = createLogger('lab-daemon');
-  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, agentConfig: labAgentConfigYaml });
-  await writeLabCoordinatorConfig(lab);
+  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, ...(flags.agents ? { agentConfig: labAgentConfigYaml } : {}) });
+  await writeFile(siteAgentSettingsFile(lab.dir), labSiteAgentSettingsYaml());
+  // Without agents the lab has no coordinator config of its own: `noderoll init` writes the operator's.
+  if (flags.agents) await writeLabCoordinatorConfig(lab);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
@@ -166,12 +170,27 @@ async function daemon(flags: Flags): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
+/** `shell [--id ID] NODE [COMMAND…]`: everything after NODE is the command, its flags included. */
+async function shell(args: string[]): Promise<number> {
+  let id = DEFAULT_ID;
+  let rest = args;
+  if (rest[0] === '--id') {
+    if (rest[1] === undefined) throw new UsageError('flag --id needs a value');
+    id = rest[1];
+    rest = rest.slice(2);
+  }
+  const [node, ...command] = rest;
+  if (!node) throw new UsageError('shell needs a node name, e.g. npm run lab -- shell node-1 systemctl status noderoll-agent');
+  return runNodeShell(await readLabState(validateLabId(id)), node, command);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'shell') return shell(rest);
   const flags = parseFlags(rest);
   switch (command) {
     case 'up':

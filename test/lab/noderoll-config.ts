@@ -13,17 +13,13 @@ export const AGENT_HTTP_PORT = 7444;
 /** /metrics and /status, mutual TLS (a reader certificate, e.g. Prometheus's). */
 export const AGENT_METRICS_PORT = 7445;
 
-/** The agent's config on a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls). */
-export function labAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
-  return `# noderoll-agent on a noderoll lab node
-grpc:
-  listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
-http:
-  listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
-  metrics:
-    listen: "${node.nodeAddress}:${AGENT_METRICS_PORT}"
-    tls: mutual
-packages:
+/**
+ * The lab's site-wide agent settings: what every node of the site shares (the package to watch, the
+ * install command, the checks inside planet), apart from the node's own listen addresses. An operator
+ * keeps such a file for `noderoll init --agent-settings`; the lab writes this one for its clusters.
+ */
+export function labSiteAgentSettingsYaml(): string {
+  return `packages:
   watch: [${PLANET_PACKAGE}]
 install:
   command: ["dpkg", "-i", "${NODE_PACKAGE_DIR}/${PLANET_PACKAGE}_{version}_all.deb"]
@@ -38,7 +34,20 @@ planetChecks:
     - name: etcd-health
       command: ["gravity", "exec", "--no-tty", "--no-interactive", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--command-timeout=2s"]
       expect: exit-zero
-${options.extraYaml ?? ''}`;
+`;
+}
+
+/** The agent's config on a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls). */
+export function labAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
+  return `# noderoll-agent on a noderoll lab node
+grpc:
+  listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
+http:
+  listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
+  metrics:
+    listen: "${node.nodeAddress}:${AGENT_METRICS_PORT}"
+    tls: mutual
+${labSiteAgentSettingsYaml()}${options.extraYaml ?? ''}`;
 }
 
 export interface CoordinatorConfigOptions {

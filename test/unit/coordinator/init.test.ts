@@ -196,6 +196,10 @@ describe('noderoll init', function () {
     ]);
     expect(config.agents.tls).to.deep.equal({ ca: join(dir, 'pki/coordinator/ca.crt'), cert: join(dir, 'pki/coordinator/coordinator.crt'), key: join(dir, 'pki/coordinator/coordinator.key') });
     expect(config.agents.insecurePlaintext).to.equal(false);
+    // The operation's state, log and backups live in DIR too: no root needed, no state file shared between clusters.
+    expect(config.state.file).to.equal(join(dir, 'state/state.json'));
+    expect(config.log.file).to.equal(join(dir, 'state/noderoll.log'));
+    expect(config.backup.artifact).to.equal(join(dir, 'state/backups/{operation}.db'));
     // Gravity's defaults: gravity status gate, etcd through gravity exec.
     expect(config.gates.gravity.enabled).to.equal(true);
     expect(config.gates.etcd.argv).to.deep.equal(['gravity', 'exec', '--no-tty', '--no-interactive', '/usr/bin/etcdctl', 'cluster-health']);

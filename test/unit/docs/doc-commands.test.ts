@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../shared/agent-api/codegen.js';
 import { runCommand } from '../../../shared/exec/command-runner.js';
 import { DOC_COMMAND_TABLE, type DocCommandEntry } from '../../docs/doc-command-table.js';
-import { allDocCommands, extractDocCommands, flagsOf, shellTextOf } from '../../docs/doc-commands.js';
+import { allDocCommands, docBlockScript, extractDocCommands, flagsOf, shellTextOf } from '../../docs/doc-commands.js';
 
 /**
  * Every command shown in README.md, docs/ and the component READMEs is in the table of
@@ -40,11 +40,25 @@ describe('doc commands: every command the docs show is run by a test', function 
     ]);
   });
 
+  it('a block marked <!-- doc-block: NAME --> is one script: its lines carry the name, docBlockScript returns it whole', () => {
+    const md = ['Intro `noderoll check`.', '<!-- doc-block: onboard -->', '```sh', 'for n in a b; do', '  echo "$n"   # each', 'done', '```', '```sh', 'noderoll plan', '```'].join('\n');
+    expect(extractDocCommands(md, 'x.md')).to.deep.equal([
+      { text: 'noderoll check', where: 'x.md:1' },
+      { text: 'for n in a b; do', where: 'x.md:4', block: 'onboard' },
+      { text: 'echo "$n"', where: 'x.md:5', block: 'onboard' },
+      { text: 'done', where: 'x.md:6', block: 'onboard' },
+      { text: 'noderoll plan', where: 'x.md:9' },
+    ]);
+    expect(docBlockScript(md, 'onboard')).to.equal('for n in a b; do\n  echo "$n"   # each\ndone\n');
+    expect(() => docBlockScript(md, 'other')).to.throw(/no <!-- doc-block: other -->/);
+  });
+
   it('has a table entry for every doc command, and no entry a doc no longer shows', () => {
     const inTable = new Set(DOC_COMMAND_TABLE.map((e) => e.doc));
-    const missing = docs.filter((c) => !inTable.has(c.text)).map((c) => `${c.where}: ${c.text}`);
+    const key = (c: { text: string; block?: string }): string => (c.block ? `doc-block: ${c.block}` : c.text);
+    const missing = docs.filter((c) => !inTable.has(key(c))).map((c) => `${c.where}: ${key(c)}`);
     expect(missing, 'doc commands without a test: add them to test/docs/doc-command-table.ts').to.deep.equal([]);
-    const shown = new Set(docs.map((c) => c.text));
+    const shown = new Set(docs.map(key));
     expect(DOC_COMMAND_TABLE.filter((e) => !shown.has(e.doc)).map((e) => e.doc), 'stale table entries').to.deep.equal([]);
     expect(inTable.size, 'duplicate table entries').to.equal(DOC_COMMAND_TABLE.length);
   });
@@ -52,7 +66,7 @@ describe('doc commands: every command the docs show is run by a test', function 
   it('the README shows the working certs syntax and does not claim kubeadm/k3s support', async () => {
     const readme = await readFile(join(projectRoot, 'README.md'), 'utf8');
     expect(readme).to.not.match(/certs issue agent/);
-    expect(readme).to.contain('noderoll certs issue --role agent --node NODE');
+    expect(await readFile(join(projectRoot, 'docs/security.md'), 'utf8')).to.contain('noderoll certs issue --role agent --node');
     expect(readme).to.match(/kubeadm and k3s clusters is planned, not there yet/);
     expect(readme).to.not.match(/same chore on kubeadm\/k3s/);
   });
@@ -61,7 +75,7 @@ describe('doc commands: every command the docs show is run by a test', function 
     const demo = await readFile(join(projectRoot, 'scripts/dev'), 'utf8');
     const demoFunction = demo.slice(demo.indexOf('demo() {'), demo.indexOf('\n}\n', demo.indexOf('demo() {')));
     for (const e of DOC_COMMAND_TABLE) {
-      if (e.how === 'elsewhere') expect(await readFile(join(projectRoot, e.file), 'utf8'), `${e.doc} → ${e.file}`).to.contain(e.contains);
+      if (e.how === 'elsewhere' || e.how === 'block') expect(await readFile(join(projectRoot, e.file), 'utf8'), `${e.doc} → ${e.file}`).to.contain(e.contains);
       if (e.how === 'demo') expect(demoFunction, `${e.doc} → scripts/dev demo`).to.contain(e.contains);
     }
     // Some `npm run bench` entries run its second half only: it must stay build + dist/bench/run.js.

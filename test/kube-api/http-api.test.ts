@@ -85,8 +85,8 @@ describe('kube-api HTTP surface: discovery, errors, nodes', () => {
       expect((await call<Status>('GET', '/api/v1/namespaces/default/pods/p/eviction')).status).to.equal(405);
     });
 
-    it('413 for a body over 1 MiB, 400 for malformed JSON, 415 for an unknown patch type', async () => {
-      const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(1024 * 1024 + 10) } } });
+    it('413 for a body over 3 MiB (the apiserver limit), 400 for malformed JSON, 415 for an unknown patch type', async () => {
+      const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } } });
       const tooLarge = await call<Status>('POST', '/api/v1/nodes', big);
       expect(tooLarge.status).to.equal(413);
       expect(tooLarge.body).to.include({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/log/logger.js';
 import { ActivityLog } from './activity-log.js';
 import { ADMIN_USER, bearerToken, serviceAccountUser, TokenRegistry, type UserInfo } from './auth/identities.js';
+import { selfSubjectAccessReview } from './auth/access-review.js';
 import { RbacAuthorizer } from './auth/rbac-authorizer.js';
 import { makeServingCertificate } from './auth/serving-certificate.js';
 import { writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
@@ -117,8 +118,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     return ADMIN_USER;
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, target: Route, params: URLSearchParams): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, target: Route, params: URLSearchParams, user: UserInfo | undefined): Promise<void> => {
     if (target.type === 'object') return resources.handle(req, res, target, params);
+    if (target.type === 'self-subject-access-review') {
+      if (req.method !== 'POST') throw methodNotAllowed(req.method ?? '');
+      return sendJson(res, 201, selfSubjectAccessReview(authorizer, user ?? ADMIN_USER, await resources.requestBody(req)));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '');
     switch (target.type) {
       case 'version':
@@ -168,7 +173,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
         if (!decision.allowed) throw forbidden(user, attrs, decision.reason);
       }
       if (!target) throw pathNotFound();
-      return route(req, res, target, url.searchParams);
+      return route(req, res, target, url.searchParams, user);
     })();
     handled.catch((err: unknown) => {
       const apiError = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));

@@ -50,6 +50,14 @@ function subjectMatches(subject: Subject, user: UserInfo, bindingNamespace: stri
   }
 }
 
+/** As rbac's roleBindingDescriber / clusterRoleBindingDescriber word it. */
+function describeBinding(binding: RoleBinding, namespace: string, subject: Subject): string {
+  const saNamespace = subject.namespace || namespace;
+  const who = subject.kind === 'ServiceAccount' && saNamespace ? `${subject.kind} "${subject.name}/${saNamespace}"` : `${subject.kind} "${subject.name}"`;
+  const name = namespace ? `RoleBinding "${binding.metadata.name}/${namespace}"` : `ClusterRoleBinding "${binding.metadata.name}"`;
+  return `${name} of ${binding.roleRef.kind} "${binding.roleRef.name}" to ${who}`;
+}
+
 /**
  * The RBAC authorizer over the roles and bindings in the store: ClusterRoleBindings apply
  * everywhere, RoleBindings in their namespace; system:masters may do anything.
@@ -69,13 +77,14 @@ export class RbacAuthorizer {
       for (const binding of this.store.rolebindings.list(attrs.namespace)) bindings.push({ binding, namespace: attrs.namespace });
     }
     for (const { binding, namespace } of bindings) {
-      if (!(binding.subjects ?? []).some((s) => subjectMatches(s, user, namespace))) continue;
+      const subject = (binding.subjects ?? []).find((s) => subjectMatches(s, user, namespace));
+      if (!subject) continue;
       const role = this.roleOf(binding, namespace);
       if (!role) {
         missing.push(binding.roleRef.kind === 'Role' ? `role.rbac.authorization.k8s.io "${binding.roleRef.name}" not found` : `clusterrole.rbac.authorization.k8s.io "${binding.roleRef.name}" not found`);
         continue;
       }
-      if ((role.rules ?? []).some((rule) => ruleAllows(rule, attrs))) return { allowed: true, reason: '' };
+      if ((role.rules ?? []).some((rule) => ruleAllows(rule, attrs))) return { allowed: true, reason: `RBAC: allowed by ${describeBinding(binding, namespace, subject)}` };
     }
     return { allowed: false, reason: missing.length === 0 ? '' : `RBAC: ${missing.length === 1 ? missing[0] : `[${missing.join(', ')}]`}` };
   }

@@ -27,6 +27,9 @@ function resourceVerb(method: string, hasName: boolean, params: URLSearchParams)
 
 /** As the apiserver's RequestInfoFactory derives them (a namespace's own namespace is its name). */
 export function requestAttributes(method: string, path: string, route: Route | undefined, params: URLSearchParams): RequestAttributes {
+  if (route?.type === 'self-subject-access-review') {
+    return { resourceRequest: true, verb: resourceVerb(method, false, params), apiGroup: 'authorization.k8s.io', apiVersion: 'v1', resource: 'selfsubjectaccessreviews', subresource: '', namespace: '', name: '' };
+  }
   if (!route || route.type !== 'object') {
     const verb = { GET: 'get', HEAD: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
     return { resourceRequest: false, verb, path };

@@ -90,7 +90,7 @@ function objectMeta(buf: Buffer | undefined): Record<string, JsonValue> {
   return meta;
 }
 
-/** The JSON form of a protobuf-encoded Namespace, ConfigMap, ServiceAccount or TokenRequest body. */
+/** The JSON form of a protobuf-encoded Namespace, ConfigMap, ServiceAccount, TokenRequest or SelfSubjectAccessReview body. */
 export function decodeProtobufObject(body: Buffer): JsonValue | undefined {
   if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('the protobuf body does not start with the Kubernetes magic number');
   const unknown = fields(body.subarray(4));
@@ -119,6 +119,18 @@ export function decodeProtobufObject(body: Buffer): JsonValue | undefined {
       const expiration = one(spec, 4)?.varint;
       if (expiration !== undefined) out.expirationSeconds = Number(expiration);
       return { ...base, spec: out };
+    }
+    case 'SelfSubjectAccessReview': {
+      const spec = fields(one(raw, 2)?.bytes ?? Buffer.alloc(0));
+      const attributes = (no: number, names: readonly string[]): Record<string, JsonValue> | undefined => {
+        const f = one(spec, no);
+        if (!f?.bytes) return undefined;
+        const fs = fields(f.bytes);
+        return Object.fromEntries(names.map((name, i) => [name, str(one(fs, i + 1)) ?? '']).filter(([, v]) => v !== ''));
+      };
+      const resourceAttributes = attributes(1, ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']);
+      const nonResourceAttributes = attributes(2, ['path', 'verb']);
+      return { ...base, spec: { ...(resourceAttributes ? { resourceAttributes } : {}), ...(nonResourceAttributes ? { nonResourceAttributes } : {}) } };
     }
     default:
       return undefined;

@@ -97,6 +97,11 @@ export class ResourceHandler {
     return found;
   }
 
+  /** A request body as JSON (a protobuf body of the kinds kubectl's typed clients send is decoded). */
+  requestBody(req: IncomingMessage): Promise<JsonValue> {
+    return this.jsonBody(req);
+  }
+
   private async jsonBody(req: IncomingMessage): Promise<JsonValue> {
     const body = await readBody(req, this.deps.maxBodyBytes);
     const type = mediaType(req);

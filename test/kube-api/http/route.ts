@@ -9,6 +9,7 @@ export type Route =
   | { type: 'group'; group: string }
   | { type: 'resource-list'; group: string; version: string }
   | { type: 'openapi-root' }
+  | { type: 'self-subject-access-review' }
   | { type: 'openapi-group-version'; path: string }
   | { type: 'object'; info: ResourceInfo; namespace?: string; name?: string; subresource?: string };
 
@@ -44,6 +45,7 @@ export function parseRoute(pathname: string): Route | undefined {
     return undefined;
   }
   if (rest.length === 0) return { type: 'resource-list', group, version };
+  if (group === 'authorization.k8s.io' && version === 'v1' && rest.length === 1 && rest[0] === 'selfsubjectaccessreviews') return { type: 'self-subject-access-review' };
   return objectRoute(group, version, rest);
 }
 

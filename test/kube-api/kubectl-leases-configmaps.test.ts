@@ -120,6 +120,14 @@ describe('real kubectl against the test API server: Leases and ConfigMaps on the
     expect(api.store.configmaps.get('big', NS)).to.equal(undefined);
   });
 
+  it('an immutable ConfigMap refuses a change of its data', async () => {
+    const frozen = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: NS }, data: { a: '1' }, immutable: true };
+    await kubectl(['create', '-f', await manifest('frozen.json', JSON.stringify(frozen))]);
+    const refused = await kubectl(['patch', 'configmap', 'frozen', '-n', NS, '--type', 'merge', '-p', '{"data":{"a":"2"}}'], [1]);
+    expect(refused.stderr.trim()).to.equal('The ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    expect(api.store.configmaps.get('frozen', NS)?.data).to.deep.equal({ a: '1' });
+  });
+
   it('delete removes the object; the next get is NotFound', async () => {
     expect((await kubectl(['delete', 'lease', 'noderoll', '-n', NS])).stdout.trim()).to.equal('lease.coordination.k8s.io "noderoll" deleted');
     const gone = await kubectl(['get', 'lease', 'noderoll', '-n', NS], [1]);

@@ -159,6 +159,30 @@ describe('real kubectl against the test API server: bearer tokens and RBAC on th
     expect((await admin.run(['auth', 'can-i', 'delete', 'nodes'])).stdout.trim()).to.equal('yes');
   });
 
+  it('re-applying a narrower Role takes the verb away at once (apply replaces the rules list)', async () => {
+    await writeFile(join(dir, 'narrow.yaml'), MANIFESTS.replace('verbs: ["get", "update"]', 'verbs: ["get"]'));
+    const applied = await admin.run(['apply', '-f', join(dir, 'narrow.yaml')]);
+    expect(applied.stdout).to.include('role.rbac.authorization.k8s.io/noderoll-lease configured');
+    expect(api.store.roles.get('noderoll-lease', NS)?.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'] }]);
+    expect((await asAccount(['auth', 'can-i', 'update', 'leases', '-n', NS], [1])).stdout.trim()).to.equal('no');
+    await admin.run(['apply', '-f', join(dir, 'rbac.yaml')]);
+    expect((await asAccount(['auth', 'can-i', 'update', 'leases', '-n', NS])).stdout.trim()).to.equal('yes');
+  });
+
+  it('RBAC objects are validated like the real ones: rules need apiGroups and resources, a roleRef cannot change', async () => {
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'loose', namespace: NS }, rules: [{ resources: ['leases'], verbs: ['get'] }] };
+    await writeFile(join(dir, 'loose.json'), JSON.stringify(role));
+    expect((await admin.run(['create', '-f', join(dir, 'loose.json')], { okExitCodes: [1] })).stderr.trim()).to.equal(
+      'The Role "loose" is invalid: rules[0].apiGroups: Required value: resource rules must supply at least one api group',
+    );
+    await writeFile(join(dir, 'rebind.yaml'), MANIFESTS.replace('  kind: Role\n  name: noderoll-lease', '  kind: Role\n  name: other'));
+    const rebind = await admin.run(['apply', '-f', join(dir, 'rebind.yaml')], { okExitCodes: [1] });
+    expect(rebind.stderr).to.include(
+      'The RoleBinding "noderoll-lease" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef',
+    );
+    expect(api.store.rolebindings.get('noderoll-lease', NS)?.roleRef.name).to.equal('noderoll-lease');
+  });
+
   it('a ClusterRole grants subresources, named objects and wildcard verbs exactly as written', async () => {
     await writeFile(join(dir, 'cluster.yaml'), CLUSTER_MANIFESTS);
     await admin.run(['apply', '-f', join(dir, 'cluster.yaml')]);

@@ -209,7 +209,11 @@ export function validateKindUpdate(info: ResourceInfo, current: KubeObject, next
   if (info.resource === 'rolebindings' || info.resource === 'clusterrolebindings') {
     const was = (current as RoleBinding).roleRef;
     const now = (next as RoleBinding).roleRef;
-    if (!deepEqual(was, now)) return [invalidValue('roleRef', now, 'cannot change roleRef')];
+    if (!deepEqual(was, now)) {
+      // The apiserver prints the internal struct with %#v.
+      const goValue = `rbac.RoleRef{APIGroup:${JSON.stringify(now?.apiGroup ?? '')}, Kind:${JSON.stringify(now?.kind ?? '')}, Name:${JSON.stringify(now?.name ?? '')}}`;
+      return [{ field: 'roleRef', reason: 'FieldValueInvalid', message: `Invalid value: ${goValue}: cannot change roleRef` }];
+    }
   }
   return [];
 }

@@ -77,9 +77,8 @@ subjects:
 
 /** One HTTPS request to the secure port, trusting only the server's own CA. */
 function secureCall(api: KubeApiServer, method: string, path: string, token?: string): Promise<{ status: number; body: Status }> {
-  const { certificateAuthority } = api.credentials('unused');
   return new Promise((resolve, reject) => {
-    const req = request(`${api.secureUrl}${path}`, { method, ca: certificateAuthority, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 }, (res) => {
+    const req = request(`${api.secureUrl}${path}`, { method, ca: api.caCertificate as string, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status }));

@@ -61,6 +61,8 @@ export interface KubeApiServer {
   serviceAccountToken(namespace: string, name: string): string;
   /** https://HOST:PORT of the secure port, when started with `secure: true`. */
   readonly secureUrl?: string;
+  /** PEM of the CA that signed the secure port's certificate, when started with `secure: true`. */
+  readonly caCertificate?: string;
   /** What a kubeconfig for `token` on the secure port needs (secure servers only). */
   credentials(token: string): KubeconfigCredentials;
   /** Writes DIR/FILE, a kubeconfig that acts as `token`'s identity on the secure port; returns its path. */
@@ -205,7 +207,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     url: `http://${options.host}:${port}`,
     host: options.host,
     port,
-    ...(secureUrl ? { secureUrl } : {}),
+    ...(secureUrl && servingCertificate ? { secureUrl, caCertificate: servingCertificate.caCertificate } : {}),
     store,
     activity,
     timing,

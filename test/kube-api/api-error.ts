@@ -54,7 +54,8 @@ export const invalid = (kind: string, name: string, causes: StatusCause[]): ApiE
   new ApiError(
     422,
     'Invalid',
-    `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+    // One cause reads bare; several are bracketed, as an aggregated field.ErrorList prints.
+    `${kind} "${name}" is invalid: ${causes.length === 1 ? '' : '['}${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}${causes.length === 1 ? '' : ']'}`,
     { name, kind, causes: causes.map((c) => ({ reason: 'FieldValueRequired', ...c })) },
   );
 

@@ -62,11 +62,11 @@ function resourceEntries(r: ResourceInfo): object[] {
   };
   if (r.shortNames) main.shortNames = r.shortNames;
   if (r.categories) main.categories = r.categories;
-  const subs = r.subresources.map((sub) =>
-    sub === 'eviction'
-      ? { name: `${r.resource}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }
-      : { name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] },
-  );
+  const subs = r.subresources.map((sub) => {
+    if (sub === 'eviction') return { name: `${r.resource}/eviction`, singularName: '', namespaced: r.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
+    if (sub === 'token') return { name: `${r.resource}/token`, singularName: '', namespaced: r.namespaced, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] };
+    return { name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] };
+  });
   return [main, ...subs];
 }
 

@@ -26,11 +26,11 @@ describe('kube-api HTTP surface: discovery, errors, nodes', () => {
       expect(res.body).to.include({ major: '1', minor: '32', gitVersion: 'v1.32.4', platform: 'linux/amd64' });
     });
 
-    it('lists the core version and the apps and policy groups', async () => {
+    it('lists the core version and the apps, coordination, rbac and policy groups', async () => {
       expect((await call('GET', '/api')).body).to.include({ kind: 'APIVersions' }).and.have.deep.property('versions', ['v1']);
       const groups = (await call('GET', '/apis')).body;
       expect(groups.kind).to.equal('APIGroupList');
-      expect(groups.groups.map((g: Json) => g.name)).to.deep.equal(['apps', 'policy']);
+      expect(groups.groups.map((g: Json) => g.name)).to.deep.equal(['apps', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'policy']);
       expect(groups.groups[0].preferredVersion).to.deep.equal({ groupVersion: 'apps/v1', version: 'v1' });
       expect((await call('GET', '/apis/policy')).body).to.include({ kind: 'APIGroup', name: 'policy' });
     });
@@ -50,6 +50,14 @@ describe('kube-api HTTP surface: discovery, errors, nodes', () => {
       expect(apps.resources.map((r: Json) => r.name)).to.include.members(['daemonsets', 'replicasets']);
       const policy = (await call('GET', '/apis/policy/v1')).body;
       expect(policy.resources.map((r: Json) => r.name)).to.include('poddisruptionbudgets');
+      const coordination = (await call('GET', '/apis/coordination.k8s.io/v1')).body;
+      expect(coordination.resources).to.deep.equal([
+        { name: 'leases', singularName: 'lease', namespaced: true, kind: 'Lease', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+      ]);
+      const rbac = (await call('GET', '/apis/rbac.authorization.k8s.io/v1')).body;
+      expect(rbac.resources.map((r: Json) => r.name)).to.deep.equal(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']);
+      const core = (await call('GET', '/api/v1')).body;
+      expect(core.resources.map((r: Json) => r.name)).to.include.members(['configmaps', 'serviceaccounts', 'serviceaccounts/token']);
     });
   });
 
@@ -85,8 +93,8 @@ describe('kube-api HTTP surface: discovery, errors, nodes', () => {
       expect((await call<Status>('GET', '/api/v1/namespaces/default/pods/p/eviction')).status).to.equal(405);
     });
 
-    it('413 for a body over 1 MiB, 400 for malformed JSON, 415 for an unknown patch type', async () => {
-      const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(1024 * 1024 + 10) } } });
+    it('413 for a body over 3 MiB (the apiserver limit), 400 for malformed JSON, 415 for an unknown patch type', async () => {
+      const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } } });
       const tooLarge = await call<Status>('POST', '/api/v1/nodes', big);
       expect(tooLarge.status).to.equal(413);
       expect(tooLarge.body).to.include({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });

@@ -1,6 +1,7 @@
 export { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from './server.js';
 export { seedRealisticWorkload, fillFreeCpu, type SeededWorkload } from './seed-workload.js';
-export { writeKubeconfig, makeKubectlCacheDir } from './kubeconfig.js';
+export { writeKubeconfig, makeKubectlCacheDir, type KubeconfigCredentials } from './kubeconfig.js';
+export { ADMIN_USER, serviceAccountUser, type UserInfo } from './auth/identities.js';
 export { Kubectl, type KubectlOptions } from './kubectl.js';
 export { ObjectStore, Collection, type StoreChange } from './object-store.js';
 export { ActivityLog, type Activity, type ActivityType } from './activity-log.js';

@@ -230,3 +230,59 @@ export interface Status {
   details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
   code: number;
 }
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+  /** Base64 in JSON, as the real API serialises []byte. */
+  binaryData?: Record<string, string>;
+  immutable?: boolean;
+}
+
+/** coordination.k8s.io/v1 LeaseSpec; acquireTime and renewTime are MicroTime (2006-01-02T15:04:05.000000Z). */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+  strategy?: string;
+  preferredHolder?: string;
+}
+
+export interface Lease extends KubeObject {
+  spec?: LeaseSpec;
+}
+
+export interface ServiceAccount extends KubeObject {
+  secrets?: { name?: string }[];
+}
+
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+export interface Role extends KubeObject {
+  rules?: PolicyRule[];
+}
+
+export interface RoleRef {
+  apiGroup: string;
+  kind: string;
+  name: string;
+}
+
+export interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  apiGroup?: string;
+}
+
+export interface RoleBinding extends KubeObject {
+  roleRef: RoleRef;
+  subjects?: Subject[];
+}

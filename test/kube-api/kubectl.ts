@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../../shared/exec/command-runner.js';
-import { makeKubectlCacheDir, writeKubeconfig } from './kubeconfig.js';
+import { makeKubectlCacheDir, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
 
 export interface KubectlOptions {
   timeoutMs?: number;
@@ -22,9 +22,10 @@ export class Kubectl {
     private readonly binary: string,
   ) {}
 
-  static async forServer(serverUrl: string, binary = process.env.KUBECTL ?? 'kubectl'): Promise<Kubectl> {
+  /** With `credentials`, kubectl acts as the identity of their token (serverUrl is then the HTTPS port). */
+  static async forServer(serverUrl: string, binary = process.env.KUBECTL ?? 'kubectl', credentials?: KubeconfigCredentials): Promise<Kubectl> {
     const dir = await mkdtemp(join(tmpdir(), 'noderoll-kubectl-'));
-    const kubeconfig = await writeKubeconfig(dir, serverUrl);
+    const kubeconfig = await writeKubeconfig(dir, serverUrl, 'config', credentials);
     return new Kubectl(dir, kubeconfig, await makeKubectlCacheDir(dir), binary);
   }
 

@@ -3,7 +3,7 @@ import { alreadyExists, notFound } from './api-error.js';
 import { deepEqual } from './json-value.js';
 import { objectKey } from './k8s-predicates.js';
 import { toKubeTime } from './k8s-time.js';
-import type { DaemonSet, KubeObject, Namespace, Node, Pod, PodDisruptionBudget, ReplicaSet } from './k8s-types.js';
+import type { ConfigMap, DaemonSet, KubeObject, Lease, Namespace, Node, Pod, PodDisruptionBudget, ReplicaSet, Role, RoleBinding, ServiceAccount } from './k8s-types.js';
 import { RESOURCES, apiVersionOf, type CollectionName, type ResourceInfo } from './resource-registry.js';
 
 export interface StoredObjects {
@@ -13,6 +13,13 @@ export interface StoredObjects {
   daemonsets: DaemonSet;
   replicasets: ReplicaSet;
   poddisruptionbudgets: PodDisruptionBudget;
+  configmaps: ConfigMap;
+  serviceaccounts: ServiceAccount;
+  leases: Lease;
+  roles: Role;
+  clusterroles: Role;
+  rolebindings: RoleBinding;
+  clusterrolebindings: RoleBinding;
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -158,6 +165,13 @@ export class ObjectStore {
   readonly daemonsets: Collection<DaemonSet>;
   readonly replicasets: Collection<ReplicaSet>;
   readonly poddisruptionbudgets: Collection<PodDisruptionBudget>;
+  readonly configmaps: Collection<ConfigMap>;
+  readonly serviceaccounts: Collection<ServiceAccount>;
+  readonly leases: Collection<Lease>;
+  readonly roles: Collection<Role>;
+  readonly clusterroles: Collection<Role>;
+  readonly rolebindings: Collection<RoleBinding>;
+  readonly clusterrolebindings: Collection<RoleBinding>;
 
   constructor(admission: StoreAdmission = {}) {
     const make = <C extends CollectionName>(name: C, admit?: (obj: StoredObjects[C]) => void): Collection<StoredObjects[C]> => {
@@ -171,6 +185,13 @@ export class ObjectStore {
     this.daemonsets = make('daemonsets');
     this.replicasets = make('replicasets');
     this.poddisruptionbudgets = make('poddisruptionbudgets');
+    this.configmaps = make('configmaps');
+    this.serviceaccounts = make('serviceaccounts');
+    this.leases = make('leases');
+    this.roles = make('roles');
+    this.clusterroles = make('clusterroles');
+    this.rolebindings = make('rolebindings');
+    this.clusterrolebindings = make('clusterrolebindings');
   }
 
   collection<C extends CollectionName>(name: C): Collection<StoredObjects[C]> {

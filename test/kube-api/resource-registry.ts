@@ -1,7 +1,20 @@
 import type { ResourceName } from './api-error.js';
 
 /** The collections the object store keeps, one per served resource. */
-export type CollectionName = 'nodes' | 'namespaces' | 'pods' | 'daemonsets' | 'replicasets' | 'poddisruptionbudgets';
+export type CollectionName =
+  | 'nodes'
+  | 'namespaces'
+  | 'pods'
+  | 'daemonsets'
+  | 'replicasets'
+  | 'poddisruptionbudgets'
+  | 'configmaps'
+  | 'serviceaccounts'
+  | 'leases'
+  | 'roles'
+  | 'clusterroles'
+  | 'rolebindings'
+  | 'clusterrolebindings';
 
 export interface ResourceInfo extends ResourceName {
   resource: CollectionName;
@@ -26,6 +39,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', singularName: 'pod', namespaced: true, verbs: ALL_VERBS, shortNames: ['po'], categories: ['all'], subresources: ['status', 'eviction'], tracksGeneration: false },
   { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', singularName: 'daemonset', namespaced: true, verbs: ALL_VERBS, shortNames: ['ds'], categories: ['all'], subresources: ['status'], tracksGeneration: true },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singularName: 'replicaset', namespaced: true, verbs: ALL_VERBS, shortNames: ['rs'], categories: ['all'], subresources: ['status'], tracksGeneration: true },
+  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singularName: 'configmap', namespaced: true, verbs: ALL_VERBS, shortNames: ['cm'], subresources: [], tracksGeneration: false },
+  { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', singularName: 'serviceaccount', namespaced: true, verbs: ALL_VERBS, shortNames: ['sa'], subresources: ['token'], tracksGeneration: false },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', singularName: 'lease', namespaced: true, verbs: ALL_VERBS, subresources: [], tracksGeneration: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', singularName: 'role', namespaced: true, verbs: ALL_VERBS, subresources: [], tracksGeneration: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', singularName: 'clusterrole', namespaced: false, verbs: ALL_VERBS, subresources: [], tracksGeneration: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', singularName: 'rolebinding', namespaced: true, verbs: ALL_VERBS, subresources: [], tracksGeneration: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', singularName: 'clusterrolebinding', namespaced: false, verbs: ALL_VERBS, subresources: [], tracksGeneration: false },
   { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', singularName: 'poddisruptionbudget', namespaced: true, verbs: ALL_VERBS, shortNames: ['pdb'], subresources: ['status'], tracksGeneration: true },
 ];
 

@@ -6,7 +6,10 @@ import { deletePod } from '../controllers/pod-deletion.js';
 import { isJsonObject, type JsonValue } from '../json-value.js';
 import type { KubeObject, Pod } from '../k8s-types.js';
 import { apiVersionOf, resourceInfo, type ResourceInfo } from '../resource-registry.js';
+import { serviceAccountUser, type TokenRegistry } from '../auth/identities.js';
+import { toKubeTime } from '../k8s-time.js';
 import { evictPod } from './eviction.js';
+import { decodeProtobufObject, PROTOBUF } from './protobuf-body.js';
 import { mediaType, parseJson, readBody, sendJson } from './http-io.js';
 import { encodeContinue, parseListQuery, selectPage } from './list-query.js';
 import { applyPatch, PATCH_TYPES } from './patch-body.js';
@@ -19,6 +22,7 @@ export interface ResourceHandlerDeps {
   ctx: ControllerContext;
   disruption: DisruptionController;
   watches: WatchHub;
+  tokens: TokenRegistry;
   maxBodyBytes: number;
 }
 
@@ -59,6 +63,10 @@ export class ResourceHandler {
       if (method !== 'POST') throw methodNotAllowed(method);
       return this.evict(req, res, route);
     }
+    if (subresource === 'token') {
+      if (method !== 'POST') throw methodNotAllowed(method);
+      return this.requestToken(req, res, route);
+    }
     if (name === undefined) {
       if (method === 'GET') return this.list(req, res, route, params);
       if (method === 'POST' && (route.namespace !== undefined || !info.namespaced)) return this.create(req, res, route);
@@ -89,9 +97,18 @@ export class ResourceHandler {
     return found;
   }
 
+  /** A request body as JSON (a protobuf body of the kinds kubectl's typed clients send is decoded). */
+  requestBody(req: IncomingMessage): Promise<JsonValue> {
+    return this.jsonBody(req);
+  }
+
   private async jsonBody(req: IncomingMessage): Promise<JsonValue> {
     const body = await readBody(req, this.deps.maxBodyBytes);
     const type = mediaType(req);
+    if (type === PROTOBUF && req.method !== 'PATCH') {
+      const decoded = decodeProtobufObject(body);
+      if (decoded !== undefined) return decoded;
+    }
     if (req.method !== 'PATCH' && type !== '' && type !== 'application/json' && type !== '*/*') {
       throw unsupportedMediaType(type, ['application/json']);
     }
@@ -192,6 +209,23 @@ export class ResourceHandler {
     if (route.info.group) details.group = route.info.group;
     if (current.metadata.uid) details.uid = current.metadata.uid;
     sendJson(res, 200, successStatus(200, details));
+  }
+
+  /** POST serviceaccounts/NAME/token (TokenRequest): a bearer token of that ServiceAccount. */
+  private async requestToken(req: IncomingMessage, res: ServerResponse, route: ObjectRoute): Promise<void> {
+    const body = await this.jsonBody(req);
+    if (!isJsonObject(body)) throw badRequest('the request body must be a TokenRequest object');
+    const account = this.find(route, route.name as string);
+    const spec = isJsonObject(body.spec) ? body.spec : {};
+    const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3600;
+    const token = this.deps.tokens.issue(serviceAccountUser(account.metadata.namespace as string, account.metadata.name));
+    sendJson(res, 201, {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name: account.metadata.name, namespace: account.metadata.namespace, creationTimestamp: null },
+      spec: { audiences: Array.isArray(spec.audiences) ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'], expirationSeconds, boundObjectRef: null },
+      status: { token, expirationTimestamp: toKubeTime(Date.now() + expirationSeconds * 1000) },
+    });
   }
 
   private async evict(req: IncomingMessage, res: ServerResponse, route: ObjectRoute): Promise<void> {

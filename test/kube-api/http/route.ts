@@ -8,6 +8,9 @@ export type Route =
   | { type: 'group-list' }
   | { type: 'group'; group: string }
   | { type: 'resource-list'; group: string; version: string }
+  | { type: 'openapi-root' }
+  | { type: 'self-subject-access-review' }
+  | { type: 'openapi-group-version'; path: string }
   | { type: 'object'; info: ResourceInfo; namespace?: string; name?: string; subresource?: string };
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
@@ -23,6 +26,7 @@ export function parseRoute(pathname: string): Route | undefined {
     return undefined;
   }
   if (parts.some((p) => p === '.' || p === '..' || p.includes('/'))) return undefined;
+  if (parts[0] === 'openapi' && parts[1] === 'v3') return parts.length === 2 ? { type: 'openapi-root' } : { type: 'openapi-group-version', path: parts.slice(2).join('/') };
   let group: string;
   let version: string;
   let rest: string[];
@@ -41,6 +45,7 @@ export function parseRoute(pathname: string): Route | undefined {
     return undefined;
   }
   if (rest.length === 0) return { type: 'resource-list', group, version };
+  if (group === 'authorization.k8s.io' && version === 'v1' && rest.length === 1 && rest[0] === 'selfsubjectaccessreviews') return { type: 'self-subject-access-review' };
   return objectRoute(group, version, rest);
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { findCondition, isTerminating } from '../k8s-predicates.js';
 import { parseKubeTime } from '../k8s-time.js';
-import type { DaemonSet, KubeObject, Namespace, Node, Pod, PodDisruptionBudget, ReplicaSet } from '../k8s-types.js';
+import type { ConfigMap, DaemonSet, KubeObject, Lease, Namespace, Node, Pod, PodDisruptionBudget, ReplicaSet, RoleBinding, ServiceAccount } from '../k8s-types.js';
 import type { ResourceInfo } from '../resource-registry.js';
 
 /**
@@ -71,6 +71,18 @@ function podStatus(pod: Pod): string {
 const address = (type: string) => (o: KubeObject): string => none((o as Node).status?.addresses?.find((a) => a.type === type)?.address);
 const nodeInfo = (key: string) => (o: KubeObject): string => none((o as Node).status?.nodeInfo?.[key]);
 
+const createdAt: Column = { name: 'Created At', type: 'string', format: 'date', cell: (o) => o.metadata.creationTimestamp ?? '' };
+const subjectNames = (kind: string) => (o: KubeObject): string =>
+  (o as RoleBinding).subjects?.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? o.metadata.namespace ?? ''}/${s.name}` : s.name)).join(', ') ?? '';
+const bindingColumns: Column[] = [
+  name,
+  { name: 'Role', type: 'string', cell: (o) => `${(o as RoleBinding).roleRef.kind}/${(o as RoleBinding).roleRef.name}` },
+  age,
+  { name: 'Users', type: 'string', priority: 1, cell: subjectNames('User') },
+  { name: 'Groups', type: 'string', priority: 1, cell: subjectNames('Group') },
+  { name: 'ServiceAccounts', type: 'string', priority: 1, cell: subjectNames('ServiceAccount') },
+];
+
 const COLUMNS: Record<string, Column[]> = {
   nodes: [
     name,
@@ -131,6 +143,13 @@ const COLUMNS: Record<string, Column[]> = {
     age,
   ],
   namespaces: [name, { name: 'Status', type: 'string', cell: (o) => (o as Namespace).status?.phase ?? 'Active' }, age],
+  configmaps: [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length }, age],
+  leases: [name, { name: 'Holder', type: 'string', cell: (o) => (o as Lease).spec?.holderIdentity ?? '' }, age],
+  serviceaccounts: [name, { name: 'Secrets', type: 'string', cell: (o) => String((o as ServiceAccount).secrets?.length ?? 0) }, age],
+  roles: [name, createdAt],
+  clusterroles: [name, createdAt],
+  rolebindings: bindingColumns,
+  clusterrolebindings: bindingColumns,
 };
 
 export function toTable(info: ResourceInfo, objects: KubeObject[], resourceVersion: string, now = Date.now()): Table {

@@ -5,6 +5,7 @@ import type { Condition, KubeObject, Node, Pod, PodDisruptionBudget, StatusCause
 import { defaultPodSpec, randomSuffix } from '../object-factory.js';
 import { invalidQuantityFields, podQOSClass } from '../pod-resources.js';
 import type { ResourceInfo } from '../resource-registry.js';
+import { decodeKind, validateKind, validateKindUpdate } from './kind-validation.js';
 
 /**
  * What the apiserver's registry strategies do to an object on its way into storage: defaulting,
@@ -23,7 +24,8 @@ export function asKubeObject(body: unknown, info: ResourceInfo): KubeObject {
   return obj;
 }
 
-function validate(info: ResourceInfo, obj: KubeObject): void {
+function validate(info: ResourceInfo, obj: KubeObject, previous?: KubeObject): void {
+  decodeKind(info, obj);
   const causes: StatusCause[] = [];
   const name = obj.metadata.name ?? '';
   if (!name) causes.push({ field: 'metadata.name', message: 'Required value: name or generateName is required' });
@@ -46,6 +48,8 @@ function validate(info: ResourceInfo, obj: KubeObject): void {
       causes.push({ field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set', reason: 'FieldValueInvalid' });
     }
   }
+  causes.push(...validateKind(info, obj));
+  if (previous) causes.push(...validateKindUpdate(info, previous, obj));
   if (causes.length > 0) throw invalid(info.kind, name, causes);
 }
 
@@ -132,7 +136,7 @@ export function prepareForUpdate(info: ResourceInfo, current: KubeObject, next: 
     if (current.status === undefined) delete next.status;
     else next.status = current.status;
   }
-  validate(info, next);
+  validate(info, next, current);
   if (info.resource === 'nodes') dropFalseUnschedulable(next as Node);
   if (info.resource === 'nodes' && subresource === 'status') {
     const node = next as Node;

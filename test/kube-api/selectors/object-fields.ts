@@ -30,6 +30,13 @@ const BY_RESOURCE: Record<CollectionName, Record<string, FieldGetter>> = {
   daemonsets: COMMON,
   replicasets: COMMON,
   poddisruptionbudgets: COMMON,
+  configmaps: COMMON,
+  serviceaccounts: COMMON,
+  leases: COMMON,
+  roles: COMMON,
+  clusterroles: COMMON,
+  rolebindings: COMMON,
+  clusterrolebindings: COMMON,
 };
 
 export function supportsField(resource: CollectionName, field: string): boolean {

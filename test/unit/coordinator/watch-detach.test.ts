@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,11 @@ function recording(store: StateStore, saved: OperationRecord[]): StateStore {
   });
 }
 
+/** What watch derives when it reads each saved record in turn. */
+function eventsOfEverySave(saved: readonly OperationRecord[]): TimedEvent[] {
+  return saved.flatMap((r, i) => recordEvents(saved[i - 1], r));
+}
+
 describe('noderoll watch: events derived from the operation record', function () {
   this.timeout(20_000);
 
@@ -48,12 +53,7 @@ describe('noderoll watch: events derived from the operation record', function ()
     try {
       const saved: OperationRecord[] = [];
       expect(await h.run({ store: recording(h.store, saved) })).to.equal('completed');
-      let prev: OperationRecord | undefined;
-      const derived: TimedEvent[] = [];
-      for (const r of saved) {
-        derived.push(...recordEvents(prev, r));
-        prev = r;
-      }
+      const derived = eventsOfEverySave(saved);
       expect(summary(derived)).to.deep.equal(summary(h.events));
       const done = (es: TimedEvent[]) => es.find((e) => e.type === 'operation-completed') as Extract<TimedEvent, { type: 'operation-completed' }>;
       expect(done(derived)).to.include({ durationMs: done(h.events).durationMs, waitingMs: done(h.events).waitingMs, nodes: 3 });
@@ -70,12 +70,7 @@ describe('noderoll watch: events derived from the operation record', function ()
       h.world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
       const saved: OperationRecord[] = [];
       expect(await h.run({ store: recording(h.store, saved) })).to.equal('halted');
-      let prev: OperationRecord | undefined;
-      const derived: TimedEvent[] = [];
-      for (const r of saved) {
-        derived.push(...recordEvents(prev, r));
-        prev = r;
-      }
+      const derived = eventsOfEverySave(saved);
       expect(summary(derived)).to.deep.equal(summary(h.events));
       const halted = derived.find((e) => e.type === 'operation-halted') as Extract<TimedEvent, { type: 'operation-halted' }>;
       expect(halted.reason).to.contain('noderoll-lab-broken.service');
@@ -247,6 +242,40 @@ describe('noderoll watch and --detach through the CLI', function () {
       expect(io.err()).to.match(/the detached update did not start: exited with status 3/);
       expect(exits).to.deep.equal([ExitCode.notHealthy]);
       expect(await new FileStateStore({ file: join(dir, 'state.json') }).load()).to.equal(undefined);
+    });
+
+    it('resume --detach continues a halted operation in the child: unit noderoll-resume-OPERATION, exit 0 once it took over', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], fakeCliEnv(world.clock, world).env)).to.equal(ExitCode.halted);
+      const halted = (await new FileStateStore({ file: join(dir, 'state.json') }).load())!;
+      world.node('node-1').units.delete('noderoll-lab-broken.service');
+      const exits: number[] = [];
+      const launcher = inProcessLauncher(world, exits);
+      const io = fakeCliEnv(world.clock, world);
+      io.env.launchDetached = launcher;
+      io.env.selfCommand = ['node', 'main.js'];
+      expect(await runCli(['resume', '--yes', '--detach', '--config', config], io.env), io.err()).to.equal(ExitCode.ok);
+      expect(launcher.requests[0]).to.deep.include({ unit: `noderoll-resume-${halted.id}`, argv: ['node', 'main.js', 'resume', '--yes', '--config', config], env: {} });
+      while (exits.length === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(exits).to.deep.equal([ExitCode.ok]);
+    });
+
+    it('the detached process runs in a session of its own with stdin from /dev/null and outlives the command that started it', async () => {
+      const out = join(dir, 'child.out');
+      const run = await new SpawnLauncher().start({ unit: 'unused', argv: [process.execPath, '-e', 'setTimeout(() => {}, 60_000)'], cwd: dir, env: {}, outputFile: out });
+      const pid = Number(/^pid (\d+)$/.exec(run.description)![1]);
+      try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        expect(Number(fields[3]), 'session ID = its own PID (setsid)').to.equal(pid);
+        expect(Number(fields[3])).to.not.equal(Number((await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ')[3]));
+        expect(await readlink(`/proc/${pid}/fd/0`)).to.equal('/dev/null');
+        expect(await readlink(`/proc/${pid}/fd/1`)).to.equal(out);
+        expect(await run.exitStatus()).to.equal(undefined);
+      } finally {
+        process.kill(pid, 'SIGKILL');
+      }
     });
 
     it('resume --detach with nothing to resume: exit 5, nothing started', async () => {

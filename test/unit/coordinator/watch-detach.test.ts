@@ -134,6 +134,19 @@ describe('noderoll watch and --detach through the CLI', function () {
     expect(io.err()).to.match(/OPERATION: "not-an-id" is not an operation ID/);
   });
 
+  it('on a terminal: the live per-node view update draws', async () => {
+    const world = new FakeWorld(new FakeClock(), THREE_NODES);
+    expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], fakeCliEnv(world.clock, world).env)).to.equal(ExitCode.ok);
+    const io = fakeCliEnv(world.clock, world);
+    (io.env.stdout as { isTTY?: boolean }).isTTY = true;
+    expect(await runCli(['watch', '--config', config], io.env)).to.equal(ExitCode.ok);
+    const out = io.out();
+    expect(out).to.contain('\x1b[J');
+    expect(out).to.match(/▶ node-1 +master .*waitForReboot/);
+    expect(out).to.match(/✓ node-1 +master .*updated/);
+    expect(out).to.match(/operation nr-\S+ completed: 3 node\(s\) updated .*coordinator overhead/);
+  });
+
   it('watch while the update runs: polls the record and ends with the update (exit 0)', async () => {
     const world = new FakeWorld(new FakeClock(), THREE_NODES);
     const runner = fakeCliEnv(world.clock, world);
@@ -149,6 +162,50 @@ describe('noderoll watch and --detach through the CLI', function () {
     const events = ndjson(io.out());
     expect(events.filter((e) => e.type === 'node-completed').map((e) => e.node)).to.deep.equal(await updateOrder());
     expect(events.at(-1)).to.include({ type: 'operation-completed', nodes: 3 });
+  });
+
+  /** A halted operation turned back into a running one, as a coordinator working on it would have it. */
+  async function runningOperation(): Promise<{ store: FileStateStore; record: OperationRecord }> {
+    const world = new FakeWorld(new FakeClock(), THREE_NODES);
+    world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+    expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], fakeCliEnv(world.clock, world).env)).to.equal(ExitCode.halted);
+    const store = new FileStateStore({ file: join(dir, 'state.json'), host: 'test-host' });
+    const record = (await store.load())!;
+    record.status = 'running';
+    delete record.halt;
+    await writeFile(join(dir, 'state.json'), JSON.stringify(record));
+    return { store, record };
+  }
+
+  it('Ctrl-C stops watching only: exit 4, the operation and its record untouched', async () => {
+    const { store, record } = await runningOperation();
+    const lock = await store.acquireLock({ pid: process.pid, host: 'test-host', command: 'a coordinator' });
+    try {
+      const before = await readFile(join(dir, 'state.json'), 'utf8');
+      const io = fakeCliEnv(new FakeClock(), undefined);
+      io.env.makeServices = () => ({ store, cluster: undefined as never, gates: [], backup: undefined, agent: () => undefined as never, close: () => undefined });
+      io.env.watchPollMs = 10;
+      let press: (() => void) | undefined;
+      io.env.onSignal = (handler) => ((press = () => handler('SIGINT')), () => undefined);
+      const watching = runCli(['watch', '--config', config], io.env);
+      // Ctrl-C once watch has shown the operation and polls it.
+      while (!io.out().includes(`operation ${record.id}`)) await new Promise((r) => setTimeout(r, 5));
+      press!();
+      expect(await watching).to.equal(ExitCode.interrupted);
+      expect(io.out()).to.contain(`stopped watching; operation ${record.id} goes on`);
+      expect(await readFile(join(dir, 'state.json'), 'utf8')).to.equal(before);
+      expect((await store.lockHolder())?.info.token).to.equal(lock.info.token);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a running operation whose coordinator is gone (no lock): exit 4 naming resume', async () => {
+    const { record } = await runningOperation();
+    const io = fakeCliEnv(new FakeClock(), new FakeWorld(new FakeClock(), THREE_NODES));
+    io.env.watchPollMs = 10;
+    expect(await runCli(['watch', '--config', config], io.env)).to.equal(ExitCode.interrupted);
+    expect(io.out()).to.contain(`operation ${record.id} is recorded as running but no coordinator holds`).and.contain('noderoll resume');
   });
 
   describe('--detach', () => {

@@ -52,6 +52,13 @@ export function systemdRunArgv(request: Pick<DetachRequest, 'unit' | 'argv' | 'c
 
 const SYSTEMCTL_TIMEOUT_MS = 10_000;
 
+/** A systemd service starts with an empty environment: these the coordinator and kubectl read from ours. */
+const INHERITED_ENV = ['PATH', 'HOME', 'KUBECONFIG', 'NODEROLL_CONFIG'];
+
+export function inheritedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
+}
+
 /** `systemctl show` key=value lines. */
 function parseShow(text: string): Map<string, string> {
   return new Map(
@@ -66,7 +73,7 @@ export class SystemdRunLauncher implements DetachedLauncher {
   constructor(private readonly runner: CommandRunner = runCommand) {}
 
   async start(request: DetachRequest): Promise<DetachedRun> {
-    const [file, ...args] = systemdRunArgv(request);
+    const [file, ...args] = systemdRunArgv({ ...request, env: { ...inheritedEnv(process.env), ...request.env } });
     await this.runner({ file: file!, args, timeoutMs: SYSTEMCTL_TIMEOUT_MS });
     const unit = `${request.unit}.service`;
     return {

@@ -7,7 +7,7 @@ import { runCli } from '../../../coordinator/cli/run-cli.js';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
 import { childArguments } from '../../../coordinator/cli/commands/detach.js';
 import { exitCodeForFinalStatus } from '../../../coordinator/cli/commands/watch.js';
-import { SpawnLauncher, systemdRunArgv, type DetachedLauncher, type DetachRequest } from '../../../coordinator/cli/detach/launcher.js';
+import { inheritedEnv, SpawnLauncher, systemdRunArgv, type DetachedLauncher, type DetachRequest } from '../../../coordinator/cli/detach/launcher.js';
 import type { CliEnvironment } from '../../../coordinator/cli/services.js';
 import type { TimedEvent } from '../../../coordinator/engine/events.js';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
@@ -209,7 +209,7 @@ describe('noderoll watch and --detach through the CLI', function () {
   });
 
   describe('--detach', () => {
-    it('builds the systemd-run command line: a transient unit named after the operation, collected, with the env and the same directory', () => {
+    it('builds the systemd-run command line: a transient unit named after the operation, collected, with the env (PATH, HOME, KUBECONFIG passed on) and the same directory', () => {
       expect(
         systemdRunArgv({ unit: 'noderoll-update-nr-20261127-031500-abcd', argv: ['/usr/bin/node', '/opt/noderoll/main.js', 'update', '--to', '7.0.68', '--yes'], cwd: '/root', env: { NODEROLL_OPERATION_ID: 'nr-20261127-031500-abcd' } }),
       ).to.deep.equal([
@@ -229,6 +229,7 @@ describe('noderoll watch and --detach through the CLI', function () {
         '7.0.68',
         '--yes',
       ]);
+      expect(inheritedEnv({ PATH: '/usr/bin', HOME: '/root', KUBECONFIG: '/root/k', SSH_AUTH_SOCK: '/tmp/x', TERM: 'xterm' })).to.deep.equal({ PATH: '/usr/bin', HOME: '/root', KUBECONFIG: '/root/k' });
       expect(childArguments('update', ['--to', '7.0.68', '--yes', '--detach'], '/etc/noderoll/config.yaml')).to.deep.equal(['update', '--to', '7.0.68', '--yes', '--config', '/etc/noderoll/config.yaml']);
       expect(childArguments('resume', ['--detach=true', '--config', 'c.yaml', '--yes'], '/abs/c.yaml')).to.deep.equal(['resume', '--config', 'c.yaml', '--yes']);
     });
@@ -333,6 +334,17 @@ describe('noderoll watch and --detach through the CLI', function () {
       } finally {
         process.kill(pid, 'SIGKILL');
       }
+    });
+
+    it('resume --detach of an operation started with --confirm-each-node: exit 2 naming --detach, nothing started', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+      const first = fakeCliEnv(world.clock, world, { tty: true, answers: ['y', 'y', 'y'] });
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--confirm-each-node'], first.env)).to.equal(ExitCode.halted);
+      const io = fakeCliEnv(world.clock, world);
+      io.env.launchDetached = { start: async () => Promise.reject(new Error('must not start')) };
+      expect(await runCli(['resume', '--yes', '--detach', '--config', config], io.env)).to.equal(ExitCode.usage);
+      expect(io.err()).to.match(/was started with --confirm-each-node, which asks on a terminal: resume it without --detach/);
     });
 
     it('resume --detach with nothing to resume: exit 5, nothing started', async () => {

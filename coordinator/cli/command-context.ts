@@ -14,6 +14,8 @@ export interface CommandContext {
   spec: CommandSpec;
   flags: ParsedFlags;
   reporter: Reporter;
+  /** The command line after the command name, as given (a detached child gets it again). */
+  argv?: readonly string[];
 }
 
 export class CommandExit extends Error {

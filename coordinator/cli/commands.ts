@@ -9,7 +9,7 @@ import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { checkCommonName } from '../../shared/pki/openssl.js';
 import { webhookUrlProblem } from '../config/validate-config.js';
 
-export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init';
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch';
 
 export interface CommandSpec {
   name: CommandName;
@@ -37,6 +37,7 @@ const EXCLUDE: FlagSpec = { name: 'exclude', kind: 'list', split: NODE_LIST, che
 const YES: FlagSpec = { name: 'yes', short: 'y', kind: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
 const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', kind: 'boolean', help: 'ask before starting each node (needs a terminal)' };
 const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: listenAddressProblem, value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
+const DETACH: FlagSpec = { name: 'detach', kind: 'boolean', help: 'run on in the background, surviving this terminal and SSH session (needs --yes); prints how to follow it' };
 const PAUSE: FlagSpec = { name: 'pause-between', kind: 'duration', value: 'DURATION', help: 'wait this long between nodes, after the soak (e.g. 5m)' };
 
 /** An etcd client URL for --etcd-endpoints: http(s), no credentials, no path. */
@@ -55,6 +56,12 @@ function clusterNameProblem(v: string): string | undefined {
     return err instanceof FieldError ? err.problem : String(err);
   }
 }
+
+const DETACH_HELP =
+  'With --detach (needs --yes) it runs on as a transient systemd unit (systemd-run --unit noderoll-COMMAND-OPERATION),\n' +
+  'or without systemd as a process in its own session writing to OPERATION.out beside the state file; this command\n' +
+  'returns once that coordinator has taken over the operation (or with its error when it did not start) and prints\n' +
+  'how to follow it (noderoll watch) and stop it (noderoll abort).';
 
 const globalFlag = (name: string): FlagSpec => GLOBAL_FLAGS.find((f) => f.name === name)!;
 
@@ -97,15 +104,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'update',
     summary: 'update the nodes to VERSION, one at a time',
-    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node] [--pause-between DURATION] [--nodes …] [--exclude …] [flags]',
+    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--nodes …] [--exclude …] [flags]',
     description:
       'Runs the plan. Refuses to start unless every gate and preflight check passes. Per node: gates → backup\n' +
       '(once) → journal baseline → drain → find and stop the planet unit → install → reboot → wait for a new\n' +
       'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
       'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
-      'Ctrl-C stops at the next safe point (twice: at the next step boundary).',
-    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
-    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m'],
+      'Ctrl-C stops at the next safe point (twice: at the next step boundary).\n' +
+      DETACH_HELP,
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
+    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach'],
   },
   {
     name: 'status',
@@ -120,13 +128,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'resume',
     summary: 'continue a halted, interrupted or crashed operation',
-    usage: 'noderoll resume [--yes] [--confirm-each-node] [--pause-between DURATION] [flags]',
+    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [flags]',
     description:
       'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
       'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
-      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.',
-    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, PAUSE, METRICS_ADDRESS],
-    examples: ['noderoll resume --config /etc/noderoll/config.yaml'],
+      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.\n' +
+      DETACH_HELP,
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, METRICS_ADDRESS],
+    examples: ['noderoll resume --config /etc/noderoll/config.yaml', 'noderoll resume --yes --detach'],
   },
   {
     name: 'abort',
@@ -150,6 +159,20 @@ export const COMMANDS: readonly CommandSpec[] = [
       'or last operation (the only one the state keeps). Prints the paths. Reads the state only.',
     flags: [...GLOBAL_FLAGS, { name: 'out', kind: 'string', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
     examples: ['noderoll report --out /var/tmp/noderoll-reports', 'noderoll report nr-20261127-031500-abcd -o json'],
+  },
+  {
+    name: 'watch',
+    summary: 'follow an operation live, from any host that can read the state',
+    usage: 'noderoll watch [OPERATION] [flags]',
+    description:
+      'Shows the current or last operation (or OPERATION, which must be it) as `update` does: the live per-node\n' +
+      'view on a terminal, NDJSON events with -o json, derived from the operation record, which it reads every\n' +
+      'second and never changes. It first replays what already happened. Step progress messages, command output\n' +
+      'and gate reports are not in the record: watch shows steps starting, completing and failing, and the outcome.\n' +
+      'Ends with the operation, with its exit code as `update` gives it (0 completed, 1 halted, 4 interrupted or\n' +
+      'abandoned, or when its coordinator is gone); Ctrl-C stops watching only (exit 4). Exit 5: no such operation.',
+    flags: GLOBAL_FLAGS,
+    examples: ['noderoll watch', 'noderoll watch nr-20261127-031500-abcd -o json'],
   },
   {
     name: 'init',

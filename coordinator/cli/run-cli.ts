@@ -14,6 +14,7 @@ import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
 import { updateCommand } from './commands/update.js';
+import { watchCommand } from './commands/watch.js';
 import { ExitCode } from './exit-codes.js';
 import { showValue } from '../../shared/validation/field-error.js';
 import { flagBoolean, flagString, parseFlags, UsageError } from '../../shared/cli/flag-parser.js';
@@ -32,6 +33,7 @@ const HANDLERS: Record<CommandName, (ctx: CommandContext) => Promise<number>> = 
   abort: abortCommand,
   report: reportCommand,
   init: initCommand,
+  watch: watchCommand,
 };
 
 /**
@@ -66,8 +68,8 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
 
   let reporter: Reporter = new LineReporter(env.stdout, env.stderr);
   try {
-    // `report` takes one optional argument, the operation.
-    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, { program: `noderoll ${spec.name}`, maxPositional: spec.name === 'report' ? 1 : 0 });
+    // `report` and `watch` take one optional argument, the operation.
+    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, { program: `noderoll ${spec.name}`, maxPositional: spec.name === 'report' || spec.name === 'watch' ? 1 : 0 });
     const operation = flags.positional[0];
     if (operation !== undefined) {
       if (!OPERATION_ID_PATTERN.test(operation)) throw new UsageError('OPERATION', `${showValue(operation)} is not an operation ID (like nr-20261127-031500-ab12; see noderoll status)`);
@@ -78,9 +80,9 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
       return ExitCode.ok;
     }
     const format = flagString(flags, 'output') ?? 'text';
-    const live = env.stdout.isTTY === true && (spec.name === 'update' || spec.name === 'resume');
+    const live = env.stdout.isTTY === true && (spec.name === 'update' || spec.name === 'resume' || spec.name === 'watch');
     reporter = format === 'json' ? new JsonReporter(env.stdout, env.stderr) : live ? new ProgressView(env.stdout, env.stderr) : reporter;
-    return await HANDLERS[spec.name]({ env, spec, flags, reporter });
+    return await HANDLERS[spec.name]({ env, spec, flags, reporter, argv: rest });
   } catch (err) {
     return report(reporter, err);
   } finally {

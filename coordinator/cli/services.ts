@@ -16,6 +16,7 @@ import { FileStateStore } from '../state/file-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { UsageError } from '../../shared/cli/flag-parser.js';
 import type { OutputStream } from './reporter.js';
+import type { DetachedLauncher } from './detach/launcher.js';
 
 /** What the CLI needs from the process; tests substitute every part. */
 export interface CliEnvironment {
@@ -42,6 +43,12 @@ export interface CliEnvironment {
   exitNow(code: number): void;
   /** Runs the commands of `noderoll init` (kubectl, gravity); default: the real runner. Tests pass fakes. */
   runner?: CommandRunner;
+  /** How often `noderoll watch` reads the record (ms; default 1000). */
+  watchPollMs?: number;
+  /** How --detach starts the coordinator (default: systemd-run, else a detached process). */
+  launchDetached?: DetachedLauncher;
+  /** This program's own command line for a detached child (default: [node, main.js]). */
+  selfCommand?: readonly string[];
 }
 
 /** The coordinator's side-effecting parts, chosen in one place at start-up (kured's shape). */

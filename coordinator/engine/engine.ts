@@ -121,6 +121,7 @@ export class OperationEngine {
     record.status = 'running';
     delete record.halt;
     delete record.finishedAt;
+    delete record.lastRun;
     await this.persist(record);
     this.emit({ type: 'operation-started', operationId: record.id, targetVersion: record.targetVersion, nodes: record.nodes.map((n) => n.name), resumed });
 
@@ -137,9 +138,10 @@ export class OperationEngine {
       }
       record.status = 'completed';
       record.finishedAt = this.now();
-      await this.persist(record);
       const durationMs = this.deps.clock.now() - started;
       const waitingMs = this.accounting.waitingMs();
+      record.lastRun = { durationMs, waitingMs };
+      await this.persist(record);
       this.deps.log.info({ durationMs, waitingMs, overheadMs: durationMs - waitingMs }, 'operation completed');
       this.emit({
         type: 'operation-completed',

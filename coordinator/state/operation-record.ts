@@ -107,6 +107,8 @@ export interface OperationRecord {
   nodes: NodeRecord[];
   halt?: HaltRecord;
   finishedAt?: string;
+  /** The last run's totals when it completed, so that `noderoll watch` can report them as `update` does. */
+  lastRun?: { durationMs: number; waitingMs: number };
 }
 
 export function newStepRecords(): StepRecord[] {

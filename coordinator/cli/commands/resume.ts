@@ -4,9 +4,11 @@ import { ExitCode } from '../exit-codes.js';
 import { flagBoolean, flagNumber, flagString } from '../../../shared/cli/flag-parser.js';
 import { runOperation } from './run-operation.js';
 import { describeUnfinished } from './update.js';
+import { checkDetachFlags, runDetached } from './detach.js';
 
 /** `noderoll resume`: continues the last operation, re-reading reality. */
 export async function resumeCommand(ctx: CommandContext): Promise<number> {
+  if (checkDetachFlags(ctx)) return runDetached(ctx, 'resume');
   checkConfirmationFlags(ctx);
   let config = await loadSettings(ctx);
   let log = openLog(ctx, config);

@@ -17,6 +17,7 @@ import { flagBoolean, flagList, flagNumber, flagString, UsageError } from '../..
 import { renderGateReport } from './check.js';
 import { planAndPreflight, renderPlan } from './plan.js';
 import { runOperation } from './run-operation.js';
+import { checkDetachFlags, operationIdFromEnv, runDetached } from './detach.js';
 
 export function describeUnfinished(record: OperationRecord): string {
   const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';
@@ -27,7 +28,9 @@ export function describeUnfinished(record: OperationRecord): string {
 export async function updateCommand(ctx: CommandContext): Promise<number> {
   const target = flagString(ctx.flags, 'to');
   if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
+  if (checkDetachFlags(ctx)) return runDetached(ctx, 'update');
   checkConfirmationFlags(ctx);
+  const givenId = operationIdFromEnv(ctx);
   const config = await loadSettings(ctx);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
@@ -79,7 +82,7 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}),
       };
       const record = newOperationRecord({
-        id: newOperationId(ctx.env.clock.now(), ctx.env.randomId()),
+        id: givenId ?? newOperationId(ctx.env.clock.now(), ctx.env.randomId()),
         targetVersion: target,
         nodes: plan.nodes,
         skipped,

@@ -120,7 +120,7 @@ export class KubernetesStateStore implements StateStore {
         else await this.access.create<ConfigMapObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.configMapName, namespace: this.namespace }, data });
         return;
       } catch (err) {
-        if (err instanceof KubeWriteRefusedError && err.reason !== undefined) continue;
+        if (err instanceof KubeWriteRefusedError) continue; // Conflict, AlreadyExists (a racing create), NotFound (deleted meanwhile)
         throw err;
       }
     }

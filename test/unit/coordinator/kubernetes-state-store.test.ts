@@ -147,7 +147,8 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
     });
 
     it('keep-alive renews within the duration; when the Lease is taken, `lost` fires and saves are refused', async () => {
-      const s = new KubernetesStateStore({ kubectl: kubectl(), namespace: NS, ...names, leaseDurationSeconds: DURATION_S });
+      // Real time here: 6 s leaves a renewal (every 2 s) room for slow kubectl runs on a loaded machine.
+      const s = new KubernetesStateStore({ kubectl: kubectl(), namespace: NS, ...names, leaseDurationSeconds: 6 });
       const lock = await s.acquireLock(OWNER_A);
       try {
         const first = (await getLease()).spec?.renewTime;

@@ -24,6 +24,15 @@ export const NO_LOCAL_DATA_FLAG_WARNING =
   'to evict pods with emptyDir volumes and the drain fails on them (allowing it would delete their emptyDir data, which is lost); ' +
   'use a kubectl that matches the cluster, or move those pods off the node first';
 
+export interface KubectlCallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onLine?: (l: string) => void;
+  okExitCodes?: number[];
+  /** Written to kubectl's stdin (`create -f -`, `replace -f -`). */
+  input?: string;
+}
+
 /** Extra time the process gets beyond drain's own --timeout before it is killed. */
 const DRAIN_GRACE_MS = 30_000;
 
@@ -49,7 +58,7 @@ export class KubectlClient implements KubernetesCluster {
     return args;
   }
 
-  private run(args: readonly string[], extra: { timeoutMs?: number; signal?: AbortSignal; onLine?: (l: string) => void; okExitCodes?: number[] } = {}): Promise<CommandResult> {
+  private run(args: readonly string[], extra: KubectlCallOptions = {}): Promise<CommandResult> {
     const spec = {
       file: this.options.kubectl,
       args: [...this.globalArgs(), ...args],
@@ -58,9 +67,15 @@ export class KubectlClient implements KubernetesCluster {
       ...(extra.signal ? { signal: extra.signal } : {}),
       ...(extra.onLine ? { onStdoutLine: extra.onLine, onStderrLine: extra.onLine } : {}),
       ...(extra.okExitCodes ? { okExitCodes: extra.okExitCodes } : {}),
+      ...(extra.input !== undefined ? { input: extra.input } : {}),
     };
     this.log.debug({ argv: spec.args }, 'kubectl');
     return this.runner(spec);
+  }
+
+  /** Any kubectl subcommand with this client's kubeconfig, context and deadline (the Kubernetes state store's get/create/replace). */
+  call(args: readonly string[], extra: Pick<KubectlCallOptions, 'input' | 'okExitCodes' | 'signal'> = {}): Promise<CommandResult> {
+    return this.run(args, extra);
   }
 
   async listNodes(signal?: AbortSignal): Promise<KubeNode[]> {

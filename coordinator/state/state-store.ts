@@ -17,6 +17,8 @@ export interface LockInfo extends LockOwner {
   acquiredAt: string;
   /** Random per acquisition; a store writes only while the lock still carries its token. */
   token: string;
+  /** When the holder last renewed it (Kubernetes Lease renewTime, the holder's clock). */
+  renewedAt?: string;
 }
 
 export interface LockHolder {
@@ -38,6 +40,7 @@ export class LockHeldError extends Error {
     super(
       `another coordinator holds the lock ${location}: pid ${holder.info.pid} on ${holder.info.host} ` +
         `(\`${holder.info.command}\`, since ${holder.info.acquiredAt}` +
+        (holder.info.renewedAt ? `, last renewed ${holder.info.renewedAt}` : '') +
         (holder.liveness === 'unknown' ? '; it runs on another host, so noderoll cannot tell whether it is alive — remove the lock file only if you are sure it is not' : '') +
         ')',
     );

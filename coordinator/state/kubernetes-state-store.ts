@@ -1,0 +1,129 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { KubectlClient } from '../cluster/kubectl.js';
+import { KubeObjectAccess, KubeWriteRefusedError, type KubeObject } from './kube-object-access.js';
+import { LeaseLock, LeaseLockManager } from './lease-lock.js';
+import { ABORT_KEY, CONFIGMAP_MAX_BYTES, decodeAbort, decodeHistory, decodeRecord, encodeRecord, type ConfigMapData } from './operation-configmap.js';
+import type { OperationRecord } from './operation-record.js';
+import { LockLostError, type AbortRequest, type LockHolder, type LockOwner, type StateLock, type StateStore } from './state-store.js';
+
+export interface KubernetesStateStoreOptions {
+  kubectl: KubectlClient;
+  /** Default noderoll-system; it must exist. */
+  namespace?: string;
+  /** The Lease (default noderoll) and the ConfigMap (default noderoll-operation). */
+  leaseName?: string;
+  configMapName?: string;
+  /** Default 30. */
+  leaseDurationSeconds?: number;
+  /** Earlier operations kept next to the current one (default 5). */
+  historyLimit?: number;
+  /** Default the API server's 1 MiB. */
+  maxBytes?: number;
+  /** Renew the lease in the background from acquireLock on (default true). */
+  keepAlive?: boolean;
+  monotonicMs?: () => number;
+  wallMs?: () => number;
+}
+
+interface ConfigMapObject extends KubeObject {
+  data?: ConfigMapData;
+}
+
+/** How often a write that met a 409 re-reads and re-decides before giving up. */
+const CONFLICT_RETRIES = 5;
+
+/**
+ * The StateStore in the cluster's own API: the lock is a Lease (lease-lock.ts), the record, its history
+ * and an abort request live in one ConfigMap (operation-configmap.ts), every write a compare-and-swap on
+ * resourceVersion. A 409 means another writer got in first: re-read, confirm the lease is still ours,
+ * and apply our change on top of theirs (only `noderoll abort` writes next to the holder).
+ */
+export class KubernetesStateStore implements StateStore {
+  readonly location: string;
+  private readonly access: KubeObjectAccess;
+  private readonly leases: LeaseLockManager;
+  private readonly namespace: string;
+  private readonly configMapName: string;
+
+  constructor(private readonly options: KubernetesStateStoreOptions) {
+    this.namespace = options.namespace ?? 'noderoll-system';
+    this.configMapName = options.configMapName ?? 'noderoll-operation';
+    this.location = `configmap ${this.namespace}/${this.configMapName}`;
+    this.access = new KubeObjectAccess(options.kubectl);
+    this.leases = new LeaseLockManager({
+      access: this.access,
+      namespace: this.namespace,
+      name: options.leaseName ?? 'noderoll',
+      durationSeconds: options.leaseDurationSeconds ?? 30,
+      monotonicMs: options.monotonicMs ?? (() => performance.now()),
+      wallMs: options.wallMs ?? Date.now,
+    });
+  }
+
+  async acquireLock(owner: LockOwner): Promise<LeaseLock> {
+    const lock = await this.leases.acquire({ ...owner, host: owner.host || hostname() });
+    if (this.options.keepAlive !== false) lock.startKeepAlive();
+    return lock;
+  }
+
+  async lockHolder(): Promise<LockHolder | undefined> {
+    return this.leases.holderOf(await this.leases.read());
+  }
+
+  private readConfigMap(): Promise<ConfigMapObject | undefined> {
+    return this.access.get<ConfigMapObject>('configmap', this.configMapName, this.namespace);
+  }
+
+  async load(): Promise<OperationRecord | undefined> {
+    return decodeRecord((await this.readConfigMap())?.data, this.location);
+  }
+
+  /** Earlier operations, newest first (at most historyLimit). */
+  async history(): Promise<OperationRecord[]> {
+    return decodeHistory((await this.readConfigMap())?.data, this.location);
+  }
+
+  async save(record: OperationRecord, lock: StateLock): Promise<void> {
+    if (!(lock instanceof LeaseLock)) throw new LockLostError(this.leases.location, 'the lock was not taken from this store');
+    const encode = { location: this.location, historyLimit: this.options.historyLimit ?? 5, maxBytes: this.options.maxBytes ?? CONFIGMAP_MAX_BYTES };
+    await this.update(async (current) => {
+      await lock.assertHeld();
+      return encodeRecord(current, record, encode);
+    });
+  }
+
+  async requestAbort(request: AbortRequest): Promise<void> {
+    await this.update(async (current) => ({ ...current, [ABORT_KEY]: JSON.stringify(request) }));
+  }
+
+  async readAbortRequest(): Promise<AbortRequest | undefined> {
+    return decodeAbort((await this.readConfigMap())?.data);
+  }
+
+  async clearAbortRequest(_lock: StateLock): Promise<void> {
+    await this.update(async (current) => {
+      if (current?.[ABORT_KEY] === undefined) return undefined;
+      const { [ABORT_KEY]: _cleared, ...rest } = current;
+      return rest;
+    });
+  }
+
+  /** Read, decide, compare-and-swap; on 409 or a racing create, read again and decide again (bounded). */
+  private async update(decide: (current: ConfigMapData | undefined) => Promise<ConfigMapData | undefined>): Promise<void> {
+    for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
+      const current = await this.readConfigMap();
+      const data = await decide(current?.data);
+      if (data === undefined) return;
+      try {
+        if (current) await this.access.replace<ConfigMapObject>({ ...current, data });
+        else await this.access.create<ConfigMapObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.configMapName, namespace: this.namespace }, data });
+        return;
+      } catch (err) {
+        if (err instanceof KubeWriteRefusedError) continue; // Conflict, AlreadyExists (a racing create), NotFound (deleted meanwhile)
+        throw err;
+      }
+    }
+    throw new Error(`writing ${this.location} met a conflict ${CONFLICT_RETRIES} times in a row; giving up`);
+  }
+}

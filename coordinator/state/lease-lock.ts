@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { KubeWriteRefusedError, type KubeObject, type KubeObjectAccess } from './kube-object-access.js';
+import { LockHeldError, LockLostError, type LockHolder, type LockInfo, type LockOwner, type StateLock } from './state-store.js';
+
+/**
+ * The coordinator lock as a coordination.k8s.io/v1 Lease, decided the way client-go's leader election
+ * decides: a holder's lease has expired only when this process has watched its renewTime/resourceVersion
+ * stay unchanged for leaseDurationSeconds of its own monotonic clock. The remote timestamps are never
+ * compared with the local wall clock, so clock skew between hosts cannot make a live lease look dead.
+ */
+
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+export interface LeaseObject extends KubeObject {
+  spec?: LeaseSpec;
+}
+
+export const COMMAND_ANNOTATION = 'noderoll.io/command';
+
+export interface LeaseLockOptions {
+  access: KubeObjectAccess;
+  namespace: string;
+  name: string;
+  durationSeconds: number;
+  /** Monotonic milliseconds (performance.now); expiry is judged by it alone. Injectable for tests. */
+  monotonicMs: () => number;
+  /** Wall clock, only for the timestamps written into the Lease for humans. */
+  wallMs: () => number;
+  /** Renewal attempts per keep-alive tick and the first backoff between them (doubled each time). */
+  renewAttempts?: number;
+  renewBackoffMs?: number;
+}
+
+/** Lease MicroTime: RFC 3339 with exactly six fractional digits, in UTC. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** `host/pid/token` (the token makes each acquisition distinct, like the file lock's token). */
+export function holderIdentity(info: LockInfo): string {
+  return `${info.host}/${info.pid}/${info.token}`;
+}
+
+function infoFromLease(lease: LeaseObject): LockInfo | undefined {
+  const id = lease.spec?.holderIdentity;
+  if (!id) return undefined;
+  const [host = id, pid = '', token = ''] = id.split('/');
+  return {
+    host,
+    pid: /^\d+$/.test(pid) ? Number(pid) : -1,
+    token,
+    command: lease.metadata.annotations?.[COMMAND_ANNOTATION] ?? '(not a noderoll holder)',
+    acquiredAt: lease.spec?.acquireTime ?? '?',
+    ...(lease.spec?.renewTime ? { renewedAt: lease.spec.renewTime } : {}),
+  };
+}
+
+export class LeaseLockManager {
+  readonly location: string;
+  /** client-go's observedRecord/observedTime: the lease version last seen and when (monotonic) it was first seen. */
+  private observed: { version: string; atMs: number } | undefined;
+
+  constructor(private readonly options: LeaseLockOptions) {
+    this.location = `lease ${options.namespace}/${options.name}`;
+  }
+
+  read(): Promise<LeaseObject | undefined> {
+    return this.options.access.get<LeaseObject>('lease', this.options.name, this.options.namespace);
+  }
+
+  /** Milliseconds of our monotonic clock since this lease's content last changed before our eyes. */
+  private unchangedForMs(lease: LeaseObject): number {
+    const version = `${lease.metadata.resourceVersion}|${lease.spec?.holderIdentity}|${lease.spec?.renewTime}`;
+    const now = this.options.monotonicMs();
+    if (this.observed?.version !== version) this.observed = { version, atMs: now };
+    return now - this.observed.atMs;
+  }
+
+  private expired(lease: LeaseObject): boolean {
+    const seconds = lease.spec?.leaseDurationSeconds ?? this.options.durationSeconds;
+    return this.unchangedForMs(lease) > seconds * 1000;
+  }
+
+  holderOf(lease: LeaseObject | undefined): LockHolder | undefined {
+    const info = lease && infoFromLease(lease);
+    if (!lease || !info) return undefined;
+    return { info, liveness: this.expired(lease) ? 'dead' : 'alive' };
+  }
+
+  private manifest(info: LockInfo, spec: LeaseSpec, resourceVersion?: string): LeaseObject {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.options.name,
+        namespace: this.options.namespace,
+        annotations: { [COMMAND_ANNOTATION]: info.command },
+        ...(resourceVersion ? { resourceVersion } : {}),
+      },
+      spec: { leaseDurationSeconds: this.options.durationSeconds, ...spec },
+    };
+  }
+
+  async acquire(owner: LockOwner): Promise<LeaseLock> {
+    const nowWall = this.options.wallMs();
+    const info: LockInfo = { ...owner, acquiredAt: microTime(nowWall), token: randomBytes(8).toString('hex') };
+    const spec = (transitions: number): LeaseSpec => ({ holderIdentity: holderIdentity(info), acquireTime: info.acquiredAt, renewTime: info.acquiredAt, leaseTransitions: transitions });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.read();
+      try {
+        let written: LeaseObject;
+        if (!current) {
+          written = await this.options.access.create(this.manifest(info, spec(0)));
+        } else {
+          const holder = this.holderOf(current);
+          if (holder && holder.liveness === 'alive') throw new LockHeldError(holder, this.location);
+          const transitions = (current.spec?.leaseTransitions ?? 0) + (holder ? 1 : 0);
+          written = await this.options.access.replace(this.manifest(info, spec(transitions), current.metadata.resourceVersion));
+        }
+        return new LeaseLock(this, info, written, this.options);
+      } catch (err) {
+        // Another contender wrote first: re-read and re-decide (the next round names the winner).
+        if (err instanceof KubeWriteRefusedError && (err.reason === 'Conflict' || err.reason === 'AlreadyExists' || err.reason === 'NotFound')) continue;
+        throw err;
+      }
+    }
+    const holder = this.holderOf(await this.read());
+    if (holder) throw new LockHeldError(holder, this.location);
+    throw new Error(`could not take the ${this.location}: it kept changing hands`);
+  }
+
+  /** Writes a new renewTime if the lease is still ours; returns the written lease or why it is lost. */
+  async renew(info: LockInfo, last: LeaseObject): Promise<LeaseObject> {
+    let base = last;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (base.spec?.holderIdentity !== holderIdentity(info)) throw this.lost(base);
+      try {
+        return await this.options.access.replace({ ...base, spec: { ...base.spec, renewTime: microTime(this.options.wallMs()) } });
+      } catch (err) {
+        if (!(err instanceof KubeWriteRefusedError)) throw err;
+        if (err.reason === 'NotFound') throw new LockLostError(this.location, 'the Lease was deleted');
+        const fresh = await this.read();
+        if (!fresh) throw new LockLostError(this.location, 'the Lease was deleted');
+        base = fresh;
+      }
+    }
+    throw new Error(`renewing the ${this.location} kept conflicting`);
+  }
+
+  /** Confirms from the API that the lease still names us. */
+  async verify(info: LockInfo): Promise<LeaseObject> {
+    const lease = await this.read();
+    if (!lease) throw new LockLostError(this.location, 'the Lease was deleted');
+    if (lease.spec?.holderIdentity !== holderIdentity(info)) throw this.lost(lease);
+    return lease;
+  }
+
+  private lost(lease: LeaseObject): LockLostError {
+    const other = infoFromLease(lease);
+    return new LockLostError(this.location, other ? `it is held by pid ${other.pid} on ${other.host} since ${other.acquiredAt}` : 'it was released');
+  }
+
+  async release(info: LockInfo): Promise<void> {
+    const lease = await this.read();
+    if (!lease || lease.spec?.holderIdentity !== holderIdentity(info)) return;
+    const { holderIdentity: _ours, ...rest } = lease.spec;
+    try {
+      await this.options.access.replace({ ...lease, spec: { ...rest, renewTime: microTime(this.options.wallMs()) } });
+    } catch (err) {
+      // Someone took or renewed it meanwhile: it is not ours to clear any more.
+      if (!(err instanceof KubeWriteRefusedError)) throw err;
+    }
+  }
+}
+
+/**
+ * A held Lease. `lost` aborts when a renewal finds it taken, or when renewals have failed for longer than
+ * the lease duration (by then another coordinator may rightly have taken it): every later save is refused.
+ */
+export class LeaseLock implements StateLock {
+  private readonly lostController = new AbortController();
+  private lastRenewMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly manager: LeaseLockManager,
+    readonly info: LockInfo,
+    private lease: LeaseObject,
+    private readonly options: LeaseLockOptions,
+  ) {
+    this.lastRenewMs = options.monotonicMs();
+  }
+
+  get lost(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  /** Throws LockLostError unless the lease is ours by the local deadline and by the API. */
+  async assertHeld(): Promise<void> {
+    if (this.lost.aborted) throw this.lost.reason as Error;
+    if (this.options.monotonicMs() - this.lastRenewMs > this.options.durationSeconds * 1000) {
+      this.markLost(new LockLostError(this.manager.location, `not renewed for more than ${this.options.durationSeconds}s`));
+      throw this.lost.reason as Error;
+    }
+    try {
+      this.lease = await this.manager.verify(this.info);
+    } catch (err) {
+      if (err instanceof LockLostError) this.markLost(err);
+      throw err;
+    }
+  }
+
+  /** One renewal; a lease found taken marks the lock lost. */
+  async renew(): Promise<void> {
+    if (this.lost.aborted) throw this.lost.reason as Error;
+    const started = this.options.monotonicMs();
+    try {
+      this.lease = await this.manager.renew(this.info, this.lease);
+      this.lastRenewMs = started;
+    } catch (err) {
+      if (err instanceof LockLostError) this.markLost(err);
+      throw err;
+    }
+  }
+
+  /** Renews every duration/3 with bounded, backed-off retries until release() or loss. */
+  startKeepAlive(): void {
+    const intervalMs = (this.options.durationSeconds * 1000) / 3;
+    const attempts = this.options.renewAttempts ?? 3;
+    const firstBackoff = this.options.renewBackoffMs ?? Math.min(500, intervalMs / 8);
+    const tick = async (): Promise<void> => {
+      for (let i = 0; i < attempts && !this.stopped && !this.lost.aborted; i++) {
+        try {
+          await this.renew();
+          break;
+        } catch (err) {
+          if (err instanceof LockLostError) return;
+          if (this.options.monotonicMs() - this.lastRenewMs > this.options.durationSeconds * 1000) {
+            this.markLost(new LockLostError(this.manager.location, `renewal failed for longer than the lease (${err instanceof Error ? err.message : String(err)})`));
+            return;
+          }
+          await new Promise((r) => setTimeout(r, firstBackoff * 2 ** i).unref());
+        }
+      }
+      if (!this.stopped && !this.lost.aborted) this.timer = setTimeout(() => void tick(), intervalMs).unref();
+    };
+    this.timer = setTimeout(() => void tick(), intervalMs).unref();
+  }
+
+  private markLost(reason: LockLostError): void {
+    if (!this.lost.aborted) this.lostController.abort(reason);
+    this.stopKeepAlive();
+  }
+
+  private stopKeepAlive(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  async release(): Promise<void> {
+    this.stopKeepAlive();
+    if (!this.lost.aborted) await this.manager.release(this.info);
+  }
+}

@@ -1,0 +1,81 @@
+import { checkOperationRecord, StateFormatError, type OperationRecord } from './operation-record.js';
+import type { AbortRequest } from './state-store.js';
+
+/**
+ * How the operation lives in a ConfigMap's data: the current record, the last N earlier operations
+ * (newest first) and an abort request under its own key, so any host can ask for an abort without
+ * touching the record. The whole must stay under the API server's 1 MiB ConfigMap limit.
+ */
+
+export const RECORD_KEY = 'operation';
+export const HISTORY_KEY = 'history';
+export const ABORT_KEY = 'abort';
+/** The API server's limit on a ConfigMap's data (keys and values, bytes). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+export class RecordTooLargeError extends Error {
+  constructor(location: string, bytes: number, limit: number) {
+    super(`the operation record alone is ${bytes} bytes in ${location}, over the ConfigMap limit of ${limit} bytes even with no history kept; refusing to write it`);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
+export type ConfigMapData = Record<string, string>;
+
+export function configMapDataBytes(data: Readonly<ConfigMapData>): number {
+  let bytes = 0;
+  for (const [k, v] of Object.entries(data)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return bytes;
+}
+
+function parseJson(text: string, location: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StateFormatError(location, `data key "${key}" is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+export function decodeRecord(data: Readonly<ConfigMapData> | undefined, location: string): OperationRecord | undefined {
+  const text = data?.[RECORD_KEY];
+  return text === undefined ? undefined : checkOperationRecord(parseJson(text, location, RECORD_KEY), location);
+}
+
+export function decodeHistory(data: Readonly<ConfigMapData> | undefined, location: string): OperationRecord[] {
+  const text = data?.[HISTORY_KEY];
+  if (text === undefined) return [];
+  const value = parseJson(text, location, HISTORY_KEY);
+  if (!Array.isArray(value)) throw new StateFormatError(location, `data key "${HISTORY_KEY}" is not a list`);
+  return value.map((r) => checkOperationRecord(r, location));
+}
+
+export function decodeAbort(data: Readonly<ConfigMapData> | undefined): AbortRequest | undefined {
+  const text = data?.[ABORT_KEY];
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as AbortRequest;
+    return typeof value?.operationId === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The data after saving `record` over `previous`: a record of another operation moves into the history
+ * (at most historyLimit kept); the oldest history goes first when the whole would exceed maxBytes.
+ */
+export function encodeRecord(previous: Readonly<ConfigMapData> | undefined, record: OperationRecord, options: { location: string; historyLimit: number; maxBytes: number }): ConfigMapData {
+  const earlier = decodeRecord(previous, options.location);
+  let history = decodeHistory(previous, options.location);
+  if (earlier && earlier.id !== record.id) history = [earlier, ...history.filter((h) => h.id !== earlier.id)];
+  history = history.filter((h) => h.id !== record.id).slice(0, options.historyLimit);
+  const fixed: ConfigMapData = { [RECORD_KEY]: JSON.stringify(record) };
+  if (previous?.[ABORT_KEY] !== undefined) fixed[ABORT_KEY] = previous[ABORT_KEY];
+  const alone = configMapDataBytes(fixed) + Buffer.byteLength(HISTORY_KEY) + 2;
+  if (alone > options.maxBytes) throw new RecordTooLargeError(options.location, alone, options.maxBytes);
+  for (;;) {
+    const data = { ...fixed, [HISTORY_KEY]: JSON.stringify(history) };
+    if (configMapDataBytes(data) <= options.maxBytes) return data;
+    history = history.slice(0, -1);
+  }
+}

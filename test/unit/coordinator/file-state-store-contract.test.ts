@@ -1,0 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
+import { OWNER_A, stateStoreContract } from './state-store-contract.js';
+
+stateStoreContract('file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'noderoll-contract-'));
+  const file = join(dir, 'state.json');
+  const dead = new Set<number>();
+  const store = () => new FileStateStore({ file, host: OWNER_A.host, isProcessAlive: (pid) => !dead.has(pid) });
+  return {
+    first: store(),
+    second: store(),
+    holderGone: async () => void dead.add(OWNER_A.pid),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+});

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { newOperationId, newOperationRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
+import { LockHeldError, LockLostError, type AbortRequest, type LockOwner, type StateLock, type StateStore } from '../../../coordinator/state/state-store.js';
+
+/**
+ * The promises of the StateStore port, checked the same way for every backend: a backend passes
+ * only if a coordinator cannot tell which store it talks to.
+ */
+
+export interface ContractBackend {
+  /** Two stores over the same state, as two coordinators (two hosts) see it. */
+  first: StateStore;
+  second: StateStore;
+  /** Makes the holder of the lock taken through `first` dead (file) or expired (Lease) in `second`'s eyes. */
+  holderGone(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export const OWNER_A: LockOwner = { pid: 1001, host: 'contract-host', command: 'noderoll update --to 7.0.68' };
+export const OWNER_B: LockOwner = { pid: 1002, host: 'contract-host', command: 'noderoll resume' };
+
+export function contractRecord(seed = 'abcd12'): OperationRecord {
+  return newOperationRecord({
+    id: newOperationId(Date.parse('2026-11-27T02:00:00Z'), seed),
+    targetVersion: '7.0.68',
+    nodes: [
+      { name: 'n1', role: 'master', agent: 'n1:7443' },
+      { name: 'n2', role: 'node', agent: 'n2:7443' },
+    ],
+    invocation: { configPath: '/etc/noderoll/config.yaml', confirmEachNode: false, pauseBetweenMs: 0 },
+    now: '2026-11-27T02:00:00.000Z',
+  });
+}
+
+export function stateStoreContract(name: string, makeBackend: () => Promise<ContractBackend>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    let backend: ContractBackend;
+    beforeEach(async () => {
+      backend = await makeBackend();
+    });
+    afterEach(async () => {
+      await backend?.dispose();
+    });
+
+    it('the lock is exclusive: a second acquire is LockHeldError naming the holder', async () => {
+      const lock = await backend.first.acquireLock(OWNER_A);
+      expect(lock.info).to.include(OWNER_A);
+      const err = await backend.second.acquireLock(OWNER_B).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(LockHeldError);
+      const held = err as LockHeldError;
+      expect(held.holder.info).to.include({ pid: OWNER_A.pid, host: OWNER_A.host, command: OWNER_A.command, token: lock.info.token });
+      expect(held.message).to.include(`pid ${OWNER_A.pid} on ${OWNER_A.host}`);
+      expect((await backend.second.lockHolder())?.info).to.include({ pid: OWNER_A.pid, token: lock.info.token });
+    });
+
+    it('release frees the lock for the next coordinator', async () => {
+      const lock = await backend.first.acquireLock(OWNER_A);
+      await lock.release();
+      expect(await backend.second.lockHolder()).to.equal(undefined);
+      const next = await backend.second.acquireLock(OWNER_B);
+      expect((await backend.first.lockHolder())?.info.token).to.equal(next.info.token);
+    });
+
+    it('a dead or expired holder is taken over, and its later saves are refused', async () => {
+      const old = await backend.first.acquireLock(OWNER_A);
+      await backend.second.acquireLock(OWNER_B).then(
+        () => expect.fail('took a live lock'),
+        (e: unknown) => expect(e).to.be.instanceOf(LockHeldError),
+      );
+      await backend.holderGone();
+      const taken = await backend.second.acquireLock(OWNER_B);
+      expect((await backend.first.lockHolder())?.info.token).to.equal(taken.info.token);
+      const err = await backend.first.save(contractRecord(), old).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(LockLostError);
+      expect(await backend.first.load()).to.equal(undefined);
+    });
+
+    it('a saved record loads back exactly (unicode, nested facts, optional fields)', async () => {
+      expect(await backend.first.load()).to.equal(undefined);
+      const lock = await backend.first.acquireLock(OWNER_A);
+      const record = contractRecord();
+      record.nodes[0]!.steps[0]!.details = ['drain of n1 took 3 min — PDB "web" ✓', 'a "quoted" \\ backslash\nand a newline'];
+      record.halt = { at: '2026-11-27T02:03:00.000Z', kind: 'failure', node: 'n1', step: 'drainNode', reason: 'réseau coupé', details: [], resumeCommand: 'noderoll resume' };
+      record.nodes[0]!.facts = { bootIdBeforeReboot: 'b1', rebootRequestedAtMs: 1_764_208_800_123, journalBaseline: ['sig-1', 'sig-2'] };
+      await backend.first.save(record, lock);
+      expect(await backend.second.load()).to.deep.equal(record);
+      record.status = 'completed';
+      await backend.first.save(record, lock);
+      expect(await backend.second.load()).to.deep.equal(record);
+    });
+
+    it('save is refused without the lock, and with a lock that was released', async () => {
+      const never: StateLock = { info: { ...OWNER_A, acquiredAt: '2026-11-27T02:00:00.000Z', token: 'not-a-real-token' }, release: async () => undefined };
+      await backend.first.save(contractRecord(), never).then(
+        () => expect.fail('saved without the lock'),
+        (e: unknown) => expect(e).to.be.instanceOf(LockLostError),
+      );
+      const lock = await backend.first.acquireLock(OWNER_A);
+      await lock.release();
+      await backend.first.save(contractRecord(), lock).then(
+        () => expect.fail('saved with a released lock'),
+        (e: unknown) => expect(e).to.be.instanceOf(LockLostError),
+      );
+      expect(await backend.first.load()).to.equal(undefined);
+    });
+
+    it('an abort request from any host reaches the holder, survives its saves, and is cleared by it', async () => {
+      const lock = await backend.first.acquireLock(OWNER_A);
+      const record = contractRecord();
+      await backend.first.save(record, lock);
+      expect(await backend.first.readAbortRequest()).to.equal(undefined);
+      const request: AbortRequest = { operationId: record.id, requestedAt: '2026-11-27T02:05:00.000Z', by: OWNER_B, mode: 'graceful' };
+      await backend.second.requestAbort(request);
+      expect(await backend.first.readAbortRequest()).to.deep.equal(request);
+      await backend.first.save({ ...record, status: 'interrupted' }, lock);
+      expect(await backend.first.readAbortRequest()).to.deep.equal(request);
+      expect((await backend.second.load())?.status).to.equal('interrupted');
+      await backend.first.clearAbortRequest(lock);
+      expect(await backend.second.readAbortRequest()).to.equal(undefined);
+    });
+  });
+}

@@ -57,12 +57,27 @@ export interface CoordinatorConfig {
   postChecks: { failedUnits: { ignore: string[] } };
   planet: { unitPattern: string; nameContains: string };
   preflight: { minFreeDiskBytes: number };
-  state: { file: string };
+  state: StateConfig;
   log: { file: string; level: LogLevel };
   /** Nodes out of service at a time; fixed at 1. */
   maxUnavailable: 1;
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
+}
+
+export const STATE_BACKENDS = ['file', 'kubernetes'] as const;
+export type StateBackend = (typeof STATE_BACKENDS)[number];
+
+/** Where operations and the coordinator lock live (coordinator/state). */
+export interface StateConfig {
+  /** file: one JSON file and a lock file on this host (default); kubernetes: a Lease and a ConfigMap in the cluster. */
+  backend: StateBackend;
+  /** The file backend's state file. */
+  file: string;
+  /** Earlier operations kept next to the current one, for `status` and `report`. */
+  history: number;
+  /** The kubernetes backend (the namespace must exist; deploy/ creates it). */
+  kubernetes: { namespace: string; leaseName: string; configMapName: string; leaseDurationMs: number };
 }
 
 export const WEBHOOK_FORMATS = ['json', 'slack'] as const;

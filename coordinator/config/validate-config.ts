@@ -1,12 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
-import type { CoordinatorConfig, LogLevel, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { LOG_LEVELS, WEBHOOK_FORMATS } from './config-types.js';
+import type { CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
+import { LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
 import { hostPortProblem } from '../../shared/validation/host-port.js';
-import { kubeContextProblem, namespaceProblem } from '../../shared/validation/kube-names.js';
+import { kubeContextProblem, namespaceProblem, objectNameProblem } from '../../shared/validation/kube-names.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { nonEmptyProblem } from '../../shared/validation/plain-text.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
@@ -79,7 +79,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     postChecks: { failedUnits: { ignore: root.section('postChecks', ['failedUnits']).section('failedUnits', ['ignore']).list('ignore', [], unitGlobProblem, { max: 200 }) } },
     planet: readPlanet(root.section('planet', ['unitPattern', 'nameContains'])),
     preflight: { minFreeDiskBytes: readBytes(root.section('preflight', ['minFreeDisk']), 'minFreeDisk', 1024 ** 3) },
-    state: { file: readPath(root.section('state', ['file']), 'file', '/var/lib/noderoll/state.json', baseDir) ?? '' },
+    state: readState(root.section('state', ['backend', 'file', 'history', 'kubernetes']), baseDir),
     log: readLog(root.section('log', ['file', 'level']), baseDir),
     maxUnavailable: 1,
     pauseBetweenMs: root.duration('pauseBetween', 0),
@@ -125,6 +125,24 @@ function readNodes(root: FieldReader): NodeConfig[] {
     nodes.push({ name, agent, ...(role ? { role } : {}) });
   });
   return nodes;
+}
+
+function readState(r: FieldReader, baseDir: string): CoordinatorConfig['state'] {
+  const k = r.section('kubernetes', ['namespace', 'leaseName', 'configMapName', 'leaseDuration']);
+  const leaseDurationMs = k.duration('leaseDuration', 30_000, 6_000);
+  if (leaseDurationMs % 1000 !== 0) k.fail('leaseDuration', `must be whole seconds (a Lease counts in seconds), got ${leaseDurationMs} ms`);
+  return {
+    backend: r.oneOf<StateBackend>('backend', 'file', STATE_BACKENDS),
+    file: readPath(r, 'file', '/var/lib/noderoll/state.json', baseDir) ?? '',
+    history: r.integer('history', 5, 0, 50),
+    kubernetes: {
+      namespace: k.string('namespace', 'noderoll-system', namespaceProblem),
+      leaseName: k.string('leaseName', 'noderoll', objectNameProblem),
+      configMapName: k.string('configMapName', 'noderoll-operation', objectNameProblem),
+      // Renewed every third of it; a holder that stops renewing is replaced only after it.
+      leaseDurationMs,
+    },
+  };
 }
 
 function readKubernetes(r: FieldReader, baseDir: string): CoordinatorConfig['kubernetes'] {

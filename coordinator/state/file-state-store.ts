@@ -61,7 +61,8 @@ export class FileStateStore implements StateStore {
         } finally {
           await fh.close();
         }
-        return { info, release: () => this.releaseLock(info) };
+        // Only a dead holder's lock file is ever broken, so a live holder cannot lose it; save() still checks the token.
+        return { info, lost: new AbortController().signal, ensureHeld: () => undefined, release: () => this.releaseLock(info) };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }

@@ -32,8 +32,7 @@ export interface LeaseLockOptions {
   monotonicMs: () => number;
   /** Wall clock, only for the timestamps written into the Lease for humans. */
   wallMs: () => number;
-  /** Renewal attempts per keep-alive tick and the first backoff between them (doubled each time). */
-  renewAttempts?: number;
+  /** The first backoff between renewal attempts (doubled each time, capped at a quarter of the renew interval). */
   renewBackoffMs?: number;
 }
 
@@ -202,13 +201,29 @@ export class LeaseLock implements StateLock {
     return this.lostController.signal;
   }
 
-  /** Throws LockLostError unless the lease is ours by the local deadline and by the API. */
-  async assertHeld(): Promise<void> {
+  /**
+   * How long after its last successful renewal this holder still acts: two thirds of the lease (client-go's
+   * renewDeadline to leaseDuration ratio), so it stops a third of a lease before anyone may take over.
+   */
+  private get renewDeadlineMs(): number {
+    return (this.options.durationSeconds * 1000 * 2) / 3;
+  }
+
+  /** Throws LockLostError once the lock is lost or went unrenewed past the renew deadline (no I/O). */
+  ensureHeld(): void {
     if (this.lost.aborted) throw this.lost.reason as Error;
-    if (this.options.monotonicMs() - this.lastRenewMs > this.options.durationSeconds * 1000) {
-      this.markLost(new LockLostError(this.manager.location, `not renewed for more than ${this.options.durationSeconds}s`));
+    const sinceRenewMs = this.options.monotonicMs() - this.lastRenewMs;
+    if (sinceRenewMs > this.renewDeadlineMs) {
+      this.markLost(
+        new LockLostError(this.manager.location, `not renewed for ${Math.round(sinceRenewMs / 1000)}s, past its renew deadline of ${Math.round(this.renewDeadlineMs / 1000)}s (was this process stopped?)`),
+      );
       throw this.lost.reason as Error;
     }
+  }
+
+  /** Throws LockLostError unless the lease is ours by the local deadline and by the API. */
+  async assertHeld(): Promise<void> {
+    this.ensureHeld();
     try {
       this.lease = await this.manager.verify(this.info);
     } catch (err) {
@@ -230,23 +245,27 @@ export class LeaseLock implements StateLock {
     }
   }
 
-  /** Renews every duration/3 with bounded, backed-off retries until release() or loss. */
+  /**
+   * Renews every duration/3. A failed renewal is retried with doubling backoff (capped at a quarter of the
+   * interval) until the renew deadline; past it the lock is lost, so a contender that waits a full lease
+   * never overlaps with this holder.
+   */
   startKeepAlive(): void {
     const intervalMs = (this.options.durationSeconds * 1000) / 3;
-    const attempts = this.options.renewAttempts ?? 3;
     const firstBackoff = this.options.renewBackoffMs ?? Math.min(500, intervalMs / 8);
+    const maxBackoff = intervalMs / 4;
     const tick = async (): Promise<void> => {
-      for (let i = 0; i < attempts && !this.stopped && !this.lost.aborted; i++) {
+      for (let i = 0; !this.stopped && !this.lost.aborted; i++) {
         try {
           await this.renew();
           break;
         } catch (err) {
           if (err instanceof LockLostError) return;
-          if (this.options.monotonicMs() - this.lastRenewMs > this.options.durationSeconds * 1000) {
-            this.markLost(new LockLostError(this.manager.location, `renewal failed for longer than the lease (${err instanceof Error ? err.message : String(err)})`));
+          if (this.options.monotonicMs() - this.lastRenewMs > this.renewDeadlineMs) {
+            this.markLost(new LockLostError(this.manager.location, `renewals failed until the renew deadline (${err instanceof Error ? err.message : String(err)})`));
             return;
           }
-          await new Promise((r) => setTimeout(r, firstBackoff * 2 ** i).unref());
+          await new Promise((r) => setTimeout(r, Math.min(maxBackoff, firstBackoff * 2 ** i)).unref());
         }
       }
       if (!this.stopped && !this.lost.aborted) this.timer = setTimeout(() => void tick(), intervalMs).unref();

@@ -29,6 +29,13 @@ export interface LockHolder {
 
 export interface StateLock {
   readonly info: LockInfo;
+  /** Aborted once the lock is no longer ours (another coordinator took it, or it went unrenewed too long). */
+  readonly lost: AbortSignal;
+  /**
+   * Throws LockLostError when this process may no longer act for the operation. Local and cheap (no
+   * I/O): the engine calls it before every call that could touch a node or the cluster.
+   */
+  ensureHeld(): void;
   release(): Promise<void>;
 }
 

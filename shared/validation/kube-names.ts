@@ -9,6 +9,12 @@ export function namespaceProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** An object name such as a Lease's or a ConfigMap's: a DNS-1123 subdomain. */
+export function objectNameProblem(value: string): string | undefined {
+  if (value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) return `${showValue(value)} is not a Kubernetes object name (lowercase letters, digits, '-' and '.')`;
+  return undefined;
+}
+
 /** A kubeconfig context: any text a kubeconfig may hold, bounded. */
 export function kubeContextProblem(value: string): string | undefined {
   if (value === '') return 'must not be empty';

@@ -90,7 +90,7 @@ export function stateStoreContract(name: string, makeBackend: () => Promise<Cont
     });
 
     it('save is refused without the lock, and with a lock that was released', async () => {
-      const never: StateLock = { info: { ...OWNER_A, acquiredAt: '2026-11-27T02:00:00.000Z', token: 'not-a-real-token' }, release: async () => undefined };
+      const never: StateLock = { info: { ...OWNER_A, acquiredAt: '2026-11-27T02:00:00.000Z', token: 'not-a-real-token' }, lost: new AbortController().signal, ensureHeld: () => undefined, release: async () => undefined };
       await backend.first.save(contractRecord(), never).then(
         () => expect.fail('saved without the lock'),
         (e: unknown) => expect(e).to.be.instanceOf(LockLostError),

@@ -126,7 +126,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
     cluster,
     gates,
     backup,
-    store: new FileStateStore({ file: config.state.file, now: () => options.clock.now() }),
+    store: new FileStateStore({ file: config.state.file, historyLimit: config.state.history, onWarning: (message) => log.warn({ component: 'state' }, message), now: () => options.clock.now() }),
     agent,
     close: () => {
       for (const a of agents.values()) a.close();

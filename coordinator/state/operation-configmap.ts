@@ -1,3 +1,4 @@
+import { checkHistoryList, rotateHistory } from './operation-history.js';
 import { checkOperationRecord, StateFormatError, type OperationRecord } from './operation-record.js';
 import type { AbortRequest } from './state-store.js';
 
@@ -44,9 +45,7 @@ export function decodeRecord(data: Readonly<ConfigMapData> | undefined, location
 export function decodeHistory(data: Readonly<ConfigMapData> | undefined, location: string): OperationRecord[] {
   const text = data?.[HISTORY_KEY];
   if (text === undefined) return [];
-  const value = parseJson(text, location, HISTORY_KEY);
-  if (!Array.isArray(value)) throw new StateFormatError(location, `data key "${HISTORY_KEY}" is not a list`);
-  return value.map((r) => checkOperationRecord(r, location));
+  return checkHistoryList(parseJson(text, location, HISTORY_KEY), location, `data key "${HISTORY_KEY}"`);
 }
 
 export function decodeAbort(data: Readonly<ConfigMapData> | undefined): AbortRequest | undefined {
@@ -65,10 +64,7 @@ export function decodeAbort(data: Readonly<ConfigMapData> | undefined): AbortReq
  * (at most historyLimit kept); the oldest history goes first when the whole would exceed maxBytes.
  */
 export function encodeRecord(previous: Readonly<ConfigMapData> | undefined, record: OperationRecord, options: { location: string; historyLimit: number; maxBytes: number }): ConfigMapData {
-  const earlier = decodeRecord(previous, options.location);
-  let history = decodeHistory(previous, options.location);
-  if (earlier && earlier.id !== record.id) history = [earlier, ...history.filter((h) => h.id !== earlier.id)];
-  history = history.filter((h) => h.id !== record.id).slice(0, options.historyLimit);
+  let history = rotateHistory(decodeHistory(previous, options.location), decodeRecord(previous, options.location), record, options.historyLimit);
   const fixed: ConfigMapData = { [RECORD_KEY]: JSON.stringify(record) };
   if (previous?.[ABORT_KEY] !== undefined) fixed[ABORT_KEY] = previous[ABORT_KEY];
   const alone = configMapDataBytes(fixed) + Buffer.byteLength(HISTORY_KEY) + 2;

@@ -8,11 +8,12 @@ stateStoreContract('file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'noderoll-contract-'));
   const file = join(dir, 'state.json');
   const dead = new Set<number>();
-  const store = () => new FileStateStore({ file, host: OWNER_A.host, isProcessAlive: (pid) => !dead.has(pid) });
+  const store = (historyLimit?: number) => new FileStateStore({ file, host: OWNER_A.host, isProcessAlive: (pid) => !dead.has(pid), ...(historyLimit !== undefined ? { historyLimit } : {}) });
   return {
     first: store(),
     second: store(),
     holderGone: async () => void dead.add(OWNER_A.pid),
+    withHistoryLimit: (limit) => store(limit),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 });

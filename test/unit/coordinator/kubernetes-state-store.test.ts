@@ -71,6 +71,7 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       second: store(clockB),
       // client-go semantics: B has watched A's lease not change for a whole duration of B's own clock.
       holderGone: async () => clockB.pastLease(),
+      withHistoryLimit: (historyLimit) => store(new FakeMonotonic(), { historyLimit }),
       dispose: async () => undefined,
     };
   });
@@ -202,22 +203,6 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       };
       await s.save({ ...contractRecord(), status: 'halted' }, lock).then(() => expect.fail('overwrote the new holder'), (e: unknown) => expect(e).to.be.instanceOf(LockLostError));
       expect((await s.load())?.status).to.equal('completed');
-    });
-
-    it('keeps the last 5 operations as history, newest first', async () => {
-      const s = store(new FakeMonotonic());
-      const lock = await s.acquireLock(OWNER_A);
-      const ids: string[] = [];
-      for (let i = 0; i < 7; i++) {
-        const r = contractRecord(`0000a${i}`);
-        ids.push(r.id);
-        await s.save(r, lock);
-        await s.save({ ...r, status: 'completed' }, lock);
-      }
-      expect((await s.load())?.id).to.equal(ids[6]);
-      const history = await s.history();
-      expect(history.map((h) => h.id)).to.deep.equal([ids[5], ids[4], ids[3], ids[2], ids[1]]);
-      expect(history.every((h) => h.status === 'completed')).to.equal(true);
     });
 
     it('stays under the 1 MiB ConfigMap limit by dropping the oldest history; a record too big alone is refused with nothing written', async () => {

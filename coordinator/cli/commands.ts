@@ -155,7 +155,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'write the record of an operation as Markdown and a self-contained HTML page',
     usage: 'noderoll report [OPERATION] [--out DIR] [flags]',
     description:
-      'Writes DIR/OPERATION.md and DIR/OPERATION.html (default DIR: the current directory) from the state file:\n' +
+      'Writes DIR/OPERATION.md and DIR/OPERATION.html (default DIR: the current directory) from the state:\n' +
       'per node each step with start, end, duration and result, versions and boot IDs before and after, gate\n' +
       'results, journal findings, and a timeline chart with one lane per node. OPERATION defaults to the current\n' +
       'or last operation; it may name an earlier one the state keeps (state.history; noderoll status lists them),\n' +

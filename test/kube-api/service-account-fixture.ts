@@ -30,10 +30,15 @@ export interface ServiceAccountIdentity {
   applied: string[];
 }
 
-/** The real kubectl as the admin (system:masters) on the secure port, disposed after `use`. */
-export async function withAdminKubectl<T>(api: KubeApiServer, use: (admin: Kubectl) => Promise<T>): Promise<T> {
+/** The real kubectl as the admin (system:masters) on the secure port; the caller disposes it. */
+export function adminKubectl(api: KubeApiServer): Promise<Kubectl> {
   if (!api.secureUrl) throw new Error('the test API server was started without secure: true: ServiceAccounts need its HTTPS port');
-  const admin = await Kubectl.forServer(api.secureUrl, undefined, api.credentials(api.adminToken));
+  return Kubectl.forServer(api.secureUrl, undefined, api.credentials(api.adminToken));
+}
+
+/** adminKubectl(), disposed after `use`. */
+export async function withAdminKubectl<T>(api: KubeApiServer, use: (admin: Kubectl) => Promise<T>): Promise<T> {
+  const admin = await adminKubectl(api);
   try {
     return await use(admin);
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
@@ -14,6 +14,7 @@ stateStoreContract('file', async () => {
     second: store(),
     holderGone: async () => void dead.add(OWNER_A.pid),
     withHistoryLimit: (limit) => store(limit),
+    damageHistory: () => writeFile(`${file}.history.json`, '[{"schemaVersion": 1, "id": "nr-'),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 });

@@ -72,6 +72,10 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       // client-go semantics: B has watched A's lease not change for a whole duration of B's own clock.
       holderGone: async () => clockB.pastLease(),
       withHistoryLimit: (historyLimit) => store(new FakeMonotonic(), { historyLimit }),
+      damageHistory: async () => {
+        const cm = await getConfigMap();
+        await kubectl().call(['replace', '-f', '-'], { input: JSON.stringify({ ...cm, data: { ...cm.data, history: '[{"schemaVersion": 1, "id": "nr-' } }) });
+      },
       dispose: async () => undefined,
     };
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { newOperationId, newOperationRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
+import { newOperationId, newOperationRecord, StateFormatError, type OperationRecord } from '../../../coordinator/state/operation-record.js';
 import { LockHeldError, LockLostError, type AbortRequest, type LockOwner, type StateLock, type StateStore } from '../../../coordinator/state/state-store.js';
 
 /**
@@ -15,6 +15,8 @@ export interface ContractBackend {
   holderGone(): Promise<void>;
   /** Another store over the same state that keeps `limit` earlier operations (`first` and `second` keep the default 5). */
   withHistoryLimit(limit: number): StateStore;
+  /** Overwrites the stored history with text that is not JSON (a hand edit gone wrong, a torn write). */
+  damageHistory(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -125,6 +127,23 @@ export function stateStoreContract(name: string, makeBackend: () => Promise<Cont
       expect(await backend.second.history()).to.deep.equal(saved.slice(1, 4));
       expect((await backend.withHistoryLimit(1).history()).map((h) => h.id)).to.deep.equal([saved[1]!.id]);
       expect(await backend.withHistoryLimit(0).history()).to.deep.equal([]);
+    });
+
+    it('a damaged history never stops a save: history() says it is damaged, the next new operation starts a fresh one', async () => {
+      const lock = await backend.first.acquireLock(OWNER_A);
+      const [a, b, c] = ['0000d1', '0000d2', '0000d3'].map((seed) => contractRecord(seed));
+      await backend.first.save(a!, lock);
+      await backend.first.save(b!, lock);
+      await backend.damageHistory();
+      await backend.second.history().then(
+        () => expect.fail('read a damaged history'),
+        (e: unknown) => expect(e).to.be.instanceOf(StateFormatError),
+      );
+      await backend.first.save({ ...b!, status: 'completed' }, lock);
+      await backend.first.save(c!, lock);
+      expect((await backend.second.load())?.id).to.equal(c!.id);
+      expect((await backend.second.history()).map((h) => h.id)).to.deep.equal([b!.id]);
+      expect((await backend.second.history())[0]?.status).to.equal('completed');
     });
 
     it('an abort request from any host reaches the holder, survives its saves, and is cleared by it', async () => {

@@ -55,7 +55,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
   const running = holder && holder.liveness !== 'dead';
   lines.push(`Operation ${record.id} → ${record.targetVersion}: ${record.status}`);
   lines.push(`  started ${record.createdAt}, last update ${record.updatedAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`);
-  if (running) lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}`);
+  if (running) {
+    const renewed = holder.info.renewedAt ? `, lease last renewed ${holder.info.renewedAt}` : '';
+    lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}${renewed}`);
+  }
   else if (record.status === 'running') lines.push(`  coordinator: not running — the process that ran it is gone (crashed or killed); resume continues it`);
   if (record.backup) lines.push(`  backup: ${record.backup.artifact} (${record.backup.sizeBytes} bytes, ${record.backup.takenAt})`);
   lines.push('');

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubectlClient } from '../../../coordinator/cluster/kubectl.js';
+import type { CoordinatorConfig } from '../../../coordinator/config/config-types.js';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
 import { KubernetesStateStore } from '../../../coordinator/state/kubernetes-state-store.js';
 import { projectRoot } from '../../../shared/agent-api/codegen.js';
@@ -16,6 +17,9 @@ import { contractRecord, OWNER_A } from '../coordinator/state-store-contract.js'
 
 const DOC = 'docs/kubernetes-state.md';
 const SA_USER = 'system:serviceaccount:noderoll-system:noderoll';
+/** Where the doc's config says step 2 wrote the kubeconfig. */
+const DOC_KUBECONFIG = '/root/.kube/noderoll.kubeconfig';
+const ALL_EXIT_CODES = Array.from({ length: 256 }, (_, i) => i);
 
 /** The doc's ```yaml block (the coordinator config snippet), as it stands. */
 function configSnippet(markdown: string): string {
@@ -127,15 +131,15 @@ describe(`${DOC}: the ServiceAccount kubeconfig recipe, run as it stands against
     expect((await account.run(['auth', 'can-i', 'patch', 'nodes', '--subresource=status'], { okExitCodes: [1] })).stdout.trim()).to.equal('no');
   });
 
-  it("the doc's config snippet is a valid config, and the state store it describes works with the recipe's kubeconfig", async () => {
-    const minimal = 'nodes:\n  - name: 10.0.0.1\n    agent: 10.0.0.1:7443\nagents:\n  insecurePlaintext: true\n';
-    const config = parseConfigText(minimal + configSnippet(markdown), '/etc/noderoll/config.yaml');
-    expect(config.state.backend).to.equal('kubernetes');
-    expect(config.kubernetes.kubeconfig).to.equal('/root/.kube/noderoll.kubeconfig');
+  /** The doc's config, with the kubeconfig the block wrote (in the test's HOME instead of /root) and one node whose agent nothing dials. */
+  const docConfigText = (): string =>
+    'nodes:\n  - name: node-1\n    agent: 127.0.0.1:9\nagents:\n  insecurePlaintext: true\n' + configSnippet(markdown).replace(DOC_KUBECONFIG, saConfig());
+
+  /** The state store that config describes, as services.ts builds it. */
+  const storeOf = (config: CoordinatorConfig): KubernetesStateStore => {
     const { namespace, leaseName, configMapName, leaseDurationMs } = config.state.kubernetes;
-    const store = new KubernetesStateStore({
-      // The kubeconfig the block wrote, in the test's HOME instead of /root.
-      kubectl: new KubectlClient({ kubectl: config.kubernetes.kubectl, kubeconfig: saConfig(), env: { ...process.env, KUBECACHEDIR: join(work, 'cache') }, callTimeoutMs: config.kubernetes.callTimeoutMs }),
+    return new KubernetesStateStore({
+      kubectl: new KubectlClient({ kubectl: config.kubernetes.kubectl, ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}), env: { ...process.env, KUBECACHEDIR: join(work, 'cache') }, callTimeoutMs: config.kubernetes.callTimeoutMs }),
       namespace,
       leaseName,
       configMapName,
@@ -143,6 +147,14 @@ describe(`${DOC}: the ServiceAccount kubeconfig recipe, run as it stands against
       historyLimit: config.state.history,
       keepAlive: false,
     });
+  };
+
+  it("the doc's config snippet is a valid config, and the state store it describes works with the recipe's kubeconfig", async () => {
+    expect(configSnippet(markdown)).to.contain(`kubeconfig: ${DOC_KUBECONFIG}`);
+    const config = parseConfigText(docConfigText(), '/etc/noderoll/config.yaml');
+    expect(config.state.backend).to.equal('kubernetes');
+    expect(config.kubernetes.kubeconfig).to.equal(saConfig());
+    const store = storeOf(config);
     const lock = await store.acquireLock(OWNER_A);
     const record = contractRecord();
     await store.save(record, lock);
@@ -152,6 +164,53 @@ describe(`${DOC}: the ServiceAccount kubeconfig recipe, run as it stands against
     await lock.release();
     expect((await store.load())?.id).to.equal(record.id);
     expect(api.store.leases.get('noderoll', 'noderoll-system')?.spec?.leaseDurationSeconds).to.equal(30);
+  });
+
+  it('from another host, noderoll with that kubeconfig and config: status names the holder, abort asks it to stop, watch follows it to the end', async () => {
+    const hostB = join(work, 'host-b');
+    await mkdir(hostB);
+    const configFile = join(hostB, 'config.yaml');
+    await writeFile(configFile, docConfigText());
+    // The coordinator of another host (OWNER_A on contract-host) holds the lock and runs an operation.
+    const coordinatorA = storeOf(parseConfigText(docConfigText(), configFile));
+    const lock = await coordinatorA.acquireLock(OWNER_A);
+    const record = contractRecord('cafe01');
+    await coordinatorA.save(record, lock);
+    const noderoll = (args: string[], onStdoutLine?: (line: string) => void): Promise<CommandResult> =>
+      runCommand({
+        file: process.execPath,
+        args: [join(projectRoot, 'dist/coordinator/main.js'), ...args, '--config', configFile],
+        cwd: hostB,
+        env: { ...process.env, HOME: hostB, KUBECONFIG: '' },
+        timeoutMs: 90_000,
+        okExitCodes: ALL_EXIT_CODES,
+        ...(onStdoutLine ? { onStdoutLine } : {}),
+      });
+    try {
+      const status = await noderoll(['status']);
+      expect(status.exitCode, status.stderr).to.equal(0);
+      expect(status.stdout).to.contain(`Operation ${record.id} → ${record.targetVersion}: running`);
+      expect(status.stdout, status.stdout).to.contain(`coordinator: pid ${OWNER_A.pid} on ${OWNER_A.host} (${OWNER_A.command})`);
+
+      const abort = await noderoll(['abort']);
+      expect(abort.exitCode, abort.stderr).to.equal(0);
+      expect(abort.stdout).to.contain(`Asked the coordinator (pid ${OWNER_A.pid} on ${OWNER_A.host}) to stop operation ${record.id}`);
+      expect(await coordinatorA.readAbortRequest()).to.deep.include({ operationId: record.id, mode: 'graceful' });
+
+      let sawFirstEvent: () => void = () => undefined;
+      const firstEvent = new Promise<void>((resolve) => (sawFirstEvent = resolve));
+      const watching = noderoll(['watch', record.id, '-o', 'json'], () => sawFirstEvent());
+      await Promise.race([firstEvent, watching]);
+      await coordinatorA.save({ ...record, status: 'completed', finishedAt: '2026-11-27T03:00:00.000Z' }, lock);
+      const watched = await watching;
+      expect(watched.exitCode, watched.stderr).to.equal(0);
+      const events = watched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; operationId?: string });
+      expect(events[0]).to.include({ type: 'operation-started', operationId: record.id });
+      expect(events.at(-1)).to.include({ type: 'operation-completed', operationId: record.id });
+    } finally {
+      await coordinatorA.clearAbortRequest(lock);
+      await lock.release();
+    }
   });
 
   it('the viewer binding lets another user read the Lease and the ConfigMap, and change nothing', async () => {

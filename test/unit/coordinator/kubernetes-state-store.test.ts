@@ -165,7 +165,19 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       expect(() => lock.ensureHeld()).to.throw(LockLostError, /past its renew deadline/);
       expect(lock.lost.aborted).to.equal(true);
       expect(() => lock.ensureHeld(), 'lost stays lost').to.throw(LockLostError);
+
       await s.save(contractRecord(), lock).then(() => expect.fail('saved after the renew deadline'), (e: unknown) => expect(e).to.be.instanceOf(LockLostError));
+    });
+
+    it('a holder woken past its renew deadline (SIGSTOP, SIGCONT) does not even try to renew: no write to the Lease, the lock is lost', async () => {
+      const clock = new FakeMonotonic();
+      const s = store(clock);
+      const lock = await s.acquireLock(OWNER_A);
+      const written = await getLease();
+      clock.ms += (DURATION_S * 1000 * 2) / 3 + 1;
+      await lock.renew().then(() => expect.fail('renewed after the renew deadline'), (e: unknown) => expect(e).to.be.instanceOf(LockLostError));
+      expect((await getLease()).metadata.resourceVersion, 'the Lease was not written').to.equal(written.metadata.resourceVersion);
+      expect(lock.lost.aborted).to.equal(true);
     });
 
     it('keep-alive renews within the duration; when the Lease is taken, `lost` fires and saves are refused', async () => {

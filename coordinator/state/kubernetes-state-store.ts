@@ -25,6 +25,8 @@ export interface KubernetesStateStoreOptions {
   keepAlive?: boolean;
   monotonicMs?: () => number;
   wallMs?: () => number;
+  /** How the takeover watch waits between reads (tests advance a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 interface ConfigMapObject extends KubeObject {
@@ -61,11 +63,12 @@ export class KubernetesStateStore implements StateStore {
       durationSeconds: options.leaseDurationSeconds ?? 30,
       monotonicMs: options.monotonicMs ?? (() => performance.now()),
       wallMs: options.wallMs ?? Date.now,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
   }
 
-  async acquireLock(owner: LockOwner): Promise<LeaseLock> {
-    const lock = await this.leases.acquire({ ...owner, host: owner.host || hostname() });
+  async acquireLock(owner: LockOwner, options: { onWait?: (message: string) => void } = {}): Promise<LeaseLock> {
+    const lock = await this.leases.acquire({ ...owner, host: owner.host || hostname() }, options.onWait);
     if (this.options.keepAlive !== false) lock.startKeepAlive();
     return lock;
   }

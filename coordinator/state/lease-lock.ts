@@ -30,8 +30,13 @@ export interface LeaseLockOptions {
   durationSeconds: number;
   /** Monotonic milliseconds (performance.now); expiry is judged by it alone. Injectable for tests. */
   monotonicMs: () => number;
-  /** Wall clock, only for the timestamps written into the Lease for humans. */
+  /**
+   * Wall clock: the timestamps written into the Lease, and the one judgement that may use the holder's
+   * renewTime — refusing at once a lease that looks fresh. Never used to take a lease over.
+   */
   wallMs: () => number;
+  /** Waits between reads while watching a holder (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
   /** The first backoff between renewal attempts (doubled each time, capped at a quarter of the renew interval). */
   renewBackoffMs?: number;
 }
@@ -106,19 +111,61 @@ export class LeaseLockManager {
     };
   }
 
-  async acquire(owner: LockOwner): Promise<LeaseLock> {
+  /** The holder's own renewTime is within one lease duration of our wall clock, either way. */
+  private looksFresh(lease: LeaseObject): boolean {
+    const renewed = Date.parse(lease.spec?.renewTime ?? '');
+    const durationMs = (lease.spec?.leaseDurationSeconds ?? this.options.durationSeconds) * 1000;
+    return Number.isFinite(renewed) && Math.abs(this.options.wallMs() - renewed) <= durationMs;
+  }
+
+  /**
+   * A fresh process cannot know how long a lease has gone unrenewed without watching it. When its
+   * renewTime says it is stale (or the clocks are too far apart to tell), read it until it either changes
+   * (the holder lives: refused) or stays unchanged for a whole lease on our monotonic clock (expired).
+   */
+  private async watchHolder(lease: LeaseObject, onWait: ((message: string) => void) | undefined): Promise<LeaseObject> {
+    const durationMs = (lease.spec?.leaseDurationSeconds ?? this.options.durationSeconds) * 1000;
+    const pollMs = Math.max(500, Math.min(2000, durationMs / 6));
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const holder = infoFromLease(lease);
+    onWait?.(
+      `the ${this.location} names pid ${holder?.pid} on ${holder?.host} (\`${holder?.command}\`), last renewed ${lease.spec?.renewTime ?? '?'} by its clock; ` +
+        `watching it for up to ${Math.round(durationMs / 1000)}s to see whether that coordinator still renews it`,
+    );
+    let current: LeaseObject | undefined = lease;
+    // Bounded: each round either ends the watch or adds pollMs to the unchanged time; the cap guards a clock that does not move.
+    const rounds = Math.ceil(durationMs / pollMs) * 4 + 4;
+    for (let i = 0; i < rounds && current && current.spec?.holderIdentity === lease.spec?.holderIdentity; i++) {
+      const holderNow = this.holderOf(current);
+      if (!holderNow || holderNow.liveness === 'dead') return current;
+      if (current.metadata.resourceVersion !== lease.metadata.resourceVersion) throw new LockHeldError(holderNow, this.location);
+      await sleep(pollMs);
+      current = await this.read();
+    }
+    if (!current || current.spec?.holderIdentity !== lease.spec?.holderIdentity) return current ?? lease; // released or changed hands meanwhile: decide again
+    const holderNow = this.holderOf(current);
+    if (holderNow && holderNow.liveness !== 'dead') throw new LockHeldError(holderNow, this.location);
+    return current;
+  }
+
+  async acquire(owner: LockOwner, onWait?: (message: string) => void): Promise<LeaseLock> {
     const nowWall = this.options.wallMs();
     const info: LockInfo = { ...owner, acquiredAt: microTime(nowWall), token: randomBytes(8).toString('hex') };
     const spec = (transitions: number): LeaseSpec => ({ holderIdentity: holderIdentity(info), acquireTime: info.acquiredAt, renewTime: info.acquiredAt, leaseTransitions: transitions });
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await this.read();
+      let current = await this.read();
       try {
         let written: LeaseObject;
         if (!current) {
           written = await this.options.access.create(this.manifest(info, spec(0)));
         } else {
-          const holder = this.holderOf(current);
-          if (holder && holder.liveness === 'alive') throw new LockHeldError(holder, this.location);
+          let holder = this.holderOf(current);
+          if (holder && holder.liveness === 'alive') {
+            if (this.looksFresh(current)) throw new LockHeldError(holder, this.location);
+            current = await this.watchHolder(current, onWait);
+            holder = this.holderOf(current);
+            if (holder && holder.liveness === 'alive') throw new LockHeldError(holder, this.location);
+          }
           const transitions = (current.spec?.leaseTransitions ?? 0) + (holder ? 1 : 0);
           written = await this.options.access.replace(this.manifest(info, spec(transitions), current.metadata.resourceVersion));
         }

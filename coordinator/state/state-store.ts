@@ -74,8 +74,11 @@ export interface AbortRequest {
 export interface StateStore {
   /** Where the state lives, for messages ("/var/lib/noderoll/state.json"). */
   readonly location: string;
-  /** Takes the exclusive lock or throws LockHeldError; breaks a lock whose holder is provably dead. */
-  acquireLock(owner: LockOwner): Promise<StateLock>;
+  /**
+   * Takes the exclusive lock or throws LockHeldError; breaks a lock whose holder is provably dead. May
+   * take a while when that takes watching the holder (a Lease); `onWait` hears why.
+   */
+  acquireLock(owner: LockOwner, options?: { onWait?: (message: string) => void }): Promise<StateLock>;
   /** The current holder, if any. */
   lockHolder(): Promise<LockHolder | undefined>;
   /** The current or last operation; undefined when there never was one. */

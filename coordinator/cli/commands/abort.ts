@@ -35,7 +35,7 @@ export async function abortCommand(ctx: CommandContext): Promise<number> {
     }
     let lock;
     try {
-      lock = await services.store.acquireLock(lockOwner(ctx, 'noderoll abort'));
+      lock = await services.store.acquireLock(lockOwner(ctx, 'noderoll abort'), { onWait: (m) => ctx.reporter.message(m) });
     } catch (err) {
       if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
       throw err;

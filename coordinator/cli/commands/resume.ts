@@ -16,7 +16,7 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
   try {
     let lock;
     try {
-      lock = await services.store.acquireLock(lockOwner(ctx, 'noderoll resume'));
+      lock = await services.store.acquireLock(lockOwner(ctx, 'noderoll resume'), { onWait: (m) => ctx.reporter.message(m) });
     } catch (err) {
       if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
       throw err;

@@ -37,7 +37,7 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
   try {
     let lock;
     try {
-      lock = await services.store.acquireLock(lockOwner(ctx, `noderoll update --to ${target}`));
+      lock = await services.store.acquireLock(lockOwner(ctx, `noderoll update --to ${target}`), { onWait: (m) => ctx.reporter.message(m) });
     } catch (err) {
       if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
       throw err;

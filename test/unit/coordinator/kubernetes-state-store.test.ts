@@ -127,17 +127,41 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       // The holder's wall clock is an hour behind: its renewTime looks ancient to anyone comparing clocks.
       const holder = await store(new FakeMonotonic(), { wallMs: () => Date.now() - 3_600_000 }).acquireLock(OWNER_A);
       const clockB = new FakeMonotonic();
-      const b = store(clockB);
-      await b.acquireLock(OWNER_B).then(() => expect.fail('took a lease by comparing remote timestamps'), (e: unknown) => expect(e).to.be.instanceOf(LockHeldError));
-      clockB.ms += DURATION_S * 1000 - 1;
-      await holder.renew(); // a renewal B sees as a change: its observation starts over
-      clockB.ms += 2;
-      await b.acquireLock(OWNER_B).then(() => expect.fail('took a lease that was just renewed'), (e: unknown) => expect(e).to.be.instanceOf(LockHeldError));
-      clockB.pastLease();
+      let renewWhileWatched = true;
+      const waits: string[] = [];
+      const b = store(clockB, {
+        sleep: async (ms) => {
+          clockB.ms += ms;
+          if (renewWhileWatched) await holder.renew(); // a live holder renews while B watches
+        },
+      });
+      await b.acquireLock(OWNER_B, { onWait: (m) => waits.push(m) }).then(() => expect.fail('took a lease by comparing remote timestamps'), (e: unknown) => expect(e).to.be.instanceOf(LockHeldError));
+      expect(waits).to.have.length(1);
+      expect(waits[0]).to.match(new RegExp(`names pid ${OWNER_A.pid} on ${OWNER_A.host} .*watching it for up to ${DURATION_S}s to see whether that coordinator still renews it`));
+      renewWhileWatched = false; // the holder stops renewing: B watches a whole lease unchanged on its own clock, then takes over
+      const before = clockB.ms;
       const taken = await b.acquireLock(OWNER_B);
+      expect(clockB.ms - before, 'B watched at least one lease duration').to.be.at.least(DURATION_S * 1000);
       expect((await getLease()).spec?.holderIdentity).to.include(taken.info.token);
       await holder.renew().then(() => expect.fail('renewed a lease taken by another'), (e: unknown) => expect(e).to.be.instanceOf(LockLostError));
       expect(holder.lost.aborted).to.equal(true);
+    });
+
+    it('a coordinator in a fresh process (another host) after the holder was killed: refused at once while the renewTime looks fresh; once it looks stale, watches a whole lease and takes over', async () => {
+      await store(new FakeMonotonic()).acquireLock({ ...OWNER_A, pid: 31337 }); // then SIGKILLed: never renews, never releases
+      let wall = Date.now();
+      const refused = await store(new FakeMonotonic(), { wallMs: () => wall }).acquireLock(OWNER_B).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(LockHeldError);
+      expect((refused as Error).message).to.contain('pid 31337');
+      wall += DURATION_S * 1000 + 1000;
+      const clock = new FakeMonotonic();
+      const reads: number[] = [];
+      const fresh = store(clock, { wallMs: () => wall, sleep: async (ms) => void (clock.ms += ms, reads.push(ms)) });
+      const lock = await fresh.acquireLock(OWNER_B);
+      expect(reads.reduce((a, b) => a + b, 0), 'it watched a whole lease before taking it').to.be.at.least(DURATION_S * 1000);
+      const lease = await getLease();
+      expect(lease.spec?.holderIdentity).to.include(lock.info.token);
+      expect(lease.spec?.leaseTransitions).to.equal(1);
     });
 
     it('a holder that has not renewed within the duration (frozen) refuses to save even though the Lease still names it', async () => {

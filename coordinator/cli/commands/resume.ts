@@ -30,7 +30,7 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       // kubeconfig/context given when the operation started still apply unless overridden now — with the
       // file backend only: a record in the cluster may come from another host, whose paths mean nothing here.
       const inv = record.invocation;
-      if (config.state.backend === 'file' && (inv.kubeconfig && !flagString(ctx.flags, 'kubeconfig')) || (inv.context && !flagString(ctx.flags, 'context'))) {
+      if (config.state.backend === 'file' && ((inv.kubeconfig && !flagString(ctx.flags, 'kubeconfig')) || (inv.context && !flagString(ctx.flags, 'context')))) {
         services.close();
         config = await loadSettings(ctx, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
         log = openLog(ctx, config);

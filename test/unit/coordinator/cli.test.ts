@@ -342,7 +342,7 @@ describe('noderoll CLI', function () {
       const world = new FakeWorld(new FakeClock(), THREE_NODES);
       world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
       let io = fakeCliEnv(world.clock, world);
-      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--kubeconfig', otherHostKubeconfig], io.env)).to.equal(ExitCode.halted);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--kubeconfig', otherHostKubeconfig, '--context', 'host-a-admin'], io.env)).to.equal(ExitCode.halted);
       await rm(otherHostKubeconfig); // "host B" does not have host A's file
       world.node('node-1').units.delete('noderoll-lab-broken.service');
       io = fakeCliEnv(world.clock, world);

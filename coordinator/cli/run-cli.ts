@@ -2,7 +2,7 @@ import { ConfigError } from '../../shared/config/config-error.js';
 import { errorMessage } from '../engine/step-failure.js';
 import { PlanError } from '../plan/node-order.js';
 import { OPERATION_ID_PATTERN, StateFormatError } from '../state/operation-record.js';
-import { LockHeldError } from '../state/state-store.js';
+import { LockHeldError, LockLostError } from '../state/state-store.js';
 import { type CommandContext, CommandExit } from './command-context.js';
 import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type CommandName } from './commands.js';
 import { abortCommand } from './commands/abort.js';
@@ -109,6 +109,13 @@ function report(reporter: Reporter, err: unknown): number {
   }
   if (err instanceof LockHeldError) {
     reporter.error(err.message, ExitCode.conflict);
+    return ExitCode.conflict;
+  }
+  if (err instanceof LockLostError) {
+    reporter.error(
+      `stopped: ${err.message}. Another coordinator may be running the operation now; this one made no further call to any node or the cluster. See \`noderoll status\`.`,
+      ExitCode.conflict,
+    );
     return ExitCode.conflict;
   }
   if (err instanceof StateFormatError) {

@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.js';
 import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent, NodeAgentConnector } from '../ports/node-agent.js';
 import { FileStateStore } from '../state/file-state-store.js';
+import { KubernetesStateStore } from '../state/kubernetes-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { UsageError } from '../../shared/cli/flag-parser.js';
 import type { OutputStream } from './reporter.js';
@@ -126,13 +127,27 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
     cluster,
     gates,
     backup,
-    store: new FileStateStore({ file: config.state.file, now: () => options.clock.now() }),
+    store: makeStateStore(config, cluster, options.clock),
     agent,
     close: () => {
       for (const a of agents.values()) a.close();
       agents.clear();
     },
   };
+}
+
+/** The store config.state.backend names; the kubernetes one talks through the coordinator's own kubectl and kubeconfig. */
+export function makeStateStore(config: CoordinatorConfig, kubectl: KubectlClient, clock: Clock): StateStore {
+  if (config.state.backend === 'file') return new FileStateStore({ file: config.state.file, now: () => clock.now() });
+  const k = config.state.kubernetes;
+  return new KubernetesStateStore({
+    kubectl,
+    namespace: k.namespace,
+    leaseName: k.leaseName,
+    configMapName: k.configMapName,
+    leaseDurationSeconds: k.leaseDurationMs / 1000,
+    historyLimit: config.state.history,
+  });
 }
 
 /** Defers creating an agent client until it is first used. */

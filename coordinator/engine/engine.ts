@@ -8,12 +8,13 @@ import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent } from '../ports/node-agent.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 import { stepRecord } from '../state/operation-record.js';
-import type { StateLock, StateStore } from '../state/state-store.js';
+import { LockLostError, type StateLock, type StateStore } from '../state/state-store.js';
 import { STEP_EXECUTORS } from '../steps/executors.js';
 import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
 import type { StepContext, StepExecutor } from '../steps/step-context.js';
 import type { EventSink, OperationEvent } from './events.js';
 import { errorMessage, StepFailure, StepInterrupted } from './step-failure.js';
+import { fenceByLock } from './lock-fence.js';
 import type { StopControl } from './stop-control.js';
 import { WaitAccounting } from './wait-accounting.js';
 
@@ -52,6 +53,10 @@ export type EngineOutcome = 'completed' | 'halted' | 'interrupted';
  * left as it is (cordoned once drained) and the resume command; a stop request ends the run at the
  * next safe point (or step boundary, when forced). `run` is also what `resume` calls: steps re-read
  * reality through their "already done?" checks, so nothing is done twice.
+ *
+ * Every call to the cluster, a gate, the backup or an agent first checks that the lock is still ours
+ * (lock-fence.ts), and a lost lock aborts the step in flight: a coordinator that lost its lease to
+ * another one stops with LockLostError out of run(), without another call and without another save.
  */
 export class OperationEngine {
   private readonly executors: Readonly<Record<string, StepExecutor>>;
@@ -70,16 +75,16 @@ export class OperationEngine {
   constructor(private readonly deps: EngineDeps) {
     this.executors = deps.executors ?? STEP_EXECUTORS;
     this.accounting = new WaitAccounting(deps.clock);
-    this.cluster = this.accounting.wrap(deps.cluster);
-    this.gates = deps.gates.map((g) => this.accounting.wrap(g));
-    this.backup = deps.backup ? this.accounting.wrap(deps.backup) : undefined;
+    this.cluster = this.accounting.wrap(fenceByLock(deps.cluster, deps.lock));
+    this.gates = deps.gates.map((g) => this.accounting.wrap(fenceByLock(g, deps.lock)));
+    this.backup = deps.backup ? this.accounting.wrap(fenceByLock(deps.backup, deps.lock)) : undefined;
     this.stepClock = this.accounting.wrapClock(deps.clock);
   }
 
   private rawAgentFor(node: NodeRecord): NodeAgent {
     let agent = this.rawAgents.get(node.name);
     if (!agent) {
-      agent = this.deps.agentFor(node);
+      agent = fenceByLock(this.deps.agentFor(node), this.deps.lock);
       this.rawAgents.set(node.name, agent);
     }
     return agent;
@@ -99,6 +104,7 @@ export class OperationEngine {
   }
 
   private async persist(record: OperationRecord): Promise<void> {
+    this.deps.lock.ensureHeld();
     record.updatedAt = new Date(this.deps.clock.now()).toISOString();
     await this.deps.store.save(record, this.deps.lock);
   }
@@ -168,7 +174,7 @@ export class OperationEngine {
       if (nodesDoneThisRun > 0 && record.invocation.pauseBetweenMs > 0) {
         this.emit({ type: 'warning', node: node.name, message: `pausing ${Math.round(record.invocation.pauseBetweenMs / 1000)}s before the next node (--pause-between)` });
         try {
-          await this.stepClock.sleep(record.invocation.pauseBetweenMs, this.deps.stop.anyStop);
+          await this.stepClock.sleep(record.invocation.pauseBetweenMs, AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]));
         } catch {
           return this.interrupt(record, node, undefined, this.deps.stop.reason);
         }
@@ -241,7 +247,7 @@ export class OperationEngine {
     await this.annotate(node, step.phase, record.id);
     this.reportPhase(record, node, step.name, this.stepDeadlineMs(step));
 
-    const signal = step.inService ? this.deps.stop.anyStop : this.deps.stop.forcedStop;
+    const signal = AbortSignal.any([step.inService ? this.deps.stop.anyStop : this.deps.stop.forcedStop, this.deps.lock.lost]);
     const ctx = this.context(record, node, step, agent, signal);
     try {
       if (resumeGuard && this.nodeOutOfService(node)) {
@@ -257,6 +263,7 @@ export class OperationEngine {
       this.emit({ type: 'step-completed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, ...(note ? { note } : {}), alreadyDone: already !== undefined });
       return 'completed';
     } catch (err) {
+      this.rethrowIfLockLost(err);
       if (err instanceof StepInterrupted || (signal.aborted && !(err instanceof StepFailure))) {
         rec.status = 'interrupted';
         rec.finishedAt = this.now();
@@ -282,7 +289,14 @@ export class OperationEngine {
     }
   }
 
+  /** A lost lock ends the run as it is: no halt or interruption is written, the new holder's record stands. */
+  private rethrowIfLockLost(err: unknown): void {
+    if (err instanceof LockLostError) throw err;
+    if (this.deps.lock.lost.aborted) throw this.deps.lock.lost.reason as Error;
+  }
+
   private async interrupt(record: OperationRecord, node: NodeRecord | undefined, step: RunbookStep | undefined, reason: string): Promise<EngineOutcome> {
+    this.rethrowIfLockLost(undefined);
     record.status = 'interrupted';
     record.halt = {
       at: this.now(),
@@ -339,6 +353,7 @@ export class OperationEngine {
       await this.cluster.annotateNode(node.name, { [ANNOTATION_PHASE]: phase, [ANNOTATION_OPERATION]: operationId });
       this.phaseShown.set(node.name, phase);
     } catch (err) {
+      this.rethrowIfLockLost(err);
       this.deps.log.warn({ node: node.name, phase, err }, 'could not annotate the node');
       this.emit({ type: 'warning', node: node.name, message: `could not set ${ANNOTATION_PHASE}=${phase}: ${errorMessage(err)}` });
     }

@@ -15,7 +15,21 @@ export type ActivityType =
   | 'EvictionRefused'
   | 'PodEvictedByTaint'
   | 'NodeReadyChanged'
-  | 'NodeTaintsChanged';
+  | 'NodeTaintsChanged'
+  /** A request of an identity RBAC decides for (not system:masters): what it asked, and whether it was allowed. */
+  | 'ApiRequest';
+
+/** The authorizer's view of one request (authorizer.Attributes), with who sent it and the decision. */
+export interface AuthorizedRequest {
+  user: string;
+  verb: string;
+  /** Resource requests; a non-resource request (discovery, /version) has `path` instead. */
+  apiGroup?: string;
+  resource?: string;
+  subresource?: string;
+  path?: string;
+  allowed: boolean;
+}
 
 export interface Activity {
   at: number;
@@ -24,6 +38,8 @@ export interface Activity {
   name: string;
   node?: string;
   detail?: string;
+  /** Set on ApiRequest entries. */
+  request?: AuthorizedRequest;
 }
 
 export class ActivityLog {

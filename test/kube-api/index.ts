@@ -3,6 +3,7 @@ export { seedRealisticWorkload, fillFreeCpu, type SeededWorkload } from './seed-
 export { writeKubeconfig, makeKubectlCacheDir, type KubeconfigCredentials } from './kubeconfig.js';
 export { ADMIN_USER, serviceAccountUser, type UserInfo } from './auth/identities.js';
 export { Kubectl, type KubectlOptions } from './kubectl.js';
+export { DEPLOY_DIR, adminKubectl, applyManifests, serviceAccountIdentity, serviceAccountKubeconfig, withAdminKubectl, type ServiceAccountIdentity, type ServiceAccountOptions } from './service-account-fixture.js';
 export { ObjectStore, Collection, type StoreChange } from './object-store.js';
 export { ActivityLog, type Activity, type ActivityType } from './activity-log.js';
 export type { ClusterTiming } from './controllers/controller.js';

@@ -8,12 +8,18 @@ import type { Lease, Status } from './k8s-types.js';
 import { requireKubectl } from './kubectl-support.js';
 import { Kubectl } from './kubectl.js';
 import { startKubeApiServer, type KubeApiServer } from './server.js';
+import { adminKubectl, serviceAccountIdentity } from './service-account-fixture.js';
 
 const NS = 'noderoll-system';
 const SA_USER = `system:serviceaccount:${NS}:noderoll`;
 
-/** A ServiceAccount, a Role that may only get and update Leases, and its RoleBinding: real manifests. */
+/** A namespace, a ServiceAccount, a Role that may only get and update Leases, and its RoleBinding: real manifests. */
 const MANIFESTS = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${NS}
+---
+apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: noderoll
@@ -102,20 +108,21 @@ describe('real kubectl against the test API server: bearer tokens and RBAC on th
     await requireKubectl();
     api = await startKubeApiServer({ host: '127.0.0.1', port: 0, secure: true });
     dir = await mkdtemp(join(tmpdir(), 'noderoll-rbac-test-'));
-    admin = await Kubectl.forServer(api.secureUrl as string, undefined, api.credentials(api.adminToken));
-    await admin.run(['create', 'namespace', NS]);
+    admin = await adminKubectl(api);
     await writeFile(join(dir, 'rbac.yaml'), MANIFESTS);
-    const applied = await admin.run(['apply', '-f', join(dir, 'rbac.yaml')]);
-    expect(applied.stdout.trim().split('\n')).to.deep.equal([
+    // The kubeconfig-for-ServiceAccount recipe: apply, a token from the TokenRequest API, a kubeconfig.
+    const identity = await serviceAccountIdentity(api, { dir, namespace: NS, name: 'noderoll', manifests: [join(dir, 'rbac.yaml')] });
+    expect(identity.applied).to.deep.equal([
+      `namespace/${NS} created`,
       'serviceaccount/noderoll created',
       'role.rbac.authorization.k8s.io/noderoll-lease created',
       'rolebinding.rbac.authorization.k8s.io/noderoll-lease created',
     ]);
+    expect(identity.username).to.equal(SA_USER);
     await writeFile(join(dir, 'lease.json'), JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'noderoll', namespace: NS }, spec: { holderIdentity: 'host-a/1/op-1', leaseDurationSeconds: 30 } }));
     await admin.run(['create', '-f', join(dir, 'lease.json')]);
-    // The kubeconfig-for-ServiceAccount recipe: a token from the TokenRequest API.
-    accountToken = (await admin.run(['create', 'token', 'noderoll', '-n', NS])).stdout.trim();
-    account = await Kubectl.forServer(api.secureUrl as string, undefined, api.credentials(accountToken));
+    accountToken = identity.token;
+    account = await Kubectl.forKubeconfig(identity.kubeconfig);
   });
   after(async () => {
     await account?.dispose();

@@ -12,7 +12,8 @@ export interface KubectlOptions {
 
 /**
  * The real kubectl pointed at one test API server, with its own kubeconfig and discovery cache
- * (passed as --kubeconfig and --cache-dir) in a temporary directory that dispose() removes.
+ * (passed as --kubeconfig and --cache-dir) in a temporary directory that dispose() removes (a
+ * kubeconfig given to forKubeconfig stays).
  */
 export class Kubectl {
   private constructor(
@@ -26,6 +27,12 @@ export class Kubectl {
   static async forServer(serverUrl: string, binary = process.env.KUBECTL ?? 'kubectl', credentials?: KubeconfigCredentials): Promise<Kubectl> {
     const dir = await mkdtemp(join(tmpdir(), 'noderoll-kubectl-'));
     const kubeconfig = await writeKubeconfig(dir, serverUrl, 'config', credentials);
+    return new Kubectl(dir, kubeconfig, await makeKubectlCacheDir(dir), binary);
+  }
+
+  /** kubectl acting as whoever `kubeconfig` (a file the caller owns) says; only the cache directory is its own. */
+  static async forKubeconfig(kubeconfig: string, binary = process.env.KUBECTL ?? 'kubectl'): Promise<Kubectl> {
+    const dir = await mkdtemp(join(tmpdir(), 'noderoll-kubectl-'));
     return new Kubectl(dir, kubeconfig, await makeKubectlCacheDir(dir), binary);
   }
 

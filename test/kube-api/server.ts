@@ -8,7 +8,7 @@ import { selfSubjectAccessReview } from './auth/access-review.js';
 import { RbacAuthorizer } from './auth/rbac-authorizer.js';
 import { makeServingCertificate } from './auth/serving-certificate.js';
 import { writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
-import { forbidden, requestAttributes, unauthorized } from './auth/request-attributes.js';
+import { forbidden, requestActivity, requestAttributes, unauthorized } from './auth/request-attributes.js';
 import { ApiError, internalError, methodNotAllowed, pathNotFound } from './api-error.js';
 import type { ClusterTiming, ControllerContext } from './controllers/controller.js';
 import { Reconciler } from './controllers/reconciler.js';
@@ -50,7 +50,7 @@ export interface KubeApiServer {
   readonly port: number;
   /** Direct, typed access to every stored object, for seeding and assertions. */
   readonly store: ObjectStore;
-  /** Server-side record of pod, node and eviction events with timestamps. */
+  /** Server-side record of pod, node and eviction events, and of every request RBAC decided (ApiRequest), with timestamps. */
   readonly activity: ActivityLog;
   readonly timing: ClusterTiming;
   /** A bearer token of the admin identity (group system:masters: everything allowed). */
@@ -172,6 +172,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       if (user) {
         const attrs = requestAttributes(req.method ?? 'GET', url.pathname, target, url.searchParams);
         const decision = authorizer.authorize(user, attrs);
+        if (!user.groups.includes('system:masters')) activity.record(requestActivity(user, attrs, decision.allowed));
         if (!decision.allowed) throw forbidden(user, attrs, decision.reason);
       }
       if (!target) throw pathNotFound();

@@ -12,6 +12,8 @@ export interface TestClusterOptions extends Partial<ClusterTiming> {
   seed?: boolean;
   heartbeatIntervalMs?: number;
   logger?: Logger;
+  /** Also serve the HTTPS port with tokens and RBAC (startKubeApiServer's `secure`); kubelets and `kubectl` stay on plain HTTP. */
+  secure?: boolean;
 }
 
 /**

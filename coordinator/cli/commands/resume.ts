@@ -27,9 +27,10 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       if (record.status === 'completed' || record.status === 'abandoned') {
         throw new CommandExit(ExitCode.conflict, `nothing to resume: operation ${record.id} is ${record.status}`);
       }
-      // kubeconfig/context given when the operation started still apply unless overridden now.
+      // kubeconfig/context given when the operation started still apply unless overridden now — with the
+      // file backend only: a record in the cluster may come from another host, whose paths mean nothing here.
       const inv = record.invocation;
-      if ((inv.kubeconfig && !flagString(ctx.flags, 'kubeconfig')) || (inv.context && !flagString(ctx.flags, 'context'))) {
+      if (config.state.backend === 'file' && (inv.kubeconfig && !flagString(ctx.flags, 'kubeconfig')) || (inv.context && !flagString(ctx.flags, 'context'))) {
         services.close();
         config = await loadSettings(ctx, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
         log = openLog(ctx, config);
@@ -47,7 +48,11 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
         ctx.reporter.message('Not resumed.');
         return ExitCode.interrupted;
       }
-      const command = resumeCommandFor(config, { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) });
+      const access =
+        config.state.backend === 'file'
+          ? { ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.context ? { context: inv.context } : {}) }
+          : { ...(flagString(ctx.flags, 'kubeconfig') && config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}), ...(flagString(ctx.flags, 'context') && config.kubernetes.context ? { context: config.kubernetes.context } : {}) };
+      const command = resumeCommandFor(config, access);
       log.info({ operationId: record.id }, 'resume');
       return await runOperation(ctx, config, log, services, lock, record, true, command);
     } finally {

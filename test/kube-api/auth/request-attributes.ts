@@ -1,3 +1,4 @@
+import type { Activity } from '../activity-log.js';
 import { ApiError } from '../api-error.js';
 import type { Route } from '../http/route.js';
 import type { UserInfo } from './identities.js';
@@ -64,3 +65,11 @@ export function forbidden(user: UserInfo, attrs: RequestAttributes, reason: stri
 }
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+/** The activity-log entry of an authorization decision (the server records them for every identity but system:masters). */
+export function requestActivity(user: UserInfo, attrs: RequestAttributes, allowed: boolean): Omit<Activity, 'at'> {
+  const detail = allowed ? 'allowed' : 'forbidden';
+  if (!attrs.resourceRequest) return { type: 'ApiRequest', name: attrs.path, detail, request: { user: user.username, verb: attrs.verb, path: attrs.path, allowed } };
+  const { verb, apiGroup, resource, subresource, namespace, name } = attrs;
+  return { type: 'ApiRequest', name, ...(namespace ? { namespace } : {}), detail, request: { user: user.username, verb, apiGroup, resource, subresource, allowed } };
+}

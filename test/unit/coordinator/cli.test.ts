@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
+import { LockLostError } from '../../../coordinator/state/state-store.js';
 import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld, PLANET_UNIT } from './fakes/fake-world.js';
@@ -253,6 +254,45 @@ describe('noderoll CLI', function () {
       expect(io.out()).to.contain('abandoned').and.contain('node-1');
       io = fakeCliEnv(world.clock, world);
       expect(await runCli(['abort', '--config', config, '--yes'], io.env)).to.equal(ExitCode.conflict);
+    });
+
+    it('resume with the kubernetes backend uses this host\'s kubeconfig, not the path the operation was started with on another host', async () => {
+      // (the fake services keep a file store; the backend setting is what resume decides by)
+      await writeFile(config, testConfigYaml(dir, THREE_NODES).replace('state: { file: ', 'state: { backend: kubernetes, file: '));
+      const otherHostKubeconfig = join(dir, 'kubeconfig-of-host-a');
+      await writeFile(otherHostKubeconfig, 'apiVersion: v1\nkind: Config\n');
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      world.node('node-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+      let io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes', '--kubeconfig', otherHostKubeconfig], io.env)).to.equal(ExitCode.halted);
+      await rm(otherHostKubeconfig); // "host B" does not have host A's file
+      world.node('node-1').units.delete('noderoll-lab-broken.service');
+      io = fakeCliEnv(world.clock, world);
+      expect(await runCli(['resume', '--config', config, '--yes', '-o', 'json'], io.env), io.err()).to.equal(ExitCode.ok);
+      expect(io.out()).to.not.contain(otherHostKubeconfig);
+    });
+
+    it('a coordinator whose lock is lost mid-update exits 5, says it stopped without another call, and writes no halt', async () => {
+      const world = new FakeWorld(new FakeClock(), THREE_NODES);
+      const io = fakeCliEnv(world.clock, world);
+      const makeServices = io.env.makeServices;
+      io.env.makeServices = (cfg, log) => {
+        const services = makeServices(cfg, log);
+        const store = services.store;
+        // The lease is taken by another coordinator once node-1 has been drained: every later save is refused.
+        const save: typeof store.save = async (record, lock) => {
+          if (record.nodes[0]?.steps.find((st) => st.name === 'drainNode')?.status === 'completed' && record.nodes[0].steps.find((st) => st.name === 'findPlanetUnit')?.status !== 'pending') {
+            throw new LockLostError('lease noderoll-system/noderoll', 'it is held by pid 4242 on other-host since 2026-12-01T22:00:00.000000Z');
+          }
+          return store.save(record, lock);
+        };
+        return { ...services, store: Object.assign(Object.create(store) as typeof store, { save }) };
+      };
+      expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], io.env)).to.equal(ExitCode.conflict);
+      expect(io.err()).to.match(/stopped: the lock lease noderoll-system\/noderoll is no longer ours \(it is held by pid 4242 on other-host.*made no further call to any node or the cluster/);
+      const saved = await new FileStateStore({ file: join(dir, 'state.json'), host: 'test-host' }).load();
+      expect(saved?.status, 'no halt written over the new holder').to.equal('running');
+      expect(world.node('node-1').calls.stopUnit).to.equal(0);
     });
 
     it('abort with a live coordinator leaves it a request; a second coordinator is refused the lock', async () => {

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { parseDuration, formatDuration } from '../../../shared/validation/duration.js';
 import { loadConfig, parseConfigText } from '../../../coordinator/config/load-config.js';
 import { ConfigError } from '../../../shared/config/config-error.js';
+import { makeStateStore } from '../../../coordinator/cli/services.js';
+import { KubectlClient } from '../../../coordinator/cluster/kubectl.js';
+import { KubernetesStateStore } from '../../../coordinator/state/kubernetes-state-store.js';
 
 const MINIMAL = `
 nodes:
@@ -42,7 +45,12 @@ describe('coordinator config', () => {
     expect(c.timeouts.drainMs).to.equal(600_000);
     expect(c.soak).to.deep.equal({ intervalMs: 15_000, passes: 3, timeoutMs: 900_000 });
     expect(c.maxUnavailable).to.equal(1);
-    expect(c.state.file).to.equal('/var/lib/noderoll/state.json');
+    expect(c.state).to.deep.equal({
+      backend: 'file',
+      file: '/var/lib/noderoll/state.json',
+      history: 5,
+      kubernetes: { namespace: 'noderoll-system', leaseName: 'noderoll', configMapName: 'noderoll-operation', leaseDurationMs: 30_000 },
+    });
     expect(c.backup.argv).to.deep.equal(['etcdctl', 'snapshot', 'save', '{artifact}']);
   });
 
@@ -75,6 +83,16 @@ describe('coordinator config', () => {
     for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
       expect(c[key], key).to.deep.equal(d[key]);
     }
+  });
+
+  it('state.backend kubernetes selects the Lease + ConfigMap store on the coordinator\'s kubectl, with the configured names', () => {
+    const c = parseConfigText(MINIMAL + 'state: { backend: kubernetes, history: 3, kubernetes: { namespace: ops, leaseName: roll, configMapName: roll-op, leaseDuration: 12s } }\n', '/etc/noderoll/config.yaml');
+    expect(c.state.kubernetes).to.deep.equal({ namespace: 'ops', leaseName: 'roll', configMapName: 'roll-op', leaseDurationMs: 12_000 });
+    const kubectl = new KubectlClient({ kubectl: 'kubectl', callTimeoutMs: 1000 });
+    const store = makeStateStore(c, kubectl, { now: () => 0, sleep: async () => undefined });
+    expect(store).to.be.instanceOf(KubernetesStateStore);
+    expect(store.location).to.equal('configmap ops/roll-op');
+    expect(makeStateStore(parseConfigText(MINIMAL, '/etc/noderoll/config.yaml'), kubectl, { now: () => 0, sleep: async () => undefined }).location).to.equal('/var/lib/noderoll/state.json');
   });
 
   it('v3 etcd format gets the v3 default command', () => {
@@ -113,6 +131,12 @@ describe('coordinator config', () => {
     ['wrong type for a section', MINIMAL + 'timeouts: 5m\n', 'timeouts', /must be a mapping/],
     ['boolean as string', MINIMAL + 'gates: { pods: { enabled: "yes" } }\n', 'gates.pods.enabled', /true or false/],
     ['bad log level', MINIMAL + 'log: { level: loud }\n', 'log.level', /one of fatal/],
+    ['unknown state backend', MINIMAL + 'state: { backend: etcd }\n', 'state.backend', /one of file, kubernetes/],
+    ['a lease duration in fractions of a second', MINIMAL + 'state: { kubernetes: { leaseDuration: 7500ms } }\n', 'state.kubernetes.leaseDuration', /whole seconds/],
+    ['a lease too short to renew', MINIMAL + 'state: { kubernetes: { leaseDuration: 2s } }\n', 'state.kubernetes.leaseDuration', /at least 6000 ms/],
+    ['a lease name with capitals', MINIMAL + 'state: { kubernetes: { leaseName: Noderoll } }\n', 'state.kubernetes.leaseName', /not a Kubernetes object name/],
+    ['a state namespace with a slash', MINIMAL + 'state: { kubernetes: { namespace: a/b } }\n', 'state.kubernetes.namespace', /not a namespace name/],
+    ['history out of range', MINIMAL + 'state: { history: 51 }\n', 'state.history', /between 0 and 50/],
     ['bad namespace', MINIMAL + 'gates: { pods: { ignoreNamespaces: ["Kube_System"] } }\n', 'gates.pods.ignoreNamespaces[0]', /namespace/],
     ['unit pattern with a slash', MINIMAL + 'planet: { unitPattern: "../../etc/*" }\n', 'planet.unitPattern', /not a unit-name pattern/],
     ['bad apiVersion', 'apiVersion: v2\n' + MINIMAL, 'apiVersion', /noderoll.io\/v1alpha1/],

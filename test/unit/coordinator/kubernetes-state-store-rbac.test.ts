@@ -3,85 +3,77 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubectlClient } from '../../../coordinator/cluster/kubectl.js';
-import { KubernetesStateStore } from '../../../coordinator/state/kubernetes-state-store.js';
+import { KubernetesStateStore, type KubernetesStateStoreOptions } from '../../../coordinator/state/kubernetes-state-store.js';
 import { CommandError } from '../../../shared/exec/command-runner.js';
 import { requireKubectl } from '../../kube-api/kubectl-support.js';
-import { Kubectl } from '../../kube-api/kubectl.js';
 import { startKubeApiServer, type KubeApiServer } from '../../kube-api/server.js';
+import { DEPLOY_DIR, serviceAccountIdentity, withAdminKubectl, type ServiceAccountIdentity } from '../../kube-api/service-account-fixture.js';
 import { contractRecord, OWNER_A } from './state-store-contract.js';
 
 const NS = 'noderoll-system';
 
-/** What the store needs and nothing more: Leases and ConfigMaps in its namespace (create cannot be narrowed by name). */
-const STATE_RBAC = `apiVersion: v1
+/** A second operator's account, bound to deploy/'s optional read-only Role noderoll-viewer. */
+const VIEWER = `apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: noderoll
+  name: operator-b
   namespace: ${NS}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: noderoll-state
-  namespace: ${NS}
-rules:
-- apiGroups: ["coordination.k8s.io"]
-  resources: ["leases"]
-  verbs: ["get", "create", "update"]
-- apiGroups: [""]
-  resources: ["configmaps"]
-  verbs: ["get", "create", "update"]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
-  name: noderoll-state
+  name: operator-b-views-noderoll
   namespace: ${NS}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: Role
-  name: noderoll-state
+  name: noderoll-viewer
 subjects:
 - kind: ServiceAccount
-  name: noderoll
+  name: operator-b
   namespace: ${NS}
 `;
 
-describe('Kubernetes state store as a ServiceAccount limited to leases and configmaps in its namespace', function () {
+/** The 403 kubectl prints, as the store's CommandError carries it. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the call was refused').to.be.instanceOf(CommandError);
+  return (err as CommandError).result.stderr.trim();
+}
+
+describe("Kubernetes state store as deploy/'s ServiceAccount (Role noderoll-state: its own Lease and ConfigMap only)", function () {
   this.timeout(120_000);
   let api: KubeApiServer;
-  let admin: Kubectl;
-  let account: Kubectl;
   let dir: string;
+  let coordinator: ServiceAccountIdentity;
+  let viewer: ServiceAccountIdentity;
 
-  const storeIn = (namespace: string): KubernetesStateStore =>
+  const storeAs = (identity: ServiceAccountIdentity, options: Partial<KubernetesStateStoreOptions> = {}): KubernetesStateStore =>
     new KubernetesStateStore({
-      kubectl: new KubectlClient({ kubectl: process.env.KUBECTL ?? 'kubectl', kubeconfig: account.kubeconfig, env: { ...process.env, KUBECACHEDIR: account.cacheDir }, callTimeoutMs: 30_000 }),
-      namespace,
+      kubectl: new KubectlClient({ kubectl: process.env.KUBECTL ?? 'kubectl', kubeconfig: identity.kubeconfig, env: { ...process.env, KUBECACHEDIR: join(dir, 'cache') }, callTimeoutMs: 30_000 }),
       keepAlive: false,
+      ...options,
     });
 
   before(async () => {
     await requireKubectl();
     api = await startKubeApiServer({ host: '127.0.0.1', port: 0, secure: true });
     dir = await mkdtemp(join(tmpdir(), 'noderoll-kstore-rbac-'));
-    admin = await Kubectl.forServer(api.secureUrl as string, undefined, api.credentials(api.adminToken));
-    await admin.run(['create', 'namespace', NS]);
-    await admin.run(['create', 'namespace', 'elsewhere']);
-    await writeFile(join(dir, 'rbac.yaml'), STATE_RBAC);
-    await admin.run(['apply', '-f', join(dir, 'rbac.yaml')]);
-    const token = (await admin.run(['create', 'token', 'noderoll', '-n', NS])).stdout.trim();
-    account = await Kubectl.forServer(api.secureUrl as string, undefined, api.credentials(token));
+    coordinator = await serviceAccountIdentity(api, { dir, manifests: [DEPLOY_DIR] });
+    await withAdminKubectl(api, (admin) => admin.run(['create', 'namespace', 'elsewhere']));
+    await writeFile(join(dir, 'viewer.yaml'), VIEWER);
+    viewer = await serviceAccountIdentity(api, { dir, name: 'operator-b', manifests: [join(dir, 'viewer.yaml')] });
   });
   after(async () => {
-    await account?.dispose();
-    await admin?.dispose();
     await api?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('locks, saves, loads, takes and clears an abort request, and releases with only these permissions', async () => {
-    const store = storeIn(NS);
+  it('locks, saves, loads, takes and clears an abort request, releases, and locks the existing Lease again', async () => {
+    const store = storeAs(coordinator);
     const lock = await store.acquireLock(OWNER_A);
     const record = contractRecord();
     await store.save(record, lock);
@@ -92,11 +84,50 @@ describe('Kubernetes state store as a ServiceAccount limited to leases and confi
     await store.clearAbortRequest(lock);
     await lock.release();
     expect(await store.lockHolder()).to.equal(undefined);
+    // The second acquire replaces the Lease the first one created (get + update, both limited by name).
+    const again = await store.acquireLock(OWNER_A);
+    expect((await store.lockHolder())?.info.pid).to.equal(OWNER_A.pid);
+    await again.release();
+    expect(api.activity.find({ type: 'ApiRequest', detail: 'forbidden' }).filter((a) => a.request?.resource !== 'namespaces')).to.deep.equal([]);
   });
 
   it('is refused (403 Forbidden) outside its namespace', async () => {
-    const err = await storeIn('elsewhere').acquireLock(OWNER_A).then(() => undefined, (e: unknown) => e);
-    expect(err).to.be.instanceOf(CommandError);
-    expect((err as CommandError).result.stderr).to.match(/^Error from server \(Forbidden\): leases\.coordination\.k8s\.io "noderoll" is forbidden: User "system:serviceaccount:noderoll-system:noderoll" cannot get resource "leases" in API group "coordination\.k8s\.io" in the namespace "elsewhere"/m);
+    expect(await refusal(storeAs(coordinator, { namespace: 'elsewhere' }).acquireLock(OWNER_A))).to.match(
+      /^Error from server \(Forbidden\): leases\.coordination\.k8s\.io "noderoll" is forbidden: User "system:serviceaccount:noderoll-system:noderoll" cannot get resource "leases" in API group "coordination\.k8s\.io" in the namespace "elsewhere"$/m,
+    );
+  });
+
+  it('is refused (403 Forbidden) a Lease or ConfigMap of another name: get and update are limited to noderoll and noderoll-operation', async () => {
+    expect(await refusal(storeAs(coordinator, { leaseName: 'other' }).acquireLock(OWNER_A))).to.match(
+      /^Error from server \(Forbidden\): leases\.coordination\.k8s\.io "other" is forbidden: User "system:serviceaccount:noderoll-system:noderoll" cannot get resource "leases" in API group "coordination\.k8s\.io" in the namespace "noderoll-system"$/m,
+    );
+    expect(await refusal(storeAs(coordinator, { configMapName: 'other' }).load())).to.match(
+      /^Error from server \(Forbidden\): configmaps "other" is forbidden: User "system:serviceaccount:noderoll-system:noderoll" cannot get resource "configmaps" in API group "" in the namespace "noderoll-system"$/m,
+    );
+  });
+
+  it('the optional noderoll-viewer Role reads the holder, the record, the history and an abort request, and may not lock, save or request an abort', async () => {
+    const own = storeAs(coordinator);
+    const lock = await own.acquireLock(OWNER_A);
+    const record = contractRecord('beef01');
+    await own.save(record, lock);
+    await own.requestAbort({ operationId: record.id, requestedAt: '2026-11-27T02:05:00.000Z', by: OWNER_A, mode: 'graceful' });
+    try {
+      const view = storeAs(viewer);
+      expect((await view.lockHolder())?.info.pid).to.equal(OWNER_A.pid);
+      expect((await view.load())?.id).to.equal(record.id);
+      expect(await view.history()).to.be.an('array');
+      expect((await view.readAbortRequest())?.operationId).to.equal(record.id);
+      expect(await refusal(view.requestAbort({ operationId: record.id, requestedAt: '2026-11-27T02:06:00.000Z', by: OWNER_A, mode: 'now' }))).to.match(
+        /configmaps "noderoll-operation" is forbidden: User "system:serviceaccount:noderoll-system:operator-b" cannot update resource "configmaps" in API group "" in the namespace "noderoll-system"$/m,
+      );
+    } finally {
+      await own.clearAbortRequest(lock);
+      await lock.release();
+    }
+    // A free Lease: taking it would be an update.
+    expect(await refusal(storeAs(viewer).acquireLock(OWNER_A))).to.match(
+      /User "system:serviceaccount:noderoll-system:operator-b" cannot update resource "leases" in API group "coordination\.k8s\.io" in the namespace "noderoll-system"$/m,
+    );
   });
 });

@@ -146,6 +146,23 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       expect((await s.load())?.status).to.equal('running');
     });
 
+    it('ensureHeld (the engine asks it before every call, no I/O) holds until two thirds of the lease without a renewal, then refuses and fires `lost`; a renewal moves the deadline', async () => {
+      const clock = new FakeMonotonic();
+      const s = store(clock);
+      const lock = await s.acquireLock(OWNER_A);
+      const renewDeadlineMs = (DURATION_S * 1000 * 2) / 3;
+      clock.ms += renewDeadlineMs;
+      lock.ensureHeld();
+      await lock.renew();
+      clock.ms += renewDeadlineMs;
+      lock.ensureHeld();
+      clock.ms += 1;
+      expect(() => lock.ensureHeld()).to.throw(LockLostError, /past its renew deadline/);
+      expect(lock.lost.aborted).to.equal(true);
+      expect(() => lock.ensureHeld(), 'lost stays lost').to.throw(LockLostError);
+      await s.save(contractRecord(), lock).then(() => expect.fail('saved after the renew deadline'), (e: unknown) => expect(e).to.be.instanceOf(LockLostError));
+    });
+
     it('keep-alive renews within the duration; when the Lease is taken, `lost` fires and saves are refused', async () => {
       // Real time here: 6 s leaves a renewal (every 2 s) room for slow kubectl runs on a loaded machine.
       const s = new KubernetesStateStore({ kubectl: kubectl(), namespace: NS, ...names, leaseDurationSeconds: 6 });

@@ -14,7 +14,7 @@ import type { NodeRole } from '../../../../coordinator/ports/cluster.js';
 import type { NodeAgent } from '../../../../coordinator/ports/node-agent.js';
 import { FileStateStore } from '../../../../coordinator/state/file-state-store.js';
 import { newOperationId, newOperationRecord, type OperationRecord } from '../../../../coordinator/state/operation-record.js';
-import type { StateStore } from '../../../../coordinator/state/state-store.js';
+import type { StateLock, StateStore } from '../../../../coordinator/state/state-store.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeWorld } from './fake-world.js';
 
@@ -53,7 +53,8 @@ export interface Harness {
   gates: Gate[];
   record: OperationRecord;
   /** Runs (or resumes) the record with a fresh engine, as a new coordinator process would. */
-  run(options?: { resumed?: boolean; store?: StateStore; stop?: StopControl; deps?: Partial<EngineDeps>; record?: OperationRecord }): Promise<EngineOutcome>;
+  /** wrapLock: what the engine gets instead of the lock taken from the store (lock-loss tests). */
+  run(options?: { resumed?: boolean; store?: StateStore; stop?: StopControl; deps?: Partial<EngineDeps>; record?: OperationRecord; wrapLock?: (lock: StateLock) => StateLock }): Promise<EngineOutcome>;
   /** Reads the record back from the state file. */
   load(): Promise<OperationRecord>;
   close(): Promise<void>;
@@ -102,7 +103,7 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
       try {
         const engine = new OperationEngine({
           store: s,
-          lock,
+          lock: o.wrapLock ? o.wrapLock(lock) : lock,
           cluster: world.cluster,
           agentFor: (n) => agents.get(n.name)!,
           gates,

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../../shared/exec/command-runner.js';
 import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
@@ -101,14 +102,19 @@ export class ClusterSampler {
   }
 }
 
-/** Whether a process we started still exists (signal 0 checks without signalling). */
+/**
+ * Whether a process runs: /proc/PID/stat exists and is not a zombie. A detached coordinator is
+ * reparented to PID 1, which here is no init that reaps promptly, so signal 0 alone is not enough.
+ */
 export function processExists(pid: number): boolean {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return false;
   }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
 }
 
 export class E2eSuite {
@@ -163,7 +169,7 @@ export class E2eSuite {
   }
 
   /** The ServiceAccount user coordinator `who` acts as (kubernetes backend). */
-  async identityOf(who: Coordinator): Promise<{ user: string; kubeconfig: string }> {
+  async identityOf(who: Coordinator): Promise<{ username: string; kubeconfig: string }> {
     return this.theLab().coordinatorIdentity(SERVICE_ACCOUNT[who]);
   }
 

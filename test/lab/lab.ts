@@ -21,7 +21,8 @@ import { ensureNodeImage } from './node-image.js';
 import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
 import { agentReadyzUrl, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from './lab-agent.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
-import { adminKubectl, applyDeployManifests, makeCoordinatorIdentity, writeAdminKubeconfig, type AdminKubectl, type CoordinatorIdentity } from './lab-coordinator-identity.js';
+import { makeCoordinatorIdentity } from './lab-coordinator-identity.js';
+import { applyManifests, DEPLOY_DIR, type ServiceAccountIdentity } from '../kube-api/service-account-fixture.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
 
@@ -150,8 +151,7 @@ export class Lab {
   agentPackage: LabAgentPackage | undefined;
   private gateways: HostGateway[] = [];
   private downDone = false;
-  private secureAdmin: AdminKubectl | undefined;
-  private readonly identities = new Map<string, Promise<CoordinatorIdentity>>();
+  private readonly identities = new Map<string, Promise<ServiceAccountIdentity>>();
   readonly timings: Record<string, number> = {};
 
   private constructor(
@@ -189,12 +189,11 @@ export class Lab {
    * deploy/ ships, its token and a kubeconfig for the secure port; made once per name. The shipped
    * account `noderoll` is deploy/'s own; any other name gets bindings of its own to the same roles.
    */
-  coordinatorIdentity(serviceAccount: string): Promise<CoordinatorIdentity> {
-    const admin = this.secureAdmin;
-    if (!admin || !this.api) throw new Error(`lab ${this.id} was brought up without secureApi: its API server has no secure port with RBAC`);
+  coordinatorIdentity(serviceAccount: string): Promise<ServiceAccountIdentity> {
+    if (!this.options.secureApi || !this.api) throw new Error(`lab ${this.id} was brought up without secureApi: its API server has no secure port with RBAC`);
     let identity = this.identities.get(serviceAccount);
     if (!identity) {
-      identity = makeCoordinatorIdentity(admin, this.api, serviceAccount, join(this.dir, 'kube'));
+      identity = makeCoordinatorIdentity(this.api, serviceAccount, join(this.dir, 'kube'));
       this.identities.set(serviceAccount, identity);
     }
     return identity;
@@ -437,8 +436,7 @@ export class Lab {
     await writeKubeconfig(dirname(this.kubeconfig), this.api.url);
     if (this.options.secureApi) {
       const tDeploy = Date.now();
-      this.secureAdmin = adminKubectl(await writeAdminKubeconfig(this.api, dirname(this.kubeconfig)), this.kubeCacheDir);
-      await applyDeployManifests(this.secureAdmin, join(projectDir, 'deploy'));
+      await applyManifests(this.api, [DEPLOY_DIR]);
       this.timings.deployMs = Date.now() - tDeploy;
     }
   }

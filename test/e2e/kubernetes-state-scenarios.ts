@@ -137,7 +137,11 @@ export function kubernetesStateScenarios(s: E2eSuite): void {
             }
           },
         });
-        await Promise.race([frozenNow, holderRun.then((r) => expect.fail(`the holder ended (exit ${r.result.exitCode}) before node-2's reboot: ${errorOf(r)}`))]);
+        // awaited below; a scenario that fails before then must not leave its rejection unhandled
+        holderRun.catch(() => undefined);
+        const endedEarly = holderRun.then((r) => expect.fail(`the holder ended (exit ${r.result.exitCode}) before node-2's reboot: ${errorOf(r)}`));
+        endedEarly.catch(() => undefined);
+        await Promise.race([frozenNow, endedEarly]);
         const beforeFreeze = mutatingRequestsOf(l.api!.activity.all(), frozenUser);
         expect(beforeFreeze.length, 'the holder wrote (Lease, ConfigMap, cordon) as its own ServiceAccount before it was frozen').to.be.above(0);
 
@@ -214,7 +218,10 @@ export function kubernetesStateScenarios(s: E2eSuite): void {
       const holder = await s.noderoll(['update', '--to', version, '--yes'], {
         okExitCodes: [ExitCode.interrupted],
         onEvent: (e) => {
-          if (e.type === 'step-started' && e.node === 'node-2' && e.step === 'installUpdate') aborted ??= s.noderoll(['abort'], { as: 'b' });
+          if (e.type === 'step-started' && e.node === 'node-2' && e.step === 'installUpdate' && !aborted) {
+            aborted = s.noderoll(['abort'], { as: 'b' });
+            aborted.catch(() => undefined);
+          }
         },
       });
       expect(aborted, 'node-2 started its install, so abort ran').to.not.equal(undefined);

@@ -5,6 +5,7 @@ import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
 import { AGENT_PACKAGE } from '../lab/lab-agent.js';
+import { STATE_NAMESPACE } from '../lab/lab-coordinator-identity.js';
 import { CLOCK_OFFSET_MS, ClusterSampler, E2eSuite, note, PDB_APP, PDB_MIN_AVAILABLE, type Event, type Run } from './e2e-suite.js';
 import { expectEachNodeOnce, kubernetesStateScenarios, nodeHistory, resumeAfterLeaseExpiry, TAKEOVER_LEASE } from './kubernetes-state-scenarios.js';
 
@@ -28,6 +29,8 @@ for (const backend of ['file', 'kubernetes'] as const) {
       if (this.currentTest?.state !== 'failed' || !s.lab) return;
       const killed = s.killLeftovers();
       if (killed.length > 0) note(`killed coordinators left by the failed scenario: ${killed.join(', ')}`);
+      // Every coordinator of this suite is a process of this test and none runs now: a Lease still naming one is stale.
+      if (backend === 'kubernetes') await s.lab.kubectl(['delete', 'lease', 'noderoll', '-n', STATE_NAMESPACE, '--ignore-not-found']).catch(() => undefined);
       await s.writeConfig();
       await s.noderoll(['abort', '--yes'], { okExitCodes: [0, 1, 2, 3, 4, 5] }).catch(() => undefined);
       for (const n of s.lab.nodes) await s.lab.kubectl(['uncordon', n.name]).catch(() => undefined);

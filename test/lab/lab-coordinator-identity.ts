@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { KubeApiServer } from '../kube-api/server.js';
 import { serviceAccountIdentity, type ServiceAccountIdentity } from '../kube-api/service-account-fixture.js';
 
@@ -29,7 +30,7 @@ export function extraCoordinatorAccountManifest(serviceAccount: string): string 
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${SHIPPED_CLUSTER_ROLE}-${serviceAccount}` }, roleRef: roleRef('ClusterRole', SHIPPED_CLUSTER_ROLE), subjects },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${SHIPPED_STATE_ROLE}-${serviceAccount}`, namespace: STATE_NAMESPACE }, roleRef: roleRef('Role', SHIPPED_STATE_ROLE), subjects },
   ];
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2) + '\n';
+  return items.map((o) => stringify(o)).join('---\n');
 }
 
 /**
@@ -40,7 +41,7 @@ export async function makeCoordinatorIdentity(api: KubeApiServer, serviceAccount
   await mkdir(kubeDir, { recursive: true });
   const manifests: string[] = [];
   if (serviceAccount !== SHIPPED_SERVICE_ACCOUNT) {
-    const file = join(kubeDir, `${serviceAccount}-rbac.json`);
+    const file = join(kubeDir, `${serviceAccount}-rbac.yaml`);
     await writeFile(file, extraCoordinatorAccountManifest(serviceAccount));
     manifests.push(file);
   }

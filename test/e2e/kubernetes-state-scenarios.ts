@@ -131,7 +131,9 @@ export function kubernetesStateScenarios(s: E2eSuite): void {
           onSpawn: (pid) => (frozenPid = pid),
           onEvent: (e) => {
             if (e.type === 'step-started' && e.node === 'node-2' && e.step === 'waitForReboot' && frozen) {
+              if (frozenPid <= 0) throw new Error(`no pid of the holder to freeze (${frozenPid})`);
               process.kill(frozenPid, 'SIGSTOP');
+              note(`froze the holder, pid ${frozenPid}, at node-2's waitForReboot`);
               frozen();
               frozen = undefined;
             }

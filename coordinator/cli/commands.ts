@@ -117,11 +117,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'status',
-    summary: 'where the current or last operation stands',
+    summary: 'where the current or last operation stands, and the earlier ones kept',
     usage: 'noderoll status [flags]',
     description:
       'Per node: status, current/last step, timings, last error; whether a coordinator is running it; the resume\n' +
-      'command when it halted. Exit 0 (completed, running, or no operation), 1 (halted), 4 (interrupted).',
+      'command when it halted. Then the earlier operations the state keeps (state.history, newest first): ID, target\n' +
+      'version, status, start, end, nodes done of all (-o json: `history`). Exit codes tell of the current or last\n' +
+      'operation: 0 (completed, running, or no operation), 1 (halted), 4 (interrupted).',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll status', 'noderoll status -o json'],
   },
@@ -153,10 +155,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'write the record of an operation as Markdown and a self-contained HTML page',
     usage: 'noderoll report [OPERATION] [--out DIR] [flags]',
     description:
-      'Writes DIR/OPERATION.md and DIR/OPERATION.html (default DIR: the current directory) from the state file:\n' +
+      'Writes DIR/OPERATION.md and DIR/OPERATION.html (default DIR: the current directory) from the state:\n' +
       'per node each step with start, end, duration and result, versions and boot IDs before and after, gate\n' +
       'results, journal findings, and a timeline chart with one lane per node. OPERATION defaults to the current\n' +
-      'or last operation (the only one the state keeps). Prints the paths. Reads the state only.',
+      'or last operation; it may name an earlier one the state keeps (state.history; noderoll status lists them),\n' +
+      'else exit 5 names those it keeps. Prints the paths. Reads the state only.',
     flags: [...GLOBAL_FLAGS, { name: 'out', kind: 'string', value: 'DIR', help: 'directory to write the report to (default: .; created if missing)' }],
     examples: ['noderoll report --out /var/tmp/noderoll-reports', 'noderoll report nr-20261127-031500-abcd -o json'],
   },

@@ -127,7 +127,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
     cluster,
     gates,
     backup,
-    store: makeStateStore(config, cluster, options.clock),
+    store: makeStateStore(config, cluster, options.clock, log),
     agent,
     close: () => {
       for (const a of agents.values()) a.close();
@@ -137,8 +137,8 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
 }
 
 /** The store config.state.backend names; the kubernetes one talks through the coordinator's own kubectl and kubeconfig. */
-export function makeStateStore(config: CoordinatorConfig, kubectl: KubectlClient, clock: Clock): StateStore {
-  if (config.state.backend === 'file') return new FileStateStore({ file: config.state.file, now: () => clock.now() });
+export function makeStateStore(config: CoordinatorConfig, kubectl: KubectlClient, clock: Clock, log: Logger = silentLogger): StateStore {
+  if (config.state.backend === 'file') return new FileStateStore({ file: config.state.file, historyLimit: config.state.history, onWarning: (message) => log.warn({ component: 'state' }, message), now: () => clock.now() });
   const k = config.state.kubernetes;
   return new KubernetesStateStore({
     kubectl,

@@ -3,12 +3,19 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../shared/fs/atomic-write.js';
+import { HistoryFile } from './history-file.js';
+import { DEFAULT_HISTORY_LIMIT } from './operation-history.js';
 import { checkOperationRecord, StateFormatError, type OperationRecord } from './operation-record.js';
+import { readStateJson, readTextIfExists } from './state-json-file.js';
 import { LockHeldError, LockLostError, type AbortRequest, type LockHolder, type LockInfo, type LockOwner, type StateLock, type StateStore } from './state-store.js';
 
 export interface FileStateStoreOptions {
-  /** Path of the state file; the lock is `<file>.lock`, an abort request `<file>.abort`. */
+  /** Path of the state file; the lock is `<file>.lock`, an abort request `<file>.abort`, earlier operations `<file>.history.json`. */
   file: string;
+  /** Earlier operations kept (config state.history; default 5). */
+  historyLimit?: number;
+  /** Told when the history could not be kept and the update went on without it (default: nowhere). */
+  onWarning?: (message: string) => void;
   /** Whether a process exists on this host; injectable for tests. */
   isProcessAlive?: (pid: number) => boolean;
   host?: string;
@@ -32,6 +39,9 @@ export class FileStateStore implements StateStore {
   readonly location: string;
   private readonly lockPath: string;
   private readonly abortPath: string;
+  private readonly historyFile: HistoryFile;
+  private readonly historyLimit: number;
+  private readonly warn: (message: string) => void;
   private readonly isAlive: (pid: number) => boolean;
   private readonly host: string;
   private readonly now: () => number;
@@ -43,6 +53,9 @@ export class FileStateStore implements StateStore {
     this.isAlive = options.isProcessAlive ?? processExists;
     this.host = options.host ?? hostname();
     this.now = options.now ?? Date.now;
+    this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.warn = options.onWarning ?? (() => undefined);
+    this.historyFile = new HistoryFile(`${options.file}.history.json`, this.historyLimit, this.warn, this.now);
   }
 
   private async ensureDir(): Promise<void> {
@@ -115,20 +128,15 @@ export class FileStateStore implements StateStore {
   }
 
   async load(): Promise<OperationRecord | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.location, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new StateFormatError(this.location, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    }
-    return checkOperationRecord(value, this.location);
+    const value = await readStateJson(this.location);
+    return value === undefined ? undefined : checkOperationRecord(value, this.location);
+  }
+
+  /** Earlier operations, newest first; StateFormatError when the history file is damaged. */
+  async history(): Promise<OperationRecord[]> {
+    const [current, earlier] = await Promise.all([this.load(), this.historyFile.read()]);
+    // A crash between the history write and the state write leaves the current one in both for a while.
+    return earlier.filter((r) => r.id !== current?.id).slice(0, this.historyLimit);
   }
 
   async save(record: OperationRecord, lock: StateLock): Promise<void> {
@@ -136,7 +144,19 @@ export class FileStateStore implements StateStore {
     if (!current) throw new LockLostError(this.lockPath, 'the lock file is gone');
     if (current.token !== lock.info.token) throw new LockLostError(this.lockPath, `it is held by pid ${current.pid} on ${current.host}`);
     await this.ensureDir();
+    await this.historyFile.keep(await this.replacedRecord(), record);
     await writeFileAtomic(this.location, JSON.stringify(record, null, 2) + '\n');
+  }
+
+  /** The record a save replaces; a damaged one cannot go into the history. */
+  private async replacedRecord(): Promise<OperationRecord | undefined> {
+    try {
+      return await this.load();
+    } catch (err) {
+      if (!(err instanceof StateFormatError)) throw err;
+      this.warn(`${err.message}; it is replaced and not kept in the history`);
+      return undefined;
+    }
   }
 
   async requestAbort(request: AbortRequest): Promise<void> {
@@ -159,13 +179,8 @@ export class FileStateStore implements StateStore {
 }
 
 async function readLockFile(path: string): Promise<LockInfo | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const v = JSON.parse(text) as LockInfo;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string') return v;

@@ -4,6 +4,7 @@ import type { KubectlClient } from '../cluster/kubectl.js';
 import { KubeObjectAccess, KubeWriteRefusedError, type KubeObject } from './kube-object-access.js';
 import { LeaseLock, LeaseLockManager } from './lease-lock.js';
 import { ABORT_KEY, CONFIGMAP_MAX_BYTES, decodeAbort, decodeHistory, decodeRecord, encodeRecord, type ConfigMapData } from './operation-configmap.js';
+import { DEFAULT_HISTORY_LIMIT } from './operation-history.js';
 import type { OperationRecord } from './operation-record.js';
 import { LockLostError, type AbortRequest, type LockHolder, type LockOwner, type StateLock, type StateStore } from './state-store.js';
 
@@ -79,14 +80,14 @@ export class KubernetesStateStore implements StateStore {
     return decodeRecord((await this.readConfigMap())?.data, this.location);
   }
 
-  /** Earlier operations, newest first (at most historyLimit). */
+  /** Earlier operations, newest first (at most historyLimit, also when it was higher when they were written). */
   async history(): Promise<OperationRecord[]> {
-    return decodeHistory((await this.readConfigMap())?.data, this.location);
+    return decodeHistory((await this.readConfigMap())?.data, this.location).slice(0, this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   }
 
   async save(record: OperationRecord, lock: StateLock): Promise<void> {
     if (!(lock instanceof LeaseLock)) throw new LockLostError(this.leases.location, 'the lock was not taken from this store');
-    const encode = { location: this.location, historyLimit: this.options.historyLimit ?? 5, maxBytes: this.options.maxBytes ?? CONFIGMAP_MAX_BYTES };
+    const encode = { location: this.location, historyLimit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT, maxBytes: this.options.maxBytes ?? CONFIGMAP_MAX_BYTES };
     await this.update(async (current) => {
       await lock.assertHeld();
       return encodeRecord(current, record, encode);

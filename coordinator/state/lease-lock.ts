@@ -232,9 +232,12 @@ export class LeaseLock implements StateLock {
     }
   }
 
-  /** One renewal; a lease found taken marks the lock lost. */
+  /**
+   * One renewal; a lease found taken marks the lock lost. Past the renew deadline (e.g. a process woken
+   * after a SIGSTOP) it is not even tried: another coordinator may rightly hold the Lease by now.
+   */
   async renew(): Promise<void> {
-    if (this.lost.aborted) throw this.lost.reason as Error;
+    this.ensureHeld();
     const started = this.options.monotonicMs();
     try {
       this.lease = await this.manager.renew(this.info, this.lease);

@@ -1,3 +1,4 @@
+import { checkHistoryList, rotateHistory } from './operation-history.js';
 import { checkOperationRecord, StateFormatError, type OperationRecord } from './operation-record.js';
 import type { AbortRequest } from './state-store.js';
 
@@ -10,6 +11,8 @@ import type { AbortRequest } from './state-store.js';
 export const RECORD_KEY = 'operation';
 export const HISTORY_KEY = 'history';
 export const ABORT_KEY = 'abort';
+/** A damaged history set aside (as the file store moves its file aside), kept while there is room. */
+export const DAMAGED_HISTORY_KEY = 'history.damaged';
 /** The API server's limit on a ConfigMap's data (keys and values, bytes). */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 
@@ -44,9 +47,7 @@ export function decodeRecord(data: Readonly<ConfigMapData> | undefined, location
 export function decodeHistory(data: Readonly<ConfigMapData> | undefined, location: string): OperationRecord[] {
   const text = data?.[HISTORY_KEY];
   if (text === undefined) return [];
-  const value = parseJson(text, location, HISTORY_KEY);
-  if (!Array.isArray(value)) throw new StateFormatError(location, `data key "${HISTORY_KEY}" is not a list`);
-  return value.map((r) => checkOperationRecord(r, location));
+  return checkHistoryList(parseJson(text, location, HISTORY_KEY), location, `data key "${HISTORY_KEY}"`);
 }
 
 export function decodeAbort(data: Readonly<ConfigMapData> | undefined): AbortRequest | undefined {
@@ -60,22 +61,33 @@ export function decodeAbort(data: Readonly<ConfigMapData> | undefined): AbortReq
   }
 }
 
+/** The stored history, or a fresh one with the damaged text to set aside: a damaged history never stops a save. */
+function storedHistory(previous: Readonly<ConfigMapData> | undefined, location: string): { history: OperationRecord[]; damaged?: string } {
+  try {
+    return { history: decodeHistory(previous, location) };
+  } catch (err) {
+    if (!(err instanceof StateFormatError)) throw err;
+    return { history: [], damaged: previous?.[HISTORY_KEY] ?? '' };
+  }
+}
+
 /**
  * The data after saving `record` over `previous`: a record of another operation moves into the history
- * (at most historyLimit kept); the oldest history goes first when the whole would exceed maxBytes.
+ * (at most historyLimit kept); a damaged history is set aside under DAMAGED_HISTORY_KEY and a fresh one
+ * starts. When the whole would exceed maxBytes, the set-aside damage goes first, then the oldest history.
  */
 export function encodeRecord(previous: Readonly<ConfigMapData> | undefined, record: OperationRecord, options: { location: string; historyLimit: number; maxBytes: number }): ConfigMapData {
-  const earlier = decodeRecord(previous, options.location);
-  let history = decodeHistory(previous, options.location);
-  if (earlier && earlier.id !== record.id) history = [earlier, ...history.filter((h) => h.id !== earlier.id)];
-  history = history.filter((h) => h.id !== record.id).slice(0, options.historyLimit);
+  const stored = storedHistory(previous, options.location);
+  let history = rotateHistory(stored.history, decodeRecord(previous, options.location), record, options.historyLimit);
+  let damaged = stored.damaged ?? previous?.[DAMAGED_HISTORY_KEY];
   const fixed: ConfigMapData = { [RECORD_KEY]: JSON.stringify(record) };
   if (previous?.[ABORT_KEY] !== undefined) fixed[ABORT_KEY] = previous[ABORT_KEY];
   const alone = configMapDataBytes(fixed) + Buffer.byteLength(HISTORY_KEY) + 2;
   if (alone > options.maxBytes) throw new RecordTooLargeError(options.location, alone, options.maxBytes);
   for (;;) {
-    const data = { ...fixed, [HISTORY_KEY]: JSON.stringify(history) };
+    const data = { ...fixed, ...(damaged !== undefined ? { [DAMAGED_HISTORY_KEY]: damaged } : {}), [HISTORY_KEY]: JSON.stringify(history) };
     if (configMapDataBytes(data) <= options.maxBytes) return data;
-    history = history.slice(0, -1);
+    if (damaged !== undefined) damaged = undefined;
+    else history = history.slice(0, -1);
   }
 }

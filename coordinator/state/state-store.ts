@@ -80,6 +80,11 @@ export interface StateStore {
   lockHolder(): Promise<LockHolder | undefined>;
   /** The current or last operation; undefined when there never was one. */
   load(): Promise<OperationRecord | undefined>;
+  /**
+   * Earlier operations, newest first: at most the configured limit (config state.history), never the
+   * current one. An operation enters the history when a record of another operation is saved over it.
+   */
+  history(): Promise<OperationRecord[]>;
   /** Persists atomically; only while `lock` is held. */
   save(record: OperationRecord, lock: StateLock): Promise<void>;
   requestAbort(request: AbortRequest): Promise<void>;

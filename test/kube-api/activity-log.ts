@@ -16,7 +16,7 @@ export type ActivityType =
   | 'PodEvictedByTaint'
   | 'NodeReadyChanged'
   | 'NodeTaintsChanged'
-  /** A request of an identity RBAC decides for (not system:masters): what it asked, and whether it was allowed. */
+  /** A request of an identity RBAC decides for (not system:masters): what it asked, and whether it was allowed (non-resource requests only when refused). */
   | 'ApiRequest';
 
 /** The authorizer's view of one request (authorizer.Attributes), with who sent it and the decision. */

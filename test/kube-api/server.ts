@@ -172,7 +172,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       if (user) {
         const attrs = requestAttributes(req.method ?? 'GET', url.pathname, target, url.searchParams);
         const decision = authorizer.authorize(user, attrs);
-        if (!user.groups.includes('system:masters')) activity.record(requestActivity(user, attrs, decision.allowed));
+        // What RBAC decided for a restricted identity; discovery and /version (every kubectl run) only when refused.
+        if (!user.groups.includes('system:masters') && (attrs.resourceRequest || !decision.allowed)) activity.record(requestActivity(user, attrs, decision.allowed));
         if (!decision.allowed) throw forbidden(user, attrs, decision.reason);
       }
       if (!target) throw pathNotFound();

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { projectRoot } from '../../shared/agent-api/codegen.js';
 import { serviceAccountUser } from './auth/identities.js';
@@ -18,6 +19,12 @@ export interface ServiceAccountOptions {
   manifests?: readonly string[];
   /** Default NAME.kubeconfig. */
   fileName?: string;
+  /**
+   * Also create the ServiceAccount and bind deploy/'s coordinator roles (ClusterRole noderoll-coordinator, Role
+   * noderoll-state in noderoll-system) to it: another coordinator identity with exactly the shipped permissions.
+   * deploy/ must be applied already, or be among `manifests`.
+   */
+  withDeployRoles?: boolean;
 }
 
 export interface ServiceAccountIdentity {
@@ -28,6 +35,17 @@ export interface ServiceAccountIdentity {
   username: string;
   /** What `kubectl apply` printed, one line per object (empty without manifests). */
   applied: string[];
+}
+
+/** A ServiceAccount NAMESPACE/NAME bound to deploy/'s ClusterRole noderoll-coordinator and Role noderoll-state. */
+function deployRoleBindings(namespace: string, name: string): string {
+  const subject = `subjects:\n- kind: ServiceAccount\n  name: ${name}\n  namespace: ${namespace}\n`;
+  const roleRef = (kind: string, role: string): string => `roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ${kind}\n  name: ${role}\n`;
+  return [
+    `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`,
+    `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: noderoll-coordinator-${namespace}-${name}\n${roleRef('ClusterRole', 'noderoll-coordinator')}${subject}`,
+    `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: noderoll-state-${namespace}-${name}\n  namespace: noderoll-system\n${roleRef('Role', 'noderoll-state')}${subject}`,
+  ].join('---\n');
 }
 
 /** The real kubectl as the admin (system:masters) on the secure port; the caller disposes it. */
@@ -62,7 +80,13 @@ export async function applyManifests(api: KubeApiServer, manifests: readonly str
 export async function serviceAccountIdentity(api: KubeApiServer, options: ServiceAccountOptions): Promise<ServiceAccountIdentity> {
   const namespace = options.namespace ?? 'noderoll-system';
   const name = options.name ?? 'noderoll';
-  const applied = await applyManifests(api, options.manifests ?? []);
+  const extra: string[] = [];
+  if (options.withDeployRoles) {
+    extra.push(join(options.dir, `${name}-rbac.yaml`));
+    await mkdir(options.dir, { recursive: true });
+    await writeFile(extra[0] as string, deployRoleBindings(namespace, name));
+  }
+  const applied = await applyManifests(api, [...(options.manifests ?? []), ...extra]);
   const token = (await withAdminKubectl(api, (admin) => admin.run(['create', 'token', name, '-n', namespace]))).stdout.trim();
   const kubeconfig = await api.writeKubeconfig(options.dir, token, options.fileName ?? `${name}.kubeconfig`);
   return { kubeconfig, token, username: serviceAccountUser(namespace, name).username, applied };

@@ -6,6 +6,8 @@ import { type CommandContext, CommandExit, loadSettings, makeServices } from '..
 import { ExitCode } from '../exit-codes.js';
 import { flagString, UsageError } from '../../../shared/cli/flag-parser.js';
 import { silentLogger } from '../services.js';
+import type { OperationRecord } from '../../state/operation-record.js';
+import type { StateStore } from '../../state/state-store.js';
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -13,10 +15,22 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
+/** The operation asked for: the current/last one, or an earlier one the state keeps (state.history). */
+async function chooseOperation(store: StateStore, wanted: string | undefined, historyLimit: number): Promise<OperationRecord> {
+  const record = await store.load();
+  if (!record) throw new CommandExit(ExitCode.conflict, `nothing to report: no operation is recorded in ${store.location}`);
+  if (wanted === undefined || wanted === record.id) return record;
+  const earlier = await store.history();
+  const found = earlier.find((r) => r.id === wanted);
+  if (found) return found;
+  const kept = earlier.length > 0 ? `and the earlier operations ${earlier.map((r) => r.id).join(', ')}` : 'and no earlier operation';
+  throw new CommandExit(ExitCode.conflict, `operation ${wanted} is not in ${store.location}: it holds operation ${record.id} ${kept} (state.history keeps the last ${historyLimit})`, 'OPERATION');
+}
+
 /**
- * `noderoll report [OPERATION] [--out DIR]`: writes the record of the current/last operation as
- * `<DIR>/<operation>.md` and `<DIR>/<operation>.html` and prints their paths. The state file keeps
- * one operation, so OPERATION, when given, must be that one. Reads the state only; takes no lock.
+ * `noderoll report [OPERATION] [--out DIR]`: writes the record of the current/last operation, or of
+ * the earlier one OPERATION names, as `<DIR>/<operation>.md` and `<DIR>/<operation>.html` and prints
+ * their paths. Reads the state only; takes no lock.
  */
 export async function reportCommand(ctx: CommandContext): Promise<number> {
   const wanted = flagString(ctx.flags, 'operation');
@@ -24,11 +38,7 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
   const config = await loadSettings(ctx);
   const services = makeServices(ctx, config, silentLogger);
   try {
-    const record = await services.store.load();
-    if (!record) throw new CommandExit(ExitCode.conflict, `nothing to report: no operation is recorded in ${services.store.location}`);
-    if (wanted !== undefined && wanted !== record.id) {
-      throw new CommandExit(ExitCode.conflict, `operation ${wanted} is not in ${services.store.location}: it holds operation ${record.id} (the state keeps only the current or last operation)`, 'OPERATION');
-    }
+    const record = await chooseOperation(services.store, wanted, config.state.history);
     const markdown = join(outDir, `${record.id}.md`);
     const html = join(outDir, `${record.id}.html`);
     try {

@@ -1,6 +1,8 @@
 import { formatDuration } from '../../../shared/validation/duration.js';
-import type { NodeRecord, OperationRecord, StepRecord } from '../../state/operation-record.js';
-import type { LockHolder } from '../../state/state-store.js';
+import { summarizeOperation, type OperationSummary } from '../../report/operation-summary.js';
+import { timeText } from '../../report/report-model.js';
+import { StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
+import type { LockHolder, StateStore } from '../../state/state-store.js';
 import { unitFindingLines } from '../../state/unit-findings.js';
 import { type CommandContext, loadSettings, makeServices } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -20,12 +22,43 @@ export function currentStep(node: NodeRecord): StepRecord | undefined {
   return node.steps.find((s) => s.status === 'failed' || s.status === 'running' || s.status === 'interrupted') ?? node.steps.find((s) => s.status !== 'completed');
 }
 
-export function renderStatus(record: OperationRecord, holder: LockHolder | undefined, now: number): string {
+/** What status knows of the earlier operations (state.history): their summaries, or why they could not be read. */
+export type EarlierOperations = { operations: OperationSummary[] } | { unreadable: string };
+
+export async function readEarlierOperations(store: StateStore): Promise<EarlierOperations> {
+  try {
+    return { operations: (await store.history()).map(summarizeOperation) };
+  } catch (err) {
+    // A damaged history must not hide where the current operation stands.
+    if (err instanceof StateFormatError) return { unreadable: err.message };
+    throw err;
+  }
+}
+
+function renderEarlier(earlier: EarlierOperations): string[] {
+  if ('unreadable' in earlier) return ['', `Earlier operations: cannot be read: ${earlier.unreadable}`];
+  if (earlier.operations.length === 0) return [];
+  const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
+  return [
+    '',
+    'Earlier operations, newest first (noderoll report OPERATION writes the report of one):',
+    ...earlier.operations.map(
+      (o) =>
+        `  ${o.id}  → ${o.targetVersion.padEnd(10)} ${o.status.padEnd(11)} started ${timeText(ms(o.startedAt)) || o.startedAt}  ` +
+        `finished ${timeText(ms(o.finishedAt)) || '—'.padEnd(20)}  ${o.nodesDone}/${o.nodesTotal} nodes done`,
+    ),
+  ];
+}
+
+export function renderStatus(record: OperationRecord, holder: LockHolder | undefined, now: number, earlier: EarlierOperations = { operations: [] }): string {
   const lines: string[] = [];
   const running = holder && holder.liveness !== 'dead';
   lines.push(`Operation ${record.id} → ${record.targetVersion}: ${record.status}`);
   lines.push(`  started ${record.createdAt}, last update ${record.updatedAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`);
-  if (running) lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}`);
+  if (running) {
+    const renewed = holder.info.renewedAt ? `, lease last renewed ${holder.info.renewedAt}` : '';
+    lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}${renewed}`);
+  }
   else if (record.status === 'running') lines.push(`  coordinator: not running — the process that ran it is gone (crashed or killed); resume continues it`);
   if (record.backup) lines.push(`  backup: ${record.backup.artifact} (${record.backup.sizeBytes} bytes, ${record.backup.takenAt})`);
   lines.push('');
@@ -57,20 +90,26 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
     for (const d of record.halt.details) lines.push(`    ${d}`);
     if (record.status === 'halted' || record.status === 'interrupted') lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
   }
+  lines.push(...renderEarlier(earlier));
   return lines.join('\n');
 }
 
-/** `noderoll status`. Exit 0: completed, running or none; 1: halted; 4: interrupted or crashed. */
+/**
+ * `noderoll status`: the current or last operation, then the earlier ones the state keeps. Exit 0:
+ * completed, running or none; 1: halted; 4: interrupted or crashed (of the current or last one).
+ */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const config = await loadSettings(ctx);
   const services = makeServices(ctx, config, silentLogger);
   try {
     const [record, holder] = await Promise.all([services.store.load(), services.store.lockHolder()]);
     if (!record) {
-      ctx.reporter.result('status', { operation: null, stateFile: services.store.location }, () => `No operation recorded in ${services.store.location}.`);
+      ctx.reporter.result('status', { operation: null, history: [], stateFile: services.store.location }, () => `No operation recorded in ${services.store.location}.`);
       return ExitCode.ok;
     }
-    ctx.reporter.result('status', { operation: record, coordinator: holder ?? null, stateFile: services.store.location }, () => renderStatus(record, holder, ctx.env.clock.now()));
+    const earlier = await readEarlierOperations(services.store);
+    const history = 'operations' in earlier ? { history: earlier.operations } : { history: null, historyError: earlier.unreadable };
+    ctx.reporter.result('status', { operation: record, coordinator: holder ?? null, ...history, stateFile: services.store.location }, () => renderStatus(record, holder, ctx.env.clock.now(), earlier));
     if (record.status === 'halted') return ExitCode.halted;
     if (record.status === 'interrupted') return ExitCode.interrupted;
     if (record.status === 'running' && (!holder || holder.liveness === 'dead')) return ExitCode.interrupted;

@@ -66,7 +66,7 @@ export function forbidden(user: UserInfo, attrs: RequestAttributes, reason: stri
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-/** The activity-log entry of an authorization decision (the server records them for every identity but system:masters). */
+/** The activity-log entry of an authorization decision (see where server.ts records them: restricted identities only). */
 export function requestActivity(user: UserInfo, attrs: RequestAttributes, allowed: boolean): Omit<Activity, 'at'> {
   const detail = allowed ? 'allowed' : 'forbidden';
   if (!attrs.resourceRequest) return { type: 'ApiRequest', name: attrs.path, detail, request: { user: user.username, verb: attrs.verb, path: attrs.path, allowed } };

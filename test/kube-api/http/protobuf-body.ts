@@ -3,7 +3,7 @@ import type { JsonValue } from '../json-value.js';
 
 /**
  * kubectl's typed clients (`create namespace`, `create configmap`, `create serviceaccount`,
- * `create token`) send their body as Kubernetes protobuf: the magic "k8s\0", then a
+ * `create rolebinding`, `create token`) send their body as Kubernetes protobuf: the magic "k8s\0", then a
  * runtime.Unknown {typeMeta=1 {apiVersion=1, kind=2}, raw=2}. This decodes those few kinds into
  * the JSON the handlers take; any other kind is refused (415 upstream).
  */
@@ -75,6 +75,12 @@ function stringMap(fs: Field[], no: number, asBase64 = false): Record<string, st
   return map;
 }
 
+/** A message of string fields 1..n, as {names[0]: …, names[1]: …}; empty strings left out. */
+function namedStrings(buf: Buffer, names: readonly string[]): Record<string, JsonValue> {
+  const fs = fields(buf);
+  return Object.fromEntries(names.map((name, i) => [name, str(one(fs, i + 1)) ?? '']).filter(([, v]) => v !== ''));
+}
+
 function objectMeta(buf: Buffer | undefined): Record<string, JsonValue> {
   const fs = fields(buf ?? Buffer.alloc(0));
   const meta: Record<string, JsonValue> = {};
@@ -90,7 +96,7 @@ function objectMeta(buf: Buffer | undefined): Record<string, JsonValue> {
   return meta;
 }
 
-/** The JSON form of a protobuf-encoded Namespace, ConfigMap, ServiceAccount, TokenRequest or SelfSubjectAccessReview body. */
+/** The JSON form of a protobuf-encoded Namespace, ConfigMap, ServiceAccount, RoleBinding, TokenRequest or SelfSubjectAccessReview body. */
 export function decodeProtobufObject(body: Buffer): JsonValue | undefined {
   if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('the protobuf body does not start with the Kubernetes magic number');
   const unknown = fields(body.subarray(4));
@@ -120,13 +126,16 @@ export function decodeProtobufObject(body: Buffer): JsonValue | undefined {
       if (expiration !== undefined) out.expirationSeconds = Number(expiration);
       return { ...base, spec: out };
     }
+    case 'RoleBinding': {
+      // rbac/v1 RoleBinding: subjects=2 (Subject kind=1 apiGroup=2 name=3 namespace=4), roleRef=3 (apiGroup=1 kind=2 name=3).
+      const subjects = raw.filter((f) => f.no === 2).map((f) => namedStrings(f.bytes ?? Buffer.alloc(0), ['kind', 'apiGroup', 'name', 'namespace']));
+      return { ...base, subjects, roleRef: namedStrings(one(raw, 3)?.bytes ?? Buffer.alloc(0), ['apiGroup', 'kind', 'name']) };
+    }
     case 'SelfSubjectAccessReview': {
       const spec = fields(one(raw, 2)?.bytes ?? Buffer.alloc(0));
       const attributes = (no: number, names: readonly string[]): Record<string, JsonValue> | undefined => {
         const f = one(spec, no);
-        if (!f?.bytes) return undefined;
-        const fs = fields(f.bytes);
-        return Object.fromEntries(names.map((name, i) => [name, str(one(fs, i + 1)) ?? '']).filter(([, v]) => v !== ''));
+        return f?.bytes ? namedStrings(f.bytes, names) : undefined;
       };
       const resourceAttributes = attributes(1, ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']);
       const nonResourceAttributes = attributes(2, ['path', 'verb']);

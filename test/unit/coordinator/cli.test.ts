@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
+import { renderHtmlReport } from '../../../coordinator/report/render-html.js';
+import { renderMarkdownReport } from '../../../coordinator/report/render-markdown.js';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
 import { LockLostError } from '../../../coordinator/state/state-store.js';
 import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
@@ -254,6 +256,82 @@ describe('noderoll CLI', function () {
       expect(io.out()).to.contain('abandoned').and.contain('node-1');
       io = fakeCliEnv(world.clock, world);
       expect(await runCli(['abort', '--config', config, '--yes'], io.env)).to.equal(ExitCode.conflict);
+    });
+
+    describe('earlier operations (state.history)', () => {
+      /** Runs one update per version to completion on the same cluster; returns the operation IDs, oldest first. */
+      const updates = async (world: FakeWorld, versions: string[]): Promise<string[]> => {
+        const ids: string[] = [];
+        for (const version of versions) {
+          const io = fakeCliEnv(world.clock, world);
+          expect(await runCli(['update', '--config', config, '--to', version, '--yes', '-o', 'json'], io.env), io.err()).to.equal(ExitCode.ok);
+          const started = io.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; operationId?: string }).find((e) => e.type === 'operation-started');
+          ids.push(started!.operationId!);
+        }
+        return ids;
+      };
+
+      it('status lists them after the current one, on a terminal and as `history` with -o json', async () => {
+        await writeFile(config, testConfigYaml(dir, THREE_NODES).replace(/state: \{ file: (\S+) \}/, 'state: { file: $1, history: 2 }'));
+        const world = new FakeWorld(new FakeClock(), THREE_NODES);
+        const ids = await updates(world, ['7.0.68', '7.0.69', '7.0.70', '7.0.71']);
+        expect(new Set(ids).size).to.equal(4);
+
+        let io = fakeCliEnv(world.clock, world);
+        (io.env.stdout as { isTTY?: boolean }).isTTY = true;
+        expect(await runCli(['status', '--config', config], io.env)).to.equal(ExitCode.ok);
+        const [current, earlier] = io.out().split('Earlier operations, newest first');
+        expect(current).to.contain(`Operation ${ids[3]} → 7.0.71: completed`);
+        const rows = (earlier ?? '').trim().split('\n').slice(1).map((r) => r.trim());
+        expect(rows).to.have.length(2);
+        expect(rows[0]).to.match(new RegExp(`^${ids[2]}  → 7\\.0\\.70 +completed +started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ  finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ  3/3 nodes done$`));
+        expect(rows[1]).to.match(new RegExp(`^${ids[1]}  → 7\\.0\\.69 +completed .* 3/3 nodes done$`));
+        expect(io.out()).not.to.contain(ids[0]!);
+
+        io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['status', '--config', config, '-o', 'json'], io.env)).to.equal(ExitCode.ok);
+        const doc = JSON.parse(io.out()) as { operation: { id: string }; history: Record<string, unknown>[] };
+        expect(doc.operation.id).to.equal(ids[3]);
+        const kept = await new FileStateStore({ file: join(dir, 'state.json') }).history();
+        expect(doc.history).to.deep.equal(
+          kept.map((r) => ({ id: r.id, targetVersion: r.targetVersion, status: 'completed', startedAt: r.createdAt, finishedAt: r.finishedAt, nodesDone: 3, nodesTotal: 3 })),
+        );
+        expect(doc.history.map((h) => h.id)).to.deep.equal([ids[2], ids[1]]);
+      });
+
+      it('status still shows the current operation when the history is damaged, and says so', async () => {
+        const world = new FakeWorld(new FakeClock(), THREE_NODES);
+        const ids = await updates(world, ['7.0.68', '7.0.69']);
+        await writeFile(join(dir, 'state.json.history.json'), '{"garbage"');
+        let io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['status', '--config', config], io.env)).to.equal(ExitCode.ok);
+        expect(io.out()).to.contain(`Operation ${ids[1]} → 7.0.69: completed`).and.match(/Earlier operations: cannot be read: state \S+state\.json\.history\.json: not valid JSON/);
+        io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['status', '--config', config, '-o', 'json'], io.env)).to.equal(ExitCode.ok);
+        const doc = JSON.parse(io.out()) as { operation: { id: string }; history: unknown; historyError: string };
+        expect(doc.operation.id).to.equal(ids[1]);
+        expect(doc.history).to.equal(null);
+        expect(doc.historyError).to.contain('not valid JSON');
+      });
+
+      it('report OPERATION writes an earlier one; an ID not kept exits 5 naming the ones that are', async () => {
+        await writeFile(config, testConfigYaml(dir, THREE_NODES).replace(/state: \{ file: (\S+) \}/, 'state: { file: $1, history: 2 }'));
+        const world = new FakeWorld(new FakeClock(), THREE_NODES);
+        const ids = await updates(world, ['7.0.68', '7.0.69', '7.0.70']);
+        const out = join(dir, 'reports');
+        let io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['report', ids[0]!, '--config', config, '--out', out, '-o', 'json'], io.env), io.err()).to.equal(ExitCode.ok);
+        const earlier = (await new FileStateStore({ file: join(dir, 'state.json') }).history()).find((r) => r.id === ids[0])!;
+        expect(JSON.parse(io.out())).to.include({ type: 'report', operationId: ids[0], status: 'completed', markdown: join(out, `${ids[0]}.md`) });
+        expect(await readFile(join(out, `${ids[0]}.md`), 'utf8')).to.equal(renderMarkdownReport(earlier)).and.contain('- Target version: `7.0.68`');
+        expect(await readFile(join(out, `${ids[0]}.html`), 'utf8')).to.equal(renderHtmlReport(earlier));
+
+        const unknown = 'nr-20200101-000000-zzzz';
+        io = fakeCliEnv(world.clock, world);
+        expect(await runCli(['report', unknown, '--config', config, '--out', out], io.env)).to.equal(ExitCode.conflict);
+        expect(io.err()).to.contain(`operation ${unknown} is not in ${join(dir, 'state.json')}: it holds operation ${ids[2]} and the earlier operations ${ids[1]}, ${ids[0]} (state.history keeps the last 2)`);
+        expect((await readdir(out)).sort()).to.deep.equal([`${ids[0]}.html`, `${ids[0]}.md`]);
+      });
     });
 
     it('resume with the kubernetes backend uses this host\'s kubeconfig, not the path the operation was started with on another host', async () => {

@@ -4,6 +4,7 @@ import type { KubernetesCluster } from '../../../coordinator/ports/cluster.js';
 import type { NodeAgent } from '../../../coordinator/ports/node-agent.js';
 import { stepRecord } from '../../../coordinator/state/operation-record.js';
 import { LockLostError, type StateLock } from '../../../coordinator/state/state-store.js';
+import { renderStatus } from '../../../coordinator/cli/commands/status.js';
 import { makeHarness, type Harness } from './fakes/engine-harness.js';
 
 /** Every method call on the object, in order, as `label.method`. */
@@ -125,5 +126,17 @@ describe('coordinator engine: a lost lock stops the run at once (fake cluster, f
     expect(ended).to.be.instanceOf(LockLostError);
     expect(callsAfter.filter((c) => !c.endsWith('.setUpdatePhase'))).to.deep.equal([]);
     expect(savedAfter.nodes.filter((n) => n.status !== 'pending').map((n) => n.name)).to.deep.equal(['node-1']);
+  });
+});
+
+describe('noderoll status names the lease holder and its last renewal', () => {
+  it('shows the holder of a Lease with its renewTime (another host: noderoll cannot see its process)', async () => {
+    const h = await makeHarness();
+    try {
+      const holder = { info: { pid: 4242, host: 'jump-b', command: 'noderoll resume', acquiredAt: '2026-12-01T22:00:00.000000Z', token: 't', renewedAt: '2026-12-01T22:05:10.000000Z' }, liveness: 'alive' as const };
+      expect(renderStatus(h.record, holder, h.clock.now())).to.contain('coordinator: pid 4242 on jump-b (noderoll resume), lease last renewed 2026-12-01T22:05:10.000000Z');
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readRefusal } from '../../../coordinator/state/kube-object-access.js';
-import { configMapDataBytes, encodeRecord, RecordTooLargeError } from '../../../coordinator/state/operation-configmap.js';
+import { configMapDataBytes, DAMAGED_HISTORY_KEY, encodeRecord, RecordTooLargeError } from '../../../coordinator/state/operation-configmap.js';
 import { contractRecord } from './state-store-contract.js';
 
 describe('kubectl refusals the state store acts on', () => {
@@ -32,6 +32,20 @@ describe('operation record in ConfigMap data', () => {
     const trimmed = encodeRecord(data, contractRecord('00000c'), tight);
     expect(JSON.parse(trimmed.history!).map((r: { id: string }) => r.id)).to.deep.equal([contractRecord('00000b').id]);
     expect(configMapDataBytes(trimmed)).to.be.at.most(tight.maxBytes);
+  });
+
+  it('sets a damaged history aside under history.damaged, starts a fresh one, and gives the damage up first when space is short', () => {
+    let data = encodeRecord(undefined, contractRecord('00000a'), options);
+    data = { ...encodeRecord(data, contractRecord('00000b'), options), history: '{"torn' };
+    data = encodeRecord(data, contractRecord('00000c'), options);
+    expect(data[DAMAGED_HISTORY_KEY]).to.equal('{"torn');
+    expect(JSON.parse(data.history!).map((r: { id: string }) => r.id)).to.deep.equal([contractRecord('00000b').id]);
+    data = encodeRecord(data, contractRecord('00000d'), options);
+    expect(data[DAMAGED_HISTORY_KEY], 'kept on later writes').to.equal('{"torn');
+    const tight = { ...options, maxBytes: configMapDataBytes(data) - 1 };
+    const trimmed = encodeRecord(data, contractRecord('00000d'), tight);
+    expect(trimmed[DAMAGED_HISTORY_KEY]).to.equal(undefined);
+    expect(JSON.parse(trimmed.history!).map((r: { id: string }) => r.id)).to.deep.equal([contractRecord('00000c').id, contractRecord('00000b').id]);
   });
 
   it('refuses a record that alone exceeds the limit, naming its size', () => {

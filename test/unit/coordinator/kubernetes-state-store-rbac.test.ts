@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubectlClient } from '../../../coordinator/cluster/kubectl.js';
 import { KubernetesStateStore, type KubernetesStateStoreOptions } from '../../../coordinator/state/kubernetes-state-store.js';
+import { LockHeldError } from '../../../coordinator/state/state-store.js';
 import { CommandError } from '../../../shared/exec/command-runner.js';
 import { requireKubectl } from '../../kube-api/kubectl-support.js';
 import { startKubeApiServer, type KubeApiServer } from '../../kube-api/server.js';
 import { DEPLOY_DIR, serviceAccountIdentity, withAdminKubectl, type ServiceAccountIdentity } from '../../kube-api/service-account-fixture.js';
-import { contractRecord, OWNER_A } from './state-store-contract.js';
+import { contractRecord, OWNER_A, OWNER_B } from './state-store-contract.js';
 
 const NS = 'noderoll-system';
 
@@ -89,6 +90,27 @@ describe("Kubernetes state store as deploy/'s ServiceAccount (Role noderoll-stat
     expect((await store.lockHolder())?.info.pid).to.equal(OWNER_A.pid);
     await again.release();
     expect(api.activity.find({ type: 'ApiRequest', detail: 'forbidden' }).filter((a) => a.request?.resource !== 'namespaces')).to.deep.equal([]);
+  });
+
+  it('a second coordinator identity with the same roles (withDeployRoles) is refused a held Lease, naming the holder, and takes it once released', async () => {
+    const second = await serviceAccountIdentity(api, { dir, name: 'coordinator-b', withDeployRoles: true });
+    expect(second.applied).to.deep.equal([
+      'serviceaccount/coordinator-b created',
+      'clusterrolebinding.rbac.authorization.k8s.io/noderoll-coordinator-noderoll-system-coordinator-b created',
+      'rolebinding.rbac.authorization.k8s.io/noderoll-state-noderoll-system-coordinator-b created',
+    ]);
+    const first = await storeAs(coordinator).acquireLock(OWNER_A);
+    const refused = await storeAs(second).acquireLock(OWNER_B).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(LockHeldError);
+    expect((refused as LockHeldError).message).to.contain(`pid ${OWNER_A.pid} on ${OWNER_A.host}`);
+    await first.release();
+    const taken = await storeAs(second).acquireLock(OWNER_B);
+    expect((await storeAs(coordinator).lockHolder())?.info.pid).to.equal(OWNER_B.pid);
+    await taken.release();
+    expect(api.activity.find({ type: 'ApiRequest', detail: 'forbidden' }).filter((a) => a.request?.user === second.username)).to.deep.equal([]);
   });
 
   it('is refused (403 Forbidden) outside its namespace', async () => {

@@ -71,12 +71,12 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
     expect((await stat(join(projectRoot, 'dist/coordinator/main.js'))).mtimeMs).to.be.at.least(packStartedMs - 100);
   });
 
-  it("packs the coordinator only: dist/coordinator, dist/shared, the agent's config reader (init validates agent.yaml with it), proto, the example config, README and LICENSE; no tests, no agent, no sources", () => {
+  it("packs the coordinator only: dist/coordinator, dist/shared, the agent's config reader (init validates agent.yaml with it), proto, the example config, deploy/ (RBAC manifests), README and LICENSE; no tests, no agent, no sources", () => {
     const own = files.filter((f) => !f.startsWith('package/node_modules/')).map((f) => f.slice('package/'.length));
-    const allowed = /^(package\.json|README\.md|LICENSE|coordinator\/config\/example-config\.yaml|proto\/.+\.proto|dist\/(coordinator|shared|agent\/config)\/.+\.js)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|coordinator\/config\/example-config\.yaml|deploy\/[^/]+\.yaml|proto\/.+\.proto|dist\/(coordinator|shared|agent\/config)\/.+\.js)$/;
     expect(own.filter((f) => !allowed.test(f)), 'files outside the coordinator').to.deep.equal([]);
     expect(own.filter((f) => /(^|\/)test(\/|$)|\.test\.js$/.test(f)), 'tests').to.deep.equal([]);
-    for (const f of ['dist/coordinator/main.js', 'proto/noderoll/agent/v1/agent.proto', 'coordinator/config/example-config.yaml', 'README.md', 'LICENSE']) expect(own, f).to.include(f);
+    for (const f of ['dist/coordinator/main.js', 'proto/noderoll/agent/v1/agent.proto', 'coordinator/config/example-config.yaml', 'deploy/20-coordinator-clusterrole.yaml', 'README.md', 'LICENSE']) expect(own, f).to.include(f);
   });
 
   it('ships no stale build output: every dist file has its TypeScript source (else: npm run clean, then npm pack)', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { newOperationId, newOperationRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
+import { newOperationId, newOperationRecord, StateFormatError, type OperationRecord } from '../../../coordinator/state/operation-record.js';
 import { LockHeldError, LockLostError, type AbortRequest, type LockOwner, type StateLock, type StateStore } from '../../../coordinator/state/state-store.js';
 
 /**
@@ -13,6 +13,10 @@ export interface ContractBackend {
   second: StateStore;
   /** Makes the holder of the lock taken through `first` dead (file) or expired (Lease) in `second`'s eyes. */
   holderGone(): Promise<void>;
+  /** Another store over the same state that keeps `limit` earlier operations (`first` and `second` keep the default 5). */
+  withHistoryLimit(limit: number): StateStore;
+  /** Overwrites the stored history with text that is not JSON (a hand edit gone wrong, a torn write). */
+  damageHistory(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -102,6 +106,44 @@ export function stateStoreContract(name: string, makeBackend: () => Promise<Cont
         (e: unknown) => expect(e).to.be.instanceOf(LockLostError),
       );
       expect(await backend.first.load()).to.equal(undefined);
+    });
+
+    it('history keeps the last N operations, newest first, and never the current one', async () => {
+      const store = backend.withHistoryLimit(3);
+      const lock = await store.acquireLock(OWNER_A);
+      expect(await store.history()).to.deep.equal([]);
+      const saved: OperationRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        const record = contractRecord(`00000${i}`);
+        await store.save(record, lock);
+        const done = { ...record, status: 'completed' as const, finishedAt: `2026-11-27T0${i + 2}:00:00.000Z` };
+        await store.save(done, lock); // the same operation again: no history entry of its own
+        saved.unshift(done);
+        const ids = (await store.history()).map((h) => h.id);
+        expect(ids, `after operation ${i}`).to.deep.equal(saved.slice(1, 4).map((r) => r.id));
+      }
+      expect((await store.load())?.id).to.equal(saved[0]!.id);
+      // As another coordinator reads it: each operation as last saved, only 3 kept although it would show 5.
+      expect(await backend.second.history()).to.deep.equal(saved.slice(1, 4));
+      expect((await backend.withHistoryLimit(1).history()).map((h) => h.id)).to.deep.equal([saved[1]!.id]);
+      expect(await backend.withHistoryLimit(0).history()).to.deep.equal([]);
+    });
+
+    it('a damaged history never stops a save: history() says it is damaged, the next new operation starts a fresh one', async () => {
+      const lock = await backend.first.acquireLock(OWNER_A);
+      const [a, b, c] = ['0000d1', '0000d2', '0000d3'].map((seed) => contractRecord(seed));
+      await backend.first.save(a!, lock);
+      await backend.first.save(b!, lock);
+      await backend.damageHistory();
+      await backend.second.history().then(
+        () => expect.fail('read a damaged history'),
+        (e: unknown) => expect(e).to.be.instanceOf(StateFormatError),
+      );
+      await backend.first.save({ ...b!, status: 'completed' }, lock);
+      await backend.first.save(c!, lock);
+      expect((await backend.second.load())?.id).to.equal(c!.id);
+      expect((await backend.second.history()).map((h) => h.id)).to.deep.equal([b!.id]);
+      expect((await backend.second.history())[0]?.status).to.equal('completed');
     });
 
     it('an abort request from any host reaches the holder, survives its saves, and is cleared by it', async () => {

@@ -50,7 +50,7 @@ export function fakeCliEnv(clock: FakeClock, world: FakeWorld | undefined, optio
           new AgentsReachableGate(names.map((n) => ({ endpoint: { node: n, address: `${n}:7443` }, agent: world.agent(n) })), 1000, clock),
         ],
         backup: world.backup,
-        store: new FileStateStore({ file: config.state.file, now: () => clock.now(), host: 'test-host' }),
+        store: new FileStateStore({ file: config.state.file, historyLimit: config.state.history, now: () => clock.now(), host: 'test-host' }),
         agent: (node) => world.agent(node),
         close: () => undefined,
       };

@@ -146,6 +146,7 @@ export class CrashingStore implements StateStore {
   acquireLock: StateStore['acquireLock'] = (o) => this.inner.acquireLock(o);
   lockHolder: StateStore['lockHolder'] = () => this.inner.lockHolder();
   load: StateStore['load'] = () => this.inner.load();
+  history: StateStore['history'] = () => this.inner.history();
   requestAbort: StateStore['requestAbort'] = (r) => this.inner.requestAbort(r);
   readAbortRequest: StateStore['readAbortRequest'] = () => this.inner.readAbortRequest();
   clearAbortRequest: StateStore['clearAbortRequest'] = (l) => this.inner.clearAbortRequest(l);

@@ -46,6 +46,8 @@ export class KubernetesStateStore implements StateStore {
   private readonly leases: LeaseLockManager;
   private readonly namespace: string;
   private readonly configMapName: string;
+  /** The ConfigMap as this process last wrote it (see update()). */
+  private lastWritten: ConfigMapObject | undefined;
 
   constructor(private readonly options: KubernetesStateStoreOptions) {
     this.namespace = options.namespace ?? 'noderoll-system';
@@ -91,7 +93,7 @@ export class KubernetesStateStore implements StateStore {
     await this.update(async (current) => {
       await lock.assertHeld();
       return encodeRecord(current, record, encode);
-    });
+    }, true);
   }
 
   async requestAbort(request: AbortRequest): Promise<void> {
@@ -110,17 +112,27 @@ export class KubernetesStateStore implements StateStore {
     });
   }
 
-  /** Read, decide, compare-and-swap; on 409 or a racing create, read again and decide again (bounded). */
-  private async update(decide: (current: ConfigMapData | undefined) => Promise<ConfigMapData | undefined>): Promise<void> {
+  /**
+   * Read, decide, compare-and-swap; on 409 or a racing create, read again and decide again (bounded).
+   * `fromLastWritten` (saves: a running coordinator is the only regular writer) starts from the ConfigMap
+   * this process wrote last instead of reading it, which saves a read per save; anyone else's write in
+   * between makes the swap fail with 409, and then the fresh object is read. Only for decisions that
+   * always write: a "nothing to do" decided on a stale copy would never meet the 409.
+   */
+  private async update(decide: (current: ConfigMapData | undefined) => Promise<ConfigMapData>, fromLastWritten: true): Promise<void>;
+  private async update(decide: (current: ConfigMapData | undefined) => Promise<ConfigMapData | undefined>): Promise<void>;
+  private async update(decide: (current: ConfigMapData | undefined) => Promise<ConfigMapData | undefined>, fromLastWritten = false): Promise<void> {
     for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
-      const current = await this.readConfigMap();
+      const current = (fromLastWritten && attempt === 0 ? this.lastWritten : undefined) ?? (await this.readConfigMap());
       const data = await decide(current?.data);
       if (data === undefined) return;
       try {
-        if (current) await this.access.replace<ConfigMapObject>({ ...current, data });
-        else await this.access.create<ConfigMapObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.configMapName, namespace: this.namespace }, data });
+        this.lastWritten = current
+          ? await this.access.replace<ConfigMapObject>({ ...current, data })
+          : await this.access.create<ConfigMapObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.configMapName, namespace: this.namespace }, data });
         return;
       } catch (err) {
+        this.lastWritten = undefined;
         if (err instanceof KubeWriteRefusedError) continue; // Conflict, AlreadyExists (a racing create), NotFound (deleted meanwhile)
         throw err;
       }

@@ -197,6 +197,24 @@ describe('Kubernetes state store (real kubectl against the test API server)', fu
       }
     });
 
+    it('a save by the holder costs two kubectl calls (the Lease check and the swap), not a read of the ConfigMap too; an abort written in between is not lost', async () => {
+      const k = kubectl();
+      const s = new KubernetesStateStore({ kubectl: k, namespace: NS, ...names, leaseDurationSeconds: DURATION_S, keepAlive: false, monotonicMs: new FakeMonotonic().now });
+      const lock = await s.acquireLock(OWNER_A);
+      await s.save(contractRecord(), lock);
+      const calls: string[] = [];
+      k.before = async (args) => void calls.push(args.slice(0, 2).join(' '));
+      await s.save({ ...contractRecord(), status: 'halted' }, lock);
+      expect(calls).to.deep.equal(['get lease', 'replace -f']);
+      k.before = undefined;
+      await store(new FakeMonotonic()).requestAbort({ operationId: 'op-1', requestedAt: '2026-12-01T23:00:00.000Z', by: OWNER_B, mode: 'graceful' });
+      await s.save({ ...contractRecord(), status: 'running' }, lock);
+      expect((await s.readAbortRequest())?.operationId, 'the abort request survived the save from a stale copy').to.equal('op-1');
+      expect((await s.load())?.status).to.equal('running');
+      await s.clearAbortRequest(lock);
+      expect(await s.readAbortRequest()).to.equal(undefined);
+    });
+
     it('a 409 on the record (another writer in between) is re-read and re-decided: both changes survive', async () => {
       const clock = new FakeMonotonic();
       const k = kubectl();

@@ -21,6 +21,8 @@ import { ensureNodeImage } from './node-image.js';
 import { NODE_LAB_NODE_BINARY, NODE_LAB_PROJECT_DIR, PLANET_UNIT, prepareNodeRootfs, TELEPORT_UNIT, type NodeFile } from './node-rootfs.js';
 import { agentReadyzUrl, dpkgInstallAgent, labAgentPackage, stageAgentPackage, waitAgentReady, type LabAgentPackage } from './lab-agent.js';
 import { releaseOctet, reserveOctet } from './octet-reservation.js';
+import { makeCoordinatorIdentity } from './lab-coordinator-identity.js';
+import { applyManifests, DEPLOY_DIR, type ServiceAccountIdentity } from '../kube-api/service-account-fixture.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
 
@@ -33,7 +35,7 @@ import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js'
 export const PLANET_VERSION_INSTALLED = '7.0.67';
 export const PLANET_VERSION_UPDATE = '7.0.68';
 /** Further releases on offer, so one lab can run several rolling updates in a row. */
-export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7.0.73', '7.0.74', '7.0.75', '7.0.76'];
+export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7.0.73', '7.0.74', '7.0.75', '7.0.76', '7.0.77', '7.0.78', '7.0.79', '7.0.80'];
 const ETCD_CLIENT_PORT = 2379;
 const ETCD_PEER_PORT = 2380;
 
@@ -85,6 +87,12 @@ export interface LabOptions {
   ownedByDaemon?: boolean;
   /** With agents: how long Lab.up waits for every installed agent to be active and ready (default 60 s). */
   agentReadyTimeoutMs?: number;
+  /**
+   * Also serve the API on its HTTPS port, where every request needs a token and RBAC decides, and
+   * apply deploy/ there as the cluster admin; coordinatorIdentity() then gives each coordinator its
+   * own ServiceAccount. The plain port keeps serving the kubelet stand-ins and test code as before.
+   */
+  secureApi?: boolean;
 }
 
 /** The lab's node timing: LAB_TIMING with the options' overrides. */
@@ -143,6 +151,7 @@ export class Lab {
   agentPackage: LabAgentPackage | undefined;
   private gateways: HostGateway[] = [];
   private downDone = false;
+  private readonly identities = new Map<string, Promise<ServiceAccountIdentity>>();
   readonly timings: Record<string, number> = {};
 
   private constructor(
@@ -173,6 +182,21 @@ export class Lab {
   get apiServerUrl(): string {
     if (!this.api) throw new Error('lab API server is not running');
     return this.api.url;
+  }
+
+  /**
+   * A coordinator identity (labs with secureApi): the ServiceAccount `serviceAccount` with only the roles
+   * deploy/ ships, its token and a kubeconfig for the secure port; made once per name. The shipped
+   * account `noderoll` is deploy/'s own; any other name gets bindings of its own to the same roles.
+   */
+  coordinatorIdentity(serviceAccount: string): Promise<ServiceAccountIdentity> {
+    if (!this.options.secureApi || !this.api) throw new Error(`lab ${this.id} was brought up without secureApi: its API server has no secure port with RBAC`);
+    let identity = this.identities.get(serviceAccount);
+    if (!identity) {
+      identity = makeCoordinatorIdentity(this.api, serviceAccount, join(this.dir, 'kube'));
+      this.identities.set(serviceAccount, identity);
+    }
+    return identity;
   }
 
   node(name: string): LabNode {
@@ -407,8 +431,14 @@ export class Lab {
       logger: this.logger.child({ component: 'kube-api' }),
       nodeHeartbeatGraceMs: labTiming(this.options).nodeHeartbeatGraceMs,
       podStartDelayMs: this.options.podStartDelayMs ?? 1500,
+      ...(this.options.secureApi ? { secure: true } : {}),
     });
     await writeKubeconfig(dirname(this.kubeconfig), this.api.url);
+    if (this.options.secureApi) {
+      const tDeploy = Date.now();
+      await applyManifests(this.api, [DEPLOY_DIR]);
+      this.timings.deployMs = Date.now() - tDeploy;
+    }
   }
 
   async etcdMemberHealthy(url: string): Promise<boolean> {

@@ -58,6 +58,13 @@ export interface CoordinatorConfigOptions {
   drainTimeout?: string;
   rebootTimeout?: string;
   journalIgnore?: string[];
+  /**
+   * Where the operation and the lock live: the state file in `dir` (default), or a Lease and a ConfigMap
+   * in the lab's API server (leaseDuration: e.g. '15s'; default the product's 30s).
+   */
+  state?: { backend: 'file' } | { backend: 'kubernetes'; leaseDuration?: string };
+  /** The coordinator's kubeconfig (default: the lab's admin kubeconfig on the plain port); e.g. a ServiceAccount's, Lab.coordinatorIdentity(). */
+  kubeconfig?: string;
 }
 
 export function labCoordinatorDir(lab: Lab, options: CoordinatorConfigOptions = {}): string {
@@ -68,6 +75,15 @@ function agentsTls(lab: Lab): string {
   if (!lab.pki) return '  insecurePlaintext: true';
   const c = lab.pki.coordinator;
   return `  tls: { ca: ${c.ca}, cert: ${c.cert}, key: ${c.key} }`;
+}
+
+function stateYaml(dir: string, state: CoordinatorConfigOptions['state']): string {
+  const lines = ['state:', `  file: ${dir}/state.json`];
+  if (state?.backend === 'kubernetes') {
+    lines.push('  backend: kubernetes');
+    if (state.leaseDuration) lines.push('  kubernetes:', `    leaseDuration: ${state.leaseDuration}`);
+  }
+  return lines.join('\n');
 }
 
 export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions = {}): string {
@@ -84,7 +100,7 @@ ${nodes}
 order: roles
 kubernetes:
   kubectl: kubectl
-  kubeconfig: ${lab.kubeconfig}
+  kubeconfig: ${options.kubeconfig ?? lab.kubeconfig}
 agents:
   callTimeout: 10s
 ${agentsTls(lab)}
@@ -121,8 +137,7 @@ soak:
 journal:
   ignore:
 ${ignore || '    []'}
-state:
-  file: ${dir}/state.json
+${stateYaml(dir, options.state)}
 log:
   file: ${dir}/noderoll.log
   level: info

@@ -61,6 +61,10 @@ function describeEventRaw(e: TimedEvent): string[] {
       return e.changes.map((c) => `[${e.node}] ${e.step}: ${c.action} ${c.unit} (was ${c.before})`);
     case 'node-completed':
       return [`[${e.node}] updated in ${formatDuration(e.durationMs)}`];
+    case 'node-waiting':
+      return [`[${e.node}] waiting (${e.rule}): ${e.reason}; asking again at ${e.recheckAt}`];
+    case 'node-skipped':
+      return [`[${e.node}] skipped (${e.rule}): ${e.reason}`];
     case 'warning':
       return [`warning${e.node ? ` [${e.node}]` : ''}: ${e.message}`];
     case 'stop-requested':

@@ -15,6 +15,7 @@ import type { StepContext, StepExecutor } from '../steps/step-context.js';
 import type { EventSink, OperationEvent } from './events.js';
 import { errorMessage, StepFailure, StepInterrupted } from './step-failure.js';
 import { fenceByLock } from './lock-fence.js';
+import { awaitAdmission, type AdmissionRule, type FinalAdmission } from './node-admission.js';
 import type { StopControl } from './stop-control.js';
 import { WaitAccounting } from './wait-accounting.js';
 
@@ -37,6 +38,8 @@ export interface EngineDeps {
   stop: StopControl;
   /** The exact command that continues this operation, printed when it halts. */
   resumeCommand: string;
+  /** Asked in order before each pending node starts (hold, maintenance window, …); none: every node starts. */
+  admission?: readonly AdmissionRule[];
   /** Asked before each node when --confirm-each-node is set; false stops at this safe point. */
   confirmNode?: (node: NodeRecord, index: number, total: number) => Promise<boolean>;
   /** Replaces the executors (tests of the engine's sequencing). */
@@ -139,6 +142,7 @@ export class OperationEngine {
       for (const [index, node] of record.nodes.entries()) {
         if (node.status === 'completed' || node.status === 'skipped') continue;
         const outcome = await this.runNode(record, node, index, nodesDoneThisRun);
+        if (outcome === 'skipped') continue;
         if (outcome !== 'completed') return outcome;
         nodesDoneThisRun++;
       }
@@ -164,7 +168,7 @@ export class OperationEngine {
     }
   }
 
-  private async runNode(record: OperationRecord, node: NodeRecord, index: number, nodesDoneThisRun: number): Promise<EngineOutcome> {
+  private async runNode(record: OperationRecord, node: NodeRecord, index: number, nodesDoneThisRun: number): Promise<EngineOutcome | 'skipped'> {
     const startedMs = this.deps.clock.now();
     const resumedNode = node.status !== 'pending';
     if (!resumedNode) {
@@ -179,6 +183,8 @@ export class OperationEngine {
           return this.interrupt(record, node, undefined, this.deps.stop.reason);
         }
       }
+      const admission = await this.admit(record, node, index);
+      if (admission !== 'start') return admission;
       if (this.deps.confirmNode && !(await this.deps.confirmNode(node, index, record.nodes.length))) {
         return this.interrupt(record, node, undefined, `update of node ${node.name} declined at the confirmation prompt`);
       }
@@ -215,6 +221,41 @@ export class OperationEngine {
     this.reportPhase(record, node, UPDATE_PHASE_DONE, 0);
     this.emit({ type: 'node-completed', node: node.name, durationMs: this.deps.clock.now() - startedMs });
     return 'completed';
+  }
+
+  /**
+   * Asks the admission rules (coordinator/engine/node-admission.ts) whether the pending node may start:
+   * a skip is recorded on the node, a halt stops the operation before it with nothing changed, a wait
+   * is stoppable like the pause between nodes.
+   */
+  private async admit(record: OperationRecord, node: NodeRecord, index: number): Promise<'start' | 'skipped' | EngineOutcome> {
+    const rules = this.deps.admission ?? [];
+    if (rules.length === 0) return 'start';
+    const signal = AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]);
+    let answer: FinalAdmission;
+    try {
+      answer = await awaitAdmission(rules, { record, node, index, signal }, {
+        clock: this.stepClock,
+        onWait: (rule, reason, recheckAtMs) => this.emit({ type: 'node-waiting', node: node.name, rule, reason, recheckAt: new Date(recheckAtMs).toISOString() }),
+      });
+    } catch (err) {
+      this.rethrowIfLockLost(err);
+      if (signal.aborted) return this.interrupt(record, node, undefined, this.deps.stop.reason);
+      throw err;
+    }
+    if (answer.kind === 'start') return 'start';
+    if (answer.kind === 'skip') {
+      node.status = 'skipped';
+      node.skipReason = answer.reason;
+      await this.persist(record);
+      this.emit({ type: 'node-skipped', node: node.name, rule: answer.rule ?? '', reason: answer.reason });
+      return 'skipped';
+    }
+    record.status = 'halted';
+    record.halt = { at: this.now(), kind: 'failure', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand };
+    await this.persist(record);
+    this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand });
+    return 'halted';
   }
 
   /** Drained (or draining) and not yet uncordoned. */

@@ -47,6 +47,10 @@ export type OperationEvent =
     }
   | (NodeFinding & { node: string; step: StepName })
   | { type: 'node-completed'; node: string; durationMs: number }
+  /** An admission rule holds the node back (again whenever its reason changes); asked again at recheckAt. */
+  | { type: 'node-waiting'; node: string; rule: string; reason: string; recheckAt: string }
+  /** An admission rule left the node out of the operation. */
+  | { type: 'node-skipped'; node: string; rule: string; reason: string }
   | { type: 'warning'; node?: string; message: string }
   | { type: 'stop-requested'; mode: 'graceful' | 'now'; reason: string }
   | { type: 'operation-halted'; operationId: string; node?: string; step?: StepName; reason: string; details: string[]; resumeCommand: string }

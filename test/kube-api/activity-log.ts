@@ -13,6 +13,8 @@ export type ActivityType =
   | 'PodRemoved'
   | 'EvictionAccepted'
   | 'EvictionRefused'
+  /** A dry-run eviction (dryRun=All): detail "allowed" or the budget's refusal; nothing changed. */
+  | 'EvictionDryRun'
   | 'PodEvictedByTaint'
   | 'NodeReadyChanged'
   | 'NodeTaintsChanged'

@@ -8,6 +8,8 @@ export interface KubectlOptions {
   timeoutMs?: number;
   /** Exit codes that resolve instead of rejecting. Default [0]. */
   okExitCodes?: readonly number[];
+  /** Written to kubectl's stdin (`-f -`). */
+  input?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class Kubectl {
       args: ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...args],
       timeoutMs: options.timeoutMs ?? 30_000,
       okExitCodes: options.okExitCodes ?? [0],
+      ...(options.input !== undefined ? { input: options.input } : {}),
     });
   }
 

@@ -16,11 +16,16 @@ export class DisruptionController implements Controller {
 
   /** Recomputes and stores one budget's status; returns the budget as stored. */
   refresh(pdb: PodDisruptionBudget, now: number): PodDisruptionBudget {
-    const pods = this.matchingPods(pdb);
-    const status = computeDisruptionStatus(pdb, pods, () => this.expectedScale(pods), now);
+    const { status } = this.recomputed(pdb, now);
     return this.ctx.store.poddisruptionbudgets.update(pdb.metadata.name, pdb.metadata.namespace, (p) => {
       p.status = status;
     }) ?? pdb;
+  }
+
+  /** The budget with the status a sync now would give it, nothing stored (what a dry run judges by). */
+  recomputed(pdb: PodDisruptionBudget, now: number): PodDisruptionBudget & { status: NonNullable<PodDisruptionBudget['status']> } {
+    const pods = this.matchingPods(pdb);
+    return { ...pdb, status: computeDisruptionStatus(pdb, pods, () => this.expectedScale(pods), now) };
   }
 
   /** The budgets that cover `pod` (same namespace, selector matches). */

@@ -8,7 +8,7 @@ import type { KubeObject, Pod } from '../k8s-types.js';
 import { apiVersionOf, resourceInfo, type ResourceInfo } from '../resource-registry.js';
 import { serviceAccountUser, type TokenRegistry } from '../auth/identities.js';
 import { toKubeTime } from '../k8s-time.js';
-import { evictPod } from './eviction.js';
+import { evictPod, parseDryRun } from './eviction.js';
 import { decodeProtobufObject, PROTOBUF } from './protobuf-body.js';
 import { mediaType, parseJson, readBody, sendJson } from './http-io.js';
 import { encodeContinue, parseListQuery, selectPage } from './list-query.js';
@@ -58,10 +58,14 @@ export class ResourceHandler {
   async handle(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, params: URLSearchParams): Promise<void> {
     const { info, name, subresource } = route;
     const method = req.method ?? 'GET';
-    if (params.has('dryRun')) throw badRequest('dryRun is not supported by this test API server');
+    const dryRun = params.getAll('dryRun');
+    // Server-side dry run is served where kubectl drain --dry-run=server needs it: the cordon PATCH and the eviction.
+    if (dryRun.length > 0 && !(subresource === 'eviction' || (method === 'PATCH' && subresource === undefined))) {
+      throw badRequest('dryRun is supported by this test API server only for PATCH and pods/eviction');
+    }
     if (subresource === 'eviction') {
       if (method !== 'POST') throw methodNotAllowed(method);
-      return this.evict(req, res, route);
+      return this.evict(req, res, route, dryRun);
     }
     if (subresource === 'token') {
       if (method !== 'POST') throw methodNotAllowed(method);
@@ -78,7 +82,7 @@ export class ResourceHandler {
       case 'PUT':
         return this.update(req, res, route, name);
       case 'PATCH':
-        return this.patch(req, res, route, name);
+        return this.patch(req, res, route, name, parseDryRun(dryRun));
       case 'DELETE':
         if (subresource !== undefined || !info.verbs.includes('delete')) throw methodNotAllowed(method);
         return this.remove(req, res, route, name, params);
@@ -168,21 +172,23 @@ export class ResourceHandler {
     this.write(req, res, route, current, next);
   }
 
-  private async patch(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, name: string): Promise<void> {
+  private async patch(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, name: string, dryRun: boolean): Promise<void> {
     const type = mediaType(req);
     if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(type, PATCH_TYPES);
     const body = parseJson(await readBody(req, this.deps.maxBodyBytes));
     const current = this.find(route, name);
     const patched = applyPatch(type, current as unknown as JsonValue, body, route.info.kind);
-    this.write(req, res, route, current, patched as unknown as KubeObject);
+    this.write(req, res, route, current, patched as unknown as KubeObject, dryRun);
   }
 
-  private write(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, current: KubeObject, next: KubeObject): void {
+  /** Stores `next` over `current` and answers it; a dry run answers what would be stored and stores nothing. */
+  private write(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, current: KubeObject, next: KubeObject, dryRun = false): void {
     const sentVersion = next.metadata.resourceVersion;
     if (sentVersion !== undefined && sentVersion !== '' && sentVersion !== current.metadata.resourceVersion) {
       throw conflict(route.info, current.metadata.name);
     }
     const prepared = prepareForUpdate(route.info, current, next, route.subresource, Date.now());
+    if (dryRun) return this.respond(req, res, 200, route.info, prepared);
     const stored = this.store.collection(route.info.resource).replace(prepared as never);
     this.respond(req, res, 200, route.info, stored);
   }
@@ -228,9 +234,9 @@ export class ResourceHandler {
     });
   }
 
-  private async evict(req: IncomingMessage, res: ServerResponse, route: ObjectRoute): Promise<void> {
+  private async evict(req: IncomingMessage, res: ServerResponse, route: ObjectRoute, dryRun: readonly string[]): Promise<void> {
     const body = await this.jsonBody(req);
-    const status = evictPod(this.deps.ctx, this.deps.disruption, route.namespace as string, route.name as string, body, Date.now());
+    const status = evictPod(this.deps.ctx, this.deps.disruption, route.namespace as string, route.name as string, body, Date.now(), dryRun);
     sendJson(res, status.code, status);
   }
 }

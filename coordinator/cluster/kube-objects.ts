@@ -151,6 +151,7 @@ export function readPod(obj: unknown, what = 'pod'): KubePod {
   if (kind) pod.controllerKind = kind;
   const reason = str(status.reason) ?? podNotRunningReason(status, allWaiting);
   if (reason) pod.reason = reason;
+  if (str(record(metadata.annotations)['kubernetes.io/config.mirror']) !== undefined) pod.mirror = true;
   return pod;
 }
 
@@ -183,7 +184,8 @@ export function readPodDisruptionBudget(obj: unknown, what = 'pdb'): KubePodDisr
   const name = str(metadata.name);
   const namespace = str(metadata.namespace);
   if (!name || !namespace) throw new KubeOutputError(what, 'PodDisruptionBudget has no metadata.name or metadata.namespace');
-  const selector = record(record(obj.spec).selector);
+  const spec = record(obj.spec);
+  const selector = record(spec.selector);
   const status = record(obj.status);
   const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isRecord) : [];
   const pdb: KubePodDisruptionBudget = {
@@ -200,6 +202,10 @@ export function readPodDisruptionBudget(obj: unknown, what = 'pdb'): KubePodDisr
   for (const f of fields) {
     const n = optionalInt(status[f]);
     if (n !== undefined) pdb[f] = n;
+  }
+  for (const f of ['minAvailable', 'maxUnavailable'] as const) {
+    const v = spec[f];
+    if (typeof v === 'string' || optionalInt(v) !== undefined) pdb[f] = v as number | string;
   }
   return pdb;
 }

@@ -1,8 +1,10 @@
 import { CommandError, runCommand, tail, type CommandResult, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { silentLogger } from '../../shared/log/logger.js';
-import { DrainError, type DrainOptions, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster } from '../ports/cluster.js';
+import { DrainError, type DrainOptions, type ForeseenDrainBlocker, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster } from '../ports/cluster.js';
 import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
+import { foreseeDrainBlockers } from './drain-foresight.js';
+import { dryRunEvictionRequest, readEvictionJudgement, type EvictionJudgement } from './eviction-dry-run.js';
 import { parseJsonDocument, readNode, readNodeList, readPodDisruptionBudgetList, readPodList, readServerVersion } from './kube-objects.js';
 
 export interface KubectlOptions {
@@ -111,6 +113,17 @@ export class KubectlClient implements KubernetesCluster {
   async listPodDisruptionBudgets(signal?: AbortSignal): Promise<KubePodDisruptionBudget[]> {
     const r = await this.run(['get', 'poddisruptionbudgets', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodDisruptionBudgetList(r.stdout);
+  }
+
+  /** The API's judgement of evicting one pod now, asked with a server-side dry run (nothing changes). */
+  async dryRunEviction(namespace: string, pod: string, signal?: AbortSignal): Promise<EvictionJudgement> {
+    const request = dryRunEvictionRequest(namespace, pod);
+    const r = await this.run(request.args, { input: request.body, okExitCodes: [0, 1], ...(signal ? { signal } : {}) });
+    return readEvictionJudgement(r);
+  }
+
+  foreseeDrainBlockers(name: string, signal?: AbortSignal): Promise<ForeseenDrainBlocker[]> {
+    return foreseeDrainBlockers(this, name, signal);
   }
 
   async cordonNode(name: string, signal?: AbortSignal): Promise<void> {

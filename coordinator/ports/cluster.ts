@@ -47,6 +47,8 @@ export interface KubePod {
   /** status.reason / conditions message for a pod that is not running (Unschedulable, Evicted, …). */
   reason?: string;
   labels: Readonly<Record<string, string>>;
+  /** A static pod's mirror (annotation kubernetes.io/config.mirror): drain leaves it alone. */
+  mirror?: boolean;
 }
 
 export interface KubePodDisruptionBudget {
@@ -59,6 +61,9 @@ export interface KubePodDisruptionBudget {
   currentHealthy?: number;
   desiredHealthy?: number;
   expectedPods?: number;
+  /** spec.minAvailable / spec.maxUnavailable as written (an int or "N%"). */
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
 }
 
 export interface DrainOptions {
@@ -90,6 +95,26 @@ export class DrainError extends Error {
   }
 }
 
+/** Why a drain of the node cannot finish now because of one pod. */
+export type DrainBlockReason =
+  /** No controller: `kubectl drain` without --force refuses to delete it. */
+  | 'unmanaged'
+  /** The eviction API refuses it now (a PodDisruptionBudget allows no disruption). */
+  | 'disruption-budget'
+  /** More than one PodDisruptionBudget covers it: the eviction API refuses it with a 500. */
+  | 'several-budgets';
+
+/** A pod that blocks a drain, known before anything is cordoned. */
+export interface ForeseenDrainBlocker {
+  namespace: string;
+  pod: string;
+  reason: DrainBlockReason;
+  /** "namespace/name" of every PodDisruptionBudget that covers the pod. */
+  budgets: string[];
+  /** One sentence: why, as the API said it and the budgets explain it. */
+  why: string;
+}
+
 export interface KubernetesCluster {
   listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
   /** undefined when the node does not exist. */
@@ -99,6 +124,12 @@ export interface KubernetesCluster {
   uncordonNode(name: string, signal?: AbortSignal): Promise<void>;
   /** Cordons and evicts; throws DrainError naming blocked pods and budgets. The node stays cordoned on failure. */
   drainNode(name: string, options: DrainOptions): Promise<void>;
+  /**
+   * The pods that would stop a drain of this node now: those `kubectl drain --ignore-daemonsets
+   * --delete-emptydir-data` refuses without --force, and those whose eviction the API refuses
+   * (server-side dry run). Changes nothing.
+   */
+  foreseeDrainBlockers(name: string, signal?: AbortSignal): Promise<ForeseenDrainBlocker[]>;
   /** Sets (string) or removes (null) annotations. */
   annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void>;
 }

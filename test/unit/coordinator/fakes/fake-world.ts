@@ -5,6 +5,7 @@ import type {
   DrainBlocker,
   DrainOptions,
   EtcdHealthReader,
+  ForeseenDrainBlocker,
   GravityStatusReader,
   HealthReading,
   KubeNode,
@@ -99,6 +100,10 @@ export class FakeWorld {
   maxOutOfService = 0;
   outOfServiceLog: string[] = [];
   drainBlocker: DrainBlocker | undefined;
+  /** What drain foresight finds on each node (none when absent); change it to clear a blocker. */
+  readonly foreseenBlockers = new Map<string, ForeseenDrainBlocker[]>();
+  /** Nodes drain foresight was asked about, in order. */
+  foresightChecks: string[] = [];
   podsFailing: string[] = [];
   backups = 0;
   annotationsSet: { node: string; phase: string | null }[] = [];
@@ -254,6 +259,11 @@ export class FakeWorld {
         throw new DrainError(name, true, [b], `error when evicting pods/"${b.pod}" -n "${b.namespace}": global timeout reached`, `drain of node ${name} timed out: pod ${b.namespace}/${b.pod} is protected by PodDisruptionBudget ${b.budget?.namespace}/${b.budget?.name} (${b.budget?.detail})`);
       }
       options.onOutput?.(`node/${name} drained`);
+    },
+    foreseeDrainBlockers: async (name) => {
+      this.tick();
+      this.foresightChecks.push(name);
+      return [...(this.foreseenBlockers.get(name) ?? [])];
     },
     annotateNode: async (name, annotations) => {
       const n = this.node(name);

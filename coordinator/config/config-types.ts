@@ -51,6 +51,8 @@ export interface CoordinatorConfig {
   /** maxAttempts: install attempts per node and operation (a resume after an interrupted or failed one tries again). */
   install: { maxAttempts: number };
   timeouts: StepTimeouts;
+  /** onBlocked: what the step before a node does when drain foresight finds a pod that would stop the drain. */
+  drain: { onBlocked: DrainBlockedPolicy };
   soak: { intervalMs: number; passes: number; timeoutMs: number };
   journal: { ignore: string[]; maxEntries: number };
   /** After the reboot: failed units matching these globs (systemd's fnmatch) are reported, never fatal. */
@@ -64,6 +66,10 @@ export interface CoordinatorConfig {
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
 }
+
+/** wait: check again until timeouts.gatesBeforeNode, then halt; halt: halt at once. The node is never cordoned meanwhile. */
+export const DRAIN_BLOCKED_POLICIES = ['wait', 'halt'] as const;
+export type DrainBlockedPolicy = (typeof DRAIN_BLOCKED_POLICIES)[number];
 
 export const STATE_BACKENDS = ['file', 'kubernetes'] as const;
 export type StateBackend = (typeof STATE_BACKENDS)[number];

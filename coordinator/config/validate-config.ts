@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
 import type { CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS } from './config-types.js';
+import { DRAIN_BLOCKED_POLICIES, LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
@@ -22,6 +22,7 @@ const TOP_LEVEL = [
   'backup',
   'install',
   'timeouts',
+  'drain',
   'soak',
   'journal',
   'postChecks',
@@ -74,6 +75,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     backup: readBackup(root.section('backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']), baseDir),
     install: { maxAttempts: root.section('install', ['maxAttempts']).integer('maxAttempts', 3, 1, 20) },
     timeouts: readTimeouts(root.section('timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon'])),
+    drain: { onBlocked: root.section('drain', ['onBlocked']).oneOf('onBlocked', 'wait', DRAIN_BLOCKED_POLICIES) },
     soak: readSoak(root.section('soak', ['interval', 'passes', 'timeout'])),
     journal: readJournal(root.section('journal', ['ignore', 'maxEntries'])),
     postChecks: { failedUnits: { ignore: root.section('postChecks', ['failedUnits']).section('failedUnits', ['ignore']).list('ignore', [], unitGlobProblem, { max: 200 }) } },

@@ -33,6 +33,8 @@ export interface GateWaitOptions {
   onReport?: (report: GateReport, consecutivePasses: number) => void;
   /** What the gates are for, in failures: "before node 127.0.0.2". */
   purpose: string;
+  /** Asked after each failing report: a reason to stop waiting and fail at once (undefined: keep waiting). */
+  giveUpWhen?: (report: GateReport) => string | undefined;
 }
 
 /**
@@ -56,6 +58,10 @@ export async function waitForGatesToPass(gates: readonly Gate[], clock: Clock, o
     if (!report.passed) lastFailure = report;
     options.onReport?.(report, consecutive);
     if (consecutive >= options.passes) return report;
+    const givingUp = report.passed ? undefined : options.giveUpWhen?.(report);
+    if (givingUp !== undefined) {
+      throw new StepFailure(`gates did not pass ${options.purpose} (${givingUp}): ${describeGateFailures(report)}`, gateFailureDetails(report));
+    }
     if (clock.now() + (report.passed ? options.intervalMs : 0) > deadline || clock.now() >= deadline) {
       const failing = lastFailure ?? report;
       const passedPart = consecutive > 0 ? ` (only ${consecutive} of ${options.passes} consecutive passes before the deadline)` : '';

@@ -1,20 +1,34 @@
+import { StepFailure } from '../engine/step-failure.js';
+import { DrainForesightGate } from '../gates/drain-gate.js';
 import { waitForGatesToPass } from '../gates/run-gates.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 
-/** §1: before touching a node, every gate passes (retried up to timeouts.gatesBeforeNode). */
+/**
+ * §1: before touching a node, every gate passes (retried up to timeouts.gatesBeforeNode), and gate
+ * `drain` says no pod would stop its drain; with drain.onBlocked halt a known blocker halts at once.
+ */
 export const verifyClusterHealthy: StepExecutor = {
   name: 'verifyClusterHealthy',
   async run(ctx: StepContext) {
     const purpose = `before node ${ctx.node.name}`;
-    const report = await waitForGatesToPass(ctx.gates, ctx.clock, {
-      passes: 1,
-      intervalMs: ctx.config.soak.intervalMs,
-      timeoutMs: ctx.config.timeouts.gatesBeforeNodeMs,
-      signal: ctx.signal,
-      purpose,
-      onReport: (r, consecutive) => ctx.gateReport(r, purpose, consecutive),
-    });
-    return report.results.map((r) => `${r.gate}: ${r.summary}`).join('; ');
+    const drain = new DrainForesightGate(ctx.cluster, ctx.node.name);
+    const haltAtOnce = ctx.config.drain.onBlocked === 'halt';
+    try {
+      const report = await waitForGatesToPass([...ctx.gates, drain], ctx.clock, {
+        passes: 1,
+        intervalMs: ctx.config.soak.intervalMs,
+        timeoutMs: ctx.config.timeouts.gatesBeforeNodeMs,
+        signal: ctx.signal,
+        purpose,
+        onReport: (r, consecutive) => ctx.gateReport(r, purpose, consecutive),
+        ...(haltAtOnce ? { giveUpWhen: () => (drain.blockers.length > 0 ? 'drain.onBlocked is halt' : undefined) } : {}),
+      });
+      return report.results.map((r) => `${r.gate}: ${r.summary}`).join('; ');
+    } catch (err) {
+      if (!(err instanceof StepFailure) || drain.blockers.length === 0) throw err;
+      const policy = haltAtOnce ? 'drain.onBlocked is halt' : `still blocked after timeouts.gatesBeforeNode (${Math.round(ctx.config.timeouts.gatesBeforeNodeMs / 1000)}s)`;
+      throw new StepFailure(`${drain.describeBlocked()} (${policy})`, [err.reason, ...err.details]);
+    }
   },
 };
 

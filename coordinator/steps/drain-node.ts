@@ -1,6 +1,9 @@
 import { DrainError } from '../ports/cluster.js';
 import { describeBlocker } from '../cluster/drain-output.js';
 import { StepFailure } from '../engine/step-failure.js';
+import { gateFailureDetails } from '../gates/gate.js';
+import { DrainForesightGate } from '../gates/drain-gate.js';
+import { runGates } from '../gates/run-gates.js';
 import { assertOnlyNodeOutOfService } from './out-of-service.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { rebootRequested } from './step-context.js';
@@ -21,6 +24,7 @@ export const drainNode: StepExecutor = {
       await ctx.cluster.cordonNode(ctx.node.name, ctx.signal);
       return 'drained before its reboot; cordoned again until the post checks pass';
     }
+    await assertDrainUnblocked(ctx);
     ctx.progress('draining');
     let evicted = 0;
     try {
@@ -41,6 +45,17 @@ export const drainNode: StepExecutor = {
     return `drained (${evicted} pods evicted)`;
   },
 };
+
+/** The last look before anything is cordoned: a pod that would stop the drain (or a check that cannot run) halts here. */
+async function assertDrainUnblocked(ctx: StepContext): Promise<void> {
+  const gate = new DrainForesightGate(ctx.cluster, ctx.node.name);
+  const purpose = `before draining node ${ctx.node.name}`;
+  const report = await runGates([gate], ctx.clock, ctx.signal);
+  ctx.gateReport(report, purpose);
+  if (report.passed) return;
+  const reason = gate.blockers.length > 0 ? gate.describeBlocked() : `node ${ctx.node.name} not cordoned: could not check whether its drain can finish: ${report.results[0]?.summary ?? 'no result'}`;
+  throw new StepFailure(reason, gateFailureDetails(report));
+}
 
 /** §4.3: `kubectl uncordon`, confirmed by reading the Node back. */
 export const uncordonNode: StepExecutor = {

@@ -45,6 +45,8 @@ describe('coordinator config', () => {
     expect(c.timeouts.drainMs).to.equal(600_000);
     expect(c.soak).to.deep.equal({ intervalMs: 15_000, passes: 3, timeoutMs: 900_000 });
     expect(c.maxUnavailable).to.equal(1);
+    expect(c.drain).to.deep.equal({ onBlocked: 'wait' });
+    expect(parseConfigText(MINIMAL + 'drain: { onBlocked: halt }\n', '/etc/noderoll/config.yaml').drain).to.deep.equal({ onBlocked: 'halt' });
     expect(c.state).to.deep.equal({
       backend: 'file',
       file: '/var/lib/noderoll/state.json',
@@ -80,7 +82,7 @@ describe('coordinator config', () => {
     const c = await loadConfig(example);
     const d = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
     expect(c.nodes).to.have.length(4);
-    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
+    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'drain', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
       expect(c[key], key).to.deep.equal(d[key]);
     }
   });
@@ -116,6 +118,8 @@ describe('coordinator config', () => {
     ['passes not a number', MINIMAL + 'soak: { passes: three }\n', 'soak.passes', /whole number/],
     ['passes out of range', MINIMAL + 'soak: { passes: 0 }\n', 'soak.passes', /between 1 and 100/],
     ['soak timeout shorter than the passes', MINIMAL + 'soak: { passes: 10, interval: 1m, timeout: 2m }\n', 'soak.timeout', /shorter than/],
+    ['unknown drain policy', MINIMAL + 'drain: { onBlocked: force }\n', 'drain.onBlocked', /one of wait, halt/],
+    ['unknown drain field', MINIMAL + 'drain: { onBlock: halt }\n', 'drain.onBlock', /unknown field \(did you mean "onBlocked"\?\)/],
     ['maxUnavailable 2', MINIMAL + 'maxUnavailable: 2\n', 'maxUnavailable', /must be 1/],
     ['command as a shell string', MINIMAL + 'gates: { etcd: { command: "etcdctl cluster-health; rm -rf /" } }\n', 'gates.etcd.command', /must be a list \(argv\)/],
     ['empty command', MINIMAL + 'backup: { command: [] }\n', 'backup.command', /must not be empty: name a program/],

@@ -1,6 +1,7 @@
 import type { CoordinatorConfig } from '../../config/config-types.js';
 import { errorMessage } from '../../engine/step-failure.js';
 import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order.js';
+import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
@@ -15,6 +16,8 @@ export interface PlanResult {
   preflight: NodePreflight[];
   passed: boolean;
   warnings: string[];
+  /** Pods that would stop each node's drain now (they do not fail the preflight: update waits or halts at that node). */
+  drainForesight: NodeDrainForesight[];
 }
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
@@ -32,7 +35,8 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   const nodes = orderNodes(selected, config.order, roles);
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
   const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
-  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings };
+  const drainForesight = await foreseeDrains(services.cluster, nodes.map((n) => n.name));
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, drainForesight };
 }
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
@@ -53,10 +57,12 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     for (const c of p.checks) lines.push(`      ${c.passed ? (c.notice ? '!' : '✓') : '✗'} ${c.name}: ${c.detail}`);
   }
   for (const w of result.warnings) lines.push(`  ✗ ${w}`);
+  lines.push(...renderDrainForesight(result.drainForesight, config.drain.onBlocked));
   if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
     lines.push('', `Note: operation ${existing.id} (to ${existing.targetVersion}) is ${existing.status}; \`noderoll status\` shows it, \`noderoll resume\` continues it.`);
   }
-  lines.push('', result.passed ? 'Preflight passed. Nothing was changed.' : 'Preflight FAILED. Nothing was changed.');
+  const drainBlocked = drainBlockerCount(result.drainForesight) > 0;
+  lines.push('', result.passed ? `Preflight passed${drainBlocked ? ', but a drain is blocked (see above)' : ''}. Nothing was changed.` : 'Preflight FAILED. Nothing was changed.');
   return lines.join('\n');
 }
 
@@ -70,10 +76,13 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
     const result = await planAndPreflight(ctx, config, services, target);
     const existing = await services.store.load().catch(() => undefined);
     log.info({ plan: result }, 'plan');
-    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed }, () =>
-      renderPlan(result, config, target, existing),
+    const drainBlocked = drainBlockerCount(result.drainForesight) > 0 || result.drainForesight.some((f) => f.error !== undefined);
+    ctx.reporter.result(
+      'plan',
+      { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed, drainForesight: result.drainForesight },
+      () => renderPlan(result, config, target, existing),
     );
-    return result.passed ? ExitCode.ok : ExitCode.notHealthy;
+    return result.passed && !drainBlocked ? ExitCode.ok : ExitCode.notHealthy;
   } finally {
     services.close();
   }

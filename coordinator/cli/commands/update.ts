@@ -59,7 +59,7 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         throw new CommandExit(ExitCode.notHealthy, 'update refuses to start: the cluster gates fail (see above); nothing was changed');
       }
       const plan = await planAndPreflight(ctx, config, services, target);
-      ctx.reporter.result('plan', { targetVersion: target, nodes: plan.nodes, preflight: plan.preflight, warnings: plan.warnings, passed: plan.passed }, () => renderPlan(plan, config, target, undefined));
+      ctx.reporter.result('plan', { targetVersion: target, nodes: plan.nodes, preflight: plan.preflight, warnings: plan.warnings, passed: plan.passed, drainForesight: plan.drainForesight }, () => renderPlan(plan, config, target, undefined));
       if (!plan.passed) throw new CommandExit(ExitCode.notHealthy, 'update refuses to start: preflight failed (see above); nothing was changed');
 
       const skipped = new Map(plan.preflight.filter((p) => p.alreadyAtTarget).map((p) => [p.node, `already at ${target}`]));

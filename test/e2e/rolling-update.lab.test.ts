@@ -7,6 +7,7 @@ import { INSTALL_HELD_MARKER, INSTALL_HOLD_FILE } from '../lab/lab-packages.js';
 import { AGENT_PACKAGE } from '../lab/lab-agent.js';
 import { STATE_NAMESPACE } from '../lab/lab-coordinator-identity.js';
 import { CLOCK_OFFSET_MS, ClusterSampler, E2eSuite, note, PDB_APP, PDB_MIN_AVAILABLE, type Event, type Run } from './e2e-suite.js';
+import { foresightScenarios } from './foresight-scenarios.js';
 import { expectEachNodeOnce, kubernetesStateScenarios, nodeHistory, resumeAfterLeaseExpiry, TAKEOVER_LEASE } from './kubernetes-state-scenarios.js';
 
 /**
@@ -434,5 +435,6 @@ for (const backend of ['file', 'kubernetes'] as const) {
     }
 
     if (backend === 'kubernetes') kubernetesStateScenarios(s);
+    if (backend === 'file') foresightScenarios(s);
   });
 }

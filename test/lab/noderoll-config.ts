@@ -58,6 +58,8 @@ export interface CoordinatorConfigOptions {
   drainTimeout?: string;
   rebootTimeout?: string;
   journalIgnore?: string[];
+  /** drain.onBlocked (default: the product's, wait). */
+  drainOnBlocked?: 'wait' | 'halt';
   /**
    * Where the operation and the lock live: the state file in `dir` (default), or a Lease and a ConfigMap
    * in the lab's API server (leaseDuration: e.g. '15s'; default the product's 30s).
@@ -130,7 +132,7 @@ timeouts:
   reboot: ${options.rebootTimeout ?? '2m'}
   postChecks: 2m
   uncordon: 1m
-soak:
+${options.drainOnBlocked ? `drain:\n  onBlocked: ${options.drainOnBlocked}\n` : ''}soak:
   interval: ${options.soakInterval ?? '2s'}
   passes: ${options.soakPasses ?? 2}
   timeout: 2m

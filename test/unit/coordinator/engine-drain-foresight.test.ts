@@ -1,18 +1,10 @@
 import { expect } from 'chai';
 import type { TimedEvent } from '../../../coordinator/engine/events.js';
-import type { ForeseenDrainBlocker } from '../../../coordinator/ports/cluster.js';
+import { BARE_POD_BLOCKER as BARE, SOLO_BLOCKER as SOLO } from './fakes/drain-blockers.js';
 import { makeHarness, type Harness } from './fakes/engine-harness.js';
 
 // Masters first: node-1, node-3, then node-2. The blocker sits on the second node started, node-3.
 const BLOCKED = 'node-3';
-const SOLO: ForeseenDrainBlocker = {
-  namespace: 'shop',
-  pod: 'solo-7d9f',
-  reason: 'disruption-budget',
-  budgets: ['shop/solo'],
-  why: 'PodDisruptionBudget shop/solo: one replica with minAvailable 1: it never allows an eviction',
-};
-const BARE: ForeseenDrainBlocker = { namespace: 'default', pod: 'debug-shell', reason: 'unmanaged', budgets: [], why: 'declares no controller: kubectl drain refuses to delete it without --force' };
 
 type GateReportEvent = Extract<TimedEvent, { type: 'gate-report' }>;
 

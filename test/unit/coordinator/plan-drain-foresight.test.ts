@@ -5,19 +5,11 @@ import { join } from 'node:path';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
 import type { NodeDrainForesight } from '../../../coordinator/plan/drain-foresight-plan.js';
-import type { ForeseenDrainBlocker } from '../../../coordinator/ports/cluster.js';
 import { fakeCliEnv } from './fakes/cli-env.js';
+import { SOLO_BLOCKER as SOLO } from './fakes/drain-blockers.js';
 import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld } from './fakes/fake-world.js';
-
-const SOLO: ForeseenDrainBlocker = {
-  namespace: 'shop',
-  pod: 'solo-7d9f',
-  reason: 'disruption-budget',
-  budgets: ['shop/solo'],
-  why: 'PodDisruptionBudget shop/solo: one replica with minAvailable 1: it never allows an eviction',
-};
 
 describe('noderoll plan: drain foresight', function () {
   this.timeout(20_000);

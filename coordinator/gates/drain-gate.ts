@@ -30,8 +30,8 @@ export class DrainForesightGate implements Gate {
     };
   }
 
-  /** "the drain of node N would be blocked by …: ns/pod: why; …" naming every blocker the last check found. */
+  /** "its drain would be blocked by ns/pod: why; …", naming every blocker the last check found. */
   describeBlocked(): string {
-    return `node ${this.node} not cordoned: its drain would be blocked by ${this.blockers.map(describeForeseenBlocker).join('; ')}`;
+    return `its drain would be blocked by ${this.blockers.map(describeForeseenBlocker).join('; ')}`;
   }
 }

@@ -27,7 +27,7 @@ export const verifyClusterHealthy: StepExecutor = {
     } catch (err) {
       if (!(err instanceof StepFailure) || drain.blockers.length === 0) throw err;
       const policy = haltAtOnce ? 'drain.onBlocked is halt' : `still blocked after timeouts.gatesBeforeNode (${Math.round(ctx.config.timeouts.gatesBeforeNodeMs / 1000)}s)`;
-      throw new StepFailure(`${drain.describeBlocked()} (${policy})`, [err.reason, ...err.details]);
+      throw new StepFailure(`node ${ctx.node.name} not cordoned: ${drain.describeBlocked()} (${policy})`, [err.reason, ...err.details]);
     }
   },
 };

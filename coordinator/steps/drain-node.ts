@@ -53,8 +53,11 @@ async function assertDrainUnblocked(ctx: StepContext): Promise<void> {
   const report = await runGates([gate], ctx.clock, ctx.signal);
   ctx.gateReport(report, purpose);
   if (report.passed) return;
-  const reason = gate.blockers.length > 0 ? gate.describeBlocked() : `node ${ctx.node.name} not cordoned: could not check whether its drain can finish: ${report.results[0]?.summary ?? 'no result'}`;
-  throw new StepFailure(reason, gateFailureDetails(report));
+  // A resume after a drain that failed half-way finds the node cordoned already: say so rather than "not cordoned".
+  const cordoned = (await ctx.cluster.getNode(ctx.node.name, ctx.signal))?.unschedulable === true;
+  const state = cordoned ? `node ${ctx.node.name} is still cordoned from an earlier drain and not drained again` : `node ${ctx.node.name} not cordoned`;
+  const why = gate.blockers.length > 0 ? gate.describeBlocked() : `could not check whether its drain can finish: ${report.results[0]?.summary ?? 'no result'}`;
+  throw new StepFailure(`${state}: ${why}`, gateFailureDetails(report));
 }
 
 /** §4.3: `kubectl uncordon`, confirmed by reading the Node back. */

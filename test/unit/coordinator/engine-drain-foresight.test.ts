@@ -114,4 +114,18 @@ describe('drain foresight in the engine: a node is never cordoned while a pod is
     const last = h.events.filter((e): e is GateReportEvent => e.type === 'gate-report' && e.node === BLOCKED).at(-1);
     expect(last).to.deep.include({ purpose: `before draining node ${BLOCKED}`, passed: false });
   });
+
+  it('a resume after a drain that failed half-way says the node is still cordoned when a blocker is known, and drains nothing', async () => {
+    h = await makeHarness();
+    h.world.drainBlocker = { namespace: SOLO.namespace, pod: SOLO.pod, budget: { namespace: 'shop', name: 'solo', detail: '0 disruptions allowed' } };
+    h.world.cluster.foreseeDrainBlockers = async () => []; // the budget was missed before the drain (e.g. created during it)
+    expect(await h.run()).to.equal('halted');
+    expect(h.world.node('node-1').cordoned, 'the failed drain left node-1 cordoned').to.equal(true);
+    expect(h.world.node('node-1').calls.drain).to.equal(1);
+
+    h.world.cluster.foreseeDrainBlockers = async (name) => (name === 'node-1' ? [SOLO] : []);
+    expect(await h.run({ resumed: true, record: await h.load() })).to.equal('halted');
+    expect(h.world.node('node-1').calls.drain, 'not drained again').to.equal(1);
+    expect((await h.load()).halt).to.deep.include({ node: 'node-1', step: 'drainNode', reason: `node node-1 is still cordoned from an earlier drain and not drained again: its drain would be blocked by shop/solo-7d9f: ${SOLO.why}` });
+  });
 });

@@ -113,6 +113,17 @@ describe("the coordinator's Kubernetes calls with only deploy/'s RBAC (measured 
       }
     });
 
+    it('foresees what would stop a drain (pods, budgets, server-side dry-run evictions) with the same rights, changing nothing', async () => {
+      const budgeted = cluster.seeded!.budgeted;
+      const target = NODES.find((n) => podsOn(n).some((p) => p.includes(`/${budgeted.app}-`)))!;
+      const evictionsBefore = cluster.api.activity.find({ type: 'EvictionAccepted' }).length;
+      const found = await kube.foreseeDrainBlockers(target);
+      // Whatever the budget allows at this moment, the API judged each budgeted pod and nothing was evicted.
+      expect(found.every((b) => b.reason === 'disruption-budget' && b.budgets.includes(`${budgeted.namespace}/${budgeted.pdb}`))).to.equal(true);
+      expect(cluster.api.activity.find({ type: 'EvictionDryRun' }).length).to.be.at.least(1);
+      expect(cluster.api.activity.find({ type: 'EvictionAccepted' }).length).to.equal(evictionsBefore);
+    });
+
     it('the state store locks, saves, loads, takes and clears an abort request, and releases', async () => {
       const store = new KubernetesStateStore({ kubectl: kube, keepAlive: false });
       const lock = await store.acquireLock(OWNER_A);

@@ -49,6 +49,7 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   },
   { doc: 'doc-block: viewer-binding', how: 'block', file: 'test/unit/docs/kubernetes-state-recipe.test.ts', contains: "await runBlock('viewer-binding')", why: 'run as the admin; the test then reads and is refused writes as that user' },
   { doc: 'kubectl auth can-i', how: 'elsewhere', file: 'test/kube-api/kubectl-rbac.test.ts', contains: "['auth', 'can-i', 'update', 'leases', '-n', NS]", why: 'the RBAC test asks the test API server with the real kubectl, as the ServiceAccount and as the admin' },
+  { doc: 'kubectl drain --dry-run=server', how: 'elsewhere', file: 'test/kube-api/eviction-dry-run.test.ts', contains: "[...DRAIN, '--dry-run=server', '--timeout=30s', target]", why: 'the dry-run eviction test runs the real kubectl drain --dry-run=server against the test API server' },
   { doc: 'scripts/dev test', how: 'elsewhere', file: '.ci/run', contains: 'scripts/dev test', why: 'CI runs exactly this' },
   { doc: 'npm test', how: 'elsewhere', file: 'package.json', contains: '"test": "npm run build && mocha"', why: 'the same build and mocha suite (.mocharc.json) that scripts/dev test runs in CI' },
   { doc: 'npx tsc -p tsconfig.json', how: 'elsewhere', file: 'package.json', contains: '"build": "tsc -p tsconfig.json"', why: 'scripts/dev test builds with npm run build, i.e. this tsc' },

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { TimedEvent } from '../../../coordinator/engine/events.js';
+import { renderMarkdownReport } from '../../../coordinator/report/render-markdown.js';
 import { BARE_POD_BLOCKER as BARE, SOLO_BLOCKER as SOLO } from './fakes/drain-blockers.js';
 import { makeHarness, type Harness } from './fakes/engine-harness.js';
 
@@ -51,6 +52,7 @@ describe('drain foresight in the engine: a node is never cordoned while a pod is
       `node ${BLOCKED} not cordoned: its drain would be blocked by shop/solo-7d9f: ${SOLO.why}; default/debug-shell: ${BARE.why} (drain.onBlocked is halt)`,
     );
     expect(haltEvent(h).reason).to.equal(saved.halt?.reason);
+    expect(renderMarkdownReport(saved), 'the report names the blockers').to.contain(`shop/solo-7d9f: ${SOLO.why}`).and.contain(`default/debug-shell: ${BARE.why}`);
     expect(haltEvent(h).details).to.include(`drain: shop/solo-7d9f: ${SOLO.why}`);
     const [result] = drainResults(h, BLOCKED);
     expect(result).to.deep.equal({

@@ -8,6 +8,7 @@ import { GravityStatusCommandReader } from '../cluster/gravity-status.js';
 import { KubectlClient } from '../cluster/kubectl.js';
 import type { AlertsGateConfig, CoordinatorConfig } from '../config/config-types.js';
 import { PrometheusAlertsGate } from '../gates/alerts-gate.js';
+import { BlockingPodsGate } from '../gates/blocking-pods-gate.js';
 import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../gates/cluster-gates.js';
 import type { Gate } from '../gates/gate.js';
 import type { Clock } from '../ports/clock.js';
@@ -113,6 +114,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
     gates.push(new AgentsReachableGate(config.nodes.map((n) => ({ endpoint: { node: n.name, address: n.agent }, agent: lazyAgent(() => agent(n.name, n.agent)) })), config.agents.callTimeoutMs, options.clock));
   }
   if (config.gates.alerts) gates.push(alertsGate(config.gates.alerts));
+  if (config.gates.blockingPods.length > 0) gates.push(new BlockingPodsGate(cluster, config.gates.blockingPods));
   const backup = config.backup.enabled
     ? new CommandBackupTaker({
         argv: config.backup.argv,

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
 import { ConfigError } from '../../../shared/config/config-error.js';
+import { makeRealServices, silentLogger } from '../../../coordinator/cli/services.js';
+import { systemClock } from '../../../coordinator/ports/clock.js';
 
 const MINIMAL = `
 nodes:
@@ -73,5 +75,18 @@ describe('coordinator config: blockers (gates.alerts, gates.blockingPods)', () =
     const selectors = ['app=backup', 'app==backup', 'tier!=web', 'example.com/role=backup', 'env in (prod,qa)', 'env notin (dev)', 'backup', '!done', 'a=,b', 'app.kubernetes.io/name=velero,app.kubernetes.io/component in (backup)'];
     const c = parseConfigText(MINIMAL + `gates: { blockingPods: ${JSON.stringify(selectors)} }\n`, '/c.yaml');
     expect(c.gates.blockingPods).to.deep.equal(selectors);
+  });
+
+  it('the configured blockers are ordinary gates: in the list every gate check (before each node, each soak pass) runs', () => {
+    const names = (yaml: string): string[] => {
+      const services = makeRealServices(parseConfigText(MINIMAL + yaml, '/c.yaml'), silentLogger, { clock: systemClock, connectAgent: undefined });
+      try {
+        return services.gates.map((g) => g.name);
+      } finally {
+        services.close();
+      }
+    };
+    expect(names('')).to.not.include.members(['alerts']).and.not.include('blockingPods');
+    expect(names('gates: { alerts: { url: "http://127.0.0.1:9090" }, blockingPods: [app=backup] }\n')).to.include.members(['alerts', 'blockingPods']);
   });
 });

@@ -67,7 +67,13 @@ export interface CoordinatorConfig {
   maxUnavailable: 1;
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
+  /** Nodes annotated noderoll.io/hold (coordinator/schedule/hold-rule.ts). */
+  hold: { policy: HoldPolicy };
 }
+
+/** wait: ask again every soak interval until timeouts.gatesBeforeNode, then halt; skip: leave the node out. */
+export const HOLD_POLICIES = ['wait', 'skip'] as const;
+export type HoldPolicy = (typeof HOLD_POLICIES)[number];
 
 /** gates.alerts: a Prometheus whose matching active alerts block the next node. */
 export interface AlertsGateConfig {

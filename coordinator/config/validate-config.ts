@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
 import type { AlertsGateConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS } from './config-types.js';
+import { HOLD_POLICIES, LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
@@ -33,6 +33,7 @@ const TOP_LEVEL = [
   'maxUnavailable',
   'pauseBetween',
   'notifications',
+  'hold',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -85,6 +86,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     maxUnavailable: 1,
     pauseBetweenMs: root.duration('pauseBetween', 0),
     notifications: { webhooks: readWebhooks(root.section('notifications', ['webhooks'])) },
+    hold: { policy: root.section('hold', ['policy']).oneOf<HoldPolicy>('policy', 'wait', HOLD_POLICIES) },
   };
 }
 

@@ -3,6 +3,7 @@ import { errorMessage } from '../../engine/step-failure.js';
 import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
+import { holdReason } from '../../schedule/hold-rule.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
 import type { OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
@@ -15,6 +16,8 @@ export interface PlanResult {
   preflight: NodePreflight[];
   passed: boolean;
   warnings: string[];
+  /** Nodes annotated noderoll.io/hold, with the reason. */
+  held: { node: string; reason: string }[];
 }
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
@@ -32,7 +35,11 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   const nodes = orderNodes(selected, config.order, roles);
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
   const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
-  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings };
+  const held = nodes.flatMap((n) => {
+    const reason = holdReason(byName.get(n.name)?.annotations ?? {});
+    return reason === undefined ? [] : [{ node: n.name, reason }];
+  });
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, held };
 }
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
@@ -41,7 +48,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
   result.nodes.forEach((n, i) => {
     const p = result.preflight.find((x) => x.node === n.name);
     const version = p?.installedVersion ?? '?';
-    const skip = p?.alreadyAtTarget ? '  (already at target: skipped)' : '';
+    const hold = result.held.find((h) => h.node === n.name);
+    const skip = (p?.alreadyAtTarget ? '  (already at target: skipped)' : '') + (hold ? `  (on hold: ${hold.reason}; ${config.hold.policy === 'skip' ? 'will be skipped' : 'will be waited for'})` : '');
     lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
   });
   lines.push('', 'Steps on each node:');
@@ -70,7 +78,7 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
     const result = await planAndPreflight(ctx, config, services, target);
     const existing = await services.store.load().catch(() => undefined);
     log.info({ plan: result }, 'plan');
-    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed }, () =>
+    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, held: result.held, passed: result.passed }, () =>
       renderPlan(result, config, target, existing),
     );
     return result.passed ? ExitCode.ok : ExitCode.notHealthy;

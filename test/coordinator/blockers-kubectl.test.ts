@@ -1,4 +1,10 @@
 import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from '../../shared/exec/command-runner.js';
+import { projectRoot } from '../../shared/agent-api/codegen.js';
+import type { Node } from '../kube-api/k8s-types.js';
 import { KubectlClient } from '../../coordinator/cluster/kubectl.js';
 import { BlockingPodsGate } from '../../coordinator/gates/blocking-pods-gate.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
@@ -10,6 +16,8 @@ describe('blockers with the real kubectl against the test API server', function 
   this.timeout(60_000);
   let cluster: TestCluster;
   let client: KubectlClient;
+  let dir = '';
+  let config = '';
 
   before(async () => {
     await requireKubectl();
@@ -20,9 +28,47 @@ describe('blockers with the real kubectl against the test API server', function 
       env: { ...process.env, KUBECACHEDIR: cluster.kubectl.cacheDir },
       callTimeoutMs: 30_000,
     });
+    dir = await mkdtemp(join(tmpdir(), 'noderoll-blockers-'));
+    config = join(dir, 'config.yaml');
+    await writeFile(
+      config,
+      [
+        'apiVersion: noderoll.io/v1alpha1',
+        'kind: CoordinatorConfig',
+        'nodes: [{ name: node-1, agent: "127.0.1.1:7443" }, { name: node-2, agent: "127.0.1.2:7443" }]',
+        'agents: { insecurePlaintext: true }',
+        `kubernetes: { kubeconfig: ${cluster.kubectl.kubeconfig} }`,
+        `state: { file: ${join(dir, 'state.json')} }`,
+        `log: { file: ${join(dir, 'noderoll.log')} }`,
+        '',
+      ].join('\n'),
+    );
   });
   after(async () => {
     await cluster?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The built noderoll, as an operator runs it. */
+  const noderoll = (args: string[], okExitCodes = [0]) =>
+    runCommand({ file: process.execPath, args: [join(projectRoot, 'dist/coordinator/main.js'), ...args, '--config', config], env: { ...process.env, KUBECACHEDIR: cluster.kubectl.cacheDir }, timeoutMs: 30_000, okExitCodes });
+  const annotations = async (node: string) => (await cluster.kubectl.json<Node>(['get', 'node', node])).metadata.annotations ?? {};
+
+  it('noderoll hold NODE --reason sets noderoll.io/hold (again: replaces it), release removes it; a missing node is exit 2', async () => {
+    const held = await noderoll(['hold', 'node-2', '--reason', 'disk replacement, OPS-1234']);
+    expect(held.stdout).to.contain('Node node-2 is on hold: disk replacement, OPS-1234.');
+    expect(await annotations('node-2')).to.include({ 'noderoll.io/hold': 'disk replacement, OPS-1234' });
+    await noderoll(['hold', 'node-2', '--reason', 'firmware case 4711']);
+    expect(await annotations('node-2')).to.include({ 'noderoll.io/hold': 'firmware case 4711' });
+    expect(await annotations('node-1')).to.not.have.property('noderoll.io/hold');
+
+    const released = await noderoll(['release', 'node-2', '-o', 'json']);
+    expect(JSON.parse(released.stdout)).to.include({ type: 'release', node: 'node-2', released: true, previousReason: 'firmware case 4711' });
+    expect(await annotations('node-2')).to.not.have.property('noderoll.io/hold');
+    expect((await noderoll(['release', 'node-2'])).stdout).to.contain('was not on hold');
+
+    const missing = await noderoll(['hold', 'node-9', '--reason', 'x'], [2]);
+    expect(missing.stderr).to.match(/error: node node-9 does not exist in the cluster/);
   });
 
   it('gate blockingPods: a pod matching a selector in any namespace blocks until it is gone', async () => {

@@ -86,7 +86,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'noderoll check [flags]',
     description:
       'Runs every gate once: gravity status (cluster active, every node healthy), etcd health (every member),\n' +
-      'every pod Running or Succeeded, every Node Ready and schedulable, every agent reachable.\n' +
+      'every pod Running or Succeeded, every Node Ready and schedulable, every agent reachable; when configured,\n' +
+      'no matching Prometheus alert active (gates.alerts) and no pod matching gates.blockingPods still running.\n' +
       'Prints what failed and why. Exit 0 when all pass, 3 when any fails.',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll check', 'noderoll check -o json | jq .'],

@@ -9,7 +9,7 @@ import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { checkCommonName } from '../../shared/pki/openssl.js';
 import { webhookUrlProblem } from '../config/validate-config.js';
 
-export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch';
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch' | 'hold' | 'release';
 
 export interface CommandSpec {
   name: CommandName;
@@ -18,6 +18,8 @@ export interface CommandSpec {
   description: string;
   flags: readonly FlagSpec[];
   examples: readonly string[];
+  /** The one word after the command that is not a flag, when it takes one (hold and release: NODE, required). */
+  argument?: ArgumentSpec & { check: (value: string) => string | undefined };
 }
 
 const NODE_LIST = { separator: ',', item: 'node name' };
@@ -84,7 +86,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'noderoll check [flags]',
     description:
       'Runs every gate once: gravity status (cluster active, every node healthy), etcd health (every member),\n' +
-      'every pod Running or Succeeded, every Node Ready and schedulable, every agent reachable.\n' +
+      'every pod Running or Succeeded, every Node Ready and schedulable, every agent reachable; when configured,\n' +
+      'no matching Prometheus alert active (gates.alerts) and no pod matching gates.blockingPods still running.\n' +
       'Prints what failed and why. Exit 0 when all pass, 3 when any fails.',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll check', 'noderoll check -o json | jq .'],
@@ -192,6 +195,32 @@ export const COMMANDS: readonly CommandSpec[] = [
       'on which the labels and gravity disagree (exit 3).',
     flags: INIT_FLAGS,
     examples: ['noderoll init --out ./noderoll-prod', 'noderoll init --out ./noderoll-prod --agent-settings site-agent.yaml --etcd-endpoints https://10.0.0.11:2379'],
+  },
+  {
+    name: 'hold',
+    summary: 'keep a node out of every update until it is released, saying why',
+    usage: 'noderoll hold NODE --reason TEXT [flags]',
+    description:
+      'Annotates the Kubernetes node noderoll.io/hold=TEXT (kubectl annotate --overwrite; a second hold replaces\n' +
+      'the reason). An operation asks before it starts each node: a held node is waited for (hold.policy: wait, the\n' +
+      'default: asked again every soak interval, and after timeouts.gatesBeforeNode the operation halts naming the\n' +
+      'reason) or skipped with the reason (hold.policy: skip). A node already in progress finishes. `noderoll plan`\n' +
+      'shows held nodes. TEXT: one line, at most 256 characters. Exit 0 when set, 2 when NODE does not exist.',
+    flags: [...GLOBAL_FLAGS, { name: 'reason', kind: 'string', value: 'TEXT', help: 'why the node is held, shown in plan, events and the report (required)' }],
+    examples: ['noderoll hold 10.0.0.3 --reason "disk replacement, ticket OPS-1234"'],
+    argument: { value: 'NODE', check: nodeNameProblem },
+  },
+  {
+    name: 'release',
+    summary: 'release a held node: operations may start it again',
+    usage: 'noderoll release NODE [flags]',
+    description:
+      'Removes the noderoll.io/hold annotation of the Kubernetes node (kubectl annotate noderoll.io/hold-). An\n' +
+      'operation waiting for the node starts it at its next ask. Exit 0 (also when the node was not on hold),\n' +
+      '2 when NODE does not exist.',
+    flags: GLOBAL_FLAGS,
+    examples: ['noderoll release 10.0.0.3'],
+    argument: { value: 'NODE', check: nodeNameProblem },
   },
 ];
 

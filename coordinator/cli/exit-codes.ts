@@ -23,7 +23,7 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const EXIT_CODE_HELP = `Exit codes:
-  0    success (update completed, check passed, plan preflight passed, abort requested)
+  0    success (update completed, check passed, plan preflight passed, abort requested, hold set or released)
   1    the operation halted on a failed step; the node is left cordoned; run the printed resume command
   2    invalid command line or config: the error names the flag or field; nothing was executed
   3    the cluster is not healthy: a gate or preflight check failed (update refused to start)

@@ -8,6 +8,7 @@ import { commandHelp, COMMANDS, findCommand, GLOBAL_FLAGS, mainHelp, type Comman
 import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
+import { holdCommand, releaseCommand } from './commands/hold.js';
 import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
@@ -34,6 +35,8 @@ const HANDLERS: Record<CommandName, (ctx: CommandContext) => Promise<number>> = 
   report: reportCommand,
   init: initCommand,
   watch: watchCommand,
+  hold: holdCommand,
+  release: releaseCommand,
 };
 
 /**
@@ -68,10 +71,14 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
 
   let reporter: Reporter = new LineReporter(env.stdout, env.stderr);
   try {
-    // `report` and `watch` take one optional argument, the operation.
-    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, { program: `noderoll ${spec.name}`, maxPositional: spec.name === 'report' || spec.name === 'watch' ? 1 : 0 });
+    // `report` and `watch` take one optional argument, the operation; `hold` and `release` the node.
+    const flags = parseFlags(rest, spec.flags.length > 0 ? spec.flags : GLOBAL_FLAGS, { program: `noderoll ${spec.name}`, maxPositional: spec.name === 'report' || spec.name === 'watch' || spec.argument ? 1 : 0 });
     const operation = flags.positional[0];
-    if (operation !== undefined) {
+    if (spec.argument && operation !== undefined) {
+      const problem = spec.argument.check(operation);
+      if (problem) throw new UsageError(spec.argument.value, problem);
+      flags.values.set(spec.argument.value.toLowerCase(), operation);
+    } else if (operation !== undefined) {
       if (!OPERATION_ID_PATTERN.test(operation)) throw new UsageError('OPERATION', `${showValue(operation)} is not an operation ID (like nr-20261127-031500-ab12; see noderoll status)`);
       flags.values.set('operation', operation);
     }

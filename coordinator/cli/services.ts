@@ -6,7 +6,9 @@ import { CommandBackupTaker } from '../cluster/backup.js';
 import { EtcdHealthCommandReader } from '../cluster/etcd-health.js';
 import { GravityStatusCommandReader } from '../cluster/gravity-status.js';
 import { KubectlClient } from '../cluster/kubectl.js';
-import type { CoordinatorConfig } from '../config/config-types.js';
+import type { AlertsGateConfig, CoordinatorConfig } from '../config/config-types.js';
+import { PrometheusAlertsGate } from '../gates/alerts-gate.js';
+import { BlockingPodsGate } from '../gates/blocking-pods-gate.js';
 import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../gates/cluster-gates.js';
 import type { Gate } from '../gates/gate.js';
 import type { Clock } from '../ports/clock.js';
@@ -111,6 +113,8 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
   if (config.gates.agents.enabled) {
     gates.push(new AgentsReachableGate(config.nodes.map((n) => ({ endpoint: { node: n.name, address: n.agent }, agent: lazyAgent(() => agent(n.name, n.agent)) })), config.agents.callTimeoutMs, options.clock));
   }
+  if (config.gates.alerts) gates.push(alertsGate(config.gates.alerts));
+  if (config.gates.blockingPods.length > 0) gates.push(new BlockingPodsGate(cluster, config.gates.blockingPods));
   const backup = config.backup.enabled
     ? new CommandBackupTaker({
         argv: config.backup.argv,
@@ -134,6 +138,10 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
       agents.clear();
     },
   };
+}
+
+function alertsGate(c: AlertsGateConfig): PrometheusAlertsGate {
+  return new PrometheusAlertsGate({ url: c.url, ...(c.filter ? { filter: new RegExp(c.filter) } : {}), ignore: c.ignore.map((r) => new RegExp(r)), firingOnly: c.firingOnly, timeoutMs: c.timeoutMs });
 }
 
 /** The store config.state.backend names; the kubernetes one talks through the coordinator's own kubectl and kubeconfig. */

@@ -1,7 +1,9 @@
 import { CommandError, runCommand, tail, type CommandResult, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { silentLogger } from '../../shared/log/logger.js';
-import { DrainError, type DrainOptions, type ForeseenDrainBlocker, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster } from '../ports/cluster.js';
+import { DrainError, type DrainOptions, type ForeseenDrainBlocker, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster, type LabelledPodLister } from '../ports/cluster.js';
+import { refuseIf } from '../../shared/validation/field-error.js';
+import { labelSelectorProblem } from '../../shared/validation/label-selector.js';
 import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
 import { foreseeDrainBlockers } from './drain-foresight.js';
 import { dryRunEvictionRequest, readEvictionJudgement, type EvictionJudgement } from './eviction-dry-run.js';
@@ -42,7 +44,7 @@ const DRAIN_GRACE_MS = 30_000;
  * The Kubernetes side of noderoll, through the real kubectl (the same binary an operator uses,
  * planet's on a Gravity node): `get -o json` for reading, cordon/drain/uncordon/annotate for acting.
  */
-export class KubectlClient implements KubernetesCluster {
+export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   private localDataFlag: Promise<LocalDataFlag | undefined> | undefined;
   private readonly runner: CommandRunner;
   private readonly log: Logger;
@@ -102,6 +104,12 @@ export class KubectlClient implements KubernetesCluster {
 
   async listPods(signal?: AbortSignal): Promise<KubePod[]> {
     const r = await this.run(['get', 'pods', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
+    return readPodList(r.stdout);
+  }
+
+  async listPodsWithLabels(selector: string, signal?: AbortSignal): Promise<KubePod[]> {
+    refuseIf('selector', labelSelectorProblem(selector));
+    const r = await this.run(['get', 'pods', '--all-namespaces', `--selector=${selector}`, '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodList(r.stdout);
   }
 

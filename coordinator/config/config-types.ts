@@ -45,6 +45,10 @@ export interface CoordinatorConfig {
     pods: { enabled: boolean; ignoreNamespaces: string[] };
     nodes: { enabled: boolean };
     agents: { enabled: boolean };
+    /** Absent: no alerts gate. */
+    alerts?: AlertsGateConfig;
+    /** Label selectors: any pod matching one, in any namespace, blocks the next node (e.g. a running backup job). */
+    blockingPods: string[];
   };
   /** allowUnverified: the operator's explicit opt-out of verifying the backup (verifyArgv empty). */
   backup: { enabled: boolean; argv: string[]; artifact: string; verifyArgv?: string[]; allowUnverified: boolean; env: Record<string, string>; timeoutMs: number };
@@ -65,6 +69,25 @@ export interface CoordinatorConfig {
   maxUnavailable: 1;
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
+  /** Nodes annotated noderoll.io/hold (coordinator/schedule/hold-rule.ts). */
+  hold: { policy: HoldPolicy };
+}
+
+/** wait: ask again every soak interval until timeouts.gatesBeforeNode, then halt; skip: leave the node out. */
+export const HOLD_POLICIES = ['wait', 'skip'] as const;
+export type HoldPolicy = (typeof HOLD_POLICIES)[number];
+
+/** gates.alerts: a Prometheus whose matching active alerts block the next node. */
+export interface AlertsGateConfig {
+  /** Prometheus' base URL; /api/v1/alerts is appended. */
+  url: string;
+  /** Regexp over `alertname{label="value",…}` (labels sorted); absent: every alert. */
+  filter?: string;
+  /** Regexps over the same text; a matching alert never blocks. */
+  ignore: string[];
+  /** Only firing alerts block (default); false: pending ones too. */
+  firingOnly: boolean;
+  timeoutMs: number;
 }
 
 /** wait: check again until timeouts.gatesBeforeNode, then halt; halt: halt at once. The node is never cordoned meanwhile. */

@@ -1,12 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
-import type { CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { DRAIN_BLOCKED_POLICIES, LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS } from './config-types.js';
+import type { AlertsGateConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
+import { DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
 import { hostPortProblem } from '../../shared/validation/host-port.js';
 import { kubeContextProblem, namespaceProblem, objectNameProblem } from '../../shared/validation/kube-names.js';
+import { labelSelectorProblem } from '../../shared/validation/label-selector.js';
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { nonEmptyProblem } from '../../shared/validation/plain-text.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
@@ -33,6 +34,7 @@ const TOP_LEVEL = [
   'maxUnavailable',
   'pauseBetween',
   'notifications',
+  'hold',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -71,7 +73,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     order: root.oneOf<NodeOrderPolicy>('order', 'roles', ['roles', 'listed']),
     kubernetes: readKubernetes(root.section('kubernetes', ['kubectl', 'kubeconfig', 'context', 'callTimeout']), baseDir),
     agents: readAgents(root.section('agents', ['callTimeout', 'tls', 'insecurePlaintext']), baseDir),
-    gates: readGates(root.section('gates', ['gravity', 'etcd', 'pods', 'nodes', 'agents'])),
+    gates: readGates(root.section('gates', ['gravity', 'etcd', 'pods', 'nodes', 'agents', 'alerts', 'blockingPods'])),
     backup: readBackup(root.section('backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']), baseDir),
     install: { maxAttempts: root.section('install', ['maxAttempts']).integer('maxAttempts', 3, 1, 20) },
     timeouts: readTimeouts(root.section('timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon'])),
@@ -86,6 +88,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     maxUnavailable: 1,
     pauseBetweenMs: root.duration('pauseBetween', 0),
     notifications: { webhooks: readWebhooks(root.section('notifications', ['webhooks'])) },
+    hold: { policy: root.section('hold', ['policy']).oneOf<HoldPolicy>('policy', 'wait', HOLD_POLICIES) },
   };
 }
 
@@ -189,7 +192,33 @@ function readGates(r: FieldReader): CoordinatorConfig['gates'] {
     pods: { enabled: pods.boolean('enabled', true), ignoreNamespaces: pods.list('ignoreNamespaces', [], namespaceProblem) },
     nodes: { enabled: r.section('nodes', ['enabled']).boolean('enabled', true) },
     agents: { enabled: r.section('agents', ['enabled']).boolean('enabled', true) },
+    ...readAlertsGate(r),
+    blockingPods: r.list('blockingPods', [], labelSelectorProblem, { max: 50 }),
   };
+}
+
+/** gates.alerts, only when present. */
+function readAlertsGate(gates: FieldReader): { alerts?: AlertsGateConfig } {
+  if (!gates.has('alerts')) return {};
+  const r = gates.section('alerts', ['url', 'filter', 'ignore', 'firingOnly', 'timeout']);
+  const filter = r.string('filter', '', regexProblem);
+  return {
+    alerts: {
+      url: r.requiredString('url', prometheusUrlProblem),
+      ...(filter ? { filter } : {}),
+      ignore: r.list('ignore', [], regexProblem, { max: 100 }),
+      firingOnly: r.boolean('firingOnly', true),
+      timeoutMs: r.duration('timeout', 10_000, 100),
+    },
+  };
+}
+
+/** A Prometheus base URL: http(s), no credentials, query or fragment (/api/v1/alerts is appended to its path). */
+function prometheusUrlProblem(v: string): string | undefined {
+  const problem = webhookUrlProblem(v);
+  if (problem) return problem;
+  const url = new URL(v);
+  return url.search || url.hash ? `${showValue(v)} must be scheme://host:port[/path prefix] without a query or fragment (e.g. http://prometheus.monitoring:9090)` : undefined;
 }
 
 function readEtcdGate(r: FieldReader): CoordinatorConfig['gates']['etcd'] {

@@ -134,6 +134,12 @@ export interface KubernetesCluster {
   annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void>;
 }
 
+/** Pods by label selector, in every namespace (the blockingPods gate). */
+export interface LabelledPodLister {
+  /** `selector` in `kubectl -l` grammar, already validated (shared/validation/label-selector.ts). */
+  listPodsWithLabels(selector: string, signal?: AbortSignal): Promise<KubePod[]>;
+}
+
 /** One health source's verdict in the gates' common shape. */
 export interface HealthReading {
   healthy: boolean;

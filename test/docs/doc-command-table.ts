@@ -114,6 +114,8 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll update --to V [--yes] [--confirm-each-node] [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll resume [--yes] [--confirm-each-node] [--pause-between D]', how: 'synopsis' },
   { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
+  { doc: 'noderoll hold NODE --reason TEXT', how: 'elsewhere', file: 'test/coordinator/blockers-kubectl.test.ts', contains: "noderoll(['hold', 'node-2', '--reason', 'disk replacement, OPS-1234'])", why: 'the built noderoll sets the hold with the real kubectl against the test API server (NODE = node-2)' },
+  { doc: 'noderoll release NODE', how: 'elsewhere', file: 'test/coordinator/blockers-kubectl.test.ts', contains: "noderoll(['release', 'node-2', '-o', 'json'])", why: 'the built noderoll removes the hold with the real kubectl against the test API server (NODE = node-2)' },
   { doc: 'noderoll update --to V --yes --detach [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll resume --yes --detach', how: 'synopsis' },
   {

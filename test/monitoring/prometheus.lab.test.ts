@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,10 @@ import { AGENT_METRICS_PORT, labAgentConfigYaml, labCoordinatorDir, writeLabCoor
  * the lab's reader certificate, every second, through a full rolling update of 3 nodes, with the
  * example scrape config and the alert rules of monitoring/: each agent's `up` drops while its node
  * reboots and comes back; the phase metric walks the runbook's steps in order; at the end no alert
- * fires.
+ * fires. The same update has the blockers on: gates.alerts asks this Prometheus, whose extra rule
+ * fires on a gauge the test serves (LAB_BLOCKER), and gates.blockingPods a label selector; the nodes
+ * after the first are held (noderoll hold) until the test has raised a blocker, so each blocker is in
+ * place, deterministically, when the gates before that node run.
  */
 
 const logger = createLogger('monitoring-e2e', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
@@ -48,6 +52,25 @@ interface Event {
   type: string;
   operationId?: string;
   node?: string;
+  nodes?: string[];
+  step?: string;
+  passed?: boolean;
+  results?: { gate: string; passed: boolean; problems: string[] }[];
+}
+
+/** The alert the test raises on demand, its gauge, and the pods gates.blockingPods looks for. */
+const LAB_BLOCKER = { alert: 'LabMaintenanceBlocker', metric: 'lab_maintenance_blocker', podLabel: 'app=lab-nightly-backup' };
+
+/** A tiny exporter on 127.0.0.1 that Prometheus scrapes: one gauge the test sets. */
+async function serveBlockerGauge(): Promise<{ server: Server; port: number; set(value: number): void }> {
+  let value = 0;
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`# HELP ${LAB_BLOCKER.metric} Set by the monitoring e2e to raise ${LAB_BLOCKER.alert}.\n# TYPE ${LAB_BLOCKER.metric} gauge\n${LAB_BLOCKER.metric} ${value}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { server, port: address.port, set: (v) => (value = v) };
 }
 
 describe('monitoring end to end: Prometheus scrapes the lab agents over mutual TLS during a rolling update', function () {
@@ -57,6 +80,7 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
   let promPid: number | undefined;
   let promRun: Promise<CommandResult | Error> | undefined;
   let promUrl = '';
+  let blocker: Awaited<ReturnType<typeof serveBlockerGauge>> | undefined;
   const instanceOf = new Map<string, string>();
 
   async function query(path: string, params: Record<string, string>): Promise<PromSeries[]> {
@@ -64,6 +88,15 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
     const body = (await res.json()) as { status: string; error?: string; data: { result: PromSeries[] } };
     if (body.status !== 'success') throw new Error(`prometheus ${path} ${JSON.stringify(params)}: ${body.error ?? res.status}`);
     return body.data.result;
+  }
+
+  /** The lab's coordinator config with gates.alerts on this Prometheus (only the test's alert) and gates.blockingPods. */
+  async function withBlockers(config: string): Promise<string> {
+    const doc = parse(await readFile(config, 'utf8')) as { gates: Record<string, unknown> };
+    doc.gates.alerts = { url: promUrl, filter: `^${LAB_BLOCKER.alert}\\b`, timeout: '5s' };
+    doc.gates.blockingPods = [LAB_BLOCKER.podLabel];
+    await writeFile(config, stringify(doc));
+    return config;
   }
 
   before(async () => {
@@ -80,12 +113,18 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
       scrape_configs: { scrape_interval: string; scrape_timeout: string; tls_config: Record<string, string>; static_configs: { targets: string[]; labels?: Record<string, string> }[] }[];
     };
     promConfig.global = { scrape_interval: '1s', evaluation_interval: '1s' };
-    promConfig.rule_files = [join(projectDir, 'monitoring/alerts.yml')];
+    blocker = await serveBlockerGauge();
+    await writeFile(
+      join(dir, 'lab-blocker-rules.yml'),
+      stringify({ groups: [{ name: 'lab-blockers', rules: [{ alert: LAB_BLOCKER.alert, expr: `${LAB_BLOCKER.metric} > 0`, labels: { severity: 'critical' }, annotations: { summary: 'raised by the monitoring e2e' } }] }] }),
+    );
+    promConfig.rule_files = [join(projectDir, 'monitoring/alerts.yml'), join(dir, 'lab-blocker-rules.yml')];
     const job = promConfig.scrape_configs[0]!;
     job.scrape_interval = '1s';
     job.scrape_timeout = '900ms';
     job.tls_config = { ca_file: lab.pki.reader.ca, cert_file: lab.pki.reader.cert, key_file: lab.pki.reader.key };
     job.static_configs = [{ targets: lab.nodes.map((n) => `${n.names.nodeAddress}:${METRICS_PORT}`), labels: { cluster: `lab-${lab.id}` } }];
+    (promConfig.scrape_configs as unknown[]).push({ job_name: 'lab-blocker', scrape_interval: '1s', scrape_timeout: '900ms', static_configs: [{ targets: [`127.0.0.1:${blocker.port}`] }] });
     for (const n of lab.nodes) instanceOf.set(n.name, `${n.names.nodeAddress}:${METRICS_PORT}`);
     await writeFile(join(dir, 'prometheus.yml'), stringify(promConfig));
 
@@ -122,16 +161,23 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
       const ended = await Promise.race([promRun, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000).unref())]);
       if (ended === 'timeout') process.kill(promPid, 'SIGKILL');
     }
+    if (blocker) await new Promise<void>((resolve) => blocker!.server.close(() => resolve()));
     if (dir) await rm(dir, { recursive: true, force: true });
     await lab?.down();
   });
 
-  it('up drops during each reboot and returns; the phase metric walks the runbook in order; no alert fires at the end', async () => {
+  it('up drops during each reboot and returns; the phase metric walks the runbook in order; a firing alert and a blocking pod each hold a node back until they clear; no alert fires at the end', async () => {
     const l = lab!;
-    const config = await writeLabCoordinatorConfig(l);
+    const config = await withBlockers(await writeLabCoordinatorConfig(l));
     const start = Date.now() / 1000 - 2;
     const events: Event[] = [];
-    const run = await runCommand({
+    const noderoll = (args: string[]) => runCommand({ file: process.execPath, args: [NODEROLL, ...args, '--config', config], env: l.hostEnv(), timeoutMs: 60_000 });
+    // order: roles, masters first: the nodes after the first are held until their blocker is in place
+    const order = [...l.nodes.filter((n) => n.role === 'master'), ...l.nodes.filter((n) => n.role !== 'master')].map((n) => n.name);
+    const [, alertNode, podNode] = order as [string, string, string];
+    for (const node of [alertNode, podNode]) await noderoll(['hold', node, '--reason', 'monitoring e2e: released once its blocker is raised']);
+    let ended: CommandResult | Error | undefined;
+    const update = runCommand({
       file: process.execPath,
       args: [NODEROLL, 'update', '--to', PLANET_VERSION_UPDATE, '--yes', '--config', config, '-o', 'json'],
       env: l.hostEnv(),
@@ -140,10 +186,49 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
       onStdoutLine: (line) => {
         if (line.startsWith('{')) events.push(JSON.parse(line) as Event);
       },
+    }).then(
+      (r) => (ended = r),
+      (err: Error) => (ended = err),
+    );
+    const eventOf = (what: string, match: (e: Event) => boolean): Promise<Event> =>
+      waitFor({ timeoutMs: 240_000, initialDelayMs: 200, maxDelayMs: 500, what }, async () => {
+        const found = events.find(match);
+        if (found) return ready(found);
+        if (ended) throw new Error(`noderoll update ended before ${what}: ${ended instanceof Error ? ended.message : `exit ${ended.exitCode}`}; last events: ${events.slice(-4).map((e) => JSON.stringify(e)).join('\n')}`);
+        return notYet(`last event: ${JSON.stringify(events.at(-1) ?? null)}`);
+      });
+    const blockedBefore = (node: string, gate: string, names: string): Promise<Event> =>
+      eventOf(`the ${gate} gate failing before ${node}, naming ${names}`, (e) => e.type === 'gate-report' && e.node === node && !e.passed && (e.results ?? []).some((r) => r.gate === gate && !r.passed && r.problems.some((p) => p.includes(names))));
+
+    expect((await eventOf('operation-started', (e) => e.type === 'operation-started')).nodes).to.deep.equal(order);
+    // An alert firing in the real Prometheus blocks the next node; resolved, the update goes on.
+    await eventOf(`${alertNode} waiting on its hold`, (e) => e.type === 'node-waiting' && e.node === alertNode);
+    blocker!.set(1);
+    await waitFor({ timeoutMs: 30_000, initialDelayMs: 500, maxDelayMs: 500, what: `${LAB_BLOCKER.alert} firing` }, async () => {
+      const firing = await query('query', { query: `ALERTS{alertname="${LAB_BLOCKER.alert}",alertstate="firing"}` });
+      return firing.length > 0 ? ready(firing) : notYet('not firing yet');
     });
-    if (run.exitCode !== 0) {
+    await noderoll(['release', alertNode]);
+    const alertReport = await blockedBefore(alertNode, 'alerts', `${LAB_BLOCKER.alert}{instance="127.0.0.1:${blocker!.port}",job="lab-blocker",severity="critical"} firing`);
+    note(`before ${alertNode}: ${alertReport.results!.find((r) => r.gate === 'alerts')!.problems[0]}`);
+    expect(events.some((e) => e.type === 'step-started' && e.node === alertNode && e.step === 'drainNode'), `${alertNode} not drained while the alert fires`).to.equal(false);
+    blocker!.set(0);
+    await eventOf(`${alertNode} drained once the alert resolved`, (e) => e.type === 'step-started' && e.node === alertNode && e.step === 'drainNode');
+
+    // A pod matching gates.blockingPods blocks the next node; deleted, the update goes on.
+    await eventOf(`${podNode} waiting on its hold`, (e) => e.type === 'node-waiting' && e.node === podNode);
+    await l.kubectl(['run', 'nightly-backup', '-n', 'default', '--image=registry.local/backup:1', `--labels=${LAB_BLOCKER.podLabel}`]);
+    await noderoll(['release', podNode]);
+    const podReport = await blockedBefore(podNode, 'blockingPods', 'default/nightly-backup');
+    note(`before ${podNode}: ${podReport.results!.find((r) => r.gate === 'blockingPods')!.problems[0]}`);
+    expect(events.some((e) => e.type === 'step-started' && e.node === podNode && e.step === 'drainNode'), `${podNode} not drained while the pod runs`).to.equal(false);
+    await l.kubectl(['delete', 'pod', 'nightly-backup', '-n', 'default', '--wait=false']);
+
+    await update;
+    const run = ended!;
+    if (run instanceof Error || run.exitCode !== 0) {
       const log = await readFile(join(labCoordinatorDir(l), 'noderoll.log'), 'utf8').catch((err: Error) => err.message);
-      expect.fail(`noderoll update exited ${run.exitCode}: ${run.stderr}\nlast events: ${events.slice(-6).map((e) => JSON.stringify(e)).join('\n')}\nlog tail:\n${log.split('\n').slice(-15).join('\n')}`);
+      expect.fail(`noderoll update ${run instanceof Error ? `failed: ${run.message}` : `exited ${run.exitCode}: ${run.stderr}`}\nlast events: ${events.slice(-6).map((e) => JSON.stringify(e)).join('\n')}\nlog tail:\n${log.split('\n').slice(-15).join('\n')}`);
     }
     const operationId = events.find((e) => e.type === 'operation-started')?.operationId;
     expect(operationId).to.be.a('string');

@@ -4,6 +4,7 @@ import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order
 import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
+import { holdReason } from '../../schedule/hold-rule.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
 import type { OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
@@ -16,6 +17,8 @@ export interface PlanResult {
   preflight: NodePreflight[];
   passed: boolean;
   warnings: string[];
+  /** Nodes annotated noderoll.io/hold, with the reason. */
+  held: { node: string; reason: string }[];
   /** Pods that would stop each node's drain now (they do not fail the preflight: update waits or halts at that node). */
   drainForesight: NodeDrainForesight[];
 }
@@ -36,7 +39,11 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
   const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
   const drainForesight = await foreseeDrains(services.cluster, nodes.map((n) => n.name));
-  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, drainForesight };
+  const held = nodes.flatMap((n) => {
+    const reason = holdReason(byName.get(n.name)?.annotations ?? {});
+    return reason === undefined ? [] : [{ node: n.name, reason }];
+  });
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, held, drainForesight };
 }
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
@@ -45,7 +52,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
   result.nodes.forEach((n, i) => {
     const p = result.preflight.find((x) => x.node === n.name);
     const version = p?.installedVersion ?? '?';
-    const skip = p?.alreadyAtTarget ? '  (already at target: skipped)' : '';
+    const hold = result.held.find((h) => h.node === n.name);
+    const skip = (p?.alreadyAtTarget ? '  (already at target: skipped)' : '') + (hold ? `  (on hold: ${hold.reason}; ${config.hold.policy === 'skip' ? 'will be skipped' : 'will be waited for'})` : '');
     lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
   });
   lines.push('', 'Steps on each node:');
@@ -79,7 +87,7 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
     const drainBlocked = drainBlockerCount(result.drainForesight) > 0 || result.drainForesight.some((f) => f.error !== undefined);
     ctx.reporter.result(
       'plan',
-      { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed, drainForesight: result.drainForesight },
+      { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, held: result.held, passed: result.passed, drainForesight: result.drainForesight },
       () => renderPlan(result, config, target, existing),
     );
     return result.passed && !drainBlocked ? ExitCode.ok : ExitCode.notHealthy;

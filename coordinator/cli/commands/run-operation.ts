@@ -4,6 +4,7 @@ import { OperationEngine } from '../../engine/engine.js';
 import { StopControl } from '../../engine/stop-control.js';
 import { CoordinatorMetrics, serveCoordinatorMetrics, type MetricsServer } from '../../metrics/coordinator-metrics.js';
 import { WebhookNotifier } from '../../notify/webhook-notifier.js';
+import { HoldRule } from '../../schedule/hold-rule.js';
 import { flagString } from '../../../shared/cli/flag-parser.js';
 import type { NodeRecord, OperationRecord } from '../../state/operation-record.js';
 import type { StateLock } from '../../state/state-store.js';
@@ -78,6 +79,7 @@ export async function runOperation(
     resumeCommand,
     ...(confirmNode ? { confirmNode } : {}),
     abortPollMs: ctx.env.abortPollMs,
+    admission: [new HoldRule(services.cluster, { policy: config.hold.policy, recheckMs: config.soak.intervalMs, maxWaitMs: config.timeouts.gatesBeforeNodeMs })],
   });
   try {
     const outcome = await engine.run(record, resumed);

@@ -1,5 +1,6 @@
 import type { NodeRole } from '../ports/cluster.js';
 import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
+import type { MaintenanceWindow } from '../schedule/maintenance-window.js';
 
 /** One node the coordinator may update and where its agent listens. */
 export interface NodeConfig {
@@ -63,6 +64,10 @@ export interface CoordinatorConfig {
   maxUnavailable: 1;
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
+  /** When nodes may start (coordinator/schedule); empty: any time. */
+  windows: MaintenanceWindow[];
+  /** nodeDurationFloorMs: the least a node is expected to take when checking that it fits in a window. */
+  schedule: { nodeDurationFloorMs: number };
 }
 
 export const STATE_BACKENDS = ['file', 'kubernetes'] as const;

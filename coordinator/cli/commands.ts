@@ -8,6 +8,7 @@ import { versionProblem } from '../../shared/validation/version.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { checkCommonName } from '../../shared/pki/openssl.js';
 import { webhookUrlProblem } from '../config/validate-config.js';
+import { UNTIL_WINDOW_END, WAIT_FOR_WINDOW } from './window-mode-flags.js';
 
 export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch';
 
@@ -63,6 +64,12 @@ const DETACH_HELP =
   'returns once that coordinator has taken over the operation (or with its error when it did not start) and prints\n' +
   'how to follow it (noderoll watch) and stop it (noderoll abort).';
 
+const WINDOWS_HELP =
+  'With maintenance windows configured (windows:), a node starts only inside a window whose remainder covers the\n' +
+  "node's expected duration (the longest node so far, at least schedule.nodeDurationFloor); otherwise the run stops\n" +
+  'at that safe point with status waiting-for-window and exit 4 (--until-window-end, the default), or waits for the\n' +
+  'next window that fits (--wait-for-window). The choice is kept with the operation for resume.\n';
+
 const globalFlag = (name: string): FlagSpec => GLOBAL_FLAGS.find((f) => f.name === name)!;
 
 const INIT_FLAGS: readonly FlagSpec[] = [
@@ -104,16 +111,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'update',
     summary: 'update the nodes to VERSION, one at a time',
-    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--nodes …] [--exclude …] [flags]',
+    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [--nodes …] [--exclude …] [flags]',
     description:
       'Runs the plan. Refuses to start unless every gate and preflight check passes. Per node: gates → backup\n' +
       '(once) → journal baseline → drain → find and stop the planet unit → install → reboot → wait for a new\n' +
       'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
       'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
       'Ctrl-C stops at the next safe point (twice: at the next step boundary).\n' +
+      WINDOWS_HELP +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
-    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach'],
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, NODES, EXCLUDE, METRICS_ADDRESS],
+    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach', 'noderoll update --to 7.0.68 --yes --detach --wait-for-window'],
   },
   {
     name: 'status',
@@ -130,13 +138,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'resume',
     summary: 'continue a halted, interrupted or crashed operation',
-    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [flags]',
+    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [flags]',
     description:
       'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
       'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
-      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.\n' +
+      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again. The maintenance windows\n' +
+      'apply again; --wait-for-window / --until-window-end replace the mode the operation was started with.\n' +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, METRICS_ADDRESS],
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, METRICS_ADDRESS],
     examples: ['noderoll resume --config /etc/noderoll/config.yaml', 'noderoll resume --yes --detach'],
   },
   {

@@ -48,7 +48,7 @@ export interface EngineDeps {
   abortPollMs?: number;
 }
 
-export type EngineOutcome = 'completed' | 'halted' | 'interrupted';
+export type EngineOutcome = 'completed' | 'halted' | 'interrupted' | 'waiting';
 
 /**
  * Runs an operation's plan: node after node, step after step, persisting the record before and
@@ -251,11 +251,22 @@ export class OperationEngine {
       this.emit({ type: 'node-skipped', node: node.name, rule: answer.rule ?? '', reason: answer.reason });
       return 'skipped';
     }
+    if (answer.kind === 'defer') return this.waitForWindow(record, node, answer);
     record.status = 'halted';
     record.halt = { at: this.now(), kind: 'failure', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand };
     await this.persist(record);
     this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand });
     return 'halted';
+  }
+
+  /** A rule deferred the pending node to a later window: stop here, every node in service, resumable. */
+  private async waitForWindow(record: OperationRecord, node: NodeRecord, answer: Extract<FinalAdmission, { kind: 'defer' }>): Promise<EngineOutcome> {
+    const resumeAt = answer.resumeAtMs !== undefined ? new Date(answer.resumeAtMs).toISOString() : undefined;
+    record.status = 'waiting-for-window';
+    record.halt = { at: this.now(), kind: 'waiting', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand, ...(resumeAt ? { resumeAt } : {}) };
+    await this.persist(record);
+    this.emit({ type: 'operation-waiting', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, ...(resumeAt ? { resumeAt } : {}), resumeCommand: this.deps.resumeCommand });
+    return 'waiting';
   }
 
   /** Drained (or draining) and not yet uncordoned. */

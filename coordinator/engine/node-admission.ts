@@ -17,7 +17,12 @@ export type Admission =
    */
   | { kind: 'wait'; reason: string; recheckAtMs: number }
   /** Stop before this node as a failed gate does: the operation halts (exit 1), resumable, nothing changed. */
-  | { kind: 'halt'; reason: string; details: string[] };
+  | { kind: 'halt'; reason: string; details: string[] }
+  /**
+   * Not in this run: stop before this node at this safe point with the operation `waiting-for-window`
+   * (resumable, not a failure; exit 4), nothing changed. `resumeAtMs`: when it could go on.
+   */
+  | { kind: 'defer'; reason: string; details: string[]; resumeAtMs?: number };
 
 export interface AdmissionRequest {
   record: OperationRecord;

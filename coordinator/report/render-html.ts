@@ -151,7 +151,7 @@ export function renderHtmlFromModel(m: ReportModel): string {
   const halt = r.halt
     ? `<div class="halt"><strong>${r.halt.kind === 'failure' ? 'Halted' : 'Stopped'}</strong> at ${e(r.halt.at)}${r.halt.node ? ` on node ${e(r.halt.node)}` : ''}${r.halt.step ? `, step ${e(r.halt.step)}` : ''}: ${e(r.halt.reason)}` +
       (r.halt.details.length ? `<ul>${r.halt.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '') +
-      (r.status === 'halted' || r.status === 'interrupted' ? `<div>Resume with: <code>${e(r.halt.resumeCommand)}</code></div>` : '') +
+      (r.status === 'halted' || r.status === 'interrupted' || r.status === 'waiting-for-window' ? `<div>Resume with: <code>${e(r.halt.resumeCommand)}</code></div>` : '') +
       '</div>'
     : '';
   const totalsMax = Math.max(1, ...m.totals.map((t) => t.totalMs));

@@ -72,7 +72,7 @@ export function renderMarkdownFromModel(m: ReportModel): string {
   if (r.halt) {
     out.push(`- ${r.halt.kind === 'failure' ? 'Halted' : 'Stopped'} at ${mdEscape(r.halt.at)}${r.halt.node ? ` on node ${mdEscape(r.halt.node)}` : ''}${r.halt.step ? `, step ${mdEscape(r.halt.step)}` : ''}: ${mdEscape(r.halt.reason)}`);
     for (const d of r.halt.details) out.push(`    - ${mdEscape(d)}`);
-    if (r.status === 'halted' || r.status === 'interrupted') out.push(`- Resume with: ${mdCode(r.halt.resumeCommand)}`);
+    if (r.status === 'halted' || r.status === 'interrupted' || r.status === 'waiting-for-window') out.push(`- Resume with: ${mdCode(r.halt.resumeCommand)}`);
   }
   out.push('', '## Timeline', '', '| node | status | start | end | duration | offset from start |', '|---|---|---|---|---:|---:|');
   for (const n of m.nodes) {

@@ -4,7 +4,7 @@ import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
-import type { OperationRecord } from '../../state/operation-record.js';
+import { UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { flagList, flagString } from '../../../shared/cli/flag-parser.js';
@@ -53,7 +53,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     for (const c of p.checks) lines.push(`      ${c.passed ? (c.notice ? '!' : '✓') : '✗'} ${c.name}: ${c.detail}`);
   }
   for (const w of result.warnings) lines.push(`  ✗ ${w}`);
-  if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
+  if (existing && UNFINISHED_STATUSES.includes(existing.status)) {
     lines.push('', `Note: operation ${existing.id} (to ${existing.targetVersion}) is ${existing.status}; \`noderoll status\` shows it, \`noderoll resume\` continues it.`);
   }
   lines.push('', result.passed ? 'Preflight passed. Nothing was changed.' : 'Preflight FAILED. Nothing was changed.');

@@ -86,9 +86,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
   }
   if (record.halt) {
     lines.push('');
-    lines.push(`${record.halt.kind === 'failure' ? 'Halted' : 'Stopped'}${record.halt.node ? ` at node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
+    lines.push(`${record.halt.kind === 'failure' ? 'Halted' : record.halt.kind === 'waiting' ? 'Waiting for a maintenance window' : 'Stopped'}${record.halt.node ? ` ${record.halt.kind === 'waiting' ? 'before' : 'at'} node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
     for (const d of record.halt.details) lines.push(`    ${d}`);
-    if (record.status === 'halted' || record.status === 'interrupted') lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
+    if (record.halt.resumeAt && record.status === 'waiting-for-window') lines.push(`    the next window that fits opens at ${record.halt.resumeAt}`);
+    if (record.status === 'halted' || record.status === 'interrupted' || record.status === 'waiting-for-window') lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
   }
   lines.push(...renderEarlier(earlier));
   return lines.join('\n');
@@ -111,7 +112,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const history = 'operations' in earlier ? { history: earlier.operations } : { history: null, historyError: earlier.unreadable };
     ctx.reporter.result('status', { operation: record, coordinator: holder ?? null, ...history, stateFile: services.store.location }, () => renderStatus(record, holder, ctx.env.clock.now(), earlier));
     if (record.status === 'halted') return ExitCode.halted;
-    if (record.status === 'interrupted') return ExitCode.interrupted;
+    if (record.status === 'interrupted' || record.status === 'waiting-for-window') return ExitCode.interrupted;
     if (record.status === 'running' && (!holder || holder.liveness === 'dead')) return ExitCode.interrupted;
     return ExitCode.ok;
   } finally {

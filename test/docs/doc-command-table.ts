@@ -115,6 +115,15 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
   { doc: 'noderoll update --to V --yes --detach [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll resume --yes --detach', how: 'synopsis' },
+  { doc: 'noderoll update --to VERSION --yes --detach --wait-for-window', how: 'synopsis' },
+  { doc: 'noderoll resume --until-window-end', how: 'synopsis' },
+  {
+    doc: 'noderoll resume --wait-for-window',
+    how: 'elsewhere',
+    file: 'test/e2e/window-scenarios.ts',
+    contains: "['resume', '--yes', '--wait-for-window']",
+    why: 'the maintenance-window scenario of the lab suite resumes a waiting-for-window operation this way (--yes: no terminal)',
+  },
   {
     doc: 'noderoll watch [OPERATION]',
     how: 'elsewhere',

@@ -9,16 +9,19 @@ import { type CommandContext, loadSettings, makeServices, openLog } from '../com
 import { ExitCode } from '../exit-codes.js';
 import { flagList, flagString } from '../../../shared/cli/flag-parser.js';
 import type { Services } from '../services.js';
+import { renderSchedule, scheduleNodes, type WindowSchedule } from '../../schedule/window-schedule.js';
 
 export interface PlanResult {
   nodes: PlannedNode[];
   preflight: NodePreflight[];
   passed: boolean;
   warnings: string[];
+  /** With maintenance windows: when each node that needs the update would run. */
+  schedule?: WindowSchedule;
 }
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
-export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined): Promise<PlanResult> {
+export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined, learnFrom?: OperationRecord): Promise<PlanResult> {
   const selected = selectNodes(config.nodes, { ...(flagList(ctx.flags, 'nodes') ? { only: flagList(ctx.flags, 'nodes') } : {}), ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}) });
   const warnings: string[] = [];
   let clusterNodes: KubeNode[] = [];
@@ -32,7 +35,9 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   const nodes = orderNodes(selected, config.order, roles);
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
   const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
-  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings };
+  const toUpdate = nodes.filter((n) => !preflight.find((p) => p.node === n.name)?.alreadyAtTarget).map((n) => n.name);
+  const schedule = config.windows.length > 0 ? scheduleNodes(config.windows, config.schedule.nodeDurationFloorMs, toUpdate, ctx.env.clock.now(), learnFrom) : undefined;
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, ...(schedule ? { schedule } : {}) };
 }
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
@@ -53,6 +58,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     for (const c of p.checks) lines.push(`      ${c.passed ? (c.notice ? '!' : '✓') : '✗'} ${c.name}: ${c.detail}`);
   }
   for (const w of result.warnings) lines.push(`  ✗ ${w}`);
+  if (result.schedule) lines.push('', ...renderSchedule(result.schedule, config.windows[0]?.timeZone));
   if (existing && UNFINISHED_STATUSES.includes(existing.status)) {
     lines.push('', `Note: operation ${existing.id} (to ${existing.targetVersion}) is ${existing.status}; \`noderoll status\` shows it, \`noderoll resume\` continues it.`);
   }
@@ -67,10 +73,11 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
-    const result = await planAndPreflight(ctx, config, services, target);
     const existing = await services.store.load().catch(() => undefined);
+    // An unfinished operation's nodes tell how long a node takes here.
+    const result = await planAndPreflight(ctx, config, services, target, existing && UNFINISHED_STATUSES.includes(existing.status) ? existing : undefined);
     log.info({ plan: result }, 'plan');
-    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed }, () =>
+    ctx.reporter.result('plan', { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, passed: result.passed, ...(result.schedule ? { schedule: result.schedule } : {}) }, () =>
       renderPlan(result, config, target, existing),
     );
     return result.passed ? ExitCode.ok : ExitCode.notHealthy;

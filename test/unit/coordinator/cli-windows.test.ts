@@ -49,6 +49,19 @@ describe('noderoll CLI: maintenance windows', function () {
     });
   }
 
+  it('plan shows which nodes fit in the current window and when the rest would run (text and json)', async () => {
+    const world = new FakeWorld(new FakeClock(), THREE_NODES);
+    let io = fakeCliEnv(world.clock as FakeClock, world);
+    expect(await runCli(['plan', '--config', config, '--to', TARGET], io.env), io.err()).to.equal(ExitCode.ok);
+    expect(io.out()).to.contain('Maintenance windows: fri 01:00–02:02 UTC; sat 01:00–05:00 UTC');
+    expect(io.out()).to.match(/in the current window – 2026-11-27T02:02:00.000Z:\n    node-1 +from 2026-11-27T02:00:00.000Z to 2026-11-27T02:01:00.000Z\n    node-3 +from 2026-11-27T02:01:00.000Z/);
+    expect(io.out()).to.match(/in the window 2026-11-28T01:00:00.000Z – 2026-11-28T05:00:00.000Z:\n    node-2 +from 2026-11-28T01:00:00.000Z/);
+    io = fakeCliEnv(world.clock as FakeClock, world);
+    expect(await runCli(['plan', '--config', config, '--to', TARGET, '-o', 'json'], io.env)).to.equal(ExitCode.ok);
+    const doc = JSON.parse(io.out().trim().split('\n').at(-1)!) as { schedule: { nodes: { node: string; startAt: string }[] } };
+    expect(doc.schedule.nodes.map((n) => `${n.node} ${n.startAt}`)).to.deep.equal(['node-1 2026-11-27T02:00:00.000Z', 'node-3 2026-11-27T02:01:00.000Z', 'node-2 2026-11-28T01:00:00.000Z']);
+  });
+
   it('update stops before the node that no longer fits (exit 4, waiting-for-window); status, watch and a new update say so; resume --wait-for-window waits for Saturday and completes', async () => {
     const world = new FakeWorld(new FakeClock(), THREE_NODES);
     const clock = world.clock as FakeClock;

@@ -104,7 +104,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'The dry run: the order nodes would be updated in (masters one at a time first, then workers, or the\n' +
       'config order with `order: listed`), the runbook steps of each node, and a read-only preflight of every\n' +
       'agent (reachable, contract version, planet unit found, install command present, free disk space,\n' +
-      'installed version). Exit 0 when every preflight check passes, 3 otherwise.',
+      'installed version). With maintenance windows (windows:), the schedule: which nodes fit in the current window at\n' +
+      'the expected node duration and when the rest would run. Exit 0 when every preflight check passes, 3 otherwise.',
     flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target version, to show which nodes need it' }, NODES, EXCLUDE],
     examples: ['noderoll plan --to 7.0.68', 'noderoll plan --nodes 10.0.0.2,10.0.0.3'],
   },
@@ -131,7 +132,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Per node: status, current/last step, timings, last error; whether a coordinator is running it; the resume\n' +
       'command when it halted. Then the earlier operations the state keeps (state.history, newest first): ID, target\n' +
       'version, status, start, end, nodes done of all (-o json: `history`). Exit codes tell of the current or last\n' +
-      'operation: 0 (completed, running, or no operation), 1 (halted), 4 (interrupted).',
+      'operation: 0 (completed, running, or no operation), 1 (halted), 4 (interrupted, or waiting-for-window: stopped\n' +
+      'until a maintenance window, with when the next one that fits opens).',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll status', 'noderoll status -o json'],
   },
@@ -181,8 +183,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       'view on a terminal, NDJSON events with -o json, derived from the operation record, which it reads every\n' +
       'second and never changes. It first replays what already happened. Step progress messages, command output\n' +
       'and gate reports are not in the record: watch shows steps starting, completing and failing, and the outcome.\n' +
-      'Ends with the operation, with its exit code as `update` gives it (0 completed, 1 halted, 4 interrupted or\n' +
-      'abandoned, or when its coordinator is gone); Ctrl-C stops watching only (exit 4). Exit 5: no such operation.',
+      'Ends with the operation, with its exit code as `update` gives it (0 completed, 1 halted, 4 interrupted,\n' +
+      'waiting-for-window or abandoned, or when its coordinator is gone); Ctrl-C stops watching only (exit 4). Exit 5:\n' +
+      'no such operation.',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll watch', 'noderoll watch nr-20261127-031500-abcd -o json'],
   },

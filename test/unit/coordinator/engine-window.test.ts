@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { windowRules } from '../../../coordinator/schedule/window-rule.js';
+import { notificationText } from '../../../coordinator/notify/webhook-notifier.js';
 import { expectedNodeDuration } from '../../../coordinator/schedule/node-duration.js';
 import { newStepRecords, type NodeRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
 import { makeHarness, TARGET, type Harness } from './fakes/engine-harness.js';
@@ -42,6 +43,7 @@ describe('coordinator engine: maintenance windows (admission rule `window`, fake
     const waiting = h.events.find((e) => e.type === 'operation-waiting');
     expect(waiting).to.include({ node: 'node-2', resumeAt: '2026-11-28T01:00:00.000Z' });
     expect(h.events.some((e) => e.type === 'node-started' && e.node === 'node-2')).to.equal(false);
+    expect(notificationText(saved.id, waiting!), 'webhooks hear of it').to.match(/: waiting for a maintenance window before node node-2: only 39\.6s left.*opens at 2026-11-28T01:00:00\.000Z\. Continue with: noderoll resume/);
   });
 
   it('resume applies the window again: before it opens it waits again; inside the next window it completes', async () => {

@@ -18,6 +18,11 @@ export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'waiting-fo
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window', 'completed', 'abandoned'];
 /** Statuses of an operation that `resume` continues and that keeps a new `update` from starting. */
 export const UNFINISHED_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window'];
+
+/** Stopped, nobody working on it, a resume command to show. */
+export function awaitsResume(status: OperationStatus): boolean {
+  return status === 'halted' || status === 'interrupted' || status === 'waiting-for-window';
+}
 export type NodeStatus = 'pending' | 'in-progress' | 'completed' | 'failed' | 'skipped';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -90,6 +95,11 @@ export interface HaltRecord {
   resumeCommand: string;
   /** kind waiting: when the next window that fits opens. */
   resumeAt?: string;
+}
+
+/** How status and the report title a halt record. */
+export function haltTitle(kind: HaltRecord['kind']): string {
+  return kind === 'failure' ? 'Halted' : kind === 'waiting' ? 'Waiting for a maintenance window' : 'Stopped';
 }
 
 /** How the operation was started, so that `resume` continues it the same way. */

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../shared/validation/duration.js';
 import { summarizeOperation, type OperationSummary } from '../../report/operation-summary.js';
 import { timeText } from '../../report/report-model.js';
-import { StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
+import { awaitsResume, haltTitle, StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
 import type { LockHolder, StateStore } from '../../state/state-store.js';
 import { unitFindingLines } from '../../state/unit-findings.js';
 import { type CommandContext, loadSettings, makeServices } from '../command-context.js';
@@ -86,10 +86,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
   }
   if (record.halt) {
     lines.push('');
-    lines.push(`${record.halt.kind === 'failure' ? 'Halted' : record.halt.kind === 'waiting' ? 'Waiting for a maintenance window' : 'Stopped'}${record.halt.node ? ` ${record.halt.kind === 'waiting' ? 'before' : 'at'} node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
+    lines.push(`${haltTitle(record.halt.kind)}${record.halt.node ? ` ${record.halt.kind === 'waiting' ? 'before' : 'at'} node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
     for (const d of record.halt.details) lines.push(`    ${d}`);
     if (record.halt.resumeAt && record.status === 'waiting-for-window') lines.push(`    the next window that fits opens at ${record.halt.resumeAt}`);
-    if (record.status === 'halted' || record.status === 'interrupted' || record.status === 'waiting-for-window') lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
+    if (awaitsResume(record.status)) lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
   }
   lines.push(...renderEarlier(earlier));
   return lines.join('\n');

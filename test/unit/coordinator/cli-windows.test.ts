@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
@@ -76,6 +76,11 @@ describe('noderoll CLI: maintenance windows', function () {
     io = fakeCliEnv(clock, world);
     expect(await runCli(['status', '--config', config], io.env)).to.equal(ExitCode.interrupted);
     expect(io.out()).to.contain(': waiting-for-window').and.contain('Waiting for a maintenance window before node node-2: only 39.6s left').and.contain('opens at 2026-11-28T01:00:00.000Z').and.contain('noderoll resume');
+
+    io = fakeCliEnv(clock, world);
+    expect(await runCli(['report', '--config', config, '--out', join(dir, 'reports')], io.env), io.err()).to.equal(ExitCode.ok);
+    const [markdown] = (await readdir(join(dir, 'reports'))).filter((f) => f.endsWith('.md'));
+    expect(await readFile(join(dir, 'reports', markdown!), 'utf8')).to.contain('- Status: **waiting-for-window**').and.match(/- Waiting for a maintenance window at .* on node node-2: only 39\.6s left/).and.contain('- Resume with: `noderoll resume');
 
     io = fakeCliEnv(clock, world);
     expect(await runCli(['watch', '--config', config, '-o', 'json'], io.env)).to.equal(ExitCode.interrupted);

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../coordinator/cli/run-cli.js';
+import { childArguments } from '../../../coordinator/cli/commands/detach.js';
 import { ExitCode } from '../../../coordinator/cli/exit-codes.js';
 import { FileStateStore } from '../../../coordinator/state/file-state-store.js';
 import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
@@ -48,6 +49,10 @@ describe('noderoll CLI: maintenance windows', function () {
       expect(await readdir(dir)).to.deep.equal(['config.yaml']);
     });
   }
+
+  it('a detached run gets the window flag on its own command line (the child runs the same mode)', () => {
+    expect(childArguments('update', ['--to', TARGET, '--yes', '--detach', '--wait-for-window'], config)).to.deep.equal(['update', '--to', TARGET, '--yes', '--wait-for-window', '--config', config]);
+  });
 
   it('plan shows which nodes fit in the current window and when the rest would run (text and json)', async () => {
     const world = new FakeWorld(new FakeClock(), THREE_NODES);

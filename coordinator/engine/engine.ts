@@ -68,6 +68,7 @@ export class OperationEngine {
   // The outside world as the steps see it: every call and sleep is counted as waiting.
   private readonly cluster: KubernetesCluster;
   private readonly gates: readonly Gate[];
+  private readonly admission: readonly AdmissionRule[];
   private readonly backup: BackupTaker | undefined;
   private readonly stepClock: Clock;
   private readonly agents = new Map<string, NodeAgent>();
@@ -80,6 +81,7 @@ export class OperationEngine {
     this.accounting = new WaitAccounting(deps.clock);
     this.cluster = this.accounting.wrap(fenceByLock(deps.cluster, deps.lock));
     this.gates = deps.gates.map((g) => this.accounting.wrap(fenceByLock(g, deps.lock)));
+    this.admission = (deps.admission ?? []).map((rule) => this.accounting.wrap(fenceByLock(rule, deps.lock)));
     this.backup = deps.backup ? this.accounting.wrap(fenceByLock(deps.backup, deps.lock)) : undefined;
     this.stepClock = this.accounting.wrapClock(deps.clock);
   }
@@ -229,7 +231,7 @@ export class OperationEngine {
    * is stoppable like the pause between nodes.
    */
   private async admit(record: OperationRecord, node: NodeRecord, index: number): Promise<'start' | 'skipped' | EngineOutcome> {
-    const rules = this.deps.admission ?? [];
+    const rules = this.admission;
     if (rules.length === 0) return 'start';
     const signal = AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]);
     let answer: FinalAdmission;

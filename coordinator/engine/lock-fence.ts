@@ -1,4 +1,5 @@
 import type { StateLock } from '../state/state-store.js';
+import { interceptMethods } from './intercept-methods.js';
 
 /**
  * The same object, with every method call first asking the lock whether this process may still act
@@ -8,19 +9,13 @@ import type { StateLock } from '../state/state-store.js';
  * local resources and stays unfenced), so a refusal is a rejected promise, never a synchronous throw.
  */
 export function fenceByLock<T extends object>(target: T, lock: StateLock): T {
-  return new Proxy(target, {
-    get: (t, prop, receiver) => {
-      const value = Reflect.get(t, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      if (prop === 'close') return (value as (...a: unknown[]) => unknown).bind(t);
-      return (...args: unknown[]) => {
-        try {
-          lock.ensureHeld();
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        return (value as (...a: unknown[]) => unknown).apply(t, args);
-      };
-    },
+  return interceptMethods(target, (method, invoke) => {
+    if (method === 'close') return invoke();
+    try {
+      lock.ensureHeld();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return invoke();
   });
 }

@@ -1,3 +1,4 @@
+import { interceptMethods } from './intercept-methods.js';
 import type { Clock } from '../ports/clock.js';
 
 /**
@@ -29,20 +30,14 @@ export class WaitAccounting {
 
   /** The same object, with every method that returns a promise counted as waiting. */
   wrap<T extends object>(target: T): T {
-    return new Proxy(target, {
-      get: (t, prop, receiver) => {
-        const value = Reflect.get(t, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          let result: unknown;
-          const tracked = this.track(async () => {
-            result = (value as (...a: unknown[]) => unknown).apply(t, args);
-            return result instanceof Promise ? await result : result;
-          });
-          // Synchronous methods (close) must stay synchronous for their callers.
-          return result instanceof Promise ? tracked : (void tracked.catch(() => undefined), result);
-        };
-      },
+    return interceptMethods(target, (_method, invoke) => {
+      let result: unknown;
+      const tracked = this.track(async () => {
+        result = invoke();
+        return result instanceof Promise ? await result : result;
+      });
+      // Synchronous methods (close) must stay synchronous for their callers.
+      return result instanceof Promise ? tracked : (void tracked.catch(() => undefined), result);
     });
   }
 

@@ -45,6 +45,8 @@ export class FileStateStore implements StateStore {
   private readonly isAlive: (pid: number) => boolean;
   private readonly host: string;
   private readonly now: () => number;
+  /** The operation this store wrote last (the record on disk, as long as the lock stayed ours). */
+  private lastSavedId: string | undefined;
 
   constructor(options: FileStateStoreOptions) {
     this.location = options.file;
@@ -144,8 +146,11 @@ export class FileStateStore implements StateStore {
     if (!current) throw new LockLostError(this.lockPath, 'the lock file is gone');
     if (current.token !== lock.info.token) throw new LockLostError(this.lockPath, `it is held by pid ${current.pid} on ${current.host}`);
     await this.ensureDir();
-    await this.historyFile.keep(await this.replacedRecord(), record);
+    // Under the lock nobody else writes the state file: once this store has written an operation,
+    // the next saves of it replace that same operation and have nothing to move into the history.
+    if (this.lastSavedId !== record.id) await this.historyFile.keep(await this.replacedRecord(), record);
     await writeFileAtomic(this.location, JSON.stringify(record, null, 2) + '\n');
+    this.lastSavedId = record.id;
   }
 
   /** The record a save replaces; a damaged one cannot go into the history. */

@@ -153,6 +153,21 @@ describe('coordinator state store (file + lock)', () => {
       expect((await readdir(join(dir, 'sub'))).sort()).to.deep.equal(['state.json', 'state.json.history.json']);
     });
 
+    it('a save of the operation this store wrote last does not read the state file back (it cannot hold another operation under the lock)', async () => {
+      const warnings: string[] = [];
+      const store = new FileStateStore({ file, onWarning: (m) => warnings.push(m) });
+      const lock = await store.acquireLock(OWNER);
+      const r = record();
+      await store.save(r, lock);
+      // Bytes no save of ours wrote: were the state file read back, the save would warn that it is damaged.
+      await writeFile(file, '{ not json');
+      r.status = 'completed';
+      await store.save(r, lock);
+      await lock.release();
+      expect(warnings).to.deep.equal([]);
+      expect((await store.load())?.status).to.equal('completed');
+    });
+
     it('keeps historyLimit operations; a lower limit later also limits what is read', async () => {
       const ids = await runOperations(new FileStateStore({ file, historyLimit: 2 }), ['bbbb01', 'bbbb02', 'bbbb03', 'bbbb04']);
       expect(await storedIds()).to.deep.equal([ids[2], ids[1]]);

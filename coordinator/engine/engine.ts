@@ -133,6 +133,7 @@ export class OperationEngine {
     delete record.halt;
     delete record.finishedAt;
     delete record.lastRun;
+    delete record.waiting;
     await this.persist(record);
     this.emit({ type: 'operation-started', operationId: record.id, targetVersion: record.targetVersion, nodes: record.nodes.map((n) => n.name), resumed });
 
@@ -238,9 +239,17 @@ export class OperationEngine {
     try {
       answer = await awaitAdmission(rules, { record, node, index, signal }, {
         clock: this.stepClock,
-        onWait: (rule, reason, recheckAtMs) => this.emit({ type: 'node-waiting', node: node.name, rule, reason, recheckAt: new Date(recheckAtMs).toISOString() }),
+        onWait: async (rule, reason, recheckAtMs) => {
+          const recheckAt = new Date(recheckAtMs).toISOString();
+          // In the record too, so that `status` and `watch` show why a running operation stands still.
+          record.waiting = { node: node.name, rule, reason, recheckAt, since: record.waiting?.node === node.name ? record.waiting.since : this.now() };
+          await this.persist(record);
+          this.emit({ type: 'node-waiting', node: node.name, rule, reason, recheckAt });
+        },
       });
+      delete record.waiting;
     } catch (err) {
+      delete record.waiting;
       this.rethrowIfLockLost(err);
       if (signal.aborted) return this.interrupt(record, node, undefined, this.deps.stop.reason);
       throw err;

@@ -46,8 +46,8 @@ export type FinalAdmission = Exclude<Admission, { kind: 'wait' }> & { rule?: str
 
 export interface AdmissionWaitHooks {
   clock: Clock;
-  /** Called when a rule starts making the node wait, and again whenever the reason changes. */
-  onWait: (rule: string, reason: string, recheckAtMs: number) => void;
+  /** Called (and awaited) when a rule starts making the node wait, and again whenever the reason changes. */
+  onWait: (rule: string, reason: string, recheckAtMs: number) => void | Promise<void>;
 }
 
 /** The first answer other than `start`, in rule order. */
@@ -77,7 +77,7 @@ export async function awaitAdmission(
     if (answer.kind !== 'wait') return answer;
     waitingSinceMs ??= nowMs;
     const shown = `${answer.rule ?? ''}\n${answer.reason}`;
-    if (shown !== lastReason) hooks.onWait(answer.rule ?? '', answer.reason, answer.recheckAtMs);
+    if (shown !== lastReason) await hooks.onWait(answer.rule ?? '', answer.reason, answer.recheckAtMs);
     lastReason = shown;
     // A rule that asks to be asked again at once would spin: at least one second between two asks.
     await hooks.clock.sleep(Math.max(1000, answer.recheckAtMs - nowMs), base.signal);

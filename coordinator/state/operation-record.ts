@@ -132,6 +132,8 @@ export interface OperationRecord {
   nodes: NodeRecord[];
   halt?: HaltRecord;
   finishedAt?: string;
+  /** While the run waits for an admission rule (a maintenance window, a hold) before a pending node. */
+  waiting?: { node: string; rule: string; reason: string; recheckAt: string; since: string };
   /** The last run's totals when it completed, so that `noderoll watch` can report them as `update` does. */
   lastRun?: { durationMs: number; waitingMs: number };
 }

@@ -44,6 +44,10 @@ export function recordEvents(prev: OperationRecord | undefined, next: OperationR
     const before = fresh ? undefined : prev.nodes.find((n) => n.name === node.name);
     events.push(...nodeEvents(before, node, next));
   }
+  const w = next.waiting;
+  if (w && next.status === 'running' && (fresh || prev.waiting?.node !== w.node || prev.waiting.reason !== w.reason)) {
+    events.push({ type: 'node-waiting', time: next.updatedAt, node: w.node, rule: w.rule, reason: w.reason, recheckAt: w.recheckAt });
+  }
   if (fresh || prev.status !== next.status) events.push(...outcomeEvents(next));
   return events;
 }

@@ -60,6 +60,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
     lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}${renewed}`);
   }
   else if (record.status === 'running') lines.push(`  coordinator: not running — the process that ran it is gone (crashed or killed); resume continues it`);
+  if (record.waiting && record.status === 'running') {
+    const w = record.waiting;
+    lines.push(`  waiting since ${w.since} before node ${w.node} (${w.rule}): ${w.reason}; asking again at ${w.recheckAt}`);
+  }
   if (record.backup) lines.push(`  backup: ${record.backup.artifact} (${record.backup.sizeBytes} bytes, ${record.backup.takenAt})`);
   lines.push('');
   for (const node of record.nodes) {

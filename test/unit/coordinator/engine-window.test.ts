@@ -3,6 +3,9 @@ import { windowRules } from '../../../coordinator/schedule/window-rule.js';
 import { notificationText } from '../../../coordinator/notify/webhook-notifier.js';
 import { expectedNodeDuration } from '../../../coordinator/schedule/node-duration.js';
 import { newStepRecords, type NodeRecord, type OperationRecord } from '../../../coordinator/state/operation-record.js';
+import type { AdmissionRule } from '../../../coordinator/engine/node-admission.js';
+import { renderStatus } from '../../../coordinator/cli/commands/status.js';
+import { recordEvents } from '../../../coordinator/watch/record-events.js';
 import { makeHarness, TARGET, type Harness } from './fakes/engine-harness.js';
 
 /**
@@ -60,9 +63,22 @@ describe('coordinator engine: maintenance windows (admission rule `window`, fake
     expect((await h.load()).status).to.equal('completed');
   });
 
-  it('--wait-for-window: the run sleeps on its clock until the next window that fits and completes, saying once why it waits', async () => {
+  it('--wait-for-window: the run sleeps on its clock until the next window that fits and completes, saying once why it waits (also in the record while it waits)', async () => {
     h = await makeHarness({ configExtra: TONIGHT_AND_SATURDAY('02:02', '1m') });
-    expect(await h.run({ deps: { admission: windowRules(h.config, 'wait') } })).to.equal('completed');
+    const [window] = windowRules(h.config, 'wait');
+    const storedWhileWaiting: OperationRecord[] = [];
+    const observed: AdmissionRule = {
+      name: window!.name,
+      decide: async (r) => {
+        if (r.waitingSinceMs !== undefined) storedWhileWaiting.push(await h.load());
+        return window!.decide(r);
+      },
+    };
+    expect(await h.run({ deps: { admission: [observed] } })).to.equal('completed');
+    expect(storedWhileWaiting).to.have.length(1);
+    expect(storedWhileWaiting[0]!.status).to.equal('running');
+    expect(storedWhileWaiting[0]!.waiting).to.deep.include({ node: 'node-2', rule: 'window', recheckAt: '2026-11-28T01:00:00.000Z', since: '2026-11-27T02:01:20.400Z' });
+    expect((await h.load()).waiting, 'cleared once the node started').to.equal(undefined);
     expect(startedAt(h, 'node-2')).to.equal(Date.parse('2026-11-28T01:00:00Z'));
     const waits = h.events.filter((e) => e.type === 'node-waiting');
     expect(waits).to.have.length(1);
@@ -94,6 +110,27 @@ describe('coordinator engine: maintenance windows (admission rule `window`, fake
     expect(saved.halt).to.include({ kind: 'failure', node: 'node-1' });
     expect(saved.halt?.reason).to.match(/no maintenance window within 15 days? is long enough/);
     expect(saved.halt?.details.join('\n')).to.contain('1h (schedule.nodeDurationFloor)').and.contain('the longest window is 30m');
+  });
+
+  it('status and watch show a running operation waiting for a window, from the record alone', async () => {
+    h = await makeHarness({ configExtra: TONIGHT_AND_SATURDAY('02:02', '1m') });
+    const [window] = windowRules(h.config, 'wait');
+    let waitingRecord: OperationRecord | undefined;
+    let beforeWait: OperationRecord | undefined;
+    const observed: AdmissionRule = {
+      name: window!.name,
+      decide: async (r) => {
+        if (r.node.name === 'node-2' && r.waitingSinceMs === undefined) beforeWait = await h.load();
+        if (r.waitingSinceMs !== undefined) waitingRecord = await h.load();
+        return window!.decide(r);
+      },
+    };
+    expect(await h.run({ deps: { admission: [observed] } })).to.equal('completed');
+    expect(renderStatus(waitingRecord!, undefined, h.clock.now())).to.match(/waiting since 2026-11-27T02:01:20.400Z before node node-2 \(window\): only 39\.6s left .*; asking again at 2026-11-28T01:00:00.000Z/);
+    const shown = recordEvents(beforeWait, waitingRecord!).filter((e) => e.type === 'node-waiting');
+    expect(shown).to.have.length(1);
+    expect(shown[0]).to.include({ node: 'node-2', rule: 'window', recheckAt: '2026-11-28T01:00:00.000Z' });
+    expect(recordEvents(waitingRecord, waitingRecord!).filter((e) => e.type === 'node-waiting'), 'once, not on every read').to.deep.equal([]);
   });
 
   it('no windows configured: no rule', async () => {

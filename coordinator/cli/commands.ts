@@ -8,6 +8,7 @@ import { versionProblem } from '../../shared/validation/version.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { checkCommonName } from '../../shared/pki/openssl.js';
 import { webhookUrlProblem } from '../config/validate-config.js';
+import { UNTIL_WINDOW_END, WAIT_FOR_WINDOW } from './window-mode-flags.js';
 
 export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch' | 'hold' | 'release';
 
@@ -65,6 +66,12 @@ const DETACH_HELP =
   'returns once that coordinator has taken over the operation (or with its error when it did not start) and prints\n' +
   'how to follow it (noderoll watch) and stop it (noderoll abort).';
 
+const WINDOWS_HELP =
+  'With maintenance windows configured (windows:), a node starts only inside a window whose remainder covers the\n' +
+  "node's expected duration (the longest node so far, at least schedule.nodeDurationFloor); otherwise the run stops\n" +
+  'at that safe point with status waiting-for-window and exit 4 (--until-window-end, the default), or waits for the\n' +
+  'next window that fits (--wait-for-window). The choice is kept with the operation for resume.\n';
+
 const globalFlag = (name: string): FlagSpec => GLOBAL_FLAGS.find((f) => f.name === name)!;
 
 const INIT_FLAGS: readonly FlagSpec[] = [
@@ -100,23 +107,25 @@ export const COMMANDS: readonly CommandSpec[] = [
       'The dry run: the order nodes would be updated in (masters one at a time first, then workers, or the\n' +
       'config order with `order: listed`), the runbook steps of each node, and a read-only preflight of every\n' +
       'agent (reachable, contract version, planet unit found, install command present, free disk space,\n' +
-      'installed version). Exit 0 when every preflight check passes, 3 otherwise.',
+      'installed version). With maintenance windows (windows:), the schedule: which nodes fit in the current window at\n' +
+      'the expected node duration and when the rest would run. Exit 0 when every preflight check passes, 3 otherwise.',
     flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target version, to show which nodes need it' }, NODES, EXCLUDE],
     examples: ['noderoll plan --to 7.0.68', 'noderoll plan --nodes 10.0.0.2,10.0.0.3'],
   },
   {
     name: 'update',
     summary: 'update the nodes to VERSION, one at a time',
-    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--nodes …] [--exclude …] [flags]',
+    usage: 'noderoll update --to VERSION [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [--nodes …] [--exclude …] [flags]',
     description:
       'Runs the plan. Refuses to start unless every gate and preflight check passes. Per node: gates → backup\n' +
       '(once) → journal baseline → drain → find and stop the planet unit → install → reboot → wait for a new\n' +
       'boot ID, Node Ready with a fresh heartbeat and the target version → post checks → uncordon → gates pass\n' +
       'N times in a row → next node. A failure halts with the node left cordoned and prints the resume command.\n' +
       'Ctrl-C stops at the next safe point (twice: at the next step boundary).\n' +
+      WINDOWS_HELP +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, NODES, EXCLUDE, METRICS_ADDRESS],
-    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach'],
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, NODES, EXCLUDE, METRICS_ADDRESS],
+    examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach', 'noderoll update --to 7.0.68 --yes --detach --wait-for-window'],
   },
   {
     name: 'status',
@@ -126,20 +135,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Per node: status, current/last step, timings, last error; whether a coordinator is running it; the resume\n' +
       'command when it halted. Then the earlier operations the state keeps (state.history, newest first): ID, target\n' +
       'version, status, start, end, nodes done of all (-o json: `history`). Exit codes tell of the current or last\n' +
-      'operation: 0 (completed, running, or no operation), 1 (halted), 4 (interrupted).',
+      'operation: 0 (completed, running, or no operation), 1 (halted), 4 (interrupted, or waiting-for-window: stopped\n' +
+      'until a maintenance window, with when the next one that fits opens).',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll status', 'noderoll status -o json'],
   },
   {
     name: 'resume',
     summary: 'continue a halted, interrupted or crashed operation',
-    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [flags]',
+    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [flags]',
     description:
       'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
       'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
-      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again.\n' +
+      'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again. The maintenance windows\n' +
+      'apply again; --wait-for-window / --until-window-end replace the mode the operation was started with.\n' +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, METRICS_ADDRESS],
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, METRICS_ADDRESS],
     examples: ['noderoll resume --config /etc/noderoll/config.yaml', 'noderoll resume --yes --detach'],
   },
   {
@@ -175,8 +186,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       'view on a terminal, NDJSON events with -o json, derived from the operation record, which it reads every\n' +
       'second and never changes. It first replays what already happened. Step progress messages, command output\n' +
       'and gate reports are not in the record: watch shows steps starting, completing and failing, and the outcome.\n' +
-      'Ends with the operation, with its exit code as `update` gives it (0 completed, 1 halted, 4 interrupted or\n' +
-      'abandoned, or when its coordinator is gone); Ctrl-C stops watching only (exit 4). Exit 5: no such operation.',
+      'Ends with the operation, with its exit code as `update` gives it (0 completed, 1 halted, 4 interrupted,\n' +
+      'waiting-for-window or abandoned, or when its coordinator is gone); Ctrl-C stops watching only (exit 4). Exit 5:\n' +
+      'no such operation.',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll watch', 'noderoll watch nr-20261127-031500-abcd -o json'],
   },

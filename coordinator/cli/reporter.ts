@@ -76,6 +76,13 @@ function describeEventRaw(e: TimedEvent): string[] {
         ...(e.node ? [`Node ${e.node} is left as it is (cordoned once drained). Fix the cause, then resume:`] : ['Fix the cause, then resume:']),
         `    ${e.resumeCommand}`,
       ];
+    case 'operation-waiting':
+      return [
+        `WAITING FOR WINDOW before node ${e.node}: ${e.reason}`,
+        ...e.details.map((d) => `    ${d}`),
+        `Every node is in service. Continue${e.resumeAt ? ` from ${e.resumeAt}` : ''} with (or now with --wait-for-window):`,
+        `    ${e.resumeCommand}`,
+      ];
     case 'operation-interrupted':
       return [`STOPPED${e.node ? ` at node ${e.node}` : ''}${e.step ? ` before/at step ${e.step}` : ''}: ${e.reason}`, `Resume with:`, `    ${e.resumeCommand}`];
     case 'operation-completed':

@@ -1,5 +1,6 @@
 import type { NodeRole } from '../ports/cluster.js';
 import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
+import type { MaintenanceWindow } from '../schedule/maintenance-window.js';
 
 /** One node the coordinator may update and where its agent listens. */
 export interface NodeConfig {
@@ -71,6 +72,10 @@ export interface CoordinatorConfig {
   notifications: { webhooks: WebhookConfig[] };
   /** Nodes annotated noderoll.io/hold (coordinator/schedule/hold-rule.ts). */
   hold: { policy: HoldPolicy };
+  /** When nodes may start (coordinator/schedule); empty: any time. */
+  windows: MaintenanceWindow[];
+  /** nodeDurationFloorMs: the least a node is expected to take when checking that it fits in a window. */
+  schedule: { nodeDurationFloorMs: number };
 }
 
 /** wait: ask again every soak interval until timeouts.gatesBeforeNode, then halt; skip: leave the node out. */

@@ -11,6 +11,7 @@ import { labelSelectorProblem } from '../../shared/validation/label-selector.js'
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { nonEmptyProblem } from '../../shared/validation/plain-text.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
+import { parseClockTime, timeZoneProblem, weekdayProblem, type MaintenanceWindow, type WeekdayName } from '../schedule/maintenance-window.js';
 
 const TOP_LEVEL = [
   'apiVersion',
@@ -35,6 +36,8 @@ const TOP_LEVEL = [
   'pauseBetween',
   'notifications',
   'hold',
+  'windows',
+  'schedule',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -89,6 +92,8 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     pauseBetweenMs: root.duration('pauseBetween', 0),
     notifications: { webhooks: readWebhooks(root.section('notifications', ['webhooks'])) },
     hold: { policy: root.section('hold', ['policy']).oneOf<HoldPolicy>('policy', 'wait', HOLD_POLICIES) },
+    windows: readWindows(root),
+    schedule: { nodeDurationFloorMs: root.section('schedule', ['nodeDurationFloor']).duration('nodeDurationFloor', 30 * 60_000, 1000) },
   };
 }
 
@@ -341,6 +346,34 @@ function readWebhooks(r: FieldReader): WebhookConfig[] {
     const maxAttempts = w.integer('maxAttempts', 5, 1, 20);
     const maxBackoffMs = w.duration('maxBackoff', 30_000, 10);
     if (url) out.push({ url, format, timeoutMs, maxAttempts, maxBackoffMs });
+  }
+  return out;
+}
+
+const MAX_WINDOWS = 50;
+
+function readClockTime(w: FieldReader, key: string): number | undefined {
+  const text = w.requiredString(key);
+  if (text === '') return undefined;
+  const minute = parseClockTime(text);
+  if (typeof minute === 'string') w.fail(key, minute);
+  return typeof minute === 'number' ? minute : undefined;
+}
+
+function readWindows(root: FieldReader): MaintenanceWindow[] {
+  const out: MaintenanceWindow[] = [];
+  for (const w of root.sections('windows', ['days', 'start', 'end', 'timeZone'], { max: MAX_WINDOWS })) {
+    if (!w.has('days')) w.fail('days', 'is required: the days the window opens (mon, tue, …)');
+    const days = w.list('days', [], weekdayProblem, { max: 7 }) as WeekdayName[];
+    if (w.has('days') && Array.isArray(w.raw('days')) && (w.raw('days') as unknown[]).length === 0) w.fail('days', 'must name at least one day');
+    const startMinute = readClockTime(w, 'start');
+    const endMinute = readClockTime(w, 'end');
+    if (startMinute !== undefined && startMinute === endMinute) w.fail('end', 'equals start: a window must have a length (for one crossing midnight, end before start, e.g. 22:00–04:00)');
+    if (!w.has('timeZone')) w.fail('timeZone', 'is required: an IANA time zone such as Europe/Berlin or UTC');
+    const timeZone = w.has('timeZone') ? w.string('timeZone', '', timeZoneProblem) : '';
+    if (days.length > 0 && startMinute !== undefined && endMinute !== undefined && startMinute !== endMinute && timeZone !== '') {
+      out.push({ days: [...new Set(days)], startMinute, endMinute, timeZone });
+    }
   }
   return out;
 }

@@ -48,7 +48,7 @@ export interface EngineDeps {
   abortPollMs?: number;
 }
 
-export type EngineOutcome = 'completed' | 'halted' | 'interrupted';
+export type EngineOutcome = 'completed' | 'halted' | 'interrupted' | 'waiting';
 
 /**
  * Runs an operation's plan: node after node, step after step, persisting the record before and
@@ -133,6 +133,7 @@ export class OperationEngine {
     delete record.halt;
     delete record.finishedAt;
     delete record.lastRun;
+    delete record.waiting;
     await this.persist(record);
     this.emit({ type: 'operation-started', operationId: record.id, targetVersion: record.targetVersion, nodes: record.nodes.map((n) => n.name), resumed });
 
@@ -238,9 +239,17 @@ export class OperationEngine {
     try {
       answer = await awaitAdmission(rules, { record, node, index, signal }, {
         clock: this.stepClock,
-        onWait: (rule, reason, recheckAtMs) => this.emit({ type: 'node-waiting', node: node.name, rule, reason, recheckAt: new Date(recheckAtMs).toISOString() }),
+        onWait: async (rule, reason, recheckAtMs) => {
+          const recheckAt = new Date(recheckAtMs).toISOString();
+          // In the record too, so that `status` and `watch` show why a running operation stands still.
+          record.waiting = { node: node.name, rule, reason, recheckAt, since: record.waiting?.node === node.name ? record.waiting.since : this.now() };
+          await this.persist(record);
+          this.emit({ type: 'node-waiting', node: node.name, rule, reason, recheckAt });
+        },
       });
+      delete record.waiting;
     } catch (err) {
+      delete record.waiting;
       this.rethrowIfLockLost(err);
       if (signal.aborted) return this.interrupt(record, node, undefined, this.deps.stop.reason);
       throw err;
@@ -253,11 +262,22 @@ export class OperationEngine {
       this.emit({ type: 'node-skipped', node: node.name, rule: answer.rule ?? '', reason: answer.reason });
       return 'skipped';
     }
+    if (answer.kind === 'defer') return this.waitForWindow(record, node, answer);
     record.status = 'halted';
     record.halt = { at: this.now(), kind: 'failure', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand };
     await this.persist(record);
     this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand });
     return 'halted';
+  }
+
+  /** A rule deferred the pending node to a later window: stop here, every node in service, resumable. */
+  private async waitForWindow(record: OperationRecord, node: NodeRecord, answer: Extract<FinalAdmission, { kind: 'defer' }>): Promise<EngineOutcome> {
+    const resumeAt = answer.resumeAtMs !== undefined ? new Date(answer.resumeAtMs).toISOString() : undefined;
+    record.status = 'waiting-for-window';
+    record.halt = { at: this.now(), kind: 'waiting', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand, ...(resumeAt ? { resumeAt } : {}) };
+    await this.persist(record);
+    this.emit({ type: 'operation-waiting', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, ...(resumeAt ? { resumeAt } : {}), resumeCommand: this.deps.resumeCommand });
+    return 'waiting';
   }
 
   /** Drained (or draining) and not yet uncordoned. */

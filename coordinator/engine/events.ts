@@ -54,6 +54,8 @@ export type OperationEvent =
   | { type: 'warning'; node?: string; message: string }
   | { type: 'stop-requested'; mode: 'graceful' | 'now'; reason: string }
   | { type: 'operation-halted'; operationId: string; node?: string; step?: StepName; reason: string; details: string[]; resumeCommand: string }
+  /** Stopped before `node` until a maintenance window (--until-window-end); resumable. */
+  | { type: 'operation-waiting'; operationId: string; node: string; reason: string; details: string[]; resumeAt?: string; resumeCommand: string }
   | { type: 'operation-interrupted'; operationId: string; node?: string; step?: StepName; reason: string; resumeCommand: string }
   | {
       type: 'operation-completed';

@@ -17,7 +17,12 @@ export type Admission =
    */
   | { kind: 'wait'; reason: string; recheckAtMs: number }
   /** Stop before this node as a failed gate does: the operation halts (exit 1), resumable, nothing changed. */
-  | { kind: 'halt'; reason: string; details: string[] };
+  | { kind: 'halt'; reason: string; details: string[] }
+  /**
+   * Not in this run: stop before this node at this safe point with the operation `waiting-for-window`
+   * (resumable, not a failure; exit 4), nothing changed. `resumeAtMs`: when it could go on.
+   */
+  | { kind: 'defer'; reason: string; details: string[]; resumeAtMs?: number };
 
 export interface AdmissionRequest {
   record: OperationRecord;
@@ -41,8 +46,8 @@ export type FinalAdmission = Exclude<Admission, { kind: 'wait' }> & { rule?: str
 
 export interface AdmissionWaitHooks {
   clock: Clock;
-  /** Called when a rule starts making the node wait, and again whenever the reason changes. */
-  onWait: (rule: string, reason: string, recheckAtMs: number) => void;
+  /** Called (and awaited) when a rule starts making the node wait, and again whenever the reason changes. */
+  onWait: (rule: string, reason: string, recheckAtMs: number) => void | Promise<void>;
 }
 
 /** The first answer other than `start`, in rule order. */
@@ -72,7 +77,7 @@ export async function awaitAdmission(
     if (answer.kind !== 'wait') return answer;
     waitingSinceMs ??= nowMs;
     const shown = `${answer.rule ?? ''}\n${answer.reason}`;
-    if (shown !== lastReason) hooks.onWait(answer.rule ?? '', answer.reason, answer.recheckAtMs);
+    if (shown !== lastReason) await hooks.onWait(answer.rule ?? '', answer.reason, answer.recheckAtMs);
     lastReason = shown;
     // A rule that asks to be asked again at once would spin: at least one second between two asks.
     await hooks.clock.sleep(Math.max(1000, answer.recheckAtMs - nowMs), base.signal);

@@ -11,7 +11,7 @@ import type { OperationRecord } from '../state/operation-record.js';
  * events, the same ones `-o json` prints.
  */
 
-export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted'] as const;
+export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted', 'waiting-for-window'] as const;
 const STEP_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export class CoordinatorMetrics {
@@ -74,6 +74,9 @@ export class CoordinatorMetrics {
         break;
       case 'operation-halted':
         this.showState('halted');
+        break;
+      case 'operation-waiting':
+        this.showState('waiting-for-window');
         break;
       case 'operation-interrupted':
         this.showState('interrupted');

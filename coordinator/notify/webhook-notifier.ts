@@ -14,7 +14,7 @@ import type { TimedEvent } from '../engine/events.js';
  * hold a secret). `flush` gives the queue a bounded time at the end of a run.
  */
 
-export const NOTIFIED_EVENTS = ['operation-started', 'node-started', 'node-completed', 'operation-halted', 'operation-interrupted', 'operation-completed'] as const;
+export const NOTIFIED_EVENTS = ['operation-started', 'node-started', 'node-completed', 'operation-halted', 'operation-interrupted', 'operation-waiting', 'operation-completed'] as const;
 export type NotifiedEventType = (typeof NOTIFIED_EVENTS)[number];
 export const WEBHOOK_QUEUE_MAX = 200;
 const FIRST_BACKOFF_MS = 1000;
@@ -22,7 +22,7 @@ const FIRST_BACKOFF_MS = 1000;
 export interface NotificationBody {
   source: 'noderoll';
   operationId: string;
-  /** The event's type: operation-started, node-started, node-completed, operation-halted, operation-interrupted, operation-completed. */
+  /** The event's type: operation-started, node-started, node-completed, operation-halted, operation-interrupted, operation-waiting, operation-completed. */
   event: NotifiedEventType;
   time: string;
   /** One line for humans. */
@@ -62,6 +62,8 @@ export function notificationText(operationId: string, e: TimedEvent): string | u
       return `noderoll ${operationId}: HALTED${e.node ? ` at node ${e.node}` : ''}${e.step ? `, step ${e.step}` : ''}: ${e.reason}. Resume with: ${e.resumeCommand}`;
     case 'operation-interrupted':
       return `noderoll ${operationId}: stopped${e.node ? ` at node ${e.node}` : ''}: ${e.reason}. Resume with: ${e.resumeCommand}`;
+    case 'operation-waiting':
+      return `noderoll ${operationId}: waiting for a maintenance window before node ${e.node}: ${e.reason}${e.resumeAt ? `; the next window that fits opens at ${e.resumeAt}` : ''}. Continue with: ${e.resumeCommand}`;
     case 'operation-completed':
       return `noderoll ${operationId}: done — ${e.nodes} node(s) updated in ${seconds(e.durationMs)}`;
     default:

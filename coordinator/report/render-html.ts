@@ -1,5 +1,5 @@
 import { STEP_NAMES } from '../plan/runbook.js';
-import type { OperationRecord } from '../state/operation-record.js';
+import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, STEP_COLORS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
@@ -149,9 +149,9 @@ export function renderHtmlFromModel(m: ReportModel): string {
   row('nodes', `${r.nodes.length} (${r.nodes.filter((n) => n.status === 'completed').length} completed)`);
   if (r.backup) row('backup', `${code(r.backup.artifact)} (${r.backup.sizeBytes} bytes, sha256 <code>${e(r.backup.sha256.slice(0, 16))}</code>…, ${e(r.backup.takenAt)}): ${e(r.backup.verification)}`);
   const halt = r.halt
-    ? `<div class="halt"><strong>${r.halt.kind === 'failure' ? 'Halted' : 'Stopped'}</strong> at ${e(r.halt.at)}${r.halt.node ? ` on node ${e(r.halt.node)}` : ''}${r.halt.step ? `, step ${e(r.halt.step)}` : ''}: ${e(r.halt.reason)}` +
+    ? `<div class="halt"><strong>${haltTitle(r.halt.kind)}</strong> at ${e(r.halt.at)}${r.halt.node ? ` on node ${e(r.halt.node)}` : ''}${r.halt.step ? `, step ${e(r.halt.step)}` : ''}: ${e(r.halt.reason)}` +
       (r.halt.details.length ? `<ul>${r.halt.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '') +
-      (r.status === 'halted' || r.status === 'interrupted' ? `<div>Resume with: <code>${e(r.halt.resumeCommand)}</code></div>` : '') +
+      (awaitsResume(r.status) ? `<div>Resume with: <code>${e(r.halt.resumeCommand)}</code></div>` : '') +
       '</div>'
     : '';
   const totalsMax = Math.max(1, ...m.totals.map((t) => t.totalMs));

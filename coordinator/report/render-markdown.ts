@@ -1,4 +1,4 @@
-import type { OperationRecord } from '../state/operation-record.js';
+import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
@@ -70,9 +70,9 @@ export function renderMarkdownFromModel(m: ReportModel): string {
   out.push(`- Nodes: ${r.nodes.length} (${r.nodes.filter((n) => n.status === 'completed').length} completed)`);
   if (r.backup) out.push(`- Backup: ${mdCode(r.backup.artifact)} (${r.backup.sizeBytes} bytes, sha256 ${mdCode(r.backup.sha256.slice(0, 16))}…, ${mdEscape(r.backup.takenAt)}): ${mdEscape(r.backup.verification)}`);
   if (r.halt) {
-    out.push(`- ${r.halt.kind === 'failure' ? 'Halted' : 'Stopped'} at ${mdEscape(r.halt.at)}${r.halt.node ? ` on node ${mdEscape(r.halt.node)}` : ''}${r.halt.step ? `, step ${mdEscape(r.halt.step)}` : ''}: ${mdEscape(r.halt.reason)}`);
+    out.push(`- ${haltTitle(r.halt.kind)} at ${mdEscape(r.halt.at)}${r.halt.node ? ` on node ${mdEscape(r.halt.node)}` : ''}${r.halt.step ? `, step ${mdEscape(r.halt.step)}` : ''}: ${mdEscape(r.halt.reason)}`);
     for (const d of r.halt.details) out.push(`    - ${mdEscape(d)}`);
-    if (r.status === 'halted' || r.status === 'interrupted') out.push(`- Resume with: ${mdCode(r.halt.resumeCommand)}`);
+    if (awaitsResume(r.status)) out.push(`- Resume with: ${mdCode(r.halt.resumeCommand)}`);
   }
   out.push('', '## Timeline', '', '| node | status | start | end | duration | offset from start |', '|---|---|---|---|---:|---:|');
   for (const n of m.nodes) {

@@ -10,8 +10,19 @@ import type { PlannedNode } from '../plan/node-order.js';
 
 export const STATE_SCHEMA_VERSION = 1;
 
-/** running: a coordinator is working on it; halted: a step failed; interrupted: stopped on request at a safe point. */
-export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'completed' | 'abandoned';
+/**
+ * running: a coordinator is working on it; halted: a step failed; interrupted: stopped on request at a safe point;
+ * waiting-for-window: stopped at a safe point because the next node does not fit in a maintenance window (--until-window-end).
+ */
+export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'waiting-for-window' | 'completed' | 'abandoned';
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window', 'completed', 'abandoned'];
+/** Statuses of an operation that `resume` continues and that keeps a new `update` from starting. */
+export const UNFINISHED_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window'];
+
+/** Stopped, nobody working on it, a resume command to show. */
+export function awaitsResume(status: OperationStatus): boolean {
+  return status === 'halted' || status === 'interrupted' || status === 'waiting-for-window';
+}
 export type NodeStatus = 'pending' | 'in-progress' | 'completed' | 'failed' | 'skipped';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -75,13 +86,20 @@ export interface NodeRecord {
 
 export interface HaltRecord {
   at: string;
-  /** failure: a step failed; interrupted: Ctrl-C, `noderoll abort`, or a declined confirmation. */
-  kind: 'failure' | 'interrupted';
+  /** failure: a step failed; interrupted: Ctrl-C, `noderoll abort`, or a declined confirmation; waiting: for a maintenance window. */
+  kind: 'failure' | 'interrupted' | 'waiting';
   node?: string;
   step?: StepName;
   reason: string;
   details: string[];
   resumeCommand: string;
+  /** kind waiting: when the next window that fits opens. */
+  resumeAt?: string;
+}
+
+/** How status and the report title a halt record. */
+export function haltTitle(kind: HaltRecord['kind']): string {
+  return kind === 'failure' ? 'Halted' : kind === 'waiting' ? 'Waiting for a maintenance window' : 'Stopped';
 }
 
 /** How the operation was started, so that `resume` continues it the same way. */
@@ -93,7 +111,14 @@ export interface Invocation {
   pauseBetweenMs: number;
   nodes?: string[];
   exclude?: string[];
+  /**
+   * Outside a maintenance window: wait inside the run (--wait-for-window) or stop at the safe point
+   * (--until-window-end). Absent: until-end.
+   */
+  windowMode?: WindowMode;
 }
+
+export type WindowMode = 'wait' | 'until-end';
 
 export interface OperationRecord {
   schemaVersion: typeof STATE_SCHEMA_VERSION;
@@ -107,6 +132,8 @@ export interface OperationRecord {
   nodes: NodeRecord[];
   halt?: HaltRecord;
   finishedAt?: string;
+  /** While the run waits for an admission rule (a maintenance window, a hold) before a pending node. */
+  waiting?: { node: string; rule: string; reason: string; recheckAt: string; since: string };
   /** The last run's totals when it completed, so that `noderoll watch` can report them as `update` does. */
   lastRun?: { durationMs: number; waitingMs: number };
 }
@@ -177,7 +204,7 @@ export function checkOperationRecord(value: unknown, location: string): Operatio
   if (r.schemaVersion !== STATE_SCHEMA_VERSION) fail(`schemaVersion is ${String(r.schemaVersion)}, this noderoll reads ${STATE_SCHEMA_VERSION}`);
   if (typeof r.id !== 'string' || !OPERATION_ID_PATTERN.test(r.id)) fail('id is missing or malformed');
   if (typeof r.targetVersion !== 'string') fail('targetVersion is missing');
-  if (!['running', 'halted', 'interrupted', 'completed', 'abandoned'].includes(String(r.status))) fail(`status "${String(r.status)}" is unknown`);
+  if (!(OPERATION_STATUSES as readonly unknown[]).includes(r.status)) fail(`status "${String(r.status)}" is unknown`);
   if (!Array.isArray(r.nodes)) fail('nodes is not a list');
   for (const [i, n] of (r.nodes as unknown[]).entries()) {
     if (typeof n !== 'object' || n === null) fail(`nodes[${i}] is not an object`);

@@ -12,7 +12,7 @@ import type { NodeRecord, OperationRecord, OperationStatus, StepRecord } from '.
  * A step that went through several states between two reads yields each event in order.
  */
 
-export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'abandoned'];
+export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'waiting-for-window', 'abandoned'];
 
 export function isFinal(status: OperationStatus): boolean {
   return FINAL_STATUSES.includes(status);
@@ -43,6 +43,10 @@ export function recordEvents(prev: OperationRecord | undefined, next: OperationR
   for (const node of next.nodes) {
     const before = fresh ? undefined : prev.nodes.find((n) => n.name === node.name);
     events.push(...nodeEvents(before, node, next));
+  }
+  const w = next.waiting;
+  if (w && next.status === 'running' && (fresh || prev.waiting?.node !== w.node || prev.waiting.reason !== w.reason)) {
+    events.push({ type: 'node-waiting', time: next.updatedAt, node: w.node, rule: w.rule, reason: w.reason, recheckAt: w.recheckAt });
   }
   if (fresh || prev.status !== next.status) events.push(...outcomeEvents(next));
   return events;
@@ -93,6 +97,8 @@ function outcomeEvents(record: OperationRecord): TimedEvent[] {
       return [{ type: 'operation-halted', time, operationId: record.id, ...where, reason: halt?.reason ?? 'halted', details: halt?.details ?? [], resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
     case 'interrupted':
       return [{ type: 'operation-interrupted', time, operationId: record.id, ...where, reason: halt?.reason ?? 'stopped on request', resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
+    case 'waiting-for-window':
+      return [{ type: 'operation-waiting', time, operationId: record.id, node: halt?.node ?? '', reason: halt?.reason ?? 'waiting for a maintenance window', details: halt?.details ?? [], ...(halt?.resumeAt ? { resumeAt: halt.resumeAt } : {}), resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
     case 'completed': {
       const durationMs = record.lastRun?.durationMs ?? ms(record.createdAt, record.finishedAt);
       const waitingMs = record.lastRun?.waitingMs ?? 0;

@@ -118,6 +118,15 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll release NODE', how: 'elsewhere', file: 'test/coordinator/blockers-kubectl.test.ts', contains: "noderoll(['release', 'node-2', '-o', 'json'])", why: 'the built noderoll removes the hold with the real kubectl against the test API server (NODE = node-2)' },
   { doc: 'noderoll update --to V --yes --detach [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll resume --yes --detach', how: 'synopsis' },
+  { doc: 'noderoll update --to VERSION --yes --detach --wait-for-window', how: 'synopsis' },
+  { doc: 'noderoll resume --until-window-end', how: 'synopsis' },
+  {
+    doc: 'noderoll resume --wait-for-window',
+    how: 'elsewhere',
+    file: 'test/e2e/window-scenarios.ts',
+    contains: "['resume', '--yes', '--wait-for-window']",
+    why: 'the maintenance-window scenario of the lab suite resumes a waiting-for-window operation this way (--yes: no terminal)',
+  },
   {
     doc: 'noderoll watch [OPERATION]',
     how: 'elsewhere',

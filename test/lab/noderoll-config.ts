@@ -67,6 +67,8 @@ export interface CoordinatorConfigOptions {
   state?: { backend: 'file' } | { backend: 'kubernetes'; leaseDuration?: string };
   /** The coordinator's kubeconfig (default: the lab's admin kubeconfig on the plain port); e.g. a ServiceAccount's, Lab.coordinatorIdentity(). */
   kubeconfig?: string;
+  /** Top-level YAML appended as it is (e.g. `windows:` and `schedule:`). */
+  extraYaml?: string;
 }
 
 export function labCoordinatorDir(lab: Lab, options: CoordinatorConfigOptions = {}): string {
@@ -143,7 +145,7 @@ ${stateYaml(dir, options.state)}
 log:
   file: ${dir}/noderoll.log
   level: info
-`;
+${options.extraYaml ?? ''}`;
 }
 
 /**

@@ -6,11 +6,12 @@ import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
 import { holdReason } from '../../schedule/hold-rule.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
-import type { OperationRecord } from '../../state/operation-record.js';
+import { UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { flagList, flagString } from '../../../shared/cli/flag-parser.js';
 import type { Services } from '../services.js';
+import { renderSchedule, scheduleNodes, type WindowSchedule } from '../../schedule/window-schedule.js';
 
 export interface PlanResult {
   nodes: PlannedNode[];
@@ -21,10 +22,12 @@ export interface PlanResult {
   held: { node: string; reason: string }[];
   /** Pods that would stop each node's drain now (they do not fail the preflight: update waits or halts at that node). */
   drainForesight: NodeDrainForesight[];
+  /** With maintenance windows: when each node that needs the update would run. */
+  schedule?: WindowSchedule;
 }
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
-export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined): Promise<PlanResult> {
+export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined, learnFrom?: OperationRecord): Promise<PlanResult> {
   const selected = selectNodes(config.nodes, { ...(flagList(ctx.flags, 'nodes') ? { only: flagList(ctx.flags, 'nodes') } : {}), ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}) });
   const warnings: string[] = [];
   let clusterNodes: KubeNode[] = [];
@@ -43,7 +46,9 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
     const reason = holdReason(byName.get(n.name)?.annotations ?? {});
     return reason === undefined ? [] : [{ node: n.name, reason }];
   });
-  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, held, drainForesight };
+  const toUpdate = nodes.filter((n) => !preflight.find((p) => p.node === n.name)?.alreadyAtTarget).map((n) => n.name);
+  const schedule = config.windows.length > 0 ? scheduleNodes(config.windows, config.schedule.nodeDurationFloorMs, toUpdate, ctx.env.clock.now(), learnFrom) : undefined;
+  return { nodes, preflight, passed: warnings.length === 0 && preflight.every((p) => p.passed), warnings, held, drainForesight, ...(schedule ? { schedule } : {}) };
 }
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
@@ -66,7 +71,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
   }
   for (const w of result.warnings) lines.push(`  ✗ ${w}`);
   lines.push(...renderDrainForesight(result.drainForesight, config.drain.onBlocked));
-  if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
+  if (result.schedule) lines.push('', ...renderSchedule(result.schedule, config.windows[0]?.timeZone));
+  if (existing && UNFINISHED_STATUSES.includes(existing.status)) {
     lines.push('', `Note: operation ${existing.id} (to ${existing.targetVersion}) is ${existing.status}; \`noderoll status\` shows it, \`noderoll resume\` continues it.`);
   }
   const drainBlocked = drainBlockerCount(result.drainForesight) > 0;
@@ -81,13 +87,25 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
-    const result = await planAndPreflight(ctx, config, services, target);
     const existing = await services.store.load().catch(() => undefined);
+    // An unfinished operation's nodes tell how long a node takes here.
+    const result = await planAndPreflight(ctx, config, services, target, existing && UNFINISHED_STATUSES.includes(existing.status) ? existing : undefined);
     log.info({ plan: result }, 'plan');
     const drainBlocked = drainBlockerCount(result.drainForesight) > 0 || result.drainForesight.some((f) => f.error !== undefined);
     ctx.reporter.result(
       'plan',
-      { targetVersion: target ?? null, order: config.order, nodes: result.nodes, steps: RUNBOOK, preflight: result.preflight, warnings: result.warnings, held: result.held, passed: result.passed, drainForesight: result.drainForesight },
+      {
+        targetVersion: target ?? null,
+        order: config.order,
+        nodes: result.nodes,
+        steps: RUNBOOK,
+        preflight: result.preflight,
+        warnings: result.warnings,
+        held: result.held,
+        passed: result.passed,
+        drainForesight: result.drainForesight,
+        ...(result.schedule ? { schedule: result.schedule } : {}),
+      },
       () => renderPlan(result, config, target, existing),
     );
     return result.passed && !drainBlocked ? ExitCode.ok : ExitCode.notHealthy;

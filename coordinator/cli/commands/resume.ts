@@ -5,9 +5,11 @@ import { flagBoolean, flagNumber, flagString } from '../../../shared/cli/flag-pa
 import { runOperation } from './run-operation.js';
 import { describeUnfinished } from './update.js';
 import { checkDetachFlags, runDetached } from './detach.js';
+import { windowModeFromFlags } from '../window-mode-flags.js';
 
 /** `noderoll resume`: continues the last operation, re-reading reality. */
 export async function resumeCommand(ctx: CommandContext): Promise<number> {
+  const windowMode = windowModeFromFlags(ctx.flags);
   if (checkDetachFlags(ctx)) return runDetached(ctx, 'resume');
   checkConfirmationFlags(ctx);
   let config = await loadSettings(ctx);
@@ -42,6 +44,7 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       if (flagBoolean(ctx.flags, 'confirm-each-node')) inv.confirmEachNode = true;
       const pause = flagNumber(ctx.flags, 'pause-between');
       if (pause !== undefined) inv.pauseBetweenMs = pause;
+      if (windowMode !== undefined) inv.windowMode = windowMode;
 
       ctx.reporter.message(`Resuming ${describeUnfinished(record)}`);
       if (!flagBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Resume operation ${record.id}?`))) {

@@ -11,6 +11,7 @@ import type { StateLock } from '../../state/state-store.js';
 import { type CommandContext, confirm } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Services } from '../services.js';
+import { windowRules } from '../../schedule/window-rule.js';
 
 /** How long webhook notifications still queued when the run ends may take before the process exits. */
 const WEBHOOK_FLUSH_MS = 15_000;
@@ -77,12 +78,17 @@ export async function runOperation(
     },
     stop,
     resumeCommand,
+    // The window first: while a held node is waited for, a window that closes stops the wait.
+    admission: [
+      ...windowRules(config, record.invocation.windowMode),
+      new HoldRule(services.cluster, { policy: config.hold.policy, recheckMs: config.soak.intervalMs, maxWaitMs: config.timeouts.gatesBeforeNodeMs }),
+    ],
     ...(confirmNode ? { confirmNode } : {}),
     abortPollMs: ctx.env.abortPollMs,
-    admission: [new HoldRule(services.cluster, { policy: config.hold.policy, recheckMs: config.soak.intervalMs, maxWaitMs: config.timeouts.gatesBeforeNodeMs })],
   });
   try {
     const outcome = await engine.run(record, resumed);
+    // waiting (for a window) is no failure but not done either: 4, as a stop at a safe point (exit-codes.ts).
     return outcome === 'completed' ? ExitCode.ok : outcome === 'halted' ? ExitCode.halted : ExitCode.interrupted;
   } finally {
     unsubscribe();

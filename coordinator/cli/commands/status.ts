@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../shared/validation/duration.js';
 import { summarizeOperation, type OperationSummary } from '../../report/operation-summary.js';
 import { timeText } from '../../report/report-model.js';
-import { StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
+import { awaitsResume, haltTitle, StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
 import type { LockHolder, StateStore } from '../../state/state-store.js';
 import { unitFindingLines } from '../../state/unit-findings.js';
 import { type CommandContext, loadSettings, makeServices } from '../command-context.js';
@@ -60,6 +60,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
     lines.push(`  coordinator: pid ${holder.info.pid} on ${holder.info.host} (${holder.info.command})${holder.liveness === 'unknown' ? ', on another host' : ''}${renewed}`);
   }
   else if (record.status === 'running') lines.push(`  coordinator: not running — the process that ran it is gone (crashed or killed); resume continues it`);
+  if (record.waiting && record.status === 'running') {
+    const w = record.waiting;
+    lines.push(`  waiting since ${w.since} before node ${w.node} (${w.rule}): ${w.reason}; asking again at ${w.recheckAt}`);
+  }
   if (record.backup) lines.push(`  backup: ${record.backup.artifact} (${record.backup.sizeBytes} bytes, ${record.backup.takenAt})`);
   lines.push('');
   for (const node of record.nodes) {
@@ -86,9 +90,10 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
   }
   if (record.halt) {
     lines.push('');
-    lines.push(`${record.halt.kind === 'failure' ? 'Halted' : 'Stopped'}${record.halt.node ? ` at node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
+    lines.push(`${haltTitle(record.halt.kind)}${record.halt.node ? ` ${record.halt.kind === 'waiting' ? 'before' : 'at'} node ${record.halt.node}` : ''}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}`);
     for (const d of record.halt.details) lines.push(`    ${d}`);
-    if (record.status === 'halted' || record.status === 'interrupted') lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
+    if (record.halt.resumeAt && record.status === 'waiting-for-window') lines.push(`    the next window that fits opens at ${record.halt.resumeAt}`);
+    if (awaitsResume(record.status)) lines.push('Resume with:', `    ${record.halt.resumeCommand}`);
   }
   lines.push(...renderEarlier(earlier));
   return lines.join('\n');
@@ -111,7 +116,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const history = 'operations' in earlier ? { history: earlier.operations } : { history: null, historyError: earlier.unreadable };
     ctx.reporter.result('status', { operation: record, coordinator: holder ?? null, ...history, stateFile: services.store.location }, () => renderStatus(record, holder, ctx.env.clock.now(), earlier));
     if (record.status === 'halted') return ExitCode.halted;
-    if (record.status === 'interrupted') return ExitCode.interrupted;
+    if (record.status === 'interrupted' || record.status === 'waiting-for-window') return ExitCode.interrupted;
     if (record.status === 'running' && (!holder || holder.liveness === 'dead')) return ExitCode.interrupted;
     return ExitCode.ok;
   } finally {

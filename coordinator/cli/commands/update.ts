@@ -1,5 +1,5 @@
 import { runGates } from '../../gates/run-gates.js';
-import { newOperationId, newOperationRecord, type OperationRecord } from '../../state/operation-record.js';
+import { newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { LockHeldError } from '../../state/state-store.js';
 import {
   checkConfirmationFlags,
@@ -18,6 +18,8 @@ import { renderGateReport } from './check.js';
 import { planAndPreflight, renderPlan } from './plan.js';
 import { runOperation } from './run-operation.js';
 import { checkDetachFlags, operationIdFromEnv, runDetached } from './detach.js';
+import { DEFAULT_WINDOW_MODE } from '../../schedule/window-rule.js';
+import { windowModeFromFlags } from '../window-mode-flags.js';
 
 export function describeUnfinished(record: OperationRecord): string {
   const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';
@@ -28,6 +30,7 @@ export function describeUnfinished(record: OperationRecord): string {
 export async function updateCommand(ctx: CommandContext): Promise<number> {
   const target = flagString(ctx.flags, 'to');
   if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
+  const windowMode = windowModeFromFlags(ctx.flags);
   if (checkDetachFlags(ctx)) return runDetached(ctx, 'update');
   checkConfirmationFlags(ctx);
   const givenId = operationIdFromEnv(ctx);
@@ -44,7 +47,7 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
     }
     try {
       const existing = await services.store.load();
-      if (existing && ['running', 'halted', 'interrupted'].includes(existing.status)) {
+      if (existing && UNFINISHED_STATUSES.includes(existing.status)) {
         throw new CommandExit(
           ExitCode.conflict,
           `${describeUnfinished(existing)}. Continue it with \`${existing.halt?.resumeCommand ?? resumeCommandFor(config, existing.invocation)}\`, or abandon it with \`noderoll abort --yes\` before starting a new one.`,
@@ -80,6 +83,7 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         pauseBetweenMs: flagNumber(ctx.flags, 'pause-between') ?? config.pauseBetweenMs,
         ...(flagList(ctx.flags, 'nodes') ? { nodes: flagList(ctx.flags, 'nodes') } : {}),
         ...(flagList(ctx.flags, 'exclude') ? { exclude: flagList(ctx.flags, 'exclude') } : {}),
+        windowMode: windowMode ?? DEFAULT_WINDOW_MODE,
       };
       const record = newOperationRecord({
         id: givenId ?? newOperationId(ctx.env.clock.now(), ctx.env.randomId()),

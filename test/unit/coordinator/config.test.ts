@@ -145,6 +145,18 @@ describe('coordinator config', () => {
     ['unit pattern with a slash', MINIMAL + 'planet: { unitPattern: "../../etc/*" }\n', 'planet.unitPattern', /not a unit-name pattern/],
     ['bad apiVersion', 'apiVersion: v2\n' + MINIMAL, 'apiVersion', /noderoll.io\/v1alpha1/],
     ['bad disk size', MINIMAL + 'preflight: { minFreeDisk: lots }\n', 'preflight.minFreeDisk', /size/],
+    ['a window day that is no day', MINIMAL + 'windows: [{ days: [mon, funday], start: "22:00", end: "04:00", timeZone: UTC }]\n', 'windows[0].days[1]', /"funday" is not a day; use sun, mon/],
+    ['a window without days', MINIMAL + 'windows: [{ start: "22:00", end: "04:00", timeZone: UTC }]\n', 'windows[0].days', /is required/],
+    ['a window with an empty day list', MINIMAL + 'windows: [{ days: [], start: "22:00", end: "04:00", timeZone: UTC }]\n', 'windows[0].days', /at least one day/],
+    ['a window start that is not HH:MM', MINIMAL + 'windows: [{ days: [mon], start: "22h", end: "04:00", timeZone: UTC }]\n', 'windows[0].start', /not a time of day HH:MM/],
+    ['a window end past 23:59', MINIMAL + 'windows: [{ days: [mon], start: "22:00", end: "24:00", timeZone: UTC }]\n', 'windows[0].end', /not a time of day HH:MM/],
+    ['a window without an end', MINIMAL + 'windows: [{ days: [mon], start: "22:00", timeZone: UTC }]\n', 'windows[0].end', /is required/],
+    ['a window whose end equals its start', MINIMAL + 'windows: [{ days: [mon], start: "22:00", end: "22:00", timeZone: UTC }]\n', 'windows[0].end', /equals start/],
+    ['an unknown time zone', MINIMAL + 'windows: [{ days: [mon], start: "22:00", end: "04:00", timeZone: Europe/Springfield }]\n', 'windows[0].timeZone', /not a time zone known here/],
+    ['a window without a time zone', MINIMAL + 'windows: [{ days: [mon], start: "22:00", end: "04:00" }]\n', 'windows[0].timeZone', /is required/],
+    ['an unknown window field', MINIMAL + 'windows: [{ days: [mon], start: "22:00", end: "04:00", timeZone: UTC, zone: UTC }]\n', 'windows[0].zone', /unknown field/],
+    ['windows not a list', MINIMAL + 'windows: { days: [mon] }\n', 'windows', /list/],
+    ['a node duration floor that is no duration', MINIMAL + 'schedule: { nodeDurationFloor: soon }\n', 'schedule.nodeDurationFloor', /not a duration/],
   ];
   for (const [what, text, path, message] of bad) {
     it(`refuses ${what}, naming ${path}`, () => expectIssue(text, path, message));
@@ -187,6 +199,20 @@ describe('coordinator config', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads maintenance windows (days, HH:MM in minutes, IANA zone) and the node duration floor; none by default', () => {
+    expect(parseConfigText(MINIMAL, '/etc/noderoll/config.yaml').windows).to.deep.equal([]);
+    expect(parseConfigText(MINIMAL, '/etc/noderoll/config.yaml').schedule).to.deep.equal({ nodeDurationFloorMs: 30 * 60_000 });
+    const c = parseConfigText(
+      MINIMAL + 'windows:\n  - { days: [mon, tue, mon], start: "22:00", end: "04:30", timeZone: Europe/Berlin }\n  - { days: [sat], start: "09:15", end: "12:00", timeZone: UTC }\nschedule: { nodeDurationFloor: 45m }\n',
+      '/etc/noderoll/config.yaml',
+    );
+    expect(c.windows).to.deep.equal([
+      { days: ['mon', 'tue'], startMinute: 22 * 60, endMinute: 4 * 60 + 30, timeZone: 'Europe/Berlin' },
+      { days: ['sat'], startMinute: 9 * 60 + 15, endMinute: 12 * 60, timeZone: 'UTC' },
+    ]);
+    expect(c.schedule.nodeDurationFloorMs).to.equal(45 * 60_000);
   });
 
   it('parses and formats durations strictly', () => {

@@ -174,10 +174,13 @@ for (const backend of ['file', 'kubernetes'] as const) {
     // halt and resume they end with go through the store exactly as in the failed-unit scenario above, which
     // runs with both backends, so these run with the file backend only (each would add ~85 s to the other).
     if (backend === 'file') {
-      it('a PDB that can never be satisfied makes the drain time out; the halt names the PDB and the pod', async () => {
+      // Drain foresight with the default policy (wait): the PDB is seen before anything is cordoned, the gate
+      // re-checks until its timeout and halts there (the halt policy is foresight-scenarios.ts). A drain that
+      // times out once started is the kubectl adapter's test (test/coordinator/kubectl.test.ts).
+      it('a PDB that can never be satisfied: the gate before the first node with a web pod waits for it until its timeout, then halts naming the PDB and the pod with that node never cordoned; resume completes once it is gone', async () => {
         const l = s.theLab();
         const version = s.takeVersion();
-        await s.writeConfig({ drainTimeout: '10s' });
+        await s.writeConfig({ gatesBeforeNodeTimeout: '15s' });
         const manifest = join(l.dir, 'strict-pdb.json');
         await writeFile(
           manifest,
@@ -189,18 +192,28 @@ for (const backend of ['file', 'kubernetes'] as const) {
           }),
         );
         await l.kubectl(['create', '--validate=false', '-f', manifest]);
+        const sampler = new ClusterSampler(l);
+        sampler.start();
+        let haltedAt = '';
         try {
           const halted = await s.noderoll(['update', '--to', version, '--yes'], { okExitCodes: [1] });
           const halt = halted.events.find((e) => e.type === 'operation-halted');
-          expect(halt?.step).to.equal('drainNode');
+          expect(halt?.step).to.equal('verifyClusterHealthy');
+          haltedAt = halt?.node ?? '';
           const text = JSON.stringify(halt);
           expect(text).to.contain('web-strict');
           expect(text).to.match(/web-[a-z0-9]{5}/);
-          expect(l.api!.store.nodes.get(halt!.node!)!.spec?.unschedulable).to.equal(true);
+          const reports = halted.events.filter((e) => e.type === 'gate-report');
+          expect(reports.length, 'the gate was checked again while it waited').to.be.at.least(2);
         } finally {
+          sampler.stop();
           await l.kubectl(['delete', 'pdb', 'web-strict', '-n', 'default']);
           await s.writeConfig();
         }
+        expect(sampler.samples).to.be.above(0);
+        expect(haltedAt).to.not.equal('');
+        expect(sampler.outOfServiceSeen.has(haltedAt), `${haltedAt} was never cordoned while the blocker was known`).to.equal(false);
+        expect(sampler.maxOutOfService).to.be.at.most(1);
         const resumed = await s.noderoll(['resume', '--yes']);
         expect(resumed.events.some((e) => e.type === 'operation-completed'), resumed.result.stderr).to.equal(true);
         await s.expectClusterHealthy(version);

@@ -56,6 +56,7 @@ export interface CoordinatorConfigOptions {
   soakInterval?: string;
   soakPasses?: number;
   drainTimeout?: string;
+  gatesBeforeNodeTimeout?: string;
   rebootTimeout?: string;
   journalIgnore?: string[];
   /** drain.onBlocked (default: the product's, wait). */
@@ -127,7 +128,7 @@ backup:
   artifact: ${dir}/backups/{operation}.db
   timeout: 2m
 timeouts:
-  gatesBeforeNode: 2m
+  gatesBeforeNode: ${options.gatesBeforeNodeTimeout ?? '2m'}
   drain: ${options.drainTimeout ?? '2m'}
   stopPlanet: 1m
   install: 5m

@@ -61,6 +61,12 @@ function describeEventRaw(e: TimedEvent): string[] {
       return e.changes.map((c) => `[${e.node}] ${e.step}: ${c.action} ${c.unit} (was ${c.before})`);
     case 'node-completed':
       return [`[${e.node}] updated in ${formatDuration(e.durationMs)}`];
+    case 'node-rollback-started':
+      return [`[${e.node}] ROLLBACK (${e.trigger}) to ${e.toVersion}${e.fromVersion ? ` from ${e.fromVersion}` : ''}: ${e.reason}`];
+    case 'node-rollback-completed':
+      return [`[${e.node}] rolled back to ${e.toVersion} in ${formatDuration(e.durationMs)}: healthy and uncordoned`];
+    case 'node-rollback-failed':
+      return [`[${e.node}] ROLLBACK to ${e.toVersion} FAILED: ${e.reason}`, ...e.details.map((d) => `    ${d}`)];
     case 'node-waiting':
       return [`[${e.node}] waiting (${e.rule}): ${e.reason}; asking again at ${e.recheckAt}`];
     case 'node-skipped':

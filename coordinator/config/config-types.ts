@@ -74,6 +74,8 @@ export interface CoordinatorConfig {
   hold: { policy: HoldPolicy };
   /** When nodes may start (coordinator/schedule); empty: any time. */
   windows: MaintenanceWindow[];
+  /** What a node whose post checks fail after the reboot gets before the halt (coordinator/recovery). */
+  onFailure: OnFailurePolicy;
   /** nodeDurationFloorMs: the least a node is expected to take when checking that it fits in a window. */
   schedule: { nodeDurationFloorMs: number };
 }
@@ -94,6 +96,10 @@ export interface AlertsGateConfig {
   firingOnly: boolean;
   timeoutMs: number;
 }
+
+/** halt: stop with the node as it is (cordoned); rollback: first reinstall the node's recorded version, reboot, check and uncordon it. */
+export const ON_FAILURE_POLICIES = ['halt', 'rollback'] as const;
+export type OnFailurePolicy = (typeof ON_FAILURE_POLICIES)[number];
 
 /** wait: check again until timeouts.gatesBeforeNode, then halt; halt: halt at once. The node is never cordoned meanwhile. */
 export const DRAIN_BLOCKED_POLICIES = ['wait', 'halt'] as const;

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
 import type { AlertsGateConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy } from './config-types.js';
+import { DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, ON_FAILURE_POLICIES, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy, type OnFailurePolicy } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
@@ -38,6 +38,7 @@ const TOP_LEVEL = [
   'hold',
   'windows',
   'schedule',
+  'onFailure',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -94,6 +95,7 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     hold: { policy: root.section('hold', ['policy']).oneOf<HoldPolicy>('policy', 'wait', HOLD_POLICIES) },
     windows: readWindows(root),
     schedule: { nodeDurationFloorMs: root.section('schedule', ['nodeDurationFloor']).duration('nodeDurationFloor', 30 * 60_000, 1000) },
+    onFailure: root.oneOf<OnFailurePolicy>('onFailure', 'halt', ON_FAILURE_POLICIES),
   };
 }
 

@@ -9,6 +9,7 @@ import type { NodeAgent } from '../ports/node-agent.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 import { stepRecord } from '../state/operation-record.js';
 import { LockLostError, type StateLock, type StateStore } from '../state/state-store.js';
+import { rollBackBeforeHalt } from '../recovery/rollback-on-failure.js';
 import { STEP_EXECUTORS } from '../steps/executors.js';
 import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
 import type { StepContext, StepExecutor } from '../steps/step-context.js';
@@ -340,14 +341,16 @@ export class OperationEngine {
       rec.finishedAt = this.now();
       rec.error = reason;
       rec.details = details;
+      this.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, reason, details });
+      // Area R (coordinator/recovery): with onFailure: rollback, the node goes back to its recorded version before the halt.
+      const halt = await rollBackBeforeHalt(ctx, step.name, { reason, details }, (e) => this.emit(e));
       node.status = 'failed';
       record.status = 'halted';
-      record.halt = { at: this.now(), kind: 'failure', node: node.name, step: step.name, reason, details, resumeCommand: this.deps.resumeCommand };
+      record.halt = { at: this.now(), kind: 'failure', node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: this.deps.resumeCommand };
       await this.persist(record);
-      this.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, reason, details });
       await this.annotate(node, NODE_PHASE_HALTED, record.id);
       this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
-      this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, step: step.name, reason, details, resumeCommand: this.deps.resumeCommand });
+      this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: this.deps.resumeCommand });
       return 'halted';
     }
   }

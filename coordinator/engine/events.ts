@@ -47,6 +47,10 @@ export type OperationEvent =
     }
   | (NodeFinding & { node: string; step: StepName })
   | { type: 'node-completed'; node: string; durationMs: number }
+  /** onFailure rollback / `noderoll rollback` (coordinator/recovery). */
+  | { type: 'node-rollback-started'; node: string; trigger: 'automatic' | 'manual'; reason: string; fromVersion?: string; toVersion: string }
+  | { type: 'node-rollback-completed'; node: string; toVersion: string; durationMs: number }
+  | { type: 'node-rollback-failed'; node: string; toVersion: string; reason: string; details: string[] }
   /** An admission rule holds the node back (again whenever its reason changes); asked again at recheckAt. */
   | { type: 'node-waiting'; node: string; rule: string; reason: string; recheckAt: string }
   /** An admission rule left the node out of the operation. */

@@ -49,8 +49,39 @@ export interface InstallAttemptRecord {
   detail?: string;
 }
 
+/** The watched packages' versions on the node right before this operation's first install: what a rollback reinstalls. */
+export interface RollbackPoint {
+  /** The package the agent's install command installs. */
+  package: string;
+  /** Its version then; absent when it was not installed (nothing to roll back to). */
+  version?: string;
+  /** Every watched package the agent reported, by name. */
+  packages: Record<string, string>;
+  recordedAt: string;
+}
+
+/** One rollback of the node to its rollback point (coordinator/recovery), automatic or `noderoll rollback`. */
+export interface RollbackRecord {
+  trigger: 'automatic' | 'manual';
+  /** Why: the failure that started it (step and reason), or the operator's command. */
+  reason: string;
+  fromVersion?: string;
+  toVersion: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: 'running' | 'completed' | 'failed';
+  /** What the rollback did, one line per phase. */
+  notes: string[];
+  error?: string;
+  details?: string[];
+}
+
 /** What the steps learned about the node that later steps (and a resume) rely on. */
 export interface NodeFacts {
+  /** Recorded by installUpdate before anything is installed (onFailure: rollback). */
+  rollbackPoint?: RollbackPoint;
+  /** Set when a rollback restarted the node's steps: the how-manieth run of the update this is (agent operation IDs differ). */
+  rerunAfterRollback?: number;
   planetUnit?: string;
   /** Boot ID read right before the reboot was requested. */
   bootIdBeforeReboot?: string;
@@ -82,6 +113,8 @@ export interface NodeRecord {
   skipReason?: string;
   steps: StepRecord[];
   facts: NodeFacts;
+  /** Rollbacks of this node in this operation, oldest first (they survive the restart of the node's steps). */
+  rollbacks?: RollbackRecord[];
 }
 
 export interface HaltRecord {

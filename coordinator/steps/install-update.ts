@@ -1,5 +1,6 @@
 import { StepFailure } from '../engine/step-failure.js';
 import { AgentUnreachableError, type AgentOperationStatus } from '../ports/node-agent.js';
+import { recordRollbackPoint } from '../recovery/rollback-point.js';
 import type { InstallAttemptRecord } from '../state/operation-record.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions, rebootRequested } from './step-context.js';
@@ -83,6 +84,7 @@ export const installUpdate: StepExecutor = {
     const identity = await ctx.agent.identity(callOptions(ctx));
     const before = identity.packages[identity.updatePackage];
     if (ctx.node.facts.versionBefore === undefined && before !== undefined) ctx.node.facts.versionBefore = before;
+    if (list.length === 0) recordRollbackPoint(ctx, identity);
     if (!current) {
       const previous = list.at(-1);
       current = { attempt: list.length + 1, agentOperationId: attemptOperationId(ctx, list.length + 1), startedAt: new Date(ctx.clock.now()).toISOString() };

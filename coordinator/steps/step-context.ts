@@ -54,7 +54,9 @@ export function callOptions(ctx: StepContext, timeoutMs = ctx.config.agents.call
 
 /** The operation ID the agent sees for one action on this node. */
 export function actionId(ctx: StepContext, action: string): string {
-  return agentOperationId(ctx.operation.id, ctx.node.name, action);
+  // A node updated again after a rollback needs new IDs: the agent would only replay the first run's.
+  const rerun = ctx.node.facts.rerunAfterRollback;
+  return agentOperationId(ctx.operation.id, ctx.node.name, rerun ? `${action}.rerun-${rerun}` : action);
 }
 
 /** True once the reboot of this node was requested by this operation. */

@@ -105,6 +105,8 @@ export class FakeWorld {
   /** Nodes drain foresight was asked about, in order. */
   foresightChecks: string[] = [];
   podsFailing: string[] = [];
+  /** Package versions whose planet unit fails to start: a node booting with one comes up with planet failed (a broken release). */
+  readonly brokenVersions = new Set<string>();
   backups = 0;
   annotationsSet: { node: string; phase: string | null }[] = [];
 
@@ -179,7 +181,8 @@ export class FakeWorld {
       const starts = runningButDisabled || (s.file ?? 'enabled') === 'enabled';
       n.units.set(u, { ...s, load: 'loaded', active: starts ? 'active' : 'inactive', sub: starts ? 'running' : 'dead', ...(runningButDisabled ? { file: 'disabled' } : {}) });
     }
-    for (const u of faults.failUnits ?? []) n.units.set(u, { load: 'loaded', active: 'failed', sub: 'failed' });
+    const failUnits = [...(faults.failUnits ?? []), ...(this.brokenVersions.has(n.version) ? [PLANET_UNIT] : [])];
+    for (const u of failUnits) n.units.set(u, { load: 'loaded', active: 'failed', sub: 'failed' });
     for (const u of faults.stopUnits ?? []) n.units.set(u, { load: 'loaded', active: 'inactive', sub: 'dead' });
     n.planetChecksFail = faults.planetChecksFail ?? false;
     for (const m of faults.journalErrors ?? []) n.journal.push({ timeMs: this.clock.now(), priority: 3, message: m, unit: 'kubelet.service', bootId: n.bootId });

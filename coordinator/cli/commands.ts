@@ -10,7 +10,7 @@ import { checkCommonName } from '../../shared/pki/openssl.js';
 import { webhookUrlProblem } from '../config/validate-config.js';
 import { UNTIL_WINDOW_END, WAIT_FOR_WINDOW } from './window-mode-flags.js';
 
-export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch' | 'hold' | 'release';
+export type CommandName = 'check' | 'plan' | 'update' | 'status' | 'resume' | 'abort' | 'report' | 'init' | 'watch' | 'hold' | 'release' | 'rollback';
 
 export interface CommandSpec {
   name: CommandName;
@@ -232,6 +232,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       '2 when NODE does not exist.',
     flags: GLOBAL_FLAGS,
     examples: ['noderoll release 10.0.0.3'],
+    argument: { value: 'NODE', check: nodeNameProblem },
+  },
+  {
+    name: 'rollback',
+    summary: 'put a node of the stopped operation back on the version it had before the update',
+    usage: 'noderoll rollback NODE [--yes] [flags]',
+    description:
+      'For a node of the current halted or interrupted operation whose install has run: drains it (a no-op when\n' +
+      'drained), stops planet, installs the version recorded right before the update (its rollback point) through\n' +
+      "the agent's allow-listed install command, reboots, waits for the new boot on that version, runs the post\n" +
+      'checks and uncordons it, as onFailure: rollback does by itself. The operation stays stopped; resume updates\n' +
+      'the node from the start. Exit 0 when the node is back, 1 when the rollback failed (the node stays cordoned),\n' +
+      '5 when there is no such operation or node, or no rollback point.',
+    flags: [...GLOBAL_FLAGS, YES],
+    examples: ['noderoll rollback 10.0.0.3', 'noderoll rollback 10.0.0.3 --yes -o json'],
     argument: { value: 'NODE', check: nodeNameProblem },
   },
 ];

@@ -9,6 +9,7 @@ import { abortCommand } from './commands/abort.js';
 import { runCertsCommand } from '../certs/certs-command.js';
 import { checkCommand } from './commands/check.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
@@ -37,6 +38,7 @@ const HANDLERS: Record<CommandName, (ctx: CommandContext) => Promise<number>> = 
   watch: watchCommand,
   hold: holdCommand,
   release: releaseCommand,
+  rollback: rollbackCommand,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { errorMessage, StepFailure } from '../engine/step-failure.js';
 import { LockLostError } from '../state/state-store.js';
 import { newStepRecords, type RollbackPoint, type RollbackRecord } from '../state/operation-record.js';
-import { uncordonNode } from '../steps/drain-node.js';
+import { drainNode, uncordonNode } from '../steps/drain-node.js';
 import { enableGravityUnits } from '../steps/enable-gravity-units.js';
 import { findPlanetUnit, stopPlanetUnit } from '../steps/planet-unit-steps.js';
 import { rebootNode, waitForReboot } from '../steps/reboot-steps.js';
@@ -53,7 +53,12 @@ async function installRecordedVersion(ctx: StepContext, version: string): Promis
   return `installed ${version}${outcome.replayed ? ' (answered from the agent\'s record)' : ''}`;
 }
 
-const PHASES: readonly { what: string; run: (ctx: StepContext, version: string) => Promise<string | void> }[] = [
+type Phase = { what: string; run: (ctx: StepContext, version: string) => Promise<string | void> };
+
+/** `noderoll rollback` may find the node in service (an updated node that misbehaves later): it drains first, a no-op for a drained node. */
+const DRAIN_FIRST: Phase = { what: 'drainNode', run: (ctx) => drainNode.run(ctx) };
+
+const PHASES: readonly Phase[] = [
   { what: 'find the planet unit', run: (ctx) => (ctx.node.facts.planetUnit ? Promise.resolve(`planet unit ${ctx.node.facts.planetUnit}`) : findPlanetUnit.run(ctx)) },
   { what: 'stop the planet unit', run: (ctx) => stopPlanetUnit.run(ctx) },
   { what: 'install the recorded version', run: installRecordedVersion },
@@ -99,7 +104,7 @@ export async function rollBackNode(ctx: StepContext, trigger: RollbackRecord['tr
   await ctx.checkpoint();
   emit({ type: 'node-rollback-started', node: node.name, trigger, reason, toVersion: record.toVersion, ...(record.fromVersion ? { fromVersion: record.fromVersion } : {}) });
 
-  for (const phase of PHASES) {
+  for (const phase of trigger === 'manual' ? [DRAIN_FIRST, ...PHASES] : PHASES) {
     try {
       const note = await phase.run(view, target.point.version);
       record.notes.push(`${phase.what}: ${note || 'done'}`);

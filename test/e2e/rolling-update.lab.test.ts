@@ -9,6 +9,7 @@ import { STATE_NAMESPACE } from '../lab/lab-coordinator-identity.js';
 import { CLOCK_OFFSET_MS, ClusterSampler, E2eSuite, note, PDB_APP, PDB_MIN_AVAILABLE, type Event, type Run } from './e2e-suite.js';
 import { foresightScenarios } from './foresight-scenarios.js';
 import { expectEachNodeOnce, kubernetesStateScenarios, nodeHistory, resumeAfterLeaseExpiry, TAKEOVER_LEASE } from './kubernetes-state-scenarios.js';
+import { rollbackScenarios } from './rollback-scenarios.js';
 import { windowScenarios } from './window-scenarios.js';
 
 /**
@@ -451,5 +452,6 @@ for (const backend of ['file', 'kubernetes'] as const) {
     if (backend === 'kubernetes') kubernetesStateScenarios(s);
     if (backend === 'file') foresightScenarios(s);
     if (backend === 'file') windowScenarios(s);
+    if (backend === 'file') rollbackScenarios(s);
   });
 }

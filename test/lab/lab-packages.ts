@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
+import { PLANET_UNIT } from './node-rootfs.js';
 
 /**
  * Real Debian packages for the lab's "install the update" step: the planet stand-in reports the
@@ -40,11 +41,27 @@ function postinstScript(): string {
   ].join('\n');
 }
 
+/**
+ * A broken release (issue #14, rollback): the package ships a drop-in for the planet unit whose
+ * ExecStartPre fails, as a release with a bad unit or a missing binary would — planet never starts
+ * after the reboot, so the Node stays NotReady and etcd loses the member. Upgrading or downgrading
+ * to a package without it removes the file (dpkg drops files the new version does not ship).
+ */
+export const BROKEN_PLANET_DROP_IN = `/usr/lib/systemd/system/${PLANET_UNIT}.d/noderoll-lab-broken-release.conf`;
+
+function brokenDropIn(version: string): string {
+  return ['[Service]', `ExecStartPre=/bin/sh -c 'echo "planet ${version}: this release is broken (noderoll lab)" >&2; exit 1'`, ''].join('\n');
+}
+
 export function planetPackageFile(version: string): string {
   return `${PLANET_PACKAGE}_${version}_all.deb`;
 }
 
-export async function buildPlanetPackage(outDir: string, version: string): Promise<string> {
+/**
+ * Builds (or re-publishes: the vendor replaced the file of the same version) the planet package of
+ * `version` in `outDir`, which every node sees as NODE_PACKAGE_DIR. broken: its planet fails to start.
+ */
+export async function buildPlanetPackage(outDir: string, version: string, options: { broken?: boolean } = {}): Promise<string> {
   if (!/^[0-9][0-9A-Za-z.+~-]*$/.test(version)) throw new Error(`package version: "${version}" is not a Debian version`);
   const tree = join(outDir, `.tree-${version}`);
   await rm(tree, { recursive: true, force: true });
@@ -65,6 +82,10 @@ export async function buildPlanetPackage(outDir: string, version: string): Promi
     ].join('\n'),
   );
   await writeFile(join(tree, PLANET_VERSION_FILE.slice(1)), `${version}\n`);
+  if (options.broken) {
+    await mkdir(join(tree, dirname(BROKEN_PLANET_DROP_IN).slice(1)), { recursive: true });
+    await writeFile(join(tree, BROKEN_PLANET_DROP_IN.slice(1)), brokenDropIn(version));
+  }
   await writeFile(join(tree, 'DEBIAN/postinst'), postinstScript(), { mode: 0o755 });
   const file = join(outDir, planetPackageFile(version));
   await runCommand({ file: 'dpkg-deb', args: ['--root-owner-group', '--build', tree, file], timeoutMs: 60_000 });

@@ -7,6 +7,8 @@ import type { CommandSpec } from './commands.js';
 import { flagBoolean, flagString, UsageError, type ParsedFlags } from '../../shared/cli/flag-parser.js';
 import type { Reporter } from './reporter.js';
 import { checkConfigFiles, type CliEnvironment, type Services } from './services.js';
+import { LockHeldError, type StateLock } from '../state/state-store.js';
+import { ExitCode } from './exit-codes.js';
 
 /** What every command gets. */
 export interface CommandContext {
@@ -82,4 +84,14 @@ export function checkConfirmationFlags(ctx: CommandContext): void {
 
 export function lockOwner(ctx: CommandContext, command: string): { pid: number; host: string; command: string } {
   return { pid: ctx.env.pid, host: ctx.env.host, command };
+}
+
+/** The coordinator lock for `command`, waiting as the store does; a lock another coordinator holds is exit 5. */
+export async function acquireCommandLock(ctx: CommandContext, services: Services, command: string): Promise<StateLock> {
+  try {
+    return await services.store.acquireLock(lockOwner(ctx, command), { onWait: (m) => ctx.reporter.message(m) });
+  } catch (err) {
+    if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
+    throw err;
+  }
 }

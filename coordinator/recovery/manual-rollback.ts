@@ -66,29 +66,20 @@ export async function rollBackByHand(record: OperationRecord, nodeName: string, 
     outcome = { trigger: 'manual', reason, toVersion: node.facts.rollbackPoint?.version ?? '', startedAt: new Date(deps.clock.now()).toISOString(), status: 'failed', notes: [], error: err.reason, details: [...err.details] };
   }
   const pkg = node.facts.rollbackPoint?.package ?? 'the package';
-  if (outcome.status === 'completed') {
-    node.status = 'pending';
-    record.status = 'interrupted';
-    record.halt = {
-      at: new Date(deps.clock.now()).toISOString(),
-      kind: 'interrupted',
-      node: nodeName,
-      reason: `node ${nodeName} was rolled back by hand to ${pkg} ${outcome.toVersion} (healthy and uncordoned)`,
-      details: [`rollback: ${outcome.notes.join('; ')}`, `resume updates node ${nodeName} from the start (install of ${record.targetVersion} again)`],
-      resumeCommand: deps.resumeCommand,
-    };
-  } else {
-    node.status = 'failed';
-    record.status = 'halted';
-    record.halt = {
-      at: new Date(deps.clock.now()).toISOString(),
-      kind: 'failure',
-      node: nodeName,
-      reason: `rollback of node ${nodeName} to ${pkg} ${outcome.toVersion} by hand failed: ${outcome.error ?? 'unknown'}`,
-      details: outcome.details ?? [],
-      resumeCommand: deps.resumeCommand,
-    };
-  }
+  const back = outcome.status === 'completed';
+  // Back: the node is in service and starts over on resume (stopped on request). Not back: halted, cordoned.
+  node.status = back ? 'pending' : 'failed';
+  record.status = back ? 'interrupted' : 'halted';
+  record.halt = {
+    at: new Date(deps.clock.now()).toISOString(),
+    kind: back ? 'interrupted' : 'failure',
+    node: nodeName,
+    reason: back
+      ? `node ${nodeName} was rolled back by hand to ${pkg} ${outcome.toVersion} (healthy and uncordoned)`
+      : `rollback of node ${nodeName} to ${pkg} ${outcome.toVersion} by hand failed: ${outcome.error ?? 'unknown'}`,
+    details: back ? [`rollback: ${outcome.notes.join('; ')}`, `resume updates node ${nodeName} from the start (install of ${record.targetVersion} again)`] : (outcome.details ?? []),
+    resumeCommand: deps.resumeCommand,
+  };
   await persist();
   return outcome;
 }

@@ -1,4 +1,5 @@
 import { STEP_NAMES } from '../plan/runbook.js';
+import { rollbackLines } from '../recovery/rollback-text.js';
 import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, STEP_COLORS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
@@ -79,6 +80,7 @@ function nodeSection(n: NodeSpan): string {
   fact('role / agent', `${e(node.role)} / ${code(node.agent)}`);
   fact('started / finished', `${e(timeText(n.startMs)) || '—'} → ${e(node.finishedAt ? timeText(Date.parse(node.finishedAt)) : '') || '—'} (${e(durationText(n.durationMs)) || '—'})`);
   if (node.skipReason) fact('skipped', e(node.skipReason));
+  for (const r of rollbackLines(node)) fact(r.label, e(r.text));
   fact('version before → after', `${code(f.versionBefore)} → ${code(f.versionAfter)}`);
   fact('boot ID before → after', `${code(f.bootIdBeforeReboot)} → ${code(f.bootIdAfterReboot)}`);
   if (f.planetUnit) fact('planet unit', code(f.planetUnit));

@@ -1,4 +1,5 @@
 import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
+import { rollbackLines } from '../recovery/rollback-text.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
@@ -31,6 +32,7 @@ function nodeSection(n: NodeSpan): string[] {
   out.push(`- Role: ${mdEscape(node.role)}, agent: ${mdCode(node.agent)}`);
   out.push(`- Started: ${timeText(n.startMs) || '—'}, finished: ${timeText(n.node.finishedAt ? Date.parse(n.node.finishedAt) : undefined) || '—'}, duration: ${durationText(n.durationMs) || '—'}`);
   if (node.skipReason) out.push(`- Skipped: ${mdEscape(node.skipReason)}`);
+  for (const r of rollbackLines(node)) out.push(`- ${mdEscape(r.label[0]!.toUpperCase() + r.label.slice(1))}: ${mdEscape(r.text)}`);
   out.push(`- Version: ${mdCode(f.versionBefore)} → ${mdCode(f.versionAfter)}`);
   out.push(`- Boot ID: ${bootIdLine(n)}`);
   if (f.planetUnit) out.push(`- Planet unit: ${mdCode(f.planetUnit)}`);

@@ -7,7 +7,8 @@ import { note, type E2eSuite, type Event } from './e2e-suite.js';
 /**
  * Rollback of a package-based node (issue #14): the next release is published broken (its planet
  * unit fails to start), node-1 is updated to it with onFailure: rollback and comes back on its old
- * version by itself; the vendor re-publishes the same version fixed and `resume` completes. Only
+ * version by itself; `noderoll rollback node-1` does the same by hand; the vendor re-publishes the
+ * same version fixed and `resume` completes. Only
  * node-1 takes part (--nodes node-1), which keeps the scenario cheap: the other nodes are updated
  * by the next scenario's release.
  */
@@ -15,7 +16,7 @@ import { note, type E2eSuite, type Event } from './e2e-suite.js';
 const of = (events: Event[], type: string): Event[] => events.filter((e) => e.type === type);
 
 export function rollbackScenarios(s: E2eSuite): void {
-  it('a broken release on node-1 with onFailure: rollback: node-1 back on its old version, Ready and uncordoned, the operation halted with the reason; re-published fixed, resume completes', async () => {
+  it('a broken release on node-1 with onFailure: rollback: node-1 back on its old version, Ready and uncordoned, the operation halted with the reason; noderoll rollback node-1 does the same by hand; re-published fixed, resume completes', async () => {
     const l = s.theLab();
     const version = s.takeVersion();
     const n1 = l.node('node-1');
@@ -44,6 +45,16 @@ export function rollbackScenarios(s: E2eSuite): void {
 
       const status = await s.noderoll(['status'], { okExitCodes: [ExitCode.halted] });
       expect(status.result.stdout).to.contain('was rolled back to');
+
+      // the same by hand (`noderoll rollback`), here of a node in service: drained first, reinstalled, rebooted, checked, uncordoned
+      const bootBefore = n1.bootId();
+      const byHand = await s.noderoll(['rollback', 'node-1', '--yes']);
+      expect(byHand.result.stdout, byHand.result.stderr).to.contain(`node node-1 was rolled back by hand to ${PLANET_PACKAGE} ${before}`);
+      expect(byHand.events.map((e) => e.type).filter((t) => t.startsWith('node-rollback'))).to.deep.equal(['node-rollback-started', 'node-rollback-completed']);
+      expect(n1.bootId(), 'node-1 rebooted').to.not.equal(bootBefore);
+      expect(await s.installedVersion('node-1')).to.equal(before);
+      const back = l.api!.store.nodes.get('node-1')!;
+      expect(isNodeReady(back) && !back.spec?.unschedulable, 'node-1 Ready and schedulable after the rollback by hand').to.equal(true);
 
       // the vendor fixes the release under the same version
       await buildPlanetPackage(l.packageDir, version);

@@ -64,6 +64,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
   lines.push('', 'Steps on each node:');
   RUNBOOK.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`));
   lines.push(`      soak: ${config.soak.passes} consecutive passes, ${Math.round(config.soak.intervalMs / 1000)}s apart, within ${Math.round(config.soak.timeoutMs / 1000)}s`);
+  lines.push(`      on failure after the reboot (onFailure: ${config.onFailure}): ${config.onFailure === 'rollback' ? 'reinstall the version recorded before the install, reboot, post checks, uncordon, then halt' : 'halt with the node cordoned'}`);
   lines.push('', 'Preflight (read-only):');
   for (const p of result.preflight) {
     lines.push(`  ${p.passed ? '✓' : '✗'} ${p.node}`);

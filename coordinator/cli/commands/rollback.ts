@@ -1,7 +1,6 @@
 import { flagBoolean, flagString, UsageError } from '../../../shared/cli/flag-parser.js';
 import { manualRollbackProblem, rollBackByHand } from '../../recovery/manual-rollback.js';
-import { LockHeldError } from '../../state/state-store.js';
-import { type CommandContext, CommandExit, checkConfirmationFlags, confirm, loadSettings, lockOwner, makeServices, openLog, resumeCommandFor } from '../command-context.js';
+import { acquireCommandLock, type CommandContext, CommandExit, checkConfirmationFlags, confirm, loadSettings, makeServices, openLog, resumeCommandFor } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 
 /** `noderoll rollback NODE`: puts a node of the halted or interrupted operation back on its recorded version. */
@@ -13,13 +12,7 @@ export async function rollbackCommand(ctx: CommandContext): Promise<number> {
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
-    let lock;
-    try {
-      lock = await services.store.acquireLock(lockOwner(ctx, `noderoll rollback ${node}`), { onWait: (m) => ctx.reporter.message(m) });
-    } catch (err) {
-      if (err instanceof LockHeldError) throw new CommandExit(ExitCode.conflict, err.message);
-      throw err;
-    }
+    const lock = await acquireCommandLock(ctx, services, `noderoll rollback ${node}`);
     try {
       const record = await services.store.load();
       if (!record) throw new CommandExit(ExitCode.conflict, `nothing to roll back: no operation is recorded in ${services.store.location}`);
@@ -53,7 +46,7 @@ export async function rollbackCommand(ctx: CommandContext): Promise<number> {
         resumeCommand: resumeCommandFor(config, {}),
       });
       const halt = record.halt!;
-      ctx.reporter.result('rollback', { node, operationId: record.id, rollback: outcome, status: record.status, resumeCommand: halt.resumeCommand }, () =>
+      ctx.reporter.result('rollback', { node, operationId: record.id, status: record.status, reason: halt.reason, details: halt.details, rollback: outcome, resumeCommand: halt.resumeCommand }, () =>
         [halt.reason, ...halt.details.map((d) => `    ${d}`), 'Resume the operation with:', `    ${halt.resumeCommand}`].join('\n'),
       );
       return outcome.status === 'completed' ? ExitCode.ok : ExitCode.halted;

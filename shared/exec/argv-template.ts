@@ -15,9 +15,12 @@ export function fillArgv(template: readonly string[], values: Readonly<Record<st
   return template.map((a) => fillPlaceholders(a, values));
 }
 
-/** Why the template uses a placeholder that is not allowed, or undefined. */
+/**
+ * Why the template uses a placeholder that is not allowed, or undefined. Anything shaped like one
+ * (`{Node}`, `{node-name}`, `{}`) counts, so a typo is caught; JSON in an argument (`{"ResetType":"On"}`) does not.
+ */
 export function placeholderProblem(template: string, allowed: readonly string[]): string | undefined {
-  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
+  for (const m of template.matchAll(/\{([A-Za-z0-9_-]*)\}/g)) {
     if (!allowed.includes(m[1] ?? '')) return `unknown placeholder {${m[1]}}; allowed: ${allowed.map((a) => `{${a}}`).join(', ')}`;
   }
   return undefined;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
+import { renderPlan } from '../../../coordinator/cli/commands/plan.js';
 import { HOOK_POINTS } from '../../../coordinator/hooks/hook-points.js';
 import { stepRecord } from '../../../coordinator/state/operation-record.js';
 import { configuredExecutors } from '../../../coordinator/steps/configured-executors.js';
@@ -72,6 +73,19 @@ describe('hooks and powerCycle: config, placeholders', () => {
       expect(hit!.message).to.match(message);
     });
   }
+
+  it('noderoll plan shows the hooks beside their steps and what the reboot wait does when the node is not back', () => {
+    const plan = (yaml: string): string[] =>
+      renderPlan({ nodes: [], preflight: [], passed: true, warnings: [], held: [], drainForesight: [] }, parseConfigText(MINIMAL + yaml, '/c.yaml'), '7.0.68', undefined).split('\n');
+    const without = plan('');
+    expect(without.filter((l) => /hook:/.test(l))).to.deep.equal([]);
+    expect(without).to.include('      not back in time: halt (no powerCycle configured)');
+    const lines = plan('powerCycle: { command: [ipmitool, -H, "{address}", chassis, power, cycle] }\nhooks: { preDrain: [{ command: [/bin/db-step-down, "{node}"], timeout: 1m }] }\n');
+    const drain = lines.findIndex((l) => /^ +\d+\. drainNode/.test(l));
+    expect(lines[drain + 1]).to.equal('      preDrain hook: /bin/db-step-down '{node}' (timeout 60s)');
+    const wait = lines.findIndex((l) => /^ +\d+\. waitForReboot/.test(l));
+    expect(lines[wait + 1]).to.equal('      not back in time: power cycle once, ipmitool -H '{address}' chassis power cycle (timeout 120s), then wait again');
+  });
 
   it('fills placeholders inside each argv element on its own: a value never becomes several arguments, unknown ones stay as written', () => {
     expect(fillArgv(['/bin/hook', '--node={node}', '{operation}', '{phase}', '{other}'], { node: 'n 1; rm -rf /', operation: 'nr-1', phase: 'preDrain' })).to.deep.equal([

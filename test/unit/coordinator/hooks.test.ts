@@ -82,9 +82,9 @@ describe('hooks and powerCycle: config, placeholders', () => {
     expect(without).to.include('      not back in time: halt (no powerCycle configured)');
     const lines = plan('powerCycle: { command: [ipmitool, -H, "{address}", chassis, power, cycle] }\nhooks: { preDrain: [{ command: [/bin/db-step-down, "{node}"], timeout: 1m }] }\n');
     const drain = lines.findIndex((l) => /^ +\d+\. drainNode/.test(l));
-    expect(lines[drain + 1]).to.equal('      preDrain hook: /bin/db-step-down '{node}' (timeout 60s)');
+    expect(lines[drain + 1]).to.equal("      preDrain hook: /bin/db-step-down '{node}' (timeout 60s)");
     const wait = lines.findIndex((l) => /^ +\d+\. waitForReboot/.test(l));
-    expect(lines[wait + 1]).to.equal('      not back in time: power cycle once, ipmitool -H '{address}' chassis power cycle (timeout 120s), then wait again');
+    expect(lines[wait + 1]).to.equal("      not back in time: power cycle once, ipmitool -H '{address}' chassis power cycle (timeout 120s), then wait again");
   });
 
   it('fills placeholders inside each argv element on its own: a value never becomes several arguments, unknown ones stay as written', () => {

@@ -4,27 +4,12 @@ import { renderPlan } from '../../../coordinator/cli/commands/plan.js';
 import { HOOK_POINTS } from '../../../coordinator/hooks/hook-points.js';
 import { stepRecord } from '../../../coordinator/state/operation-record.js';
 import { configuredExecutors } from '../../../coordinator/steps/configured-executors.js';
-import { ConfigError } from '../../../shared/config/config-error.js';
 import { fillArgv, placeholderProblem } from '../../../shared/exec/argv-template.js';
 import { makeHarness, type Harness } from './fakes/engine-harness.js';
+import { configProblems, MINIMAL_CONFIG } from './fakes/config-problems.js';
 import { FakeRunner } from './fakes/fake-runner.js';
 
-const MINIMAL = `
-nodes:
-  - name: 10.0.0.1
-    agent: 10.0.0.1:7443
-agents: { insecurePlaintext: true }
-`;
-
-function problems(text: string): { path: string; message: string }[] {
-  try {
-    parseConfigText(text, '/etc/noderoll/config.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => ({ path: p.field, message: p.problem }));
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
+const MINIMAL = MINIMAL_CONFIG;
 
 describe('hooks and powerCycle: config, placeholders', () => {
   it('reads no hooks and no power cycle by default; reads each hook point and the power cycle with their timeouts', () => {
@@ -67,7 +52,7 @@ describe('hooks and powerCycle: config, placeholders', () => {
   ];
   for (const [what, yaml, path, message] of bad) {
     it(`refuses ${what}, naming ${path}`, () => {
-      const found = problems(MINIMAL + yaml + '\n');
+      const found = configProblems(MINIMAL + yaml + '\n');
       const hit = found.find((p) => p.path === path);
       expect(hit, `no problem at ${path}; got ${JSON.stringify(found)}`).to.not.equal(undefined);
       expect(hit!.message).to.match(message);

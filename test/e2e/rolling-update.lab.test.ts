@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseClusterHealthV2 } from '../../shared/etcd/cluster-health.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
@@ -9,6 +9,7 @@ import { STATE_NAMESPACE } from '../lab/lab-coordinator-identity.js';
 import { CLOCK_OFFSET_MS, ClusterSampler, E2eSuite, note, PDB_APP, PDB_MIN_AVAILABLE, type Event, type Run } from './e2e-suite.js';
 import { foresightScenarios } from './foresight-scenarios.js';
 import { expectEachNodeOnce, kubernetesStateScenarios, nodeHistory, resumeAfterLeaseExpiry, TAKEOVER_LEASE } from './kubernetes-state-scenarios.js';
+import { powerCycleScenarios } from './power-cycle-scenarios.js';
 import { windowScenarios } from './window-scenarios.js';
 
 /**
@@ -224,32 +225,7 @@ for (const backend of ['file', 'kubernetes'] as const) {
         await s.expectClusterHealthy(version);
       });
 
-      it('a node that powers off instead of rebooting: the wait hits its deadline and halts with a clear message', async () => {
-        const l = s.theLab();
-        const version = s.takeVersion();
-        await s.writeConfig({ rebootTimeout: '20s' });
-        const n1 = l.node('node-1');
-        // `systemctl reboot` on this node now powers it off
-        await n1.exec('ln', ['-sf', '/lib/systemd/system/poweroff.target', '/etc/systemd/system/reboot.target']);
-        try {
-          const halted = await s.noderoll(['update', '--to', version, '--yes'], { okExitCodes: [1] });
-          const halt = halted.events.find((e) => e.type === 'operation-halted');
-          expect(halt?.node).to.equal('node-1');
-          expect(halt?.step).to.equal('waitForReboot');
-          note(`halt message: ${halt?.reason}`);
-          expect(halt?.reason).to.match(/did not come back within 20s of the reboot request/);
-          expect(n1.machine.state).to.equal('off');
-        } finally {
-          // the node's disk is the rootfs on the host: repair it while powered off, then power on
-          await rm(join(n1.rootfs, 'etc/systemd/system/reboot.target'), { force: true });
-          if (n1.machine.state === 'off') n1.machine.start();
-          await n1.machine.waitRunning(60_000);
-          await s.writeConfig();
-        }
-        const resumed = await s.noderoll(['resume', '--yes']);
-        expect(resumed.events.some((e) => e.type === 'operation-completed'), resumed.result.stderr).to.equal(true);
-        await s.expectClusterHealthy(version);
-      });
+      powerCycleScenarios(s);
     }
 
     it('refuses to start on a degraded cluster (one etcd member down) and says why', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fillPlaceholders } from '../../shared/exec/argv-template.js';
 import { formatCommand, runCommand, tail, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { BackupRecord, BackupTaker } from '../ports/cluster.js';
 import type { Clock } from '../ports/clock.js';
@@ -22,10 +23,6 @@ export interface BackupCommand {
 }
 
 export const BACKUP_PLACEHOLDERS = ['operation', 'artifact', 'time'] as const;
-
-export function fillPlaceholders(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{([a-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
-}
 
 function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -1,6 +1,8 @@
 import type { NodeRole } from '../ports/cluster.js';
 import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
 import type { MaintenanceWindow } from '../schedule/maintenance-window.js';
+import type { HooksConfig } from '../hooks/hook-points.js';
+import type { PowerCycleConfig } from '../power/power-cycle-config.js';
 
 /** One node the coordinator may update and where its agent listens. */
 export interface NodeConfig {
@@ -78,6 +80,10 @@ export interface CoordinatorConfig {
   onFailure: OnFailurePolicy;
   /** nodeDurationFloorMs: the least a node is expected to take when checking that it fits in a window. */
   schedule: { nodeDurationFloorMs: number };
+  /** Run once on the coordinator when a node is not back within timeouts.reboot (coordinator/power); absent: halt at once. */
+  powerCycle?: PowerCycleConfig;
+  /** Commands run on the coordinator before/after steps of each node (coordinator/hooks); empty lists: none. */
+  hooks: HooksConfig;
 }
 
 /** wait: ask again every soak interval until timeouts.gatesBeforeNode, then halt; skip: leave the node out. */

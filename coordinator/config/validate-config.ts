@@ -3,6 +3,7 @@ import type { NodeRole } from '../ports/cluster.js';
 import type { AlertsGateConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
 import { DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, ON_FAILURE_POLICIES, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy, type OnFailurePolicy } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
+import { placeholderProblem } from '../../shared/exec/argv-template.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
 import { showValue } from '../../shared/validation/field-error.js';
 import { hostPortProblem } from '../../shared/validation/host-port.js';
@@ -11,6 +12,9 @@ import { labelSelectorProblem } from '../../shared/validation/label-selector.js'
 import { nodeNameProblem } from '../../shared/validation/node-name.js';
 import { nonEmptyProblem } from '../../shared/validation/plain-text.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
+import { HOOK_POINTS } from '../hooks/hook-points.js';
+import { readHooks } from '../hooks/read-hooks-config.js';
+import { readPowerCycle } from '../power/power-cycle-config.js';
 import { parseClockTime, timeZoneProblem, weekdayProblem, type MaintenanceWindow, type WeekdayName } from '../schedule/maintenance-window.js';
 
 const TOP_LEVEL = [
@@ -39,6 +43,8 @@ const TOP_LEVEL = [
   'windows',
   'schedule',
   'onFailure',
+  'powerCycle',
+  'hooks',
 ] as const;
 
 export const CONFIG_API_VERSION = 'noderoll.io/v1alpha1';
@@ -96,6 +102,8 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     windows: readWindows(root),
     schedule: { nodeDurationFloorMs: root.section('schedule', ['nodeDurationFloor']).duration('nodeDurationFloor', 30 * 60_000, 1000) },
     onFailure: root.oneOf<OnFailurePolicy>('onFailure', 'halt', ON_FAILURE_POLICIES),
+    ...readPowerCycle(root),
+    hooks: readHooks(root.section('hooks', HOOK_POINTS)),
   };
 }
 
@@ -270,9 +278,8 @@ function isEtcdSnapshotSave(argv: readonly string[]): boolean {
 /** The artifact may use {operation} and {time}; the commands also {artifact}. */
 function checkBackupPlaceholders(r: FieldReader, argv: readonly string[], verifyArgv: readonly string[], artifact: string): void {
   const check = (field: string, value: string, allowed: readonly string[]): void => {
-    for (const m of value.matchAll(/\{([^}]*)\}/g)) {
-      if (!allowed.includes(m[1] ?? '')) r.fail(field, `unknown placeholder {${m[1]}}; allowed: ${allowed.map((a) => `{${a}}`).join(', ')}`);
-    }
+    const problem = placeholderProblem(value, allowed);
+    if (problem) r.fail(field, problem);
   };
   argv.forEach((a, i) => check(`command[${i}]`, a, ['operation', 'time', 'artifact']));
   verifyArgv.forEach((a, i) => check(`verifyCommand[${i}]`, a, ['operation', 'time', 'artifact']));

@@ -43,7 +43,7 @@ export interface EngineDeps {
   admission?: readonly AdmissionRule[];
   /** Asked before each node when --confirm-each-node is set; false stops at this safe point. */
   confirmNode?: (node: NodeRecord, index: number, total: number) => Promise<boolean>;
-  /** Replaces the executors (tests of the engine's sequencing). */
+  /** The step executors (default STEP_EXECUTORS); run-operation passes configuredExecutors (hooks, power cycle), tests their own. */
   executors?: Readonly<Record<string, StepExecutor>>;
   /** How often `noderoll abort` requests are looked for while a step runs (0: only between steps). */
   abortPollMs?: number;

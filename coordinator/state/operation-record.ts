@@ -76,6 +76,18 @@ export interface RollbackRecord {
   details?: string[];
 }
 
+/** One run of the configured power-cycle command for a node that did not come back (coordinator/power). */
+export interface PowerCycleAttemptRecord {
+  at: string;
+  /** As run, placeholders filled. */
+  command: string;
+  outcome: 'succeeded' | 'failed';
+  exitCode?: number;
+  detail: string;
+  /** The last few hundred characters of its output. */
+  outputTail: string;
+}
+
 /** What the steps learned about the node that later steps (and a resume) rely on. */
 export interface NodeFacts {
   /** Recorded by installUpdate before anything is installed (onFailure: rollback). */
@@ -101,6 +113,8 @@ export interface NodeFacts {
   failedUnitsAfterReboot?: { known: string[]; ignored: string[]; new: string[] };
   /** Gravity units the post checks enabled or started (§4.1). */
   unitsChanged?: UnitChange[];
+  /** Power cycles tried while waiting for the node to come back from its reboot, oldest first. */
+  powerCycles?: PowerCycleAttemptRecord[];
 }
 
 export interface NodeRecord {

@@ -27,6 +27,8 @@ export interface LabState {
   daemonPid?: number;
   ready: boolean;
   apiServerUrl: string;
+  /** The lab BMC (lab-bmc.ts): POST {bmcUrl}/redfish/v1/Systems/NODE/Actions/ComputerSystem.Reset powers a node on. */
+  bmcUrl?: string;
   kubeconfig: string;
   kubeCacheDir: string;
   binDir: string;

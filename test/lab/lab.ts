@@ -9,6 +9,7 @@ import { startKubeApiServer, seedRealisticWorkload, writeKubeconfig, type KubeAp
 import type { GravityLabState } from './gravity-standin/lab-state.js';
 import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
 import { HostGateway } from './host-gateway.js';
+import { LabBmc } from './lab-bmc.js';
 import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-identity.js';
 import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
 import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
@@ -149,6 +150,8 @@ export class Lab {
   pki: LabPki | undefined;
   /** The agent package installed on every node (labs with agents). */
   agentPackage: LabAgentPackage | undefined;
+  /** Powers nodes on from any process (Redfish-shaped, 127.0.0.1): lab-bmc.ts. */
+  bmc: LabBmc | undefined;
   private gateways: HostGateway[] = [];
   private downDone = false;
   private readonly identities = new Map<string, Promise<ServiceAccountIdentity>>();
@@ -308,6 +311,7 @@ export class Lab {
     for (const n of names) await createNodeNetwork(this.identity, n);
     this.timings.networkMs = Date.now() - tNet;
 
+    this.bmc = await LabBmc.listen((node) => this.nodes.find((n) => n.name === node)?.machine, this.logger.child({ component: 'bmc' }));
     const apiPort = this.api!.port;
     for (const n of names) this.gateways.push(await HostGateway.listen(n.hostAddress, apiPort, '127.0.0.1', apiPort));
 
@@ -504,6 +508,7 @@ export class Lab {
       ...(this.options.ownedByDaemon ? { daemonPid: process.pid } : {}),
       ready,
       apiServerUrl: this.api?.url ?? '',
+      ...(this.bmc ? { bmcUrl: this.bmc.url } : {}),
       kubeconfig: this.kubeconfig,
       kubeCacheDir: this.kubeCacheDir,
       binDir: this.binDir,
@@ -550,6 +555,7 @@ export class Lab {
     await Promise.all(this.nodes.map((n) => n.machine.stop().catch((e: Error) => problems.push(e.message))));
     await Promise.all(this.gateways.map((g) => g.close()));
     this.gateways = [];
+    await this.bmc?.close();
     await this.api?.close().catch((e: Error) => problems.push(e.message));
     problems.push(...removeLabCgroups(this.identity.id));
     problems.push(...(await removeLabNetwork(this.identity)));

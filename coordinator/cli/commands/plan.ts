@@ -5,6 +5,7 @@ import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainF
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
 import { holdReason } from '../../schedule/hold-rule.js';
+import { describeStepCommands } from '../../hooks/describe-step-commands.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
 import { UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
@@ -62,7 +63,10 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
   });
   lines.push('', 'Steps on each node:');
-  RUNBOOK.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`));
+  RUNBOOK.forEach((s, i) => {
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`);
+    for (const extra of describeStepCommands(s.name, config)) lines.push(`      ${extra}`);
+  });
   lines.push(`      soak: ${config.soak.passes} consecutive passes, ${Math.round(config.soak.intervalMs / 1000)}s apart, within ${Math.round(config.soak.timeoutMs / 1000)}s`);
   lines.push(`      on failure after the reboot (onFailure: ${config.onFailure}): ${config.onFailure === 'rollback' ? 'reinstall the version recorded before the install, reboot, post checks, uncordon, then halt' : 'halt with the node cordoned'}`);
   lines.push('', 'Preflight (read-only):');
@@ -100,6 +104,8 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
         order: config.order,
         nodes: result.nodes,
         steps: RUNBOOK,
+        hooks: config.hooks,
+        powerCycle: config.powerCycle ?? null,
         preflight: result.preflight,
         warnings: result.warnings,
         held: result.held,

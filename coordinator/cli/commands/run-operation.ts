@@ -12,6 +12,7 @@ import { type CommandContext, confirm } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Services } from '../services.js';
 import { windowRules } from '../../schedule/window-rule.js';
+import { configuredExecutors } from '../../steps/configured-executors.js';
 
 /** How long webhook notifications still queued when the run ends may take before the process exits. */
 const WEBHOOK_FLUSH_MS = 15_000;
@@ -84,6 +85,7 @@ export async function runOperation(
       new HoldRule(services.cluster, { policy: config.hold.policy, recheckMs: config.soak.intervalMs, maxWaitMs: config.timeouts.gatesBeforeNodeMs }),
     ],
     ...(confirmNode ? { confirmNode } : {}),
+    executors: configuredExecutors(config, ctx.env.runner),
     abortPollMs: ctx.env.abortPollMs,
   });
   try {

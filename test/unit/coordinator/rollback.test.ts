@@ -28,6 +28,18 @@ describe('rollback of a node whose update is broken', () => {
     expect(point?.recordedAt).to.be.a('string');
   });
 
+  it('keeps the rollback point of the first attempt when a later install attempt finds the package half-updated', async () => {
+    h = await makeHarness({ configExtra: 'onFailure: rollback' });
+    const n1 = h.world.node('node-1');
+    n1.installFaults = ['interrupted-before-unpack'];
+    expect(await h.run()).to.equal('halted');
+    n1.version = '7.0.68~partial';
+    h.world.brokenVersions.add(TARGET);
+    expect(await h.run({ resumed: true, record: await h.load() })).to.equal('halted');
+    expect(nodeOf(await h.load()).facts.rollbackPoint?.version).to.equal(OLD);
+    expect(n1.version, 'rolled back to the version from before the first attempt').to.equal(OLD);
+  });
+
   it('onFailure halt (the default): a broken version halts with the node cordoned on it, no rollback', async () => {
     h = await makeHarness();
     expect(h.config.onFailure).to.equal('halt');

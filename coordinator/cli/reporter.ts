@@ -1,4 +1,5 @@
 import { escapeControlCharacters, escapeControlCharactersKeepLines } from '../../shared/text/control-characters.js';
+import { haltAfterRollback } from '../recovery/rollback-on-failure.js';
 import { formatDuration } from '../../shared/validation/duration.js';
 import type { TimedEvent } from '../engine/events.js';
 
@@ -79,7 +80,11 @@ function describeEventRaw(e: TimedEvent): string[] {
       return [
         `HALTED${e.node ? ` at node ${e.node}` : ''}${e.step ? `, step ${e.step}` : ''}: ${e.reason}`,
         ...e.details.map((d) => `    ${d}`),
-        ...(e.node ? [`Node ${e.node} is left as it is (cordoned once drained). Fix the cause, then resume:`] : ['Fix the cause, then resume:']),
+        ...(haltAfterRollback(e.node, e.reason)
+          ? [`Node ${e.node} is back in service on its old version. Replace the broken release, then resume (it updates ${e.node} from the start):`]
+          : e.node
+            ? [`Node ${e.node} is left as it is (cordoned once drained). Fix the cause, then resume:`]
+            : ['Fix the cause, then resume:']),
         `    ${e.resumeCommand}`,
       ];
     case 'operation-waiting':

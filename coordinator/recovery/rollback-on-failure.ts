@@ -19,6 +19,13 @@ export function failureCallsForRollback(ctx: Pick<StepContext, 'config' | 'node'
   return step === 'waitForReboot' && ctx.node.facts.bootIdAfterReboot !== undefined;
 }
 
+const rolledBackPrefix = (node: string): string => `node ${node} was rolled back to`;
+
+/** Whether a halt's reason says the node was rolled back and is in service again (the halt output must not call it cordoned). */
+export function haltAfterRollback(node: string | undefined, reason: string): boolean {
+  return node !== undefined && reason.startsWith(rolledBackPrefix(node));
+}
+
 /**
  * Area R's entry from the engine's step-failure path: with `onFailure: rollback` and a failure that
  * calls for it, rolls the node back before the operation halts, and returns the reason the halt
@@ -33,7 +40,7 @@ export async function rollBackBeforeHalt(ctx: StepContext, step: StepName, failu
   const rollback = await rollBackNode(ctx, 'automatic', `${step} failed: ${failure.reason}`, emit);
   if (rollback.status === 'completed') {
     return {
-      reason: `node ${node} was rolled back to ${pkg} ${rollback.toVersion} (healthy and uncordoned) after ${step} failed: ${failure.reason}`,
+      reason: `${rolledBackPrefix(node)} ${pkg} ${rollback.toVersion} (healthy and uncordoned) after ${step} failed: ${failure.reason}`,
       details: [
         ...failure.details,
         `rollback: ${rollback.notes.join('; ')}`,

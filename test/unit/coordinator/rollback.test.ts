@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
 import { renderHtmlReport, renderMarkdownReport } from '../../../coordinator/report/index.js';
+import { describeEvent } from '../../../coordinator/cli/reporter.js';
 import { ConfigError } from '../../../shared/config/config-error.js';
 import type { OperationRecord } from '../../../coordinator/state/operation-record.js';
 import { makeHarness, TARGET, type Harness } from './fakes/engine-harness.js';
@@ -88,6 +89,11 @@ describe('rollback of a node whose update is broken', () => {
     expect(node.facts).to.deep.equal({ rollbackPoint: node.facts.rollbackPoint, rerunAfterRollback: 1 });
     // the rollback's agent requests have their own IDs: the update's would only replay
     expect([...n1.ops.keys()].filter((id) => id.includes('.rollback-1.'))).to.have.length.greaterThan(1);
+
+    // the halt output does not call the node cordoned
+    const printed = describeEvent(h.events.filter((e) => e.type === 'operation-halted').at(-1)!).join('\n');
+    expect(printed).to.contain('Node node-1 is back in service on its old version. Replace the broken release, then resume');
+    expect(printed).to.not.contain('cordoned once drained');
 
     // the report lists the rollback with its reason
     expect(renderMarkdownReport(record)).to.match(/- Rollback 1 \(automatic\): 7\.0\.68 → 7\.0\.67: completed; started .*; because waitForReboot failed: node node-1 did not come back/);

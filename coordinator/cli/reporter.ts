@@ -67,6 +67,12 @@ function describeEventRaw(e: TimedEvent): string[] {
       return [`[${e.node}] skipped (${e.rule}): ${e.reason}`];
     case 'warning':
       return [`warning${e.node ? ` [${e.node}]` : ''}: ${e.message}`];
+    case 'canary-soaked':
+      return [`canary of ${e.scope} (${e.nodes.join(', ')}): the gates passed ${e.passes} time(s) in a row over the canary soak`];
+    case 'canary-confirmed':
+      return [`canary of ${e.scope} (${e.nodes.join(', ')}): confirmed, the rest follows`];
+    case 'operation-waiting-for-confirmation':
+      return [`WAITING FOR CONFIRMATION: ${e.reason}`, 'Every node is in service. Check the canary, then continue with:', `    ${e.resumeCommand}`];
     case 'stop-requested':
       return [`stop requested (${e.mode === 'now' ? 'at the next step boundary' : 'at the next safe point'}): ${e.reason}`];
     case 'operation-halted':

@@ -2,7 +2,7 @@ import type { EtcdHealthReader, GravityStatusReader, HealthReading, KubernetesCl
 import type { AgentEndpoint, NodeAgent } from '../ports/node-agent.js';
 import { SUPPORTED_AGENT_API_VERSIONS } from '../ports/node-agent.js';
 import { errorMessage } from '../engine/step-failure.js';
-import type { Gate, GateVerdict } from './gate.js';
+import type { Gate, GateScope, GateVerdict } from './gate.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { describeClockSkew } from '../steps/clock-skew.js';
 
@@ -41,13 +41,19 @@ export class PodsRunningGate implements Gate {
     private readonly cluster: KubernetesCluster,
     private readonly ignoreNamespaces: readonly string[] = [],
   ) {}
-  async check(signal?: AbortSignal): Promise<GateVerdict> {
+  async check(signal?: AbortSignal, scope?: GateScope): Promise<GateVerdict> {
     const pods = (await this.cluster.listPods(signal)).filter((p) => !this.ignoreNamespaces.includes(p.namespace));
     const problems: string[] = [];
     const warnings: string[] = [];
+    const expected = new Set(scope?.expectedOutOfService ?? []);
     for (const p of pods) {
       const name = `${p.namespace}/${p.name}${p.nodeName ? ` on ${p.nodeName}` : ''}`;
-      if (p.terminating) problems.push(`${name} is Terminating`);
+      // On a node the operation has out of service, or Pending for the capacity it took away: expected
+      // while that lasts (the soak of the last node in flight sees them again with nothing tolerated).
+      const tolerated = p.nodeName ? expected.has(p.nodeName) : expected.size > 0 && p.phase === 'Pending' && !p.terminating;
+      if (tolerated) {
+        if (p.phase !== 'Running' && p.phase !== 'Succeeded') warnings.push(`${name} is ${p.phase}${p.terminating ? ' (Terminating)' : ''} while ${[...expected].join(', ')} out of service by this operation`);
+      } else if (p.terminating) problems.push(`${name} is Terminating`);
       else if (p.phase !== 'Running' && p.phase !== 'Succeeded') problems.push(`${name} is ${p.phase}${p.reason ? ` (${p.reason})` : ''}`);
       else if (p.phase === 'Running' && p.waitingReasons.length > 0) problems.push(`${name} is Running but ${p.waitingReasons.join(', ')}`);
       else if (p.phase === 'Running' && p.notReadyContainers.length > 0) warnings.push(`${name} has containers not ready: ${p.notReadyContainers.join(', ')}`);
@@ -68,10 +74,16 @@ export class NodesReadyGate implements Gate {
     private readonly cluster: KubernetesCluster,
     private readonly expectedNodes: readonly string[],
   ) {}
-  async check(signal?: AbortSignal): Promise<GateVerdict> {
+  async check(signal?: AbortSignal, scope?: GateScope): Promise<GateVerdict> {
     const nodes = await this.cluster.listNodes(signal);
     const problems: string[] = [];
+    const warnings: string[] = [];
+    const expected = new Set(scope?.expectedOutOfService ?? []);
     for (const n of nodes) {
+      if (expected.has(n.name)) {
+        if (!n.ready || n.unschedulable) warnings.push(`node ${n.name} is out of service by this operation (${n.unschedulable ? 'cordoned' : 'schedulable'}, Ready=${n.readyStatus})`);
+        continue;
+      }
       if (!n.ready) problems.push(`node ${n.name} is not Ready (Ready=${n.readyStatus}${n.readyReason ? `, ${n.readyReason}` : ''}${n.readyMessage ? `: ${n.readyMessage}` : ''})`);
       if (n.unschedulable) problems.push(`node ${n.name} is cordoned (spec.unschedulable)`);
     }
@@ -79,9 +91,9 @@ export class NodesReadyGate implements Gate {
     for (const name of this.expectedNodes) if (!present.has(name)) problems.push(`node ${name} (from the config) does not exist in the cluster`);
     return {
       passed: problems.length === 0,
-      summary: problems.length === 0 ? `${nodes.length} nodes Ready and schedulable` : (problems[0] ?? ''),
+      summary: problems.length === 0 ? `${nodes.length - warnings.length} nodes Ready and schedulable${warnings.length ? `, ${warnings.length} out of service by this operation` : ''}` : (problems[0] ?? ''),
       problems,
-      warnings: [],
+      warnings,
     };
   }
 }
@@ -97,11 +109,13 @@ export class AgentsReachableGate implements Gate {
     private readonly timeoutMs: number,
     private readonly clock: Clock = systemClock,
   ) {}
-  async check(signal?: AbortSignal): Promise<GateVerdict> {
+  async check(signal?: AbortSignal, scope?: GateScope): Promise<GateVerdict> {
     const problems: string[] = [];
     const warnings: string[] = [];
+    const expected = new Set(scope?.expectedOutOfService ?? []);
+    const asked = this.agents.filter(({ endpoint }) => !expected.has(endpoint.node));
     await Promise.all(
-      this.agents.map(async ({ endpoint, agent }) => {
+      asked.map(async ({ endpoint, agent }) => {
         try {
           const sentAtMs = this.clock.now();
           const id = await agent.identity({ timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
@@ -118,7 +132,7 @@ export class AgentsReachableGate implements Gate {
     );
     return {
       passed: problems.length === 0,
-      summary: problems.length === 0 ? `${this.agents.length} agents reachable` : (problems[0] ?? ''),
+      summary: problems.length === 0 ? `${asked.length} agents reachable${asked.length < this.agents.length ? ` (not asked: ${this.agents.length - asked.length} out of service by this operation)` : ''}` : (problems[0] ?? ''),
       problems: problems.sort(),
       warnings: warnings.sort(),
     };

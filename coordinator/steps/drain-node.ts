@@ -17,7 +17,7 @@ export const drainNode: StepExecutor = {
     return node?.unschedulable ? 'the node was drained and its reboot requested; it is still cordoned' : undefined;
   },
   async run(ctx: StepContext) {
-    await assertOnlyNodeOutOfService(ctx.cluster, ctx.node.name, `drain node ${ctx.node.name}`, ctx.signal);
+    await assertOnlyNodeOutOfService(ctx.cluster, ctx.node.name, `drain node ${ctx.node.name}`, ctx.signal, ctx.otherNodesInFlight());
     if (rebootRequested(ctx)) {
       // Drained before its reboot, then uncordoned by someone (or by us just before a crash):
       // keep it out of scheduling until the post checks pass, without evicting anything again.

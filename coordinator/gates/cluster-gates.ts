@@ -16,12 +16,35 @@ function fromReading(reading: HealthReading, healthySummary: string): GateVerdic
   };
 }
 
-/** `gravity status`: cluster active, every node healthy. */
+/** Cluster-wide lines that only say some node is down: expected while that node is one the operation took out. */
+const DEGRADED_BY_A_NODE = [/^system status is degraded/, /^cluster state is degraded/, /^gravity status exited 255 \(degraded\)/];
+
+/**
+ * Splits gravity's problems into those about nodes the operation has out of service (and the cluster
+ * being degraded because of them) and the rest. A node's problem names it as `node HOSTNAME (IP)`, and
+ * Gravity names Kubernetes nodes after their advertise IP, so either may be the node's name.
+ */
+export function toleratedGravityProblems(problems: readonly string[], expected: readonly string[]): { tolerated: string[]; remaining: string[] } {
+  const aboutExpected = (p: string): boolean => expected.some((name) => p.startsWith(`node ${name} `) || (p.startsWith('node ') && p.includes(` (${name}) is `)));
+  const nodeProblems = problems.filter((p) => /^node \S+ (\(.*\) )?is /.test(p));
+  const allNodesExpected = nodeProblems.length > 0 && nodeProblems.every(aboutExpected);
+  const tolerated: string[] = [];
+  const remaining: string[] = [];
+  for (const p of problems) (aboutExpected(p) || (allNodesExpected && DEGRADED_BY_A_NODE.some((r) => r.test(p))) ? tolerated : remaining).push(p);
+  return { tolerated, remaining };
+}
+
+/** `gravity status`: cluster active, every node healthy (but the nodes the operation has out of service). */
 export class GravityStatusGate implements Gate {
   readonly name = 'gravity' as const;
   constructor(private readonly reader: GravityStatusReader) {}
-  async check(signal?: AbortSignal): Promise<GateVerdict> {
-    return fromReading(await this.reader.read(signal), 'cluster active, every node healthy');
+  async check(signal?: AbortSignal, scope?: GateScope): Promise<GateVerdict> {
+    const reading = await this.reader.read(signal);
+    const expected = scope?.expectedOutOfService ?? [];
+    if (reading.healthy || expected.length === 0) return fromReading(reading, 'cluster active, every node healthy');
+    const { tolerated, remaining } = toleratedGravityProblems(reading.problems, expected);
+    const verdict = fromReading({ ...reading, healthy: remaining.length === 0, problems: remaining, warnings: [...reading.warnings, ...tolerated.map((p) => `${p} (out of service by this operation)`)] }, `cluster healthy but for ${expected.join(', ')} out of service by this operation`);
+    return verdict;
   }
 }
 

@@ -11,7 +11,7 @@ import type { OperationRecord } from '../state/operation-record.js';
  * events, the same ones `-o json` prints.
  */
 
-export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted', 'waiting-for-window'] as const;
+export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation'] as const;
 const STEP_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export class CoordinatorMetrics {
@@ -77,6 +77,9 @@ export class CoordinatorMetrics {
         break;
       case 'operation-waiting':
         this.showState('waiting-for-window');
+        break;
+      case 'operation-waiting-for-confirmation':
+        this.showState('waiting-for-confirmation');
         break;
       case 'operation-interrupted':
         this.showState('interrupted');

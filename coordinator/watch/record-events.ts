@@ -12,7 +12,7 @@ import type { NodeRecord, OperationRecord, OperationStatus, StepRecord } from '.
  * A step that went through several states between two reads yields each event in order.
  */
 
-export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'waiting-for-window', 'abandoned'];
+export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation', 'abandoned'];
 
 export function isFinal(status: OperationStatus): boolean {
   return FINAL_STATUSES.includes(status);
@@ -99,6 +99,8 @@ function outcomeEvents(record: OperationRecord): TimedEvent[] {
       return [{ type: 'operation-interrupted', time, operationId: record.id, ...where, reason: halt?.reason ?? 'stopped on request', resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
     case 'waiting-for-window':
       return [{ type: 'operation-waiting', time, operationId: record.id, node: halt?.node ?? '', reason: halt?.reason ?? 'waiting for a maintenance window', details: halt?.details ?? [], ...(halt?.resumeAt ? { resumeAt: halt.resumeAt } : {}), resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
+    case 'waiting-for-confirmation':
+      return [{ type: 'operation-waiting-for-confirmation', time, operationId: record.id, scope: '', nodes: [], reason: halt?.reason ?? 'waiting for the canary to be confirmed', resumeCommand: halt?.resumeCommand ?? 'noderoll resume --confirm' }];
     case 'completed': {
       const durationMs = record.lastRun?.durationMs ?? ms(record.createdAt, record.finishedAt);
       const waitingMs = record.lastRun?.waitingMs ?? 0;

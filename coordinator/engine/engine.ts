@@ -170,6 +170,7 @@ export class OperationEngine {
       backup: this.backup,
       stepClock: this.stepClock,
       poolHalt: this.poolHalt.signal,
+      haltPool: (reason) => this.poolHalt.abort(new Error(reason)),
       persist: (r) => this.persist(r),
       emit: (e) => this.emit(e),
       now: () => this.now(),

@@ -46,6 +46,8 @@ export interface RunnerHost {
   readonly stepClock: Clock;
   /** Aborted once a node of the operation failed: the others stop at their next safe point. */
   readonly poolHalt: AbortSignal;
+  /** A node failed: no new node starts, the others stop at their next safe point. */
+  haltPool(reason: string): void;
   persist(record: OperationRecord): Promise<void>;
   emit(event: OperationEvent): void;
   now(): string;
@@ -57,6 +59,8 @@ export interface RunnerHost {
   /** The other nodes this operation has in flight or left out of service: expected out of service. */
   otherNodesInFlight(node: NodeRecord): string[];
 }
+
+const TAKE_TURNS: readonly string[] = ['takeBackup', 'drainNode'];
 
 /** Drained (or draining) and not yet uncordoned. */
 export function nodeOutOfService(node: NodeRecord): boolean {
@@ -75,8 +79,12 @@ export class NodeRunner {
   private readonly phaseShown = new Map<string, string>();
   /** Per node, the chain of phase reports in flight (kept in order, never awaited by a step). */
   private readonly phaseReports = new Map<string, Promise<void>>();
-  /** The backup is taken once per operation: two nodes starting together take turns. */
-  private backupTurn: Promise<unknown> = Promise.resolve();
+  /**
+   * Steps nodes in flight take turns at: the backup (taken once per operation: the second finds it
+   * taken) and the drain (drain foresight's last look before the cordon then sees the evictions of the
+   * drain before it, so that two drains never spend the same disruption budget).
+   */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(private readonly host: RunnerHost) {}
 
@@ -95,14 +103,19 @@ export class NodeRunner {
       const backInService = stepRecord(node, 'uncordonNode').status === 'completed';
       if (rec.status === 'completed' && (step.once || backInService)) continue;
 
-      await h.pollAbortRequest(record);
-      const stopMode = h.stop.mode;
-      if (stopMode === 'now' || (stopMode === 'graceful' && step.safeToStopBefore && !nodeOutOfService(node))) {
-        return { kind: 'interrupted', step };
+      const release = TAKE_TURNS.includes(step.name) ? await this.takeTurn(step.name) : undefined;
+      let outcome: NodeRunOutcome;
+      try {
+        await h.pollAbortRequest(record);
+        const stopMode = h.stop.mode;
+        if (stopMode === 'now' || (stopMode === 'graceful' && step.safeToStopBefore && !nodeOutOfService(node))) {
+          return { kind: 'interrupted', step };
+        }
+        if (h.poolHalt.aborted && step.safeToStopBefore && !nodeOutOfService(node)) return await this.stopForHalt(record, node);
+        outcome = await this.runStep(record, node, step, rec, agent, guardPending);
+      } finally {
+        release?.();
       }
-      if (h.poolHalt.aborted && step.safeToStopBefore && !nodeOutOfService(node)) return this.stopForHalt(record, node);
-
-      const outcome = await this.runStep(record, node, step, rec, agent, guardPending);
       guardPending = false;
       if (outcome.kind !== 'completed') return outcome;
     }
@@ -157,7 +170,8 @@ export class NodeRunner {
         // Resuming a node that is out of service: make sure no node the operation did not take out went down meanwhile.
         await assertOnlyNodeOutOfService(h.cluster, node.name, `resume node ${node.name}`, signal, h.otherNodesInFlight(node));
       }
-      const note = await this.execute(executor, ctx, step);
+      const already = executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
+      const note = already !== undefined ? { text: `already done: ${already}`, already: true } : { text: (await executor.run(ctx)) ?? undefined, already: false };
       rec.status = 'completed';
       rec.finishedAt = h.now();
       if (note.text) rec.note = note.text;
@@ -182,6 +196,8 @@ export class NodeRunner {
       const reason = err instanceof StepFailure ? err.reason : `${step.name} failed: ${errorMessage(err)}`;
       const details = err instanceof StepFailure ? [...err.details] : [];
       h.log.error({ node: node.name, step: step.name, err }, 'step failed');
+      // At once: a sibling waiting for its turn at the drain must see it before it drains.
+      h.haltPool(`node ${node.name} failed`);
       rec.status = 'failed';
       rec.finishedAt = h.now();
       rec.error = reason;
@@ -195,16 +211,14 @@ export class NodeRunner {
     }
   }
 
-  private async execute(executor: StepExecutor, ctx: StepContext, step: RunbookStep): Promise<{ text: string | undefined; already: boolean }> {
-    const once = async (): Promise<{ text: string | undefined; already: boolean }> => {
-      const already = executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
-      if (already !== undefined) return { text: `already done: ${already}`, already: true };
-      return { text: (await executor.run(ctx)) ?? undefined, already: false };
-    };
-    if (step.name !== 'takeBackup') return once();
-    const turn = this.backupTurn.then(once, once);
-    this.backupTurn = turn.catch(() => undefined);
-    return turn;
+  /** Waits for the nodes before this one to finish the step; resolves with the release of this node's turn. */
+  private async takeTurn(step: string): Promise<() => void> {
+    const previous = this.turns.get(step) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.turns.set(step, previous.then(() => mine));
+    await previous;
+    return release;
   }
 
   /** How long a step may run before monitoring calls the node stuck in it (0: the step has no bound). */

@@ -247,7 +247,21 @@ export class OperationEngine {
     let nodesDoneThisRun = 0;
 
     const settleOne = async (): Promise<void> => {
-      const settled = await Promise.race(running.values());
+      // A candidate blocked by a PDB is asked again every soak interval too: the budget may allow it
+      // before an in-flight node finishes (its evicted pods Ready elsewhere).
+      const recheck = blockedUntilOneFinishes.size > 0 ? new AbortController() : undefined;
+      const timer = recheck
+        ? this.stepClock.sleep(this.deps.config.soak.intervalMs, AbortSignal.any([recheck.signal, this.poolHalt.signal, this.deps.stop.anyStop])).then(
+            () => 'recheck' as const,
+            () => 'recheck' as const,
+          )
+        : undefined;
+      const settled = await Promise.race([...running.values(), ...(timer ? [timer] : [])]);
+      recheck?.abort();
+      if (settled === 'recheck') {
+        blockedUntilOneFinishes.clear();
+        return;
+      }
       running.delete(settled.node.name);
       this.inFlight.delete(settled.node.name);
       if ('error' in settled) throw settled.error;

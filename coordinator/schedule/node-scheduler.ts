@@ -11,7 +11,7 @@ import { poolOf, type ResolvedPool } from './pools.js';
  * - at most `maxUnavailable` nodes of a pool in flight;
  * - a master (etcd member) is only ever in flight alone, whatever its pool allows;
  * - a candidate whose drain foresight was blocked while others were in flight waits until one of them
- *   finishes (`blockedUntilOneFinishes`);
+ *   finishes or the engine asks again a soak interval later (`blockedUntilOneFinishes`);
  * - once a node failed (`halted`), nothing new starts;
  * - canary: the first `canary.nodes` node(s) of each pool (or of the operation) go alone, and the rest
  *   of that scope waits until the canary is cleared (soaked, and confirmed when asked).

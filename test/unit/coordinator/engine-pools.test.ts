@@ -183,6 +183,8 @@ describe('engine with pools: several workers at once, masters alone', function (
     expect(await h.run()).to.equal('halted');
     const saved = await h.load();
     expect(saved.halt?.reason).to.match(/w3 is cordoned|node w3 is already out of service/);
+    expect(saved.halt?.node, 'the node in flight beside w1 stops, not w3 itself').to.equal('w2');
+    expect(events(h, 'node-started').map((e) => e.node)).to.not.include('w3');
     expect(world.node('w3').calls.drain).to.equal(0);
   });
 

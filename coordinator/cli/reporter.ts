@@ -270,11 +270,18 @@ export class ProgressView implements Reporter {
         if (line) Object.assign(line, { state: 'done', finishedMs: at, step: undefined, detail: undefined });
         break;
       }
-      case 'operation-interrupted': {
-        const line = e.node ? this.nodes.get(e.node) : undefined;
-        if (line && line.state === 'running') Object.assign(line, { state: 'interrupted', finishedMs: at });
+      case 'node-waiting': {
+        // sent back to pending (its drain blocked while other nodes are in flight) or held by a rule
+        const line = this.nodes.get(e.node);
+        if (line) Object.assign(line, { state: 'pending', step: undefined, detail: undefined });
         break;
       }
+      case 'operation-interrupted':
+      case 'operation-halted':
+      case 'operation-waiting-for-confirmation':
+        // every node still shown running (the one named, and siblings stopped at a safe point) stops here
+        for (const line of this.nodes.values()) if (line.state === 'running') Object.assign(line, { state: 'interrupted', finishedMs: at });
+        break;
       case 'gate-report':
         if (e.passed) {
           const line = e.node ? this.nodes.get(e.node) : undefined;

@@ -3,6 +3,7 @@ import type { TimedEvent } from '../../../coordinator/engine/events.js';
 import type { NodeRole } from '../../../coordinator/ports/cluster.js';
 import type { OperationRecord } from '../../../coordinator/state/operation-record.js';
 import type { StateStore } from '../../../coordinator/state/state-store.js';
+import { renderMarkdownReport } from '../../../coordinator/report/render-markdown.js';
 import { SOLO_BLOCKER } from './fakes/drain-blockers.js';
 import { makeHarness, TARGET, type Harness } from './fakes/engine-harness.js';
 
@@ -96,6 +97,7 @@ describe('engine with pools: several workers at once, masters alone', function (
     const saved = await h.load();
     expect(saved.status).to.equal('completed');
     expect(events(h, 'node-started').map((e) => e.node).slice(0, 3)).to.deep.equal(['m1', 'm2', 'm3']);
+    expect(renderMarkdownReport(saved), 'the report shows the overlap').to.match(/^- Most nodes out of service at once: 2 \(w\d, w\d\)$/m);
   });
 
   it('a failing worker halts the pool: its sibling stops at a safe point, no new worker starts; resume completes', async () => {

@@ -40,10 +40,9 @@ export function recordEvents(prev: OperationRecord | undefined, next: OperationR
       resumed: restarted || progressed,
     });
   }
-  for (const node of next.nodes) {
-    const before = fresh ? undefined : prev.nodes.find((n) => n.name === node.name);
-    events.push(...nodeEvents(before, node, next));
-  }
+  // Several nodes may be in flight (pools): their events interleave by time, each node's in its own order.
+  const perNode = next.nodes.flatMap((node) => nodeEvents(fresh ? undefined : prev.nodes.find((n) => n.name === node.name), node, next));
+  events.push(...perNode.map((e, i) => ({ e, i, t: Date.parse(e.time) })).sort((a, b) => (Number.isFinite(a.t) && Number.isFinite(b.t) ? a.t - b.t : 0) || a.i - b.i).map((x) => x.e));
   const w = next.waiting;
   if (w && next.status === 'running' && (fresh || prev.waiting?.node !== w.node || prev.waiting.reason !== w.reason)) {
     events.push({ type: 'node-waiting', time: next.updatedAt, node: w.node, rule: w.rule, reason: w.reason, recheckAt: w.recheckAt });

@@ -286,6 +286,7 @@ export class OperationEngine {
         nodes: record.nodes,
         pools,
         inFlight: this.inFlight,
+        leftOutOfService: new Set(record.nodes.filter((n) => !this.inFlight.has(n.name) && (n.status === 'in-progress' || n.status === 'failed') && nodeOutOfService(n)).map((n) => n.name)),
         halted: this.poolHalt.signal.aborted,
         blockedUntilOneFinishes,
         ...(this.deps.config.canary ? { canary: this.deps.config.canary } : {}),

@@ -28,6 +28,8 @@ export interface ScheduleState {
   nodes: readonly SchedulableNode[];
   pools: readonly ResolvedPool[];
   inFlight: ReadonlySet<string>;
+  /** Nodes an earlier run of the operation left out of service (drained, not uncordoned) and not in flight now. */
+  leftOutOfService?: ReadonlySet<string>;
   /** A node failed: the pool (and the operation) halts; nothing new starts. */
   halted: boolean;
   /** Candidates whose drain foresight is blocked until an in-flight node finishes. */
@@ -70,8 +72,11 @@ export function canaryNodes(nodes: readonly SchedulableNode[], canary: Pick<Cana
 export function nextDecision(state: ScheduleState): ScheduleDecision {
   const { nodes, inFlight } = state;
   if (state.halted) return { kind: 'done' };
-  // A node that failed in an earlier run is unfinished too: resume re-runs it in its place.
-  const index = nodes.findIndex((n) => !isFinished(n) && !inFlight.has(n.name));
+  // A node that failed in an earlier run is unfinished too: resume re-runs it in its place, and nodes
+  // left out of service go first (they count against the budget until they are back).
+  const left = state.leftOutOfService ?? new Set<string>();
+  const leftIndex = nodes.findIndex((n) => left.has(n.name) && !isFinished(n) && !inFlight.has(n.name));
+  const index = leftIndex >= 0 ? leftIndex : nodes.findIndex((n) => !isFinished(n) && !inFlight.has(n.name));
   const candidate = nodes[index];
   return candidate ? pick(state, candidate, index) : { kind: 'done' };
 }
@@ -79,7 +84,9 @@ export function nextDecision(state: ScheduleState): ScheduleDecision {
 function pick(state: ScheduleState, candidate: SchedulableNode, index: number): ScheduleDecision {
   const { nodes, inFlight } = state;
   const pool = poolOf(candidate);
-  const flying = nodes.filter((n) => inFlight.has(n.name));
+  const left = state.leftOutOfService ?? new Set<string>();
+  // Out of service for this operation: in flight now, or left so by an earlier run (not the candidate itself).
+  const flying = nodes.filter((n) => n.name !== candidate.name && (inFlight.has(n.name) || left.has(n.name)));
   const wait = (reason: string): ScheduleDecision => ({ kind: 'wait', node: candidate.name, reason });
 
   const earlierOtherPool = nodes.slice(0, index).find((n) => poolOf(n) !== pool && !isFinished(n));
@@ -108,7 +115,7 @@ function pick(state: ScheduleState, candidate: SchedulableNode, index: number): 
   const inPool = flying.filter((n) => poolOf(n) === pool);
   if (inPool.length >= budget) return wait(`pool ${pool} has ${inPool.length} of ${budget} node(s) in flight`);
 
-  if (state.blockedUntilOneFinishes.has(candidate.name) && flying.length > 0) {
+  if (state.blockedUntilOneFinishes.has(candidate.name) && flying.some((n) => inFlight.has(n.name))) {
     return wait(`draining node ${candidate.name} would break a PodDisruptionBudget while ${flying.map((n) => n.name).join(', ')} ${flying.length > 1 ? 'are' : 'is'} in flight`);
   }
   return { kind: 'start', node: candidate.name, canary };

@@ -73,6 +73,15 @@ describe('node scheduler: which node may start now', () => {
     expect(nextDecision(state(later, { blockedUntilOneFinishes: blocked }))).to.deep.include({ kind: 'start', node: 'w2' });
   });
 
+  it('nodes an earlier run left out of service go first and count against the budget until back', () => {
+    const nodes = [M('m1', 'completed'), W('w1'), W('w2', 'failed'), W('w3')];
+    const left = new Set(['w2']);
+    expect(nextDecision(state(nodes, { workers: 1, leftOutOfService: left }))).to.deep.include({ kind: 'start', node: 'w2' });
+    expect(nextDecision(state(nodes, { workers: 1, inFlight: new Set(['w2']) }))).to.deep.include({ kind: 'wait', node: 'w1' });
+    // budget 2: one left out of service, one more may go
+    expect(nextDecision(state([...nodes], { workers: 2, leftOutOfService: new Set(['w3']) }))).to.deep.include({ kind: 'start', node: 'w3' });
+  });
+
   it('once halted, nothing new starts', () => {
     expect(nextDecision(state([W('w1', 'failed'), W('w2')], { halted: true }))).to.deep.equal({ kind: 'done' });
   });

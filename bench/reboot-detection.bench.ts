@@ -120,6 +120,7 @@ export const rebootDetectionBenchmark: Benchmark = {
             gateReport: () => undefined,
             checkpoint: async () => undefined,
             recordBackup: () => undefined,
+            otherNodesInFlight: () => [],
           };
           await rebootNode.run(step);
           o.requestedAt = record.facts.rebootRequestedAtMs ?? Date.now();

@@ -38,6 +38,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 const NODES: FlagSpec = { name: 'nodes', kind: 'list', split: NODE_LIST, check: nodeNameProblem, value: 'NAME[,NAME…]', help: 'only these nodes (names from the config; repeatable)' };
 const EXCLUDE: FlagSpec = { name: 'exclude', kind: 'list', split: NODE_LIST, check: nodeNameProblem, value: 'NAME[,NAME…]', help: 'not these nodes (repeatable)' };
 const YES: FlagSpec = { name: 'yes', short: 'y', kind: 'boolean', help: 'do not ask for confirmation (required when stdin is not a terminal)' };
+const CONFIRM_CANARY: FlagSpec = { name: 'confirm', kind: 'boolean', help: 'confirm the canary the operation waits for (status waiting-for-confirmation) and continue' };
 const CONFIRM_EACH: FlagSpec = { name: 'confirm-each-node', kind: 'boolean', help: 'ask before starting each node (needs a terminal)' };
 const METRICS_ADDRESS: FlagSpec = { name: 'metrics-address', kind: 'string', check: listenAddressProblem, value: 'HOST:PORT', help: "serve the run's Prometheus /metrics here (e.g. 127.0.0.1:9477)" };
 const DETACH: FlagSpec = { name: 'detach', kind: 'boolean', help: 'run on in the background, surviving this terminal and SSH session (needs --yes); prints how to follow it' };
@@ -143,15 +144,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'resume',
     summary: 'continue a halted, interrupted or crashed operation',
-    usage: 'noderoll resume [--yes] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [flags]',
+    usage: 'noderoll resume [--yes] [--confirm] [--confirm-each-node | --detach] [--pause-between DURATION] [--wait-for-window | --until-window-end] [flags]',
     description:
       'Continues the last operation where it stands, re-reading reality rather than trusting the record: a node\n' +
       'that already rebooted (new boot ID) is not rebooted again, the agent answers a repeated install with its\n' +
       'recorded result, idempotent steps (drain, post checks, uncordon, gates) run again. The maintenance windows\n' +
       'apply again; --wait-for-window / --until-window-end replace the mode the operation was started with.\n' +
+      'An operation stopped after its canary (status waiting-for-confirmation) continues with --confirm.\n' +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, METRICS_ADDRESS],
-    examples: ['noderoll resume --config /etc/noderoll/config.yaml', 'noderoll resume --yes --detach'],
+    flags: [...GLOBAL_FLAGS, YES, CONFIRM_CANARY, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, METRICS_ADDRESS],
+    examples: ['noderoll resume --config /etc/noderoll/config.yaml', 'noderoll resume --yes --detach', 'noderoll resume --confirm --yes'],
   },
   {
     name: 'abort',

@@ -74,6 +74,12 @@ function describeEventRaw(e: TimedEvent): string[] {
       return [`[${e.node}] skipped (${e.rule}): ${e.reason}`];
     case 'warning':
       return [`warning${e.node ? ` [${e.node}]` : ''}: ${e.message}`];
+    case 'canary-soaked':
+      return [`canary of ${e.scope} (${e.nodes.join(', ')}): the gates passed ${e.passes} time(s) in a row over the canary soak`];
+    case 'canary-confirmed':
+      return [`canary of ${e.scope} (${e.nodes.join(', ')}): confirmed, the rest follows`];
+    case 'operation-waiting-for-confirmation':
+      return [`WAITING FOR CONFIRMATION: ${e.reason}`, 'Every node is in service. Check the canary, then continue with:', `    ${e.resumeCommand}`];
     case 'stop-requested':
       return [`stop requested (${e.mode === 'now' ? 'at the next step boundary' : 'at the next safe point'}): ${e.reason}`];
     case 'operation-halted':
@@ -275,11 +281,18 @@ export class ProgressView implements Reporter {
         if (line) Object.assign(line, { state: 'done', finishedMs: at, step: undefined, detail: undefined });
         break;
       }
-      case 'operation-interrupted': {
-        const line = e.node ? this.nodes.get(e.node) : undefined;
-        if (line && line.state === 'running') Object.assign(line, { state: 'interrupted', finishedMs: at });
+      case 'node-waiting': {
+        // sent back to pending (its drain blocked while other nodes are in flight) or held by a rule
+        const line = this.nodes.get(e.node);
+        if (line) Object.assign(line, { state: 'pending', step: undefined, detail: undefined });
         break;
       }
+      case 'operation-interrupted':
+      case 'operation-halted':
+      case 'operation-waiting-for-confirmation':
+        // every node still shown running (the one named, and siblings stopped at a safe point) stops here
+        for (const line of this.nodes.values()) if (line.state === 'running') Object.assign(line, { state: 'interrupted', finishedMs: at });
+        break;
       case 'gate-report':
         if (e.passed) {
           const line = e.node ? this.nodes.get(e.node) : undefined;

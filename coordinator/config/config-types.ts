@@ -68,8 +68,10 @@ export interface CoordinatorConfig {
   preflight: { minFreeDiskBytes: number };
   state: StateConfig;
   log: { file: string; level: LogLevel };
-  /** Nodes out of service at a time; fixed at 1. */
-  maxUnavailable: 1;
+  /** Node pools in operation order (coordinator/schedule/pools.ts); empty: the default masters, then workers. */
+  pools: PoolConfig[];
+  /** Absent: no canary. */
+  canary?: CanaryConfig;
   pauseBetweenMs: number;
   notifications: { webhooks: WebhookConfig[] };
   /** Nodes annotated noderoll.io/hold (coordinator/schedule/hold-rule.ts). */
@@ -84,6 +86,27 @@ export interface CoordinatorConfig {
   powerCycle?: PowerCycleConfig;
   /** Commands run on the coordinator before/after steps of each node (coordinator/hooks); empty lists: none. */
   hooks: HooksConfig;
+}
+
+/** How many nodes of a pool may be in flight at once: a count, or a percentage of the pool's nodes (rounded down, at least 1). */
+export type PoolBudget = { count: number } | { percent: number };
+
+/** pools[]: nodes matching `selector` (a label selector over the Node's labels) with their budget. */
+export interface PoolConfig {
+  name: string;
+  selector: string;
+  maxUnavailable: PoolBudget;
+}
+
+export const CANARY_SCOPES = ['pool', 'operation'] as const;
+export type CanaryScope = (typeof CANARY_SCOPES)[number];
+
+/** The first `nodes` node(s) of each pool (or of the operation) go alone, then a soak of soakMs, then (confirm) a stop for `resume --confirm`. */
+export interface CanaryConfig {
+  nodes: number;
+  soakMs: number;
+  confirm: boolean;
+  scope: CanaryScope;
 }
 
 /** wait: ask again every soak interval until timeouts.gatesBeforeNode, then halt; skip: leave the node out. */

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { NodeRole } from '../ports/cluster.js';
-import type { AlertsGateConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
-import { DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, ON_FAILURE_POLICIES, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy, type OnFailurePolicy } from './config-types.js';
+import type { AlertsGateConfig, CanaryConfig, CanaryScope, PoolBudget, PoolConfig, CoordinatorConfig, LogLevel, StateBackend, NodeConfig, NodeOrderPolicy, WebhookConfig, WebhookFormat } from './config-types.js';
+import { CANARY_SCOPES, DRAIN_BLOCKED_POLICIES, HOLD_POLICIES, LOG_LEVELS, ON_FAILURE_POLICIES, STATE_BACKENDS, WEBHOOK_FORMATS, type HoldPolicy, type OnFailurePolicy } from './config-types.js';
 import { describeValue, FieldReader, isMapping } from '../../shared/config/field-reader.js';
 import { placeholderProblem } from '../../shared/exec/argv-template.js';
 import { JOURNAL_SCAN_MAX_ENTRIES } from '../../shared/journal/journal-limits.js';
@@ -37,6 +37,8 @@ const TOP_LEVEL = [
   'state',
   'log',
   'maxUnavailable',
+  'pools',
+  'canary',
   'pauseBetween',
   'notifications',
   'hold',
@@ -95,7 +97,8 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
     preflight: { minFreeDiskBytes: readBytes(root.section('preflight', ['minFreeDisk']), 'minFreeDisk', 1024 ** 3) },
     state: readState(root.section('state', ['backend', 'file', 'history', 'kubernetes']), baseDir),
     log: readLog(root.section('log', ['file', 'level']), baseDir),
-    maxUnavailable: 1,
+    pools: readPools(root),
+    ...readCanary(root),
     pauseBetweenMs: root.duration('pauseBetween', 0),
     notifications: { webhooks: readWebhooks(root.section('notifications', ['webhooks'])) },
     hold: { policy: root.section('hold', ['policy']).oneOf<HoldPolicy>('policy', 'wait', HOLD_POLICIES) },
@@ -112,8 +115,8 @@ function checkFixedFields(root: FieldReader): void {
   const fixed: [key: string, value: unknown, why: string][] = [
     ['apiVersion', CONFIG_API_VERSION, ''],
     ['kind', CONFIG_KIND, ''],
-    ['maxUnavailable', 1, ' (one node out of service at a time is the only supported mode)'],
   ];
+  if (root.has('maxUnavailable')) root.fail('maxUnavailable', 'is replaced by pools[].maxUnavailable (e.g. pools: [{ name: workers, selector: "!node-role.kubernetes.io/master", maxUnavailable: 2 }])');
   for (const [key, value, why] of fixed) {
     const v = root.raw(key);
     if (v !== undefined && v !== value) root.fail(key, `must be ${String(value)}${why}, got ${describeValue(v)}`);
@@ -400,4 +403,46 @@ function readBytes(r: FieldReader, key: string, fallback: number): number {
     return fallback;
   }
   return Math.round(Number(m[1]) * (BYTE_UNITS[m[2] ?? ''] ?? 1));
+}
+
+const MAX_POOLS = 20;
+
+/** pools: [{ name, selector, maxUnavailable: 2 | "25%" }]; the budget is checked here, its meaning in coordinator/schedule/pools.ts. */
+function readPools(root: FieldReader): PoolConfig[] {
+  const pools: PoolConfig[] = [];
+  const seen = new Set<string>();
+  for (const p of root.sections('pools', ['name', 'selector', 'maxUnavailable'], { max: MAX_POOLS })) {
+    const name = p.requiredString('name', (v) => objectNameProblem(v));
+    if (seen.has(name)) p.fail('name', `pool ${showValue(name)} is listed twice`);
+    seen.add(name);
+    const selector = p.requiredString('selector', labelSelectorProblem);
+    const maxUnavailable = readPoolBudget(p);
+    if (maxUnavailable) pools.push({ name, selector, maxUnavailable });
+  }
+  return pools;
+}
+
+function readPoolBudget(p: FieldReader): PoolBudget | undefined {
+  const v = p.raw('maxUnavailable');
+  if (v === undefined || v === null) return { count: 1 };
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_NODES) return { count: v };
+  const m = typeof v === 'string' ? /^(\d{1,3})%$/.exec(v.trim()) : null;
+  const percent = m ? Number(m[1]) : NaN;
+  if (percent >= 1 && percent <= 100) return { percent };
+  p.fail('maxUnavailable', `must be a whole number of nodes (at least 1) or a percentage "1%".."100%", got ${describeValue(v)}`);
+  return undefined;
+}
+
+/** canary: { nodes: 1, soak: 10m, confirm: false, scope: pool | operation }; absent: none. */
+function readCanary(root: FieldReader): { canary?: CanaryConfig } {
+  if (!root.has('canary')) return {};
+  const c = root.section('canary', ['nodes', 'soak', 'confirm', 'scope']);
+  return {
+    canary: {
+      nodes: c.integer('nodes', 1, 1, MAX_NODES),
+      soakMs: c.duration('soak', 10 * 60_000, 0),
+      confirm: c.boolean('confirm', false),
+      scope: c.oneOf<CanaryScope>('scope', 'pool', CANARY_SCOPES),
+    },
+  };
 }

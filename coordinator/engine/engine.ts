@@ -1,29 +1,25 @@
 import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import type { Gate } from '../gates/gate.js';
-import { NODE_PHASE_DONE, NODE_PHASE_HALTED, RUNBOOK, type RunbookStep } from '../plan/runbook.js';
-import { UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED } from '../../shared/update/update-phase.js';
+import type { RunbookStep } from '../plan/runbook.js';
 import type { Clock } from '../ports/clock.js';
 import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent } from '../ports/node-agent.js';
-import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
-import { stepRecord } from '../state/operation-record.js';
+import type { HaltRecord, NodeRecord, OperationRecord } from '../state/operation-record.js';
 import { LockLostError, type StateLock, type StateStore } from '../state/state-store.js';
-import { rollBackBeforeHalt } from '../recovery/rollback-on-failure.js';
 import { STEP_EXECUTORS } from '../steps/executors.js';
-import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
-import type { StepContext, StepExecutor } from '../steps/step-context.js';
+import type { StepExecutor } from '../steps/step-context.js';
+import { nextDecision } from '../schedule/node-scheduler.js';
+import { resolvePools, type ResolvedPool } from '../schedule/pools.js';
 import type { EventSink, OperationEvent } from './events.js';
-import { errorMessage, StepFailure, StepInterrupted } from './step-failure.js';
+import { CanaryGate, describeScope } from './canary-gate.js';
+import { NodeRunner, nodeOutOfService, type NodeRunOutcome, type RunnerHost } from './node-runner.js';
 import { fenceByLock } from './lock-fence.js';
 import { awaitAdmission, type AdmissionRule, type FinalAdmission } from './node-admission.js';
 import type { StopControl } from './stop-control.js';
 import { WaitAccounting } from './wait-accounting.js';
 
-export const ANNOTATION_PHASE = 'noderoll.io/phase';
-export const ANNOTATION_OPERATION = 'noderoll.io/operation';
-/** Bound of one SetUpdatePhase call; a node that is rebooting must not hold the next report long. */
-export const PHASE_REPORT_TIMEOUT_MS = 3000;
+export { ANNOTATION_OPERATION, ANNOTATION_PHASE, PHASE_REPORT_TIMEOUT_MS } from './node-runner.js';
 
 export interface EngineDeps {
   store: StateStore;
@@ -47,16 +43,30 @@ export interface EngineDeps {
   executors?: Readonly<Record<string, StepExecutor>>;
   /** How often `noderoll abort` requests are looked for while a step runs (0: only between steps). */
   abortPollMs?: number;
+  /** `resume --confirm`: the operator confirmed the canary the operation stopped for. */
+  confirmCanary?: boolean;
+  /** On a TTY without --yes: asked when a canary needs confirmation; false stops the operation for `resume --confirm`. */
+  promptCanary?: (scope: string, nodes: readonly string[]) => Promise<boolean>;
 }
 
 export type EngineOutcome = 'completed' | 'halted' | 'interrupted' | 'waiting';
 
+/** What the scheduler loop ends on, once every node in flight settled. */
+type Ending =
+  | { kind: 'failure'; halt: HaltRecord }
+  | { kind: 'interrupted'; node: NodeRecord; step: RunbookStep | undefined }
+  | { kind: 'finish'; finish: () => Promise<EngineOutcome> };
+
 /**
- * Runs an operation's plan: node after node, step after step, persisting the record before and
- * after every step. It is the only place that sequences and persists. A failure halts with the node
- * left as it is (cordoned once drained) and the resume command; a stop request ends the run at the
- * next safe point (or step boundary, when forced). `run` is also what `resume` calls: steps re-read
- * reality through their "already done?" checks, so nothing is done twice.
+ * Runs an operation's plan. Which node may start now is the scheduler's question
+ * (coordinator/schedule/node-scheduler.ts: pools in order, each pool's budget, masters alone, canary);
+ * each started node runs in its own NodeRunner (node-runner.ts), several at once when a pool allows.
+ * The engine persists (one save at a time, the latest state wins), asks the admission rules before a
+ * pending node starts, and writes the operation's outcome once every node in flight settled. A failure
+ * halts the operation: no new node starts, the nodes in flight stop at a safe point (not yet drained:
+ * before draining; drained: back in service), and the halt names the failed node and the resume
+ * command. A stop request ends the run at the next safe point (or step boundary, when forced). `run` is
+ * also what `resume` calls: steps re-read reality through their "already done?" checks.
  *
  * Every call to the cluster, a gate, the backup or an agent first checks that the lock is still ours
  * (lock-fence.ts), and a lost lock aborts the step in flight: a coordinator that lost its lease to
@@ -64,7 +74,6 @@ export type EngineOutcome = 'completed' | 'halted' | 'interrupted' | 'waiting';
  */
 export class OperationEngine {
   private readonly executors: Readonly<Record<string, StepExecutor>>;
-  private readonly phaseShown = new Map<string, string>();
   private readonly accounting: WaitAccounting;
   // The outside world as the steps see it: every call and sleep is counted as waiting.
   private readonly cluster: KubernetesCluster;
@@ -74,8 +83,11 @@ export class OperationEngine {
   private readonly stepClock: Clock;
   private readonly agents = new Map<string, NodeAgent>();
   private readonly rawAgents = new Map<string, NodeAgent>();
-  /** Per node, the chain of phase reports in flight (kept in order, never awaited by a step). */
-  private readonly phaseReports = new Map<string, Promise<void>>();
+  /** Saves one after another: several runners mutate the record. */
+  private saving: Promise<void> = Promise.resolve();
+  /** Nodes with a runner in this run. */
+  private readonly inFlight = new Set<string>();
+  private readonly poolHalt = new AbortController();
 
   constructor(private readonly deps: EngineDeps) {
     this.executors = deps.executors ?? STEP_EXECUTORS;
@@ -109,10 +121,17 @@ export class OperationEngine {
     this.deps.events({ ...event, time: new Date(this.deps.clock.now()).toISOString() } as OperationEvent & { time: string });
   }
 
-  private async persist(record: OperationRecord): Promise<void> {
-    this.deps.lock.ensureHeld();
-    record.updatedAt = new Date(this.deps.clock.now()).toISOString();
-    await this.deps.store.save(record, this.deps.lock);
+  /** One save at a time, in call order; each writes the record as it is when its turn comes. */
+  private persist(record: OperationRecord): Promise<void> {
+    const next = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        this.deps.lock.ensureHeld();
+        record.updatedAt = new Date(this.deps.clock.now()).toISOString();
+        await this.deps.store.save(record, this.deps.lock);
+      });
+    this.saving = next;
+    return next;
   }
 
   private now(): string {
@@ -128,6 +147,42 @@ export class OperationEngine {
     if (changed) this.emit({ type: 'stop-requested', mode: request.mode, reason });
   }
 
+  /**
+   * The other nodes this operation has out of service or in flight: those with a runner now, and those
+   * an earlier run left out of service (in progress or failed, drained and not uncordoned).
+   */
+  private otherNodesInFlight(record: OperationRecord, node: NodeRecord): string[] {
+    return record.nodes
+      .filter((n) => n.name !== node.name && (this.inFlight.has(n.name) || ((n.status === 'in-progress' || n.status === 'failed') && nodeOutOfService(n))))
+      .map((n) => n.name);
+  }
+
+  private runnerHost(record: OperationRecord): RunnerHost {
+    return {
+      config: this.deps.config,
+      log: this.deps.log,
+      stop: this.deps.stop,
+      lock: this.deps.lock,
+      resumeCommand: this.deps.resumeCommand,
+      executors: this.executors,
+      cluster: this.cluster,
+      gates: this.gates,
+      backup: this.backup,
+      stepClock: this.stepClock,
+      poolHalt: this.poolHalt.signal,
+      haltPool: (reason) => this.poolHalt.abort(new Error(reason)),
+      persist: (r) => this.persist(r),
+      emit: (e) => this.emit(e),
+      now: () => this.now(),
+      nowMs: () => this.deps.clock.now(),
+      agentFor: (n) => this.agentFor(n),
+      rawAgentFor: (n) => this.rawAgentFor(n),
+      pollAbortRequest: (r) => this.pollAbortRequest(r),
+      rethrowIfLockLost: (err) => this.rethrowIfLockLost(err),
+      otherNodesInFlight: (n) => this.otherNodesInFlight(record, n),
+    };
+  }
+
   async run(record: OperationRecord, resumed: boolean): Promise<EngineOutcome> {
     const started = this.deps.clock.now();
     record.status = 'running';
@@ -141,15 +196,12 @@ export class OperationEngine {
     const pollMs = this.deps.abortPollMs ?? 0;
     const poller = pollMs > 0 ? setInterval(() => void this.pollAbortRequest(record), pollMs) : undefined;
     poller?.unref();
+    const runner = new NodeRunner(this.runnerHost(record));
     try {
-      let nodesDoneThisRun = 0;
-      for (const [index, node] of record.nodes.entries()) {
-        if (node.status === 'completed' || node.status === 'skipped') continue;
-        const outcome = await this.runNode(record, node, index, nodesDoneThisRun);
-        if (outcome === 'skipped') continue;
-        if (outcome !== 'completed') return outcome;
-        nodesDoneThisRun++;
-      }
+      const ending = await this.schedule(record, runner, resolvePools(this.deps.config.pools, record.nodes));
+      if (ending?.kind === 'failure') return await this.halt(record, ending.halt);
+      if (ending?.kind === 'interrupted') return await this.interrupt(record, ending.node, ending.step, this.deps.stop.reason);
+      if (ending?.kind === 'finish') return await ending.finish();
       record.status = 'completed';
       record.finishedAt = this.now();
       const durationMs = this.deps.clock.now() - started;
@@ -168,63 +220,145 @@ export class OperationEngine {
       return 'completed';
     } finally {
       if (poller) clearInterval(poller);
-      await this.settlePhaseReports();
+      await runner.settlePhaseReports();
     }
   }
 
-  private async runNode(record: OperationRecord, node: NodeRecord, index: number, nodesDoneThisRun: number): Promise<EngineOutcome | 'skipped'> {
-    const startedMs = this.deps.clock.now();
-    const resumedNode = node.status !== 'pending';
-    if (!resumedNode) {
-      // Between nodes every node is in service: the safest point to stop, pause or ask.
-      await this.pollAbortRequest(record);
-      if (this.deps.stop.mode !== 'none') return this.interrupt(record, node, undefined, this.deps.stop.reason);
-      if (nodesDoneThisRun > 0 && record.invocation.pauseBetweenMs > 0) {
-        this.emit({ type: 'warning', node: node.name, message: `pausing ${Math.round(record.invocation.pauseBetweenMs / 1000)}s before the next node (--pause-between)` });
-        try {
-          await this.stepClock.sleep(record.invocation.pauseBetweenMs, AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]));
-        } catch {
-          return this.interrupt(record, node, undefined, this.deps.stop.reason);
+  /**
+   * The scheduler loop: starts what the scheduler allows, waits for a node in flight to settle when it
+   * allows nothing, and ends once nothing is left (undefined) or something ended the run and every
+   * node in flight settled.
+   */
+  private async schedule(record: OperationRecord, runner: NodeRunner, pools: readonly ResolvedPool[]): Promise<Ending | undefined> {
+    type Settled = { node: NodeRecord; outcome: NodeRunOutcome } | { node: NodeRecord; error: unknown };
+    const running = new Map<string, Promise<Settled>>();
+    const blockedUntilOneFinishes = new Set<string>();
+    const canary = new CanaryGate(record, this.deps.config.canary, {
+      gates: this.gates,
+      clock: this.stepClock,
+      soak: this.deps.config.soak,
+      confirmed: this.deps.confirmCanary === true,
+      ...(this.deps.promptCanary ? { prompt: this.deps.promptCanary } : {}),
+      persist: () => this.persist(record),
+      emit: (e) => this.emit(e),
+      signal: AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]),
+    });
+    let ending: Ending | undefined;
+    let nodesDoneThisRun = 0;
+
+    const settleOne = async (): Promise<void> => {
+      // A candidate blocked by a PDB is asked again every soak interval too: the budget may allow it
+      // before an in-flight node finishes (its evicted pods Ready elsewhere).
+      const recheck = blockedUntilOneFinishes.size > 0 ? new AbortController() : undefined;
+      const timer = recheck
+        ? this.stepClock.sleep(this.deps.config.soak.intervalMs, AbortSignal.any([recheck.signal, this.poolHalt.signal, this.deps.stop.anyStop])).then(
+            () => 'recheck' as const,
+            () => 'recheck' as const,
+          )
+        : undefined;
+      const settled = await Promise.race([...running.values(), ...(timer ? [timer] : [])]);
+      recheck?.abort();
+      if (settled === 'recheck') {
+        blockedUntilOneFinishes.clear();
+        return;
+      }
+      running.delete(settled.node.name);
+      this.inFlight.delete(settled.node.name);
+      if ('error' in settled) throw settled.error;
+      const { node, outcome } = settled;
+      if (outcome.kind === 'deferred') blockedUntilOneFinishes.add(node.name);
+      else blockedUntilOneFinishes.clear();
+      if (outcome.kind === 'completed') nodesDoneThisRun++;
+      if (outcome.kind === 'failed' && ending?.kind !== 'failure') {
+        ending = { kind: 'failure', halt: outcome.halt };
+        this.poolHalt.abort(new Error(`node ${node.name} failed`));
+      }
+      if (outcome.kind === 'interrupted' && !ending) ending = { kind: 'interrupted', node, step: outcome.step };
+    };
+
+    for (;;) {
+      if ((ending || this.deps.stop.mode !== 'none') && running.size > 0) {
+        await settleOne();
+        continue;
+      }
+      if (ending) return ending;
+      const decision = nextDecision({
+        nodes: record.nodes,
+        pools,
+        inFlight: this.inFlight,
+        leftOutOfService: new Set(record.nodes.filter((n) => !this.inFlight.has(n.name) && (n.status === 'in-progress' || n.status === 'failed') && nodeOutOfService(n)).map((n) => n.name)),
+        halted: this.poolHalt.signal.aborted,
+        blockedUntilOneFinishes,
+        ...(this.deps.config.canary ? { canary: this.deps.config.canary } : {}),
+        canaryCleared: canary.cleared(),
+      });
+      if (decision.kind === 'done' && running.size === 0) return undefined;
+      if (decision.kind === 'done' || decision.kind === 'wait') {
+        if (running.size === 0) throw new Error(`the scheduler waits with no node in flight: ${decision.kind === 'wait' ? decision.reason : ''}`);
+        await settleOne();
+        continue;
+      }
+      if (decision.kind === 'canary-done') {
+        const verdict = await canary.clear(decision.scope, decision.nodes);
+        this.rethrowIfLockLost(undefined);
+        if (verdict.kind === 'failed') ending = { kind: 'failure', halt: { at: this.now(), kind: 'failure', reason: verdict.reason, details: verdict.details, resumeCommand: this.deps.resumeCommand } };
+        if (verdict.kind === 'interrupted') ending = { kind: 'finish', finish: () => this.interrupt(record, undefined, undefined, this.deps.stop.reason) };
+        if (verdict.kind === 'needs-confirmation') ending = { kind: 'finish', finish: () => this.waitForConfirmation(record, decision.scope, decision.nodes, verdict.reason) };
+        continue;
+      }
+      const index = record.nodes.findIndex((n) => n.name === decision.node);
+      const node = record.nodes[index]!;
+      const resumedNode = node.status !== 'pending';
+      if (!resumedNode) {
+        const admitted = await this.prepareStart(record, node, index, nodesDoneThisRun);
+        if (admitted === 'skipped') continue;
+        if (admitted !== 'start') {
+          ending = { kind: 'finish', finish: admitted };
+          continue;
         }
       }
-      const admission = await this.admit(record, node, index);
-      if (admission !== 'start') return admission;
-      if (this.deps.confirmNode && !(await this.deps.confirmNode(node, index, record.nodes.length))) {
-        return this.interrupt(record, node, undefined, `update of node ${node.name} declined at the confirmation prompt`);
-      }
-      node.status = 'in-progress';
-      node.startedAt = this.now();
-      await this.persist(record);
+      this.inFlight.add(node.name);
+      running.set(
+        node.name,
+        runner.run(record, node, resumedNode).then(
+          (outcome) => {
+            // At once, not when the loop gets to it: the siblings stop at their next safe point.
+            if (outcome.kind === 'failed') this.poolHalt.abort(new Error(`node ${node.name} failed`));
+            return { node, outcome };
+          },
+          (error: unknown) => ({ node, error }),
+        ),
+      );
     }
-    this.emit({ type: 'node-started', node: node.name, role: node.role, resumed: resumedNode });
-    const agent = this.agentFor(node);
-    let guardPending = resumedNode;
+  }
 
-    for (const step of RUNBOOK) {
-      const rec = stepRecord(node, step.name);
-      // Completed steps are trusted when done once (gates that admitted the node, the backup) or when
-      // the node is already back in service; the others are re-checked against reality on resume.
-      const backInService = stepRecord(node, 'uncordonNode').status === 'completed';
-      if (rec.status === 'completed' && (step.once || backInService)) continue;
-
-      await this.pollAbortRequest(record);
-      const stopMode = this.deps.stop.mode;
-      if (stopMode === 'now' || (stopMode === 'graceful' && step.safeToStopBefore && !this.nodeOutOfService(node))) {
-        return this.interrupt(record, node, step, this.deps.stop.reason);
+  /**
+   * Before a pending node starts, every node is in service or in flight by this operation: stop, pause,
+   * ask the admission rules and the operator. Returns how the run ends instead when it must not start.
+   */
+  private async prepareStart(record: OperationRecord, node: NodeRecord, index: number, nodesDoneThisRun: number): Promise<'start' | 'skipped' | (() => Promise<EngineOutcome>)> {
+    const interrupted = () => () => this.interrupt(record, node, undefined, this.deps.stop.reason);
+    await this.pollAbortRequest(record);
+    if (this.deps.stop.mode !== 'none') return interrupted();
+    if (nodesDoneThisRun > 0 && record.invocation.pauseBetweenMs > 0) {
+      this.emit({ type: 'warning', node: node.name, message: `pausing ${Math.round(record.invocation.pauseBetweenMs / 1000)}s before the next node (--pause-between)` });
+      try {
+        await this.stepClock.sleep(record.invocation.pauseBetweenMs, AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost, this.poolHalt.signal]));
+      } catch {
+        this.rethrowIfLockLost(undefined);
+        if (this.poolHalt.signal.aborted && this.deps.stop.mode === 'none') return 'skipped';
+        return interrupted();
       }
-
-      const outcome = await this.runStep(record, node, step, rec, agent, guardPending);
-      guardPending = false;
-      if (outcome !== 'completed') return outcome;
     }
-
-    node.status = 'completed';
-    node.finishedAt = this.now();
+    const admission = await this.admit(record, node, index);
+    if (admission !== 'start') return admission;
+    if (this.deps.confirmNode && !(await this.deps.confirmNode(node, index, record.nodes.length))) {
+      return () => this.interrupt(record, node, undefined, `update of node ${node.name} declined at the confirmation prompt`);
+    }
+    node.status = 'in-progress';
+    node.startedAt = this.now();
     await this.persist(record);
-    await this.annotate(node, NODE_PHASE_DONE, record.id);
-    this.reportPhase(record, node, UPDATE_PHASE_DONE, 0);
-    this.emit({ type: 'node-completed', node: node.name, durationMs: this.deps.clock.now() - startedMs });
-    return 'completed';
+    return 'start';
   }
 
   /**
@@ -232,10 +366,10 @@ export class OperationEngine {
    * a skip is recorded on the node, a halt stops the operation before it with nothing changed, a wait
    * is stoppable like the pause between nodes.
    */
-  private async admit(record: OperationRecord, node: NodeRecord, index: number): Promise<'start' | 'skipped' | EngineOutcome> {
+  private async admit(record: OperationRecord, node: NodeRecord, index: number): Promise<'start' | 'skipped' | (() => Promise<EngineOutcome>)> {
     const rules = this.admission;
     if (rules.length === 0) return 'start';
-    const signal = AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost]);
+    const signal = AbortSignal.any([this.deps.stop.anyStop, this.deps.lock.lost, this.poolHalt.signal]);
     let answer: FinalAdmission;
     try {
       answer = await awaitAdmission(rules, { record, node, index, signal }, {
@@ -252,7 +386,9 @@ export class OperationEngine {
     } catch (err) {
       delete record.waiting;
       this.rethrowIfLockLost(err);
-      if (signal.aborted) return this.interrupt(record, node, undefined, this.deps.stop.reason);
+      // Another node failed meanwhile: the halt is written once the nodes in flight settled.
+      if (this.poolHalt.signal.aborted && this.deps.stop.mode === 'none') return 'skipped';
+      if (signal.aborted) return () => this.interrupt(record, node, undefined, this.deps.stop.reason);
       throw err;
     }
     if (answer.kind === 'start') return 'start';
@@ -263,11 +399,15 @@ export class OperationEngine {
       this.emit({ type: 'node-skipped', node: node.name, rule: answer.rule ?? '', reason: answer.reason });
       return 'skipped';
     }
-    if (answer.kind === 'defer') return this.waitForWindow(record, node, answer);
+    if (answer.kind === 'defer') return () => this.waitForWindow(record, node, answer);
+    return () => this.halt(record, { at: this.now(), kind: 'failure', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand });
+  }
+
+  private async halt(record: OperationRecord, halt: HaltRecord): Promise<EngineOutcome> {
     record.status = 'halted';
-    record.halt = { at: this.now(), kind: 'failure', node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand };
+    record.halt = halt;
     await this.persist(record);
-    this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, reason: answer.reason, details: answer.details, resumeCommand: this.deps.resumeCommand });
+    this.emit({ type: 'operation-halted', operationId: record.id, ...(halt.node ? { node: halt.node } : {}), ...(halt.step ? { step: halt.step } : {}), reason: halt.reason, details: halt.details, resumeCommand: this.deps.resumeCommand });
     return 'halted';
   }
 
@@ -281,78 +421,14 @@ export class OperationEngine {
     return 'waiting';
   }
 
-  /** Drained (or draining) and not yet uncordoned. */
-  private nodeOutOfService(node: NodeRecord): boolean {
-    const drain = stepRecord(node, 'drainNode').status;
-    const uncordon = stepRecord(node, 'uncordonNode').status;
-    return drain !== 'pending' && uncordon !== 'completed';
-  }
-
-  private async runStep(
-    record: OperationRecord,
-    node: NodeRecord,
-    step: RunbookStep,
-    rec: StepRecord,
-    agent: NodeAgent,
-    resumeGuard: boolean,
-  ): Promise<EngineOutcome | 'completed'> {
-    const executor = this.executors[step.name];
-    if (!executor) throw new Error(`no executor for step ${step.name}`);
-    const startedMs = this.deps.clock.now();
-    rec.status = 'running';
-    rec.attempts++;
-    rec.startedAt = this.now();
-    delete rec.finishedAt;
-    delete rec.error;
-    delete rec.details;
-    delete rec.note;
+  /** The canary is soaked and needs the operator's word: stop here, every node in service, for `resume --confirm`. */
+  private async waitForConfirmation(record: OperationRecord, scope: string, nodes: readonly string[], reason: string): Promise<EngineOutcome> {
+    const resumeCommand = withConfirm(this.deps.resumeCommand);
+    record.status = 'waiting-for-confirmation';
+    record.halt = { at: this.now(), kind: 'waiting', reason, details: [`confirm with: ${resumeCommand}`], resumeCommand };
     await this.persist(record);
-    this.emit({ type: 'step-started', node: node.name, step: step.name, title: step.title, attempt: rec.attempts });
-    await this.annotate(node, step.phase, record.id);
-    this.reportPhase(record, node, step.name, this.stepDeadlineMs(step));
-
-    const signal = AbortSignal.any([step.inService ? this.deps.stop.anyStop : this.deps.stop.forcedStop, this.deps.lock.lost]);
-    const ctx = this.context(record, node, step, agent, signal);
-    try {
-      if (resumeGuard && this.nodeOutOfService(node)) {
-        // Resuming a node that is out of service: make sure no other node went down meanwhile.
-        await assertOnlyNodeOutOfService(this.cluster, node.name, `resume node ${node.name}`, signal);
-      }
-      const already = executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
-      const note = already !== undefined ? `already done: ${already}` : ((await executor.run(ctx)) ?? undefined);
-      rec.status = 'completed';
-      rec.finishedAt = this.now();
-      if (note) rec.note = note;
-      await this.persist(record);
-      this.emit({ type: 'step-completed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, ...(note ? { note } : {}), alreadyDone: already !== undefined });
-      return 'completed';
-    } catch (err) {
-      this.rethrowIfLockLost(err);
-      if (err instanceof StepInterrupted || (signal.aborted && !(err instanceof StepFailure))) {
-        rec.status = 'interrupted';
-        rec.finishedAt = this.now();
-        rec.note = err instanceof StepInterrupted ? err.reason : `interrupted: ${errorMessage(err)}`;
-        return this.interrupt(record, node, step, this.deps.stop.reason);
-      }
-      const reason = err instanceof StepFailure ? err.reason : `${step.name} failed: ${errorMessage(err)}`;
-      const details = err instanceof StepFailure ? [...err.details] : [];
-      this.deps.log.error({ node: node.name, step: step.name, err }, 'step failed');
-      rec.status = 'failed';
-      rec.finishedAt = this.now();
-      rec.error = reason;
-      rec.details = details;
-      this.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: this.deps.clock.now() - startedMs, reason, details });
-      // Area R (coordinator/recovery): with onFailure: rollback, the node goes back to its recorded version before the halt.
-      const halt = await rollBackBeforeHalt(ctx, step.name, { reason, details }, (e) => this.emit(e));
-      node.status = 'failed';
-      record.status = 'halted';
-      record.halt = { at: this.now(), kind: 'failure', node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: this.deps.resumeCommand };
-      await this.persist(record);
-      await this.annotate(node, NODE_PHASE_HALTED, record.id);
-      this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
-      this.emit({ type: 'operation-halted', operationId: record.id, node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: this.deps.resumeCommand });
-      return 'halted';
-    }
+    this.emit({ type: 'operation-waiting-for-confirmation', operationId: record.id, scope: describeScope(scope), nodes: [...nodes], reason, resumeCommand });
+    return 'waiting';
   }
 
   /** A lost lock ends the run as it is: no halt or interruption is written, the new holder's record stands. */
@@ -363,6 +439,7 @@ export class OperationEngine {
 
   private async interrupt(record: OperationRecord, node: NodeRecord | undefined, step: RunbookStep | undefined, reason: string): Promise<EngineOutcome> {
     this.rethrowIfLockLost(undefined);
+    const outOfService = record.nodes.filter((n) => n.status === 'in-progress' && nodeOutOfService(n)).map((n) => n.name);
     record.status = 'interrupted';
     record.halt = {
       at: this.now(),
@@ -370,7 +447,7 @@ export class OperationEngine {
       ...(node ? { node: node.name } : {}),
       ...(step ? { step: step.name } : {}),
       reason,
-      details: node && this.nodeOutOfService(node) ? [`node ${node.name} is out of service (cordoned) until the operation is resumed`] : [],
+      details: outOfService.map((name) => `node ${name} is out of service (cordoned) until the operation is resumed`),
       resumeCommand: this.deps.resumeCommand,
     };
     await this.persist(record);
@@ -378,84 +455,9 @@ export class OperationEngine {
     this.emit({ type: 'operation-interrupted', operationId: record.id, ...(node ? { node: node.name } : {}), ...(step ? { step: step.name } : {}), reason, resumeCommand: this.deps.resumeCommand });
     return 'interrupted';
   }
+}
 
-  /** How long a step may run before monitoring calls the node stuck in it (0: the step has no bound). */
-  private stepDeadlineMs(step: RunbookStep): number {
-    if (step.name === 'soakClusterHealth') return this.deps.config.soak.timeoutMs;
-    // The reboot request is answered at once; the node is due back within the reboot timeout.
-    if (step.name === 'rebootNode') return this.deps.config.timeouts.rebootMs;
-    return step.timeout ? this.deps.config.timeouts[step.timeout] : 0;
-  }
-
-  /**
-   * Tells the node's agent which phase the update is in (its /metrics shows it). Best effort, like
-   * the annotation, and asynchronous: the step does not wait for it; reports to one node stay in
-   * order; a failure (the node is rebooting) is logged and the next report carries on.
-   */
-  private reportPhase(record: OperationRecord, node: NodeRecord, phase: string, deadlineMs: number): void {
-    const agent = this.rawAgentFor(node);
-    const previous = this.phaseReports.get(node.name) ?? Promise.resolve();
-    const next = previous.then(() =>
-      agent.setUpdatePhase({ operationId: record.id, phase, deadlineMs }, { timeoutMs: PHASE_REPORT_TIMEOUT_MS }).catch((err: unknown) => {
-        this.deps.log.warn({ node: node.name, phase, err: errorMessage(err) }, 'could not report the update phase to the agent');
-      }),
-    );
-    this.phaseReports.set(node.name, next);
-  }
-
-  /** Lets reports in flight finish (each is bounded by its call deadline) before the run returns. */
-  private async settlePhaseReports(): Promise<void> {
-    const pending = [...this.phaseReports.values()];
-    if (pending.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, PHASE_REPORT_TIMEOUT_MS * 2)))]);
-    if (timer) clearTimeout(timer);
-  }
-
-  /** Shows the node's phase on the Node object (`kubectl get nodes -L noderoll.io/phase`); never fatal. */
-  private async annotate(node: NodeRecord, phase: string, operationId: string): Promise<void> {
-    if (this.phaseShown.get(node.name) === phase) return;
-    try {
-      await this.cluster.annotateNode(node.name, { [ANNOTATION_PHASE]: phase, [ANNOTATION_OPERATION]: operationId });
-      this.phaseShown.set(node.name, phase);
-    } catch (err) {
-      this.rethrowIfLockLost(err);
-      this.deps.log.warn({ node: node.name, phase, err }, 'could not annotate the node');
-      this.emit({ type: 'warning', node: node.name, message: `could not set ${ANNOTATION_PHASE}=${phase}: ${errorMessage(err)}` });
-    }
-  }
-
-  private context(record: OperationRecord, node: NodeRecord, step: RunbookStep, agent: NodeAgent, signal: AbortSignal): StepContext {
-    return {
-      operation: record,
-      node,
-      agent,
-      cluster: this.cluster,
-      gates: this.gates,
-      backup: this.backup,
-      config: this.deps.config,
-      clock: this.stepClock,
-      signal,
-      log: this.deps.log.child({ node: node.name, step: step.name }),
-      progress: (message) => this.emit({ type: 'step-progress', node: node.name, step: step.name, message }),
-      output: (line) => {
-        this.deps.log.info({ node: node.name, step: step.name, line }, 'output');
-        this.emit({ type: 'step-output', node: node.name, step: step.name, line });
-      },
-      gateReport: (report, purpose, consecutivePasses) =>
-        this.emit({
-          type: 'gate-report',
-          node: node.name,
-          purpose,
-          passed: report.passed,
-          ...(consecutivePasses !== undefined ? { consecutivePasses } : {}),
-          results: report.results.map((r) => ({ gate: r.gate, passed: r.passed, summary: r.summary, problems: r.problems })),
-        }),
-      finding: (finding) => this.emit({ ...finding, node: node.name, step: step.name }),
-      checkpoint: () => this.persist(record),
-      recordBackup: (backup) => {
-        record.backup = backup;
-      },
-    };
-  }
+/** The resume command with --confirm (the operator's confirmation of a canary). */
+export function withConfirm(resumeCommand: string): string {
+  return /(^|\s)--confirm(\s|$)/.test(resumeCommand) ? resumeCommand : resumeCommand.replace(/^(\S+ resume)/, '$1 --confirm');
 }

@@ -56,6 +56,11 @@ export type OperationEvent =
   /** An admission rule left the node out of the operation. */
   | { type: 'node-skipped'; node: string; rule: string; reason: string }
   | { type: 'warning'; node?: string; message: string }
+  /** The canary node(s) of a scope (a pool, or the operation) finished and the gates passed over the canary soak. */
+  | { type: 'canary-soaked'; scope: string; nodes: string[]; passes: number }
+  | { type: 'canary-confirmed'; scope: string; nodes: string[] }
+  /** Stopped after the canary until `noderoll resume --confirm`; every node in service. */
+  | { type: 'operation-waiting-for-confirmation'; operationId: string; scope: string; nodes: string[]; reason: string; resumeCommand: string }
   | { type: 'stop-requested'; mode: 'graceful' | 'now'; reason: string }
   | { type: 'operation-halted'; operationId: string; node?: string; step?: StepName; reason: string; details: string[]; resumeCommand: string }
   /** Stopped before `node` until a maintenance window (--until-window-end); resumable. */

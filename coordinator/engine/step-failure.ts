@@ -23,3 +23,14 @@ export class StepInterrupted extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Thrown by the gates before a node when its drain is blocked by a PodDisruptionBudget while other
+ * nodes of the operation are in flight: not a failure; the node waits for one of them to finish.
+ */
+export class WaitForInFlightNode extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'WaitForInFlightNode';
+  }
+}

@@ -20,9 +20,14 @@ export interface GateResult extends GateVerdict {
   durationMs: number;
 }
 
+/** What the operation itself has out of service right now: expected, not a problem (reported as warnings). */
+export interface GateScope {
+  expectedOutOfService: readonly string[];
+}
+
 export interface Gate {
   readonly name: GateName;
-  check(signal?: AbortSignal): Promise<GateVerdict>;
+  check(signal?: AbortSignal, scope?: GateScope): Promise<GateVerdict>;
 }
 
 export interface GateReport {

@@ -1,15 +1,15 @@
 import { StepFailure, StepInterrupted, errorMessage } from '../engine/step-failure.js';
 import type { Clock } from '../ports/clock.js';
-import { describeGateFailures, gateFailureDetails, type Gate, type GateReport, type GateResult } from './gate.js';
+import { describeGateFailures, gateFailureDetails, type Gate, type GateReport, type GateResult, type GateScope } from './gate.js';
 
 /** Runs every gate at once; a gate that throws counts as failed with its error. */
-export async function runGates(gates: readonly Gate[], clock: Clock, signal?: AbortSignal): Promise<GateReport> {
+export async function runGates(gates: readonly Gate[], clock: Clock, signal?: AbortSignal, scope?: GateScope): Promise<GateReport> {
   const at = clock.now();
   const results = await Promise.all(
     gates.map(async (gate): Promise<GateResult> => {
       const started = clock.now();
       try {
-        const verdict = await gate.check(signal);
+        const verdict = await gate.check(signal, scope);
         return { gate: gate.name, ...verdict, durationMs: clock.now() - started };
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -33,6 +33,8 @@ export interface GateWaitOptions {
   onReport?: (report: GateReport, consecutivePasses: number) => void;
   /** What the gates are for, in failures: "before node 127.0.0.2". */
   purpose: string;
+  /** Asked before each check: the nodes the operation itself has out of service (expected by the gates). */
+  expectedOutOfService?: () => readonly string[];
   /** Asked after each failing report: a reason to stop waiting and fail at once (undefined: keep waiting). */
   giveUpWhen?: (report: GateReport) => string | undefined;
 }
@@ -49,7 +51,7 @@ export async function waitForGatesToPass(gates: readonly Gate[], clock: Clock, o
     if (options.signal?.aborted) throw new StepInterrupted(`stopped while checking the gates ${options.purpose}`);
     let report: GateReport;
     try {
-      report = await runGates(gates, clock, options.signal);
+      report = await runGates(gates, clock, options.signal, options.expectedOutOfService ? { expectedOutOfService: options.expectedOutOfService() } : undefined);
     } catch (err) {
       if (options.signal?.aborted) throw new StepInterrupted(`stopped while checking the gates ${options.purpose}`);
       throw err;

@@ -7,11 +7,11 @@ import type { OperationRecord } from '../state/operation-record.js';
 
 /**
  * The coordinator's own /metrics during a run (`--metrics-address`): which operation, how many
- * nodes are done and remain, the step running now, and how long steps took. Fed by the engine's
+ * nodes are done, remain and are in flight, the step each node in flight runs now, and how long steps took. Fed by the engine's
  * events, the same ones `-o json` prints.
  */
 
-export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted', 'waiting-for-window'] as const;
+export const OPERATION_STATES = ['running', 'completed', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation'] as const;
 const STEP_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export class CoordinatorMetrics {
@@ -22,7 +22,11 @@ export class CoordinatorMetrics {
   private readonly currentStepStarted: Gauge;
   private readonly stepDuration: Histogram<'step' | 'result'>;
   private readonly state: Gauge<'state'>;
+  private readonly nodesInFlight: Gauge;
   private readonly done = new Set<string>();
+  /** Per node in flight, the step it runs now (several nodes run at once when a pool allows it). */
+  private readonly stepOf = new Map<string, string>();
+  private readonly inFlight = new Set<string>();
   private readonly total: number;
 
   constructor(record: OperationRecord) {
@@ -36,6 +40,7 @@ export class CoordinatorMetrics {
     this.currentStep = new Gauge({ name: 'noderoll_coordinator_current_step', help: 'The runbook step running now and its node (1; absent between steps).', labelNames: ['node', 'step'], registers });
     this.currentStepStarted = new Gauge({ name: 'noderoll_coordinator_current_step_started_timestamp_seconds', help: 'When the running step started (0 between steps).', registers });
     this.stepDuration = new Histogram({ name: 'noderoll_coordinator_step_duration_seconds', help: 'How long runbook steps took, by step and result.', labelNames: ['step', 'result'], buckets: STEP_BUCKETS, registers });
+    this.nodesInFlight = new Gauge({ name: 'noderoll_coordinator_nodes_in_flight', help: 'Nodes of the operation started and not yet finished (more than 1 when a pool allows it).', registers });
     this.state = new Gauge({ name: 'noderoll_coordinator_operation_state', help: 'The operation state: 1 for the current one, 0 for the others.', labelNames: ['state'], registers });
     this.total = record.nodes.length;
     for (const n of record.nodes) if (n.status === 'completed' || n.status === 'skipped') this.done.add(n.name);
@@ -46,6 +51,20 @@ export class CoordinatorMetrics {
   private showNodes(): void {
     this.nodesDone.set(this.done.size);
     this.nodesRemaining.set(this.total - this.done.size);
+    this.nodesInFlight.set(this.inFlight.size);
+  }
+
+  private endStep(node: string): void {
+    const step = this.stepOf.get(node);
+    if (step !== undefined) this.currentStep.remove({ node, step });
+    this.stepOf.delete(node);
+    if (this.stepOf.size === 0) this.currentStepStarted.set(0);
+  }
+
+  private endAll(): void {
+    for (const node of [...this.stepOf.keys()]) this.endStep(node);
+    this.inFlight.clear();
+    this.showNodes();
   }
 
   private showState(current: (typeof OPERATION_STATES)[number]): void {
@@ -54,33 +73,51 @@ export class CoordinatorMetrics {
 
   observe(e: TimedEvent): void {
     switch (e.type) {
+      case 'node-started':
+        this.inFlight.add(e.node);
+        this.showNodes();
+        break;
       case 'step-started':
-        this.currentStep.reset();
+        this.endStep(e.node);
         this.currentStep.set({ node: e.node, step: e.step }, 1);
+        this.stepOf.set(e.node, e.step);
         this.currentStepStarted.set(Date.parse(e.time) / 1000);
         break;
       case 'step-completed':
       case 'step-failed':
         this.stepDuration.observe({ step: e.step, result: e.type === 'step-completed' ? 'completed' : 'failed' }, e.durationMs / 1000);
-        this.currentStep.reset();
-        this.currentStepStarted.set(0);
+        this.endStep(e.node);
+        break;
+      case 'node-waiting':
+        // a node sent back to pending (its drain blocked while others are in flight)
+        this.endStep(e.node);
+        this.inFlight.delete(e.node);
+        this.showNodes();
         break;
       case 'node-completed':
         this.done.add(e.node);
+        this.inFlight.delete(e.node);
         this.showNodes();
         break;
       case 'operation-completed':
         this.showState('completed');
+        this.endAll();
         break;
       case 'operation-halted':
         this.showState('halted');
+        this.endAll();
         break;
       case 'operation-waiting':
         this.showState('waiting-for-window');
+        this.endAll();
+        break;
+      case 'operation-waiting-for-confirmation':
+        this.showState('waiting-for-confirmation');
+        this.endAll();
         break;
       case 'operation-interrupted':
         this.showState('interrupted');
-        this.currentStep.reset();
+        this.endAll();
         break;
       default:
         break;

@@ -14,7 +14,7 @@ import type { TimedEvent } from '../engine/events.js';
  * hold a secret). `flush` gives the queue a bounded time at the end of a run.
  */
 
-export const NOTIFIED_EVENTS = ['operation-started', 'node-started', 'node-completed', 'operation-halted', 'operation-interrupted', 'operation-waiting', 'operation-completed'] as const;
+export const NOTIFIED_EVENTS = ['operation-started', 'node-started', 'node-completed', 'operation-halted', 'operation-interrupted', 'operation-waiting', 'operation-waiting-for-confirmation', 'operation-completed'] as const;
 export type NotifiedEventType = (typeof NOTIFIED_EVENTS)[number];
 export const WEBHOOK_QUEUE_MAX = 200;
 const FIRST_BACKOFF_MS = 1000;
@@ -53,7 +53,7 @@ function isNotified(e: TimedEvent): e is TimedEvent & { type: NotifiedEventType 
 export function notificationText(operationId: string, e: TimedEvent): string | undefined {
   switch (e.type) {
     case 'operation-started':
-      return `noderoll ${operationId}: ${e.resumed ? 'resumed' : 'started'} — updating ${e.nodes.length} node(s) (${e.nodes.join(', ')}) to ${e.targetVersion}, one at a time`;
+      return `noderoll ${operationId}: ${e.resumed ? 'resumed' : 'started'} — updating ${e.nodes.length} node(s) (${e.nodes.join(', ')}) to ${e.targetVersion}`;
     case 'node-started':
       return `noderoll ${operationId}: node ${e.node} (${e.role}) ${e.resumed ? 'resumed' : 'started'}`;
     case 'node-completed':
@@ -64,6 +64,8 @@ export function notificationText(operationId: string, e: TimedEvent): string | u
       return `noderoll ${operationId}: stopped${e.node ? ` at node ${e.node}` : ''}: ${e.reason}. Resume with: ${e.resumeCommand}`;
     case 'operation-waiting':
       return `noderoll ${operationId}: waiting for a maintenance window before node ${e.node}: ${e.reason}${e.resumeAt ? `; the next window that fits opens at ${e.resumeAt}` : ''}. Continue with: ${e.resumeCommand}`;
+    case 'operation-waiting-for-confirmation':
+      return `noderoll ${operationId}: waiting for confirmation: ${e.reason}. Check the canary (${e.nodes.join(', ')}), then continue with: ${e.resumeCommand}`;
     case 'operation-completed':
       return `noderoll ${operationId}: done — ${e.nodes} node(s) updated in ${seconds(e.durationMs)}`;
     default:

@@ -6,6 +6,8 @@ export interface PlannedNode {
   role: NodeRole;
   /** host:port of the node's agent. */
   agent: string;
+  /** Its pool (coordinator/schedule/pools.ts), once assigned. */
+  pool?: string;
 }
 
 export class PlanError extends Error {

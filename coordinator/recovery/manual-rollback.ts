@@ -103,5 +103,7 @@ function contextFor(record: OperationRecord, node: NodeRecord, deps: ManualRollb
     finding: (finding) => log.info({ finding }, 'finding'),
     checkpoint: persist,
     recordBackup: () => undefined,
+    // a rollback by hand runs only when no other node is out of service (asserted before it starts)
+    otherNodesInFlight: () => [],
   };
 }

@@ -70,6 +70,7 @@ export function renderMarkdownFromModel(m: ReportModel): string {
   out.push(`- Created: ${mdEscape(r.createdAt)}, last update: ${mdEscape(r.updatedAt)}${r.finishedAt ? `, finished: ${mdEscape(r.finishedAt)}` : ''}`);
   out.push(`- Duration: ${durationText(m.endMs - m.startMs)}`);
   out.push(`- Nodes: ${r.nodes.length} (${r.nodes.filter((n) => n.status === 'completed').length} completed)`);
+  if (m.mostOutOfService.count > 0) out.push(`- Most nodes out of service at once: ${m.mostOutOfService.count} (${m.mostOutOfService.nodes.map(mdEscape).join(', ')})`);
   if (r.backup) out.push(`- Backup: ${mdCode(r.backup.artifact)} (${r.backup.sizeBytes} bytes, sha256 ${mdCode(r.backup.sha256.slice(0, 16))}…, ${mdEscape(r.backup.takenAt)}): ${mdEscape(r.backup.verification)}`);
   if (r.halt) {
     out.push(`- ${haltTitle(r.halt.kind)} at ${mdEscape(r.halt.at)}${r.halt.node ? ` on node ${mdEscape(r.halt.node)}` : ''}${r.halt.step ? `, step ${mdEscape(r.halt.step)}` : ''}: ${mdEscape(r.halt.reason)}`);

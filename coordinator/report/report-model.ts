@@ -38,6 +38,8 @@ export interface ReportModel {
   nodes: NodeSpan[];
   /** Time per runbook step summed over the nodes: where the time went. */
   totals: StepTotal[];
+  /** The most nodes out of service (from the drain to the uncordon) at one time, and the first such set. */
+  mostOutOfService: { count: number; nodes: string[] };
 }
 
 function ms(iso: string | undefined): number | undefined {
@@ -83,7 +85,24 @@ export function buildReportModel(record: OperationRecord): ReportModel {
     }
     return { name, totalMs, count };
   });
-  return { record, startMs: safeStart, endMs, nodes, totals };
+  return { record, startMs: safeStart, endMs, nodes, totals, mostOutOfService: mostOutOfService(nodes) };
+}
+
+/** Out of service from the start of its drain to the end of its uncordon (or the last record of it). */
+function mostOutOfService(nodes: readonly NodeSpan[]): { count: number; nodes: string[] } {
+  const spans = nodes.flatMap((n) => {
+    const drain = n.steps.find((s) => s.step.name === 'drainNode');
+    const uncordon = n.steps.find((s) => s.step.name === 'uncordonNode');
+    const from = drain?.startMs;
+    const to = uncordon?.endMs ?? n.endMs;
+    return from !== undefined && to !== undefined ? [{ node: n.node.name, from, to }] : [];
+  });
+  let best = { count: 0, nodes: [] as string[] };
+  for (const { from } of spans) {
+    const out = spans.filter((o) => o.from <= from && from < o.to).map((o) => o.node);
+    if (out.length > best.count) best = { count: out.length, nodes: out };
+  }
+  return best;
 }
 
 function stepTitle(name: StepName): string {

@@ -14,14 +14,14 @@ export const STATE_SCHEMA_VERSION = 1;
  * running: a coordinator is working on it; halted: a step failed; interrupted: stopped on request at a safe point;
  * waiting-for-window: stopped at a safe point because the next node does not fit in a maintenance window (--until-window-end).
  */
-export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'waiting-for-window' | 'completed' | 'abandoned';
-export const OPERATION_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window', 'completed', 'abandoned'];
+export type OperationStatus = 'running' | 'halted' | 'interrupted' | 'waiting-for-window' | 'waiting-for-confirmation' | 'completed' | 'abandoned';
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation', 'completed', 'abandoned'];
 /** Statuses of an operation that `resume` continues and that keeps a new `update` from starting. */
-export const UNFINISHED_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window'];
+export const UNFINISHED_STATUSES: readonly OperationStatus[] = ['running', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation'];
 
 /** Stopped, nobody working on it, a resume command to show. */
 export function awaitsResume(status: OperationStatus): boolean {
-  return status === 'halted' || status === 'interrupted' || status === 'waiting-for-window';
+  return status === 'halted' || status === 'interrupted' || status === 'waiting-for-window' || status === 'waiting-for-confirmation';
 }
 export type NodeStatus = 'pending' | 'in-progress' | 'completed' | 'failed' | 'skipped';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
@@ -121,6 +121,8 @@ export interface NodeRecord {
   name: string;
   role: NodeRole;
   agent: string;
+  /** Its pool (coordinator/schedule/pools.ts); absent in records written before pools: by role. */
+  pool?: string;
   status: NodeStatus;
   startedAt?: string;
   finishedAt?: string;
@@ -181,6 +183,8 @@ export interface OperationRecord {
   finishedAt?: string;
   /** While the run waits for an admission rule (a maintenance window, a hold) before a pending node. */
   waiting?: { node: string; rule: string; reason: string; recheckAt: string; since: string };
+  /** Canary progress by scope (a pool name, or the operation): soaked, and confirmed when confirm is set. */
+  canary?: { soaked: string[]; confirmed: string[] };
   /** The last run's totals when it completed, so that `noderoll watch` can report them as `update` does. */
   lastRun?: { durationMs: number; waitingMs: number };
 }
@@ -211,6 +215,7 @@ export function newOperationRecord(args: {
         name: n.name,
         role: n.role,
         agent: n.agent,
+        ...(n.pool ? { pool: n.pool } : {}),
         status: skipReason ? 'skipped' : 'pending',
         ...(skipReason ? { skipReason } : {}),
         steps: newStepRecords(),

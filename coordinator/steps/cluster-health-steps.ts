@@ -1,4 +1,4 @@
-import { StepFailure } from '../engine/step-failure.js';
+import { StepFailure, WaitForInFlightNode } from '../engine/step-failure.js';
 import { DrainForesightGate } from '../gates/drain-gate.js';
 import { waitForGatesToPass } from '../gates/run-gates.js';
 import type { StepContext, StepExecutor } from './step-context.js';
@@ -21,7 +21,14 @@ export const verifyClusterHealthy: StepExecutor = {
         signal: ctx.signal,
         purpose,
         onReport: (r, consecutive) => ctx.gateReport(r, purpose, consecutive),
-        ...(haltAtOnce ? { giveUpWhen: () => (drain.blockers.length > 0 ? 'drain.onBlocked is halt' : undefined) } : {}),
+        expectedOutOfService: () => ctx.otherNodesInFlight(),
+        giveUpWhen: () => {
+          if (drain.blockers.length === 0) return undefined;
+          // Blocked while other nodes of the operation are out: their pods come back with them.
+          const others = ctx.otherNodesInFlight();
+          if (others.length > 0) throw new WaitForInFlightNode(`node ${ctx.node.name} waits for ${others.join(', ')}: ${drain.describeBlocked()}`);
+          return haltAtOnce ? 'drain.onBlocked is halt' : undefined;
+        },
       });
       return report.results.map((r) => `${r.gate}: ${r.summary}`).join('; ');
     } catch (err) {
@@ -44,6 +51,7 @@ export const soakClusterHealth: StepExecutor = {
       timeoutMs,
       signal: ctx.signal,
       purpose,
+      expectedOutOfService: () => ctx.otherNodesInFlight(),
       onReport: (r, consecutive) => {
         ctx.gateReport(r, purpose, consecutive);
         ctx.progress(r.passed ? `gates passed ${consecutive} of ${passes} times in a row` : `gates failing: ${r.results.filter((x) => !x.passed).map((x) => x.gate).join(', ')}`);

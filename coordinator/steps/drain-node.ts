@@ -1,6 +1,6 @@
 import { DrainError } from '../ports/cluster.js';
 import { describeBlocker } from '../cluster/drain-output.js';
-import { StepFailure } from '../engine/step-failure.js';
+import { StepFailure, WaitForInFlightNode } from '../engine/step-failure.js';
 import { gateFailureDetails } from '../gates/gate.js';
 import { DrainForesightGate } from '../gates/drain-gate.js';
 import { runGates } from '../gates/run-gates.js';
@@ -17,7 +17,7 @@ export const drainNode: StepExecutor = {
     return node?.unschedulable ? 'the node was drained and its reboot requested; it is still cordoned' : undefined;
   },
   async run(ctx: StepContext) {
-    await assertOnlyNodeOutOfService(ctx.cluster, ctx.node.name, `drain node ${ctx.node.name}`, ctx.signal);
+    await assertOnlyNodeOutOfService(ctx.cluster, ctx.node.name, `drain node ${ctx.node.name}`, ctx.signal, ctx.otherNodesInFlight());
     if (rebootRequested(ctx)) {
       // Drained before its reboot, then uncordoned by someone (or by us just before a crash):
       // keep it out of scheduling until the post checks pass, without evicting anything again.
@@ -55,6 +55,9 @@ async function assertDrainUnblocked(ctx: StepContext): Promise<void> {
   if (report.passed) return;
   // A resume after a drain that failed half-way finds the node cordoned already: say so rather than "not cordoned".
   const cordoned = (await ctx.cluster.getNode(ctx.node.name, ctx.signal))?.unschedulable === true;
+  // Another node of the operation drained first and holds the budget: this one waits for it to come back.
+  const others = ctx.otherNodesInFlight();
+  if (!cordoned && gate.blockers.length > 0 && others.length > 0) throw new WaitForInFlightNode(`node ${ctx.node.name} waits for ${others.join(', ')}: ${gate.describeBlocked()}`);
   const state = cordoned ? `node ${ctx.node.name} is still cordoned from an earlier drain and not drained again` : `node ${ctx.node.name} not cordoned`;
   const why = gate.blockers.length > 0 ? gate.describeBlocked() : `could not check whether its drain can finish: ${report.results[0]?.summary ?? 'no result'}`;
   throw new StepFailure(`${state}: ${why}`, gateFailureDetails(report));

@@ -33,6 +33,8 @@ export interface StepContext {
   finding(finding: NodeFinding): void;
   /** Asks the engine to persist now: facts a crash must not lose before the next action. */
   checkpoint(): Promise<void>;
+  /** The other nodes this operation has in flight or out of service now: expected by gates and out-of-service checks. */
+  otherNodesInFlight(): readonly string[];
   /** Records the operation's backup (once per operation). */
   recordBackup(record: BackupRecord): void;
 }

@@ -12,7 +12,7 @@ import type { NodeRecord, OperationRecord, OperationStatus, StepRecord } from '.
  * A step that went through several states between two reads yields each event in order.
  */
 
-export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'waiting-for-window', 'abandoned'];
+export const FINAL_STATUSES: readonly OperationStatus[] = ['completed', 'halted', 'interrupted', 'waiting-for-window', 'waiting-for-confirmation', 'abandoned'];
 
 export function isFinal(status: OperationStatus): boolean {
   return FINAL_STATUSES.includes(status);
@@ -40,10 +40,9 @@ export function recordEvents(prev: OperationRecord | undefined, next: OperationR
       resumed: restarted || progressed,
     });
   }
-  for (const node of next.nodes) {
-    const before = fresh ? undefined : prev.nodes.find((n) => n.name === node.name);
-    events.push(...nodeEvents(before, node, next));
-  }
+  // Several nodes may be in flight (pools): their events interleave by time, each node's in its own order.
+  const perNode = next.nodes.flatMap((node) => nodeEvents(fresh ? undefined : prev.nodes.find((n) => n.name === node.name), node, next));
+  events.push(...perNode.map((e, i) => ({ e, i, t: Date.parse(e.time) })).sort((a, b) => (Number.isFinite(a.t) && Number.isFinite(b.t) ? a.t - b.t : 0) || a.i - b.i).map((x) => x.e));
   const w = next.waiting;
   if (w && next.status === 'running' && (fresh || prev.waiting?.node !== w.node || prev.waiting.reason !== w.reason)) {
     events.push({ type: 'node-waiting', time: next.updatedAt, node: w.node, rule: w.rule, reason: w.reason, recheckAt: w.recheckAt });
@@ -99,6 +98,8 @@ function outcomeEvents(record: OperationRecord): TimedEvent[] {
       return [{ type: 'operation-interrupted', time, operationId: record.id, ...where, reason: halt?.reason ?? 'stopped on request', resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
     case 'waiting-for-window':
       return [{ type: 'operation-waiting', time, operationId: record.id, node: halt?.node ?? '', reason: halt?.reason ?? 'waiting for a maintenance window', details: halt?.details ?? [], ...(halt?.resumeAt ? { resumeAt: halt.resumeAt } : {}), resumeCommand: halt?.resumeCommand ?? 'noderoll resume' }];
+    case 'waiting-for-confirmation':
+      return [{ type: 'operation-waiting-for-confirmation', time, operationId: record.id, scope: '', nodes: [], reason: halt?.reason ?? 'waiting for the canary to be confirmed', resumeCommand: halt?.resumeCommand ?? 'noderoll resume --confirm' }];
     case 'completed': {
       const durationMs = record.lastRun?.durationMs ?? ms(record.createdAt, record.finishedAt);
       const waitingMs = record.lastRun?.waitingMs ?? 0;

@@ -74,3 +74,28 @@ export function labelSelectorProblem(selector: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether `labels` satisfy a selector that labelSelectorProblem accepted (every requirement must hold). */
+export function labelSelectorMatches(selector: string, labels: Readonly<Record<string, string>>): boolean {
+  const parts = requirements(selector);
+  if (typeof parts === 'string') return false;
+  return parts.every((req) => requirementMatches(req, labels));
+}
+
+function requirementMatches(req: string, labels: Readonly<Record<string, string>>): boolean {
+  const set = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(req);
+  if (set) {
+    const values = set[3]!.split(',').map((v) => v.trim());
+    const value = labels[set[1]!];
+    const inSet = value !== undefined && values.includes(value);
+    return set[2] === 'in' ? inSet : !inSet;
+  }
+  const equality = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(req);
+  if (equality) {
+    const equal = labels[equality[1]!] === equality[3];
+    return equality[2] === '!=' ? !equal : equal;
+  }
+  const absent = /^!\s*(\S+)$/.exec(req);
+  if (absent) return !(absent[1]! in labels);
+  return req in labels;
+}

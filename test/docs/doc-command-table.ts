@@ -122,6 +122,13 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll update --to VERSION --yes --detach --wait-for-window', how: 'synopsis' },
   { doc: 'noderoll resume --until-window-end', how: 'synopsis' },
   {
+    doc: 'noderoll resume --confirm',
+    how: 'elsewhere',
+    file: 'test/e2e/pool-scenarios.ts',
+    contains: "['resume', '--confirm', '--yes']",
+    why: 'the pool scenario of the lab suite confirms the canary this way (--yes: no terminal)',
+  },
+  {
     doc: 'noderoll resume --wait-for-window',
     how: 'elsewhere',
     file: 'test/e2e/window-scenarios.ts',

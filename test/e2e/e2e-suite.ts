@@ -70,6 +70,11 @@ export function note(text: string): void {
 /** Samples the lab API server through a whole run: nodes out of service, NotReady nodes, PDB app availability. */
 export class ClusterSampler {
   maxOutOfService = 0;
+  /** Masters (etcd members) and workers out of service at one sample, counted apart. */
+  maxMastersOut = 0;
+  maxWorkersOut = 0;
+  /** Every set of nodes seen out of service together ("node-4,node-5"). */
+  outTogether = new Set<string>();
   outOfServiceSeen = new Set<string>();
   /** Nodes seen with Ready other than True, and how (status/reason). */
   notReadySeen = new Map<string, string>();
@@ -96,6 +101,10 @@ export class ClusterSampler {
       if (!isNodeReady(n) && !this.notReadySeen.has(n.metadata.name)) this.notReadySeen.set(n.metadata.name, `${ready?.status ?? 'missing'}/${ready?.reason ?? ''}`);
     }
     this.maxOutOfService = Math.max(this.maxOutOfService, out.length);
+    const masters = out.filter((n) => this.lab.nodes.find((l) => l.name === n.metadata.name)?.role === 'master').length;
+    this.maxMastersOut = Math.max(this.maxMastersOut, masters);
+    this.maxWorkersOut = Math.max(this.maxWorkersOut, out.length - masters);
+    if (out.length > 0) this.outTogether.add(out.map((n) => n.metadata.name).sort().join(','));
     const pdbReady = store.pods.list('default').filter((p) => p.metadata.labels?.['app'] === PDB_APP && p.status?.phase === 'Running' && isPodReady(p)).length;
     this.minPdbReady = Math.min(this.minPdbReady, pdbReady);
     this.samples += 1;
@@ -116,6 +125,9 @@ export function processExists(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   return state !== 'Z' && state !== 'X';
 }
+
+/** The nodes the scenarios update unless one says otherwise: the file backend's lab has two more workers (pool scenarios). */
+export const UPDATED_BY_DEFAULT = ['node-1', 'node-2', 'node-3'];
 
 export class E2eSuite {
   lab: Lab | undefined;
@@ -148,7 +160,8 @@ export class E2eSuite {
 
   async up(): Promise<void> {
     const t0 = Date.now();
-    this.lab = await Lab.up({ nodes: 3, logger, agentConfig: labAgentConfigYaml, clockOffsetMs: CLOCK_OFFSET_MS, ...(this.backend === 'kubernetes' ? { secureApi: true } : {}) });
+    // 3 masters (etcd members) and, with the file backend, 2 workers (kubelet stand-in, no etcd) for the pool scenario.
+    this.lab = await Lab.up({ nodes: this.backend === 'file' ? 5 : 3, masters: 3, logger, agentConfig: labAgentConfigYaml, clockOffsetMs: CLOCK_OFFSET_MS, ...(this.backend === 'kubernetes' ? { secureApi: true } : {}) });
     await this.writeConfig();
     note(`lab with agents up in ${Date.now() - t0} ms (state backend: ${this.backend})`);
   }
@@ -158,7 +171,7 @@ export class E2eSuite {
    * leaseDuration applies to the kubernetes backend (default: the product's 30s).
    */
   async writeConfig(options: CoordinatorConfigOptions & { leaseDuration?: string } = {}): Promise<void> {
-    this.configOptions = options;
+    this.configOptions = { nodes: UPDATED_BY_DEFAULT, ...options };
     this.config = await this.writeConfigOf('a');
     await this.writeConfigOf('b');
   }
@@ -263,11 +276,18 @@ export class E2eSuite {
     return (await this.theLab().node(node).exec('systemctl', ['show', '--property=UnitFileState,ActiveState,SubState', '--', unit])).stdout.trim().split('\n').sort().join(' ');
   }
 
-  /** Every node at the target, its gravity units enabled and running, Ready and schedulable; etcd healthy; every pod Running. */
+  /** The lab nodes the current config updates. */
+  configuredNodes(): Lab['nodes'] {
+    const names = this.configOptions.nodes;
+    return this.theLab().nodes.filter((n) => !names || names.includes(n.name));
+  }
+
+  /** Every configured node at the target; every node's gravity units enabled and running, Ready and schedulable; etcd healthy; every pod Running. */
   async expectClusterHealthy(version: string): Promise<void> {
     const l = this.theLab();
+    const updated = new Set(this.configuredNodes().map((n) => n.name));
     for (const n of l.nodes) {
-      expect(await this.installedVersion(n.name), `${n.name} version`).to.equal(version);
+      if (updated.has(n.name)) expect(await this.installedVersion(n.name), `${n.name} version`).to.equal(version);
       for (const u of [l.state().planetUnit, TELEPORT_UNIT]) expect(await this.unitFile(n.name, u), `${n.name} ${u}`).to.equal('ActiveState=active SubState=running UnitFileState=enabled');
       const node = l.api!.store.nodes.get(n.name)!;
       expect(isNodeReady(node), `${n.name} Ready`).to.equal(true);

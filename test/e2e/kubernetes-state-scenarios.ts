@@ -72,8 +72,7 @@ function mutatingRequestsOf(activity: readonly Activity[], user: string, since =
 
 /** Boot counts and planet installs of every node, to prove a takeover did nothing twice. */
 async function nodeHistory(s: E2eSuite, version: string): Promise<Map<string, { boots: number; installs: number }>> {
-  const l = s.theLab();
-  return new Map(await Promise.all(l.nodes.map(async (n) => [n.name, { boots: n.machine.boots, installs: await s.planetInstalls(n.name, version) }] as const)));
+  return new Map(await Promise.all(s.configuredNodes().map(async (n) => [n.name, { boots: n.machine.boots, installs: await s.planetInstalls(n.name, version) }] as const)));
 }
 
 /** Every node rebooted exactly once and installed `version` exactly once since `before`. */

@@ -12,6 +12,7 @@ import { expectEachNodeOnce, kubernetesStateScenarios, nodeHistory, resumeAfterL
 import { rollbackScenarios } from './rollback-scenarios.js';
 import { powerCycleScenarios } from './power-cycle-scenarios.js';
 import { windowScenarios } from './window-scenarios.js';
+import { poolScenarios } from './pool-scenarios.js';
 
 /**
  * The coordinator end to end on a 3-node lab: real systemd nodes with agents, real etcd, real
@@ -58,7 +59,7 @@ for (const backend of ['file', 'kubernetes'] as const) {
         const beat = l.api!.store.nodes.get(name)!.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
         expect(Date.parse(beat ?? '') - Date.now(), `${name} heartbeat stamped by its own clock`).to.be.closeTo(offset, 60_000);
       }
-      const bootsBefore = new Map(l.nodes.map((n) => [n.name, n.bootId()]));
+      const bootsBefore = new Map(s.configuredNodes().map((n) => [n.name, n.bootId()]));
       const sampler = new ClusterSampler(l);
       sampler.start();
       const t0 = Date.now();
@@ -72,7 +73,7 @@ for (const backend of ['file', 'kubernetes'] as const) {
       const done = run.events.find((e) => e.type === 'operation-completed');
       expect(done, run.result.stderr).to.not.equal(undefined);
       note(`update of 3 nodes: ${wall} ms wall; coordinator reports waiting ${done!.waitingMs} ms, own overhead ${done!.overheadMs} ms`);
-      for (const n of l.nodes) expect(n.bootId(), `${n.name} rebooted`).to.not.equal(bootsBefore.get(n.name));
+      for (const n of s.configuredNodes()) expect(n.bootId(), `${n.name} rebooted`).to.not.equal(bootsBefore.get(n.name));
       await s.expectClusterHealthy(version);
       const order = run.events.filter((e) => e.type === 'node-started').map((e) => e.node);
       expect(order).to.deep.equal(['node-1', 'node-2', 'node-3']);
@@ -434,5 +435,6 @@ for (const backend of ['file', 'kubernetes'] as const) {
     if (backend === 'file') foresightScenarios(s);
     if (backend === 'file') windowScenarios(s);
     if (backend === 'file') rollbackScenarios(s);
+    if (backend === 'file') poolScenarios(s);
   });
 }

@@ -418,13 +418,21 @@ export class Lab {
               name: n.name,
               dataDir: '/var/lib/noderoll-lab/etcd',
               listenPeerUrl: `http://${n.bridgeAddress}:${ETCD_PEER_PORT}`,
-              listenClientUrls: [`http://${n.nodeAddress}:${ETCD_CLIENT_PORT}`, `http://127.0.0.1:${ETCD_CLIENT_PORT}`],
+              // the bridge address too: the workers' etcd proxies reach the members there
+              listenClientUrls: [`http://${n.nodeAddress}:${ETCD_CLIENT_PORT}`, `http://${n.bridgeAddress}:${ETCD_CLIENT_PORT}`, `http://127.0.0.1:${ETCD_CLIENT_PORT}`],
               advertiseClientUrl: `http://${n.nodeAddress}:${ETCD_CLIENT_PORT}`,
               initialCluster,
               clusterToken: `noderoll-lab-${this.id}`,
             },
           }
-        : {}),
+        : {
+            etcdProxy: {
+              binary: '/usr/local/bin/etcd',
+              // the members' bridge addresses, from their peer URLs
+              endpoints: initialCluster.split(',').map((member) => member.replace(/^[^=]+=http:\/\//, '').replace(`:${ETCD_PEER_PORT}`, `:${ETCD_CLIENT_PORT}`)),
+              listenAddr: `127.0.0.1:${ETCD_CLIENT_PORT}`,
+            },
+          }),
     };
   }
 

@@ -70,6 +70,8 @@ export interface CoordinatorConfigOptions {
   kubeconfig?: string;
   /** Top-level YAML appended as it is (e.g. `windows:` and `schedule:`). */
   extraYaml?: string;
+  /** The lab nodes the coordinator updates (default: every node of the lab). */
+  nodes?: readonly string[];
 }
 
 export function labCoordinatorDir(lab: Lab, options: CoordinatorConfigOptions = {}): string {
@@ -95,7 +97,7 @@ export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOpt
   const dir = labCoordinatorDir(lab, options);
   const endpoints = lab.etcdEndpoints().join(',');
   const first = lab.etcdEndpoints()[0] ?? '';
-  const nodes = lab.nodes.map((n) => `  - { name: ${n.name}, agent: "${n.names.nodeAddress}:${AGENT_GRPC_PORT}", role: ${n.role} }`).join('\n');
+  const nodes = lab.nodes.filter((n) => !options.nodes || options.nodes.includes(n.name)).map((n) => `  - { name: ${n.name}, agent: "${n.names.nodeAddress}:${AGENT_GRPC_PORT}", role: ${n.role} }`).join('\n');
   const ignore = (options.journalIgnore ?? []).map((p) => `    - ${JSON.stringify(p)}`).join('\n');
   return `# noderoll configuration for lab ${lab.id}
 apiVersion: noderoll.io/v1alpha1

@@ -1,6 +1,7 @@
 import type { CoordinatorConfig } from '../../config/config-types.js';
 import { errorMessage } from '../../engine/step-failure.js';
 import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order.js';
+import { assignPools, orderByPool, resolvePools } from '../../schedule/pools.js';
 import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { RUNBOOK } from '../../plan/runbook.js';
@@ -39,8 +40,10 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   }
   const roles = new Map<string, NodeRole>();
   for (const n of clusterNodes) if (n.role) roles.set(n.name, n.role);
-  const nodes = orderNodes(selected, config.order, roles);
   const byName = new Map(clusterNodes.map((n) => [n.name, n]));
+  const ordered = orderNodes(selected, config.order, roles);
+  const poolOfNode = assignPools(ordered, config.pools, (name) => byName.get(name)?.labels);
+  const nodes = orderByPool(ordered, poolOfNode, config.pools).map((n) => ({ ...n, pool: poolOfNode.get(n.name)! }));
   const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
   const drainForesight = await foreseeDrains(services.cluster, nodes.map((n) => n.name));
   const held = nodes.flatMap((n) => {
@@ -54,13 +57,20 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
 
 export function renderPlan(result: PlanResult, config: CoordinatorConfig, target: string | undefined, existing: OperationRecord | undefined): string {
   const lines: string[] = [];
-  lines.push(`Plan: update ${result.nodes.length} node(s)${target ? ` to ${target}` : ''}, one at a time (${config.order === 'roles' ? 'masters first, then workers' : 'in config order'}):`);
+  const pools = resolvePools(config.pools, result.nodes);
+  const oneAtATime = pools.every((p) => p.maxUnavailable === 1);
+  lines.push(`Plan: update ${result.nodes.length} node(s)${target ? ` to ${target}` : ''}, ${oneAtATime ? 'one at a time' : 'pool by pool'} (${config.order === 'roles' ? 'masters first, then workers' : 'in config order'}):`);
+  for (const p of pools) lines.push(`  pool ${p.name}: ${p.nodes.length} node(s), up to ${p.maxUnavailable} at once${p.configured !== String(p.maxUnavailable) ? ` (maxUnavailable ${p.configured})` : ''}${p.note ? `; ${p.note}` : ''}`);
+  if (config.canary) {
+    const c = config.canary;
+    lines.push(`  canary: the first ${c.nodes} node(s) of ${c.scope === 'pool' ? 'each pool' : 'the operation'} alone, then the gates over ${Math.round(c.soakMs / 1000)}s${c.confirm ? ', then a stop for `noderoll resume --confirm`' : ''}`);
+  }
   result.nodes.forEach((n, i) => {
     const p = result.preflight.find((x) => x.node === n.name);
     const version = p?.installedVersion ?? '?';
     const hold = result.held.find((h) => h.node === n.name);
     const skip = (p?.alreadyAtTarget ? '  (already at target: skipped)' : '') + (hold ? `  (on hold: ${hold.reason}; ${config.hold.policy === 'skip' ? 'will be skipped' : 'will be waited for'})` : '');
-    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
   });
   lines.push('', 'Steps on each node:');
   RUNBOOK.forEach((s, i) => {

@@ -46,6 +46,10 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
       if (pause !== undefined) inv.pauseBetweenMs = pause;
       if (windowMode !== undefined) inv.windowMode = windowMode;
 
+      const confirmCanary = flagBoolean(ctx.flags, 'confirm');
+      if (confirmCanary && record.status !== 'waiting-for-confirmation') {
+        throw new CommandExit(ExitCode.usage, `--confirm: operation ${record.id} is ${record.status}, not waiting for a canary confirmation`, '--confirm');
+      }
       ctx.reporter.message(`Resuming ${describeUnfinished(record)}`);
       if (!flagBoolean(ctx.flags, 'yes') && !(await confirm(ctx, `Resume operation ${record.id}?`))) {
         ctx.reporter.message('Not resumed.');
@@ -57,7 +61,7 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
           : { ...(flagString(ctx.flags, 'kubeconfig') && config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}), ...(flagString(ctx.flags, 'context') && config.kubernetes.context ? { context: config.kubernetes.context } : {}) };
       const command = resumeCommandFor(config, access);
       log.info({ operationId: record.id }, 'resume');
-      return await runOperation(ctx, config, log, services, lock, record, true, command);
+      return await runOperation(ctx, config, log, services, lock, record, true, command, { confirmCanary });
     } finally {
       await lock.release();
     }

@@ -5,7 +5,7 @@ import { StopControl } from '../../engine/stop-control.js';
 import { CoordinatorMetrics, serveCoordinatorMetrics, type MetricsServer } from '../../metrics/coordinator-metrics.js';
 import { WebhookNotifier } from '../../notify/webhook-notifier.js';
 import { HoldRule } from '../../schedule/hold-rule.js';
-import { flagString } from '../../../shared/cli/flag-parser.js';
+import { flagBoolean, flagString } from '../../../shared/cli/flag-parser.js';
 import type { NodeRecord, OperationRecord } from '../../state/operation-record.js';
 import type { StateLock } from '../../state/state-store.js';
 import { type CommandContext, confirm } from '../command-context.js';
@@ -27,6 +27,7 @@ export async function runOperation(
   record: OperationRecord,
   resumed: boolean,
   resumeCommand: string,
+  options: { confirmCanary?: boolean } = {},
 ): Promise<number> {
   const stop = new StopControl();
   let signals = 0;
@@ -86,11 +87,14 @@ export async function runOperation(
     ],
     ...(confirmNode ? { confirmNode } : {}),
     executors: configuredExecutors(config, ctx.env.runner),
+    confirmCanary: options.confirmCanary === true,
+    // On a terminal without --yes the operator is asked; otherwise the run stops for `resume --confirm`.
+    ...(ctx.env.stdinIsTTY && !flagBoolean(ctx.flags, 'yes') ? { promptCanary: (scope: string, nodes: readonly string[]) => confirm(ctx, `Canary ${nodes.join(', ')} of ${scope} updated and soaked. Continue with the rest?`) } : {}),
     abortPollMs: ctx.env.abortPollMs,
   });
   try {
     const outcome = await engine.run(record, resumed);
-    // waiting (for a window) is no failure but not done either: 4, as a stop at a safe point (exit-codes.ts).
+    // waiting (for a window, for a canary confirmation) is no failure but not done either: 4, as a stop at a safe point (exit-codes.ts).
     return outcome === 'completed' ? ExitCode.ok : outcome === 'halted' ? ExitCode.halted : ExitCode.interrupted;
   } finally {
     unsubscribe();

@@ -116,7 +116,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const history = 'operations' in earlier ? { history: earlier.operations } : { history: null, historyError: earlier.unreadable };
     ctx.reporter.result('status', { operation: record, coordinator: holder ?? null, ...history, stateFile: services.store.location }, () => renderStatus(record, holder, ctx.env.clock.now(), earlier));
     if (record.status === 'halted') return ExitCode.halted;
-    if (record.status === 'interrupted' || record.status === 'waiting-for-window') return ExitCode.interrupted;
+    if (record.status === 'interrupted' || record.status === 'waiting-for-window' || record.status === 'waiting-for-confirmation') return ExitCode.interrupted;
     if (record.status === 'running' && (!holder || holder.liveness === 'dead')) return ExitCode.interrupted;
     return ExitCode.ok;
   } finally {

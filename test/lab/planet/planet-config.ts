@@ -12,6 +12,17 @@ export interface PlanetEtcdConfig {
   clusterToken: string;
 }
 
+/**
+ * A worker's etcd: Gravity runs etcd on every node, in proxy mode on workers, so `etcdctl` at
+ * 127.0.0.1:2379 inside a worker's planet reaches the members. The lab uses etcd's own L4 gateway.
+ */
+export interface PlanetEtcdProxyConfig {
+  binary: string;
+  /** host:port of every member's client URL. */
+  endpoints: string[];
+  listenAddr: string;
+}
+
 export interface PlanetConfig {
   nodeName: string;
   role: 'master' | 'node';
@@ -23,6 +34,8 @@ export interface PlanetConfig {
   /** The container runtime's socket the kubelet asks on every status update; absent = no runtime to ask. */
   containerRuntimeSocket?: string;
   etcd?: PlanetEtcdConfig;
+  /** Workers: no member, a proxy to the members. */
+  etcdProxy?: PlanetEtcdProxyConfig;
 }
 
 export function parsePlanetConfig(text: string): PlanetConfig {

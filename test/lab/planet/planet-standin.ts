@@ -49,6 +49,15 @@ function main(): void {
       process.exit(1);
     });
     log(`started etcd member ${config.etcd.name} (pid ${etcd.pid})`);
+  } else if (config.etcdProxy) {
+    const p = config.etcdProxy;
+    etcd = spawn(p.binary, ['gateway', 'start', `--endpoints=${p.endpoints.join(',')}`, `--listen-addr=${p.listenAddr}`, '--retry-delay=1s'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    etcd.on('exit', (code, signal) => {
+      if (stopping) return;
+      log(`etcd proxy exited unexpectedly (code ${code}, signal ${signal}); planet fails`);
+      process.exit(1);
+    });
+    log(`started etcd proxy to ${p.endpoints.join(',')} (pid ${etcd.pid})`);
   }
 
   const kubelet = new KubeletHeartbeat(config, log);

@@ -44,7 +44,8 @@ describe('coordinator config', () => {
     expect(c.gates.etcd.argv).to.deep.equal(['gravity', 'exec', '--no-tty', '--no-interactive', '/usr/bin/etcdctl', 'cluster-health']);
     expect(c.timeouts.drainMs).to.equal(600_000);
     expect(c.soak).to.deep.equal({ intervalMs: 15_000, passes: 3, timeoutMs: 900_000 });
-    expect(c.maxUnavailable).to.equal(1);
+    expect(c.pools, 'no pools: the default masters, then workers').to.deep.equal([]);
+    expect(c.canary).to.equal(undefined);
     expect(c.drain).to.deep.equal({ onBlocked: 'wait' });
     expect(parseConfigText(MINIMAL + 'drain: { onBlocked: halt }\n', '/etc/noderoll/config.yaml').drain).to.deep.equal({ onBlocked: 'halt' });
     expect(c.state).to.deep.equal({
@@ -82,7 +83,7 @@ describe('coordinator config', () => {
     const c = await loadConfig(example);
     const d = parseConfigText(MINIMAL, '/etc/noderoll/config.yaml');
     expect(c.nodes).to.have.length(4);
-    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'drain', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'maxUnavailable', 'pauseBetweenMs'] as const) {
+    for (const key of ['order', 'gates', 'backup', 'install', 'timeouts', 'drain', 'soak', 'journal', 'planet', 'preflight', 'state', 'log', 'pools', 'canary', 'pauseBetweenMs'] as const) {
       expect(c[key], key).to.deep.equal(d[key]);
     }
   });
@@ -120,7 +121,14 @@ describe('coordinator config', () => {
     ['soak timeout shorter than the passes', MINIMAL + 'soak: { passes: 10, interval: 1m, timeout: 2m }\n', 'soak.timeout', /shorter than/],
     ['unknown drain policy', MINIMAL + 'drain: { onBlocked: force }\n', 'drain.onBlocked', /one of wait, halt/],
     ['unknown drain field', MINIMAL + 'drain: { onBlock: halt }\n', 'drain.onBlock', /unknown field \(did you mean "onBlocked"\?\)/],
-    ['maxUnavailable 2', MINIMAL + 'maxUnavailable: 2\n', 'maxUnavailable', /must be 1/],
+    ['top-level maxUnavailable', MINIMAL + 'maxUnavailable: 2\n', 'maxUnavailable', /replaced by pools\[\]\.maxUnavailable/],
+    ['pool without a selector', MINIMAL + 'pools: [{ name: workers }]\n', 'pools[0].selector', /required/],
+    ['pool with a bad selector', MINIMAL + 'pools: [{ name: w, selector: "a in ()" }]\n', 'pools[0].selector', /needs at least one value/],
+    ['pool budget 0', MINIMAL + 'pools: [{ name: w, selector: role=w, maxUnavailable: 0 }]\n', 'pools[0].maxUnavailable', /whole number of nodes \(at least 1\) or a percentage/],
+    ['pool budget 150%', MINIMAL + 'pools: [{ name: w, selector: role=w, maxUnavailable: "150%" }]\n', 'pools[0].maxUnavailable', /percentage "1%".."100%"/],
+    ['pool named twice', MINIMAL + 'pools: [{ name: w, selector: a=b }, { name: w, selector: c=d }]\n', 'pools[1].name', /listed twice/],
+    ['canary scope', MINIMAL + 'canary: { scope: cluster }\n', 'canary.scope', /one of pool, operation/],
+    ['canary nodes 0', MINIMAL + 'canary: { nodes: 0 }\n', 'canary.nodes', /between 1 and/],
     ['command as a shell string', MINIMAL + 'gates: { etcd: { command: "etcdctl cluster-health; rm -rf /" } }\n', 'gates.etcd.command', /must be a list \(argv\)/],
     ['empty command', MINIMAL + 'backup: { command: [] }\n', 'backup.command', /must not be empty: name a program/],
     ['an empty argument (the agent refuses them too)', MINIMAL + 'gates: { gravity: { command: [gravity, "", status] } }\n', 'gates.gravity.command[1]', /must not be empty/],

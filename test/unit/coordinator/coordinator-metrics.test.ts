@@ -60,6 +60,33 @@ describe('coordinator metrics (--metrics-address)', function () {
     }
   });
 
+  it('with several nodes in flight: one current_step series per node and the nodes_in_flight gauge', async () => {
+    h = await makeHarness({
+      nodes: [
+        { name: 'm1', role: 'master' },
+        { name: 'w1', role: 'node' },
+        { name: 'w2', role: 'node' },
+      ],
+      configExtra: 'pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master" }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: 2 }',
+    });
+    expect(await h.run()).to.equal('completed');
+    const fresh = new CoordinatorMetrics({ ...h.record, nodes: h.record.nodes.map((n) => ({ ...n, status: 'pending' as const })) });
+    let most = 0;
+    let bothStepsShown = false;
+    for (const e of h.events) {
+      fresh.observe(e);
+      const text = await fresh.registry.metrics();
+      most = Math.max(most, Number(/^noderoll_coordinator_nodes_in_flight (\d+)$/m.exec(text)?.[1] ?? 0));
+      if (/current_step\{node="w1"/.test(text) && /current_step\{node="w2"/.test(text)) bothStepsShown = true;
+    }
+    expect(most, 'both workers in flight at once').to.equal(2);
+    expect(bothStepsShown, 'the step of each worker in flight').to.equal(true);
+    const text = await fresh.registry.metrics();
+    expect(text).to.match(/^noderoll_coordinator_nodes_in_flight 0$/m);
+    expect(text).to.not.match(/^noderoll_coordinator_current_step\{/m);
+    await expectPromtoolCleanMetrics(text);
+  });
+
   it('noderoll update --metrics-address: refuses a bad address before anything runs; with a good one the run serves and announces its /metrics', async () => {
     dir = await mkdtemp(join(tmpdir(), 'noderoll-metrics-'));
     const config = join(dir, 'config.yaml');

@@ -64,6 +64,28 @@ describe('noderoll watch: events derived from the operation record', function ()
     }
   });
 
+  it('several nodes in flight: a replayed record interleaves their events by time', async () => {
+    const h = await makeHarness({
+      nodes: [
+        { name: 'm1', role: 'master' },
+        { name: 'w1', role: 'node' },
+        { name: 'w2', role: 'node' },
+      ],
+      configExtra: 'pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master" }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: 2 }',
+    });
+    try {
+      expect(await h.run()).to.equal('completed');
+      const replay = recordEvents(undefined, await h.load());
+      // the operation's own events carry the record's last update; the nodes' carry their steps' times
+      const times = replay.filter((e) => !e.type.startsWith('operation-')).map((e) => Date.parse(e.time));
+      expect(times, 'in time order').to.deep.equal([...times].sort((a, b) => a - b));
+      const at = (type: string, node: string): number => replay.findIndex((e) => e.type === type && 'node' in e && e.node === node);
+      expect(at('node-started', 'w2'), 'w2 started before w1 finished').to.be.lessThan(at('node-completed', 'w1'));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a halted operation: step-failed and operation-halted with the reason and the resume command', async () => {
     const h = await makeHarness();
     try {

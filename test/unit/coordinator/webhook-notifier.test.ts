@@ -16,7 +16,7 @@ import { testConfigYaml, THREE_NODES, TARGET } from './fakes/engine-harness.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld } from './fakes/fake-world.js';
 import { fakeCliEnv } from './fakes/cli-env.js';
-import { WebhookNotifier, type NotificationBody } from '../../../coordinator/notify/webhook-notifier.js';
+import { notificationText, WebhookNotifier, type NotificationBody } from '../../../coordinator/notify/webhook-notifier.js';
 
 /** Webhook notifications against a real HTTP receiver on 127.0.0.1. */
 
@@ -107,12 +107,17 @@ describe('coordinator webhook notifications (local receiver)', function () {
     expect(bodies[4]?.details).to.include({ type: 'operation-halted', step: 'verifyNodeHealthy' });
   });
 
+  it('a canary waiting for confirmation is a transition the operator hears of, with the command that continues', () => {
+    const text = notificationText('op-1', { type: 'operation-waiting-for-confirmation', time: '2026-12-02T04:00:00Z', operationId: 'op-1', scope: 'the operation', nodes: ['node-1'], reason: 'the canary node-1 is updated and soaked', resumeCommand: 'noderoll resume --confirm --config /etc/noderoll/config.yaml' });
+    expect(text).to.equal('noderoll op-1: waiting for confirmation: the canary node-1 is updated and soaked. Check the canary (node-1), then continue with: noderoll resume --confirm --config /etc/noderoll/config.yaml');
+  });
+
   it('posts a Slack-compatible body ({"text": …}) when format is slack', async () => {
     const { log } = capturingLogger();
     const n = new WebhookNotifier({ webhooks: [hook(rx.url, { format: 'slack' })], operationId: 'op-1', log });
     n.notify(EVENTS[0]!);
     await n.flush(5000);
-    expect(rx.received.map((r) => r.body)).to.deep.equal([{ text: 'noderoll op-1: started — updating 2 node(s) (node-1, node-2) to 7.0.68, one at a time' }]);
+    expect(rx.received.map((r) => r.body)).to.deep.equal([{ text: 'noderoll op-1: started — updating 2 node(s) (node-1, node-2) to 7.0.68' }]);
   });
 
   it('retries a failing receiver with doubling backoff capped at maxBackoff, logging each failure without the URL secret', async () => {

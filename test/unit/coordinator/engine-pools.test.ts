@@ -128,6 +128,39 @@ describe('engine with pools: several workers at once, masters alone', function (
     expect(seen.maxWorkers).to.equal(2);
   });
 
+  it('onFailure rollback with two workers in flight: both workers in flight install the broken release and each is rolled back (the halt names the first); no worker is left cordoned, none beyond the budget, no new worker starts', async () => {
+    h = await makeHarness({ nodes: SIX, configExtra: `${POOLS}\nonFailure: rollback` });
+    const seen = sampleRoles(h);
+    // The release is broken for the workers only: it turns broken when the first worker drains (masters done).
+    const drain = h.world.cluster.drainNode;
+    h.world.cluster.drainNode = async (name, options) => {
+      if (name.startsWith('w')) h.world.brokenVersions.add(TARGET);
+      return drain(name, options);
+    };
+    expect(await h.run()).to.equal('halted');
+    const saved = await h.load();
+    expect(saved.halt?.node).to.equal('w1');
+    expect(saved.halt?.reason).to.match(/^node w1 was rolled back to \S+ \S+ \(healthy and uncordoned\)/);
+    const started = events(h, 'node-started').map((e) => e.node);
+    const rollbackStarted = h.events.findIndex((e) => e.type === 'node-rollback-started' && e.node === 'w1');
+    expect(rollbackStarted).to.be.greaterThan(-1);
+    expect(h.events.findIndex((e) => e.type === 'node-started' && e.node === 'w2'), 'w2 was in flight when w1 was rolled back').to.be.lessThan(rollbackStarted);
+    expect(started, 'no new worker started').to.not.include('w3');
+    for (const m of ['m1', 'm2', 'm3']) expect(h.world.node(m).version, m).to.equal(TARGET);
+    for (const w of ['w1', 'w2']) {
+      const node = h.world.node(w);
+      expect(node.cordoned, `${w} back in service`).to.equal(false);
+      const rec = saved.nodes.find((n) => n.name === w)!;
+      // the sibling was drained with w1, so it runs on to the broken release too and is rolled back like w1
+      expect(node.calls.drain, `${w} drained once`).to.equal(1);
+      expect(rec.rollbacks?.map((r) => r.status), `${w} rolled back`).to.deep.equal(['completed']);
+      expect(node.version, `${w} on its old version`).to.not.equal(TARGET);
+    }
+    expect(seen.maxWorkers, 'never more than 2 workers').to.be.at.most(2);
+    expect(seen.masterWithOther).to.deep.equal([]);
+    expect(seen.together.has('w1,w2'), 'both workers out together').to.equal(true);
+  });
+
   it('a sibling not yet drained when another fails goes back to pending; resume asks its gates again', async () => {
     h = await makeHarness({ nodes: SIX, configExtra: POOLS });
     // w1 fails its drain at once (before w2 got to drain): w2 is still in its gates.

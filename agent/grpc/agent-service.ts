@@ -151,6 +151,10 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     };
   }
 
+  function notBuilt(method: string): never {
+    throw new AgentError('FAILED_PRECONDITION', `${method}: not built yet`);
+  }
+
   function fail<Req, Res>(method: string, call: ServerWritableStream<Req, Res>, started: number, err: unknown): void {
     const se = toServiceError(err);
     observe(method, started, se);
@@ -241,5 +245,11 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
       if (!r.unchanged) log.info({ operationId: r.phase.operationId, phase: r.phase.phase, deadlineMs: r.phase.deadlineMs }, 'update phase set');
       return { phase: { operationId: r.phase.operationId, phase: r.phase.phase, startedUnixMs: r.phase.startedUnixMs, deadlineMs: r.phase.deadlineMs }, unchanged: r.unchanged };
     }),
+
+    // #15 contract placeholders, replaced by the OS-patching and etcd work before they land.
+    GetRebootAdvice: unary('GetRebootAdvice', async () => notBuilt('GetRebootAdvice')),
+    RestartUnit: unary('RestartUnit', async () => notBuilt('RestartUnit')),
+    CheckEtcdHealth: unary('CheckEtcdHealth', async () => notBuilt('CheckEtcdHealth')),
+    SaveEtcdSnapshot: (call) => fail('SaveEtcdSnapshot', call, Date.now(), new AgentError('FAILED_PRECONDITION', 'SaveEtcdSnapshot: not built yet')),
   };
 }

@@ -7,8 +7,10 @@ import type { ClientRole } from '../../shared/pki/noderoll-identity.js';
  * service definition).
  */
 
-export const READ_RPCS = ['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetOperation', 'ListOperations'] as const;
-export const MUTATING_RPCS = ['StopUnit', 'StartUnit', 'EnableUnit', 'Install', 'Reboot', 'SetUpdatePhase'] as const;
+export const READ_RPCS = ['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetOperation', 'ListOperations', 'GetRebootAdvice', 'CheckEtcdHealth'] as const;
+export const MUTATING_RPCS = ['StopUnit', 'StartUnit', 'EnableUnit', 'Install', 'Reboot', 'SetUpdatePhase', 'RestartUnit', 'SaveEtcdSnapshot'] as const;
+// SaveEtcdSnapshot is mutating on purpose: it writes a file on the node and the snapshot carries
+// every Secret of the cluster, so only a coordinator certificate may ask for it (and it is audited).
 export type ReadRpc = (typeof READ_RPCS)[number];
 export type MutatingRpc = (typeof MUTATING_RPCS)[number];
 

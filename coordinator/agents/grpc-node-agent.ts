@@ -3,6 +3,12 @@ import { describeBuild } from '../../shared/agent-api/agent-build.js';
 import { AgentCallError, AgentClient, type AgentClientOptions, type JournalEntry as AgentJournalEntry, type NodeInfo, type Operation, type Unit } from '../../shared/agent-api/agent-client.js';
 import {
   AgentUnreachableError,
+  INSTALL_MODES,
+  type InstallMode,
+  type RebootAdvice,
+  type EtcdHealthReport,
+  type EtcdSnapshotRequest,
+  type EtcdSnapshotOutcome,
   type AgentEndpoint,
   type AgentIdentity,
   type AgentOperationState,
@@ -42,6 +48,8 @@ const OPERATION_KINDS: Record<string, string> = {
   OPERATION_KIND_ENABLE_UNIT: 'enable-unit',
   OPERATION_KIND_INSTALL: 'install',
   OPERATION_KIND_REBOOT: 'reboot',
+  OPERATION_KIND_RESTART_UNIT: 'restart-unit',
+  OPERATION_KIND_ETCD_SNAPSHOT: 'etcd-snapshot',
 };
 
 export function toUnitState(u: Unit): UnitState {
@@ -90,6 +98,9 @@ export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
     ...(os ? { os } : {}),
     apiVersion: info.apiVersion,
     updatePackage: info.updatePackage,
+    installMode: toInstallMode(info.installMode),
+    profile: info.profile || 'gravity',
+    etcdConfigured: info.etcdConfigured,
     packages,
     installCommandAvailable: info.installConfigured,
     disk: info.filesystems.map((f) => ({ path: f.mount, availableBytes: Math.max(0, f.sizeBytes - f.usedBytes) })),
@@ -97,6 +108,15 @@ export function toAgentIdentity(node: string, info: NodeInfo): AgentIdentity {
     ...(info.installVersionPattern ? { installVersionPattern: info.installVersionPattern } : {}),
     ...(info.nowUnixMs > 0 ? { nodeTimeMs: info.nowUnixMs } : {}),
   };
+}
+
+/** An agent older than install modes runs its command. */
+export function toInstallMode(mode: string): InstallMode {
+  return (INSTALL_MODES as readonly string[]).includes(mode) ? (mode as InstallMode) : 'command';
+}
+
+export function toRebootAdvice(a: { required: boolean; reasons: string[]; servicesToRestart: string[]; problem: string }): RebootAdvice {
+  return { required: a.required || a.problem !== '', reasons: a.reasons, servicesToRestart: a.servicesToRestart, ...(a.problem ? { problem: a.problem } : {}) };
 }
 
 export function toOperationStatus(op: Operation): AgentOperationStatus {
@@ -156,6 +176,31 @@ export class GrpcNodeAgent implements NodeAgent {
 
   async enableUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {
     return this.enable(unit, false, request, options);
+  }
+
+  async restartUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {
+    const r = await this.call(() => this.client.restartUnit({ operationId: request.operationId, unit, timeoutMs: request.timeoutMs }, options?.timeoutMs));
+    if (!r.unit) throw new Error(`RestartUnit ${unit}: the agent returned no unit state`);
+    return toUnitState(r.unit);
+  }
+
+  async rebootAdvice(options?: CallOptions): Promise<RebootAdvice> {
+    return toRebootAdvice(await this.call(() => this.client.getRebootAdvice(options?.timeoutMs)));
+  }
+
+  async etcdHealth(options?: CallOptions): Promise<EtcdHealthReport> {
+    const r = await this.call(() => this.client.checkEtcdHealth(0, options?.timeoutMs));
+    return {
+      members: r.members.map((m) => ({ endpoint: m.endpoint, healthy: m.healthy, ...(m.error ? { error: m.error } : {}) })),
+      allHealthy: r.allHealthy,
+      command: r.command,
+      ...(r.problem ? { problem: r.problem } : {}),
+    };
+  }
+
+  // #15 contract placeholder: the etcd work streams the snapshot here (agent-client stream + file + checksum).
+  async saveEtcdSnapshot(request: EtcdSnapshotRequest, _destination: string, _options?: CallOptions): Promise<EtcdSnapshotOutcome> {
+    throw new Error(`SaveEtcdSnapshot ${request.operationId}: not built yet`);
   }
 
   private async enable(unit: string, now: boolean, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {

@@ -36,6 +36,12 @@ export interface AgentIdentity {
   apiVersion: string;
   /** Name of the package the agent's configured install command installs (the "update"). */
   updatePackage: string;
+  /** The agent's install.mode (command for agents that do not say). */
+  installMode: InstallMode;
+  /** The agent's profile: gravity, kubeadm or k3s (gravity for agents that do not say). */
+  profile: string;
+  /** The agent can check etcd health and take snapshots on its node. */
+  etcdConfigured: boolean;
   /** Installed versions of the packages the agent reports, by package name. Absent = not installed. */
   packages: Readonly<Record<string, string>>;
   /** Whether the agent has an install command configured and present on disk. */
@@ -101,10 +107,39 @@ export interface JournalScan {
   truncated: boolean;
 }
 
+/** The agent's install.mode: its configured command with `{version}`, packages at exact versions, or every pending upgrade. */
+export type InstallMode = 'command' | 'packages' | 'upgrade-all';
+export const INSTALL_MODES: readonly InstallMode[] = ['command', 'packages', 'upgrade-all'];
+
+export interface PackagePin {
+  name: string;
+  version: string;
+}
+
 export interface InstallRequest {
-  /** Target version; validated by both sides against a strict pattern. */
+  /** Target version (mode command); validated by both sides against a strict pattern. "" for the other modes. */
   version: string;
   operationId: string;
+  /** The mode the coordinator expects the agent to have; absent = command. The agent refuses a mismatch. */
+  mode?: InstallMode;
+  /** mode packages: each package at the exact version to install. */
+  packages?: readonly PackagePin[];
+}
+
+/** One package whose installed version an install changed ("" = not installed before / removed). */
+export interface PackageChange {
+  name: string;
+  before: string;
+  after: string;
+}
+
+/** Whether the node needs a reboot, and why; which services need a restart instead. */
+export interface RebootAdvice {
+  required: boolean;
+  reasons: string[];
+  servicesToRestart: string[];
+  /** Why the agent could not tell; the coordinator then treats the reboot as required. */
+  problem?: string;
 }
 
 export interface InstallOutputLine {
@@ -121,6 +156,42 @@ export interface InstallOutcome {
   /** True when the agent answered from a previous run of the same operation ID. */
   replayed: boolean;
   detail?: string;
+  /** Every package whose version changed (absent from agents that do not report it). */
+  packageChanges?: PackageChange[];
+  /** Read by the agent right after the install (absent from agents that do not report it). */
+  rebootAdvice?: RebootAdvice;
+}
+
+export interface EtcdMemberHealth {
+  endpoint: string;
+  healthy: boolean;
+  error?: string;
+}
+
+export interface EtcdHealthReport {
+  members: EtcdMemberHealth[];
+  allHealthy: boolean;
+  /** The argv the agent ran (paths only). */
+  command: string[];
+  /** Why health could not be read at all. */
+  problem?: string;
+}
+
+export interface EtcdSnapshotRequest {
+  operationId: string;
+}
+
+export interface EtcdSnapshotOutcome {
+  operationId: string;
+  /** Bytes received and written by the coordinator. */
+  sizeBytes: number;
+  /** SHA-256 (hex) the agent computed; the adapter fails when the bytes it received hash differently. */
+  sha256: string;
+  /** From `etcdctl snapshot status`. */
+  revision: number;
+  totalKeys: number;
+  etcdHash: number;
+  replayed: boolean;
 }
 
 export interface PlanetCheck {
@@ -195,6 +266,17 @@ export interface NodeAgent {
    * Informational: callers treat a failure as a warning, never as a reason to stop.
    */
   setUpdatePhase(request: UpdatePhaseRequest, options?: CallOptions): Promise<void>;
+  /** Whether the node needs a reboot now, and which services need a restart. Read-only. */
+  rebootAdvice(options?: CallOptions): Promise<RebootAdvice>;
+  /** `systemctl restart` an allowed unit; resolves with its state once active. Idempotent per operation ID. */
+  restartUnit(unit: string, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState>;
+  /** Health of every etcd member, asked on this node with its own client certificates. Read-only. */
+  etcdHealth(options?: CallOptions): Promise<EtcdHealthReport>;
+  /**
+   * Takes and verifies an etcd snapshot on the node and writes the streamed bytes to `destination`
+   * (a file path on the coordinator's host), checking size and SHA-256. Idempotent per operation ID.
+   */
+  saveEtcdSnapshot(request: EtcdSnapshotRequest, destination: string, options?: CallOptions): Promise<EtcdSnapshotOutcome>;
   /** What the agent knows of an operation ID. */
   operationStatus(operationId: string, options?: CallOptions): Promise<AgentOperationStatus>;
   /** Releases the connection. */

@@ -23,6 +23,8 @@ import type { ScanJournalRequest } from './generated/noderoll/agent/v1/ScanJourn
 import type { ScanJournalSummary__Output } from './generated/noderoll/agent/v1/ScanJournalSummary.js';
 import type { UnitActionRequest } from './generated/noderoll/agent/v1/UnitActionRequest.js';
 import type { UnitActionResponse__Output } from './generated/noderoll/agent/v1/UnitActionResponse.js';
+import type { RebootAdvice__Output } from './generated/noderoll/agent/v1/RebootAdvice.js';
+import type { CheckEtcdHealthResponse__Output } from './generated/noderoll/agent/v1/CheckEtcdHealthResponse.js';
 import { loadAgentApi } from './proto.js';
 
 export type { NodeInfo__Output as NodeInfo } from './generated/noderoll/agent/v1/NodeInfo.js';
@@ -240,6 +242,18 @@ export class AgentClient {
 
   enableUnit(req: EnableUnitRequest, deadlineMs?: number): Promise<UnitActionResponse__Output> {
     return this.unary('EnableUnit', this.client.enableUnit, req, deadlineMs ?? unitCallDeadline(req.timeoutMs));
+  }
+
+  restartUnit(req: UnitActionRequest, deadlineMs?: number): Promise<UnitActionResponse__Output> {
+    return this.unary('RestartUnit', this.client.restartUnit, req, deadlineMs ?? unitCallDeadline(req.timeoutMs));
+  }
+
+  getRebootAdvice(deadlineMs?: number): Promise<RebootAdvice__Output> {
+    return this.unary('GetRebootAdvice', this.client.getRebootAdvice, {}, deadlineMs);
+  }
+
+  checkEtcdHealth(timeoutMs = 0, deadlineMs?: number): Promise<CheckEtcdHealthResponse__Output> {
+    return this.unary('CheckEtcdHealth', this.client.checkEtcdHealth, { timeoutMs }, deadlineMs ?? 60_000);
   }
 
   runPlanetChecks(names: string[] = [], deadlineMs?: number): Promise<RunPlanetChecksResponse__Output> {

@@ -1,10 +1,17 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { CheckEtcdHealthRequest as _noderoll_agent_v1_CheckEtcdHealthRequest, CheckEtcdHealthRequest__Output as _noderoll_agent_v1_CheckEtcdHealthRequest__Output } from './noderoll/agent/v1/CheckEtcdHealthRequest.js';
+import type { CheckEtcdHealthResponse as _noderoll_agent_v1_CheckEtcdHealthResponse, CheckEtcdHealthResponse__Output as _noderoll_agent_v1_CheckEtcdHealthResponse__Output } from './noderoll/agent/v1/CheckEtcdHealthResponse.js';
 import type { EnableUnitRequest as _noderoll_agent_v1_EnableUnitRequest, EnableUnitRequest__Output as _noderoll_agent_v1_EnableUnitRequest__Output } from './noderoll/agent/v1/EnableUnitRequest.js';
+import type { EtcdMemberHealth as _noderoll_agent_v1_EtcdMemberHealth, EtcdMemberHealth__Output as _noderoll_agent_v1_EtcdMemberHealth__Output } from './noderoll/agent/v1/EtcdMemberHealth.js';
+import type { EtcdSnapshotEvent as _noderoll_agent_v1_EtcdSnapshotEvent, EtcdSnapshotEvent__Output as _noderoll_agent_v1_EtcdSnapshotEvent__Output } from './noderoll/agent/v1/EtcdSnapshotEvent.js';
+import type { EtcdSnapshotFinished as _noderoll_agent_v1_EtcdSnapshotFinished, EtcdSnapshotFinished__Output as _noderoll_agent_v1_EtcdSnapshotFinished__Output } from './noderoll/agent/v1/EtcdSnapshotFinished.js';
+import type { EtcdSnapshotStarted as _noderoll_agent_v1_EtcdSnapshotStarted, EtcdSnapshotStarted__Output as _noderoll_agent_v1_EtcdSnapshotStarted__Output } from './noderoll/agent/v1/EtcdSnapshotStarted.js';
 import type { Filesystem as _noderoll_agent_v1_Filesystem, Filesystem__Output as _noderoll_agent_v1_Filesystem__Output } from './noderoll/agent/v1/Filesystem.js';
 import type { GetNodeInfoRequest as _noderoll_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _noderoll_agent_v1_GetNodeInfoRequest__Output } from './noderoll/agent/v1/GetNodeInfoRequest.js';
 import type { GetOperationRequest as _noderoll_agent_v1_GetOperationRequest, GetOperationRequest__Output as _noderoll_agent_v1_GetOperationRequest__Output } from './noderoll/agent/v1/GetOperationRequest.js';
+import type { GetRebootAdviceRequest as _noderoll_agent_v1_GetRebootAdviceRequest, GetRebootAdviceRequest__Output as _noderoll_agent_v1_GetRebootAdviceRequest__Output } from './noderoll/agent/v1/GetRebootAdviceRequest.js';
 import type { InstallEvent as _noderoll_agent_v1_InstallEvent, InstallEvent__Output as _noderoll_agent_v1_InstallEvent__Output } from './noderoll/agent/v1/InstallEvent.js';
 import type { InstallFinished as _noderoll_agent_v1_InstallFinished, InstallFinished__Output as _noderoll_agent_v1_InstallFinished__Output } from './noderoll/agent/v1/InstallFinished.js';
 import type { InstallOutcome as _noderoll_agent_v1_InstallOutcome, InstallOutcome__Output as _noderoll_agent_v1_InstallOutcome__Output } from './noderoll/agent/v1/InstallOutcome.js';
@@ -20,13 +27,16 @@ import type { NodeAgentClient as _noderoll_agent_v1_NodeAgentClient, NodeAgentDe
 import type { NodeInfo as _noderoll_agent_v1_NodeInfo, NodeInfo__Output as _noderoll_agent_v1_NodeInfo__Output } from './noderoll/agent/v1/NodeInfo.js';
 import type { Operation as _noderoll_agent_v1_Operation, Operation__Output as _noderoll_agent_v1_Operation__Output } from './noderoll/agent/v1/Operation.js';
 import type { OutputLine as _noderoll_agent_v1_OutputLine, OutputLine__Output as _noderoll_agent_v1_OutputLine__Output } from './noderoll/agent/v1/OutputLine.js';
+import type { PackageChange as _noderoll_agent_v1_PackageChange, PackageChange__Output as _noderoll_agent_v1_PackageChange__Output } from './noderoll/agent/v1/PackageChange.js';
 import type { PackageVersion as _noderoll_agent_v1_PackageVersion, PackageVersion__Output as _noderoll_agent_v1_PackageVersion__Output } from './noderoll/agent/v1/PackageVersion.js';
 import type { PlanetCheckResult as _noderoll_agent_v1_PlanetCheckResult, PlanetCheckResult__Output as _noderoll_agent_v1_PlanetCheckResult__Output } from './noderoll/agent/v1/PlanetCheckResult.js';
+import type { RebootAdvice as _noderoll_agent_v1_RebootAdvice, RebootAdvice__Output as _noderoll_agent_v1_RebootAdvice__Output } from './noderoll/agent/v1/RebootAdvice.js';
 import type { RebootOutcome as _noderoll_agent_v1_RebootOutcome, RebootOutcome__Output as _noderoll_agent_v1_RebootOutcome__Output } from './noderoll/agent/v1/RebootOutcome.js';
 import type { RebootRequest as _noderoll_agent_v1_RebootRequest, RebootRequest__Output as _noderoll_agent_v1_RebootRequest__Output } from './noderoll/agent/v1/RebootRequest.js';
 import type { RebootResponse as _noderoll_agent_v1_RebootResponse, RebootResponse__Output as _noderoll_agent_v1_RebootResponse__Output } from './noderoll/agent/v1/RebootResponse.js';
 import type { RunPlanetChecksRequest as _noderoll_agent_v1_RunPlanetChecksRequest, RunPlanetChecksRequest__Output as _noderoll_agent_v1_RunPlanetChecksRequest__Output } from './noderoll/agent/v1/RunPlanetChecksRequest.js';
 import type { RunPlanetChecksResponse as _noderoll_agent_v1_RunPlanetChecksResponse, RunPlanetChecksResponse__Output as _noderoll_agent_v1_RunPlanetChecksResponse__Output } from './noderoll/agent/v1/RunPlanetChecksResponse.js';
+import type { SaveEtcdSnapshotRequest as _noderoll_agent_v1_SaveEtcdSnapshotRequest, SaveEtcdSnapshotRequest__Output as _noderoll_agent_v1_SaveEtcdSnapshotRequest__Output } from './noderoll/agent/v1/SaveEtcdSnapshotRequest.js';
 import type { ScanJournalEvent as _noderoll_agent_v1_ScanJournalEvent, ScanJournalEvent__Output as _noderoll_agent_v1_ScanJournalEvent__Output } from './noderoll/agent/v1/ScanJournalEvent.js';
 import type { ScanJournalRequest as _noderoll_agent_v1_ScanJournalRequest, ScanJournalRequest__Output as _noderoll_agent_v1_ScanJournalRequest__Output } from './noderoll/agent/v1/ScanJournalRequest.js';
 import type { ScanJournalSummary as _noderoll_agent_v1_ScanJournalSummary, ScanJournalSummary__Output as _noderoll_agent_v1_ScanJournalSummary__Output } from './noderoll/agent/v1/ScanJournalSummary.js';
@@ -46,10 +56,17 @@ export interface ProtoGrpcType {
     agent: {
       v1: {
         BootSelector: EnumTypeDefinition
+        CheckEtcdHealthRequest: MessageTypeDefinition<_noderoll_agent_v1_CheckEtcdHealthRequest, _noderoll_agent_v1_CheckEtcdHealthRequest__Output>
+        CheckEtcdHealthResponse: MessageTypeDefinition<_noderoll_agent_v1_CheckEtcdHealthResponse, _noderoll_agent_v1_CheckEtcdHealthResponse__Output>
         EnableUnitRequest: MessageTypeDefinition<_noderoll_agent_v1_EnableUnitRequest, _noderoll_agent_v1_EnableUnitRequest__Output>
+        EtcdMemberHealth: MessageTypeDefinition<_noderoll_agent_v1_EtcdMemberHealth, _noderoll_agent_v1_EtcdMemberHealth__Output>
+        EtcdSnapshotEvent: MessageTypeDefinition<_noderoll_agent_v1_EtcdSnapshotEvent, _noderoll_agent_v1_EtcdSnapshotEvent__Output>
+        EtcdSnapshotFinished: MessageTypeDefinition<_noderoll_agent_v1_EtcdSnapshotFinished, _noderoll_agent_v1_EtcdSnapshotFinished__Output>
+        EtcdSnapshotStarted: MessageTypeDefinition<_noderoll_agent_v1_EtcdSnapshotStarted, _noderoll_agent_v1_EtcdSnapshotStarted__Output>
         Filesystem: MessageTypeDefinition<_noderoll_agent_v1_Filesystem, _noderoll_agent_v1_Filesystem__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_noderoll_agent_v1_GetNodeInfoRequest, _noderoll_agent_v1_GetNodeInfoRequest__Output>
         GetOperationRequest: MessageTypeDefinition<_noderoll_agent_v1_GetOperationRequest, _noderoll_agent_v1_GetOperationRequest__Output>
+        GetRebootAdviceRequest: MessageTypeDefinition<_noderoll_agent_v1_GetRebootAdviceRequest, _noderoll_agent_v1_GetRebootAdviceRequest__Output>
         InstallEvent: MessageTypeDefinition<_noderoll_agent_v1_InstallEvent, _noderoll_agent_v1_InstallEvent__Output>
         InstallFinished: MessageTypeDefinition<_noderoll_agent_v1_InstallFinished, _noderoll_agent_v1_InstallFinished__Output>
         InstallOutcome: MessageTypeDefinition<_noderoll_agent_v1_InstallOutcome, _noderoll_agent_v1_InstallOutcome__Output>
@@ -67,13 +84,16 @@ export interface ProtoGrpcType {
         OperationKind: EnumTypeDefinition
         OperationState: EnumTypeDefinition
         OutputLine: MessageTypeDefinition<_noderoll_agent_v1_OutputLine, _noderoll_agent_v1_OutputLine__Output>
+        PackageChange: MessageTypeDefinition<_noderoll_agent_v1_PackageChange, _noderoll_agent_v1_PackageChange__Output>
         PackageVersion: MessageTypeDefinition<_noderoll_agent_v1_PackageVersion, _noderoll_agent_v1_PackageVersion__Output>
         PlanetCheckResult: MessageTypeDefinition<_noderoll_agent_v1_PlanetCheckResult, _noderoll_agent_v1_PlanetCheckResult__Output>
+        RebootAdvice: MessageTypeDefinition<_noderoll_agent_v1_RebootAdvice, _noderoll_agent_v1_RebootAdvice__Output>
         RebootOutcome: MessageTypeDefinition<_noderoll_agent_v1_RebootOutcome, _noderoll_agent_v1_RebootOutcome__Output>
         RebootRequest: MessageTypeDefinition<_noderoll_agent_v1_RebootRequest, _noderoll_agent_v1_RebootRequest__Output>
         RebootResponse: MessageTypeDefinition<_noderoll_agent_v1_RebootResponse, _noderoll_agent_v1_RebootResponse__Output>
         RunPlanetChecksRequest: MessageTypeDefinition<_noderoll_agent_v1_RunPlanetChecksRequest, _noderoll_agent_v1_RunPlanetChecksRequest__Output>
         RunPlanetChecksResponse: MessageTypeDefinition<_noderoll_agent_v1_RunPlanetChecksResponse, _noderoll_agent_v1_RunPlanetChecksResponse__Output>
+        SaveEtcdSnapshotRequest: MessageTypeDefinition<_noderoll_agent_v1_SaveEtcdSnapshotRequest, _noderoll_agent_v1_SaveEtcdSnapshotRequest__Output>
         ScanJournalEvent: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalEvent, _noderoll_agent_v1_ScanJournalEvent__Output>
         ScanJournalRequest: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalRequest, _noderoll_agent_v1_ScanJournalRequest__Output>
         ScanJournalSummary: MessageTypeDefinition<_noderoll_agent_v1_ScanJournalSummary, _noderoll_agent_v1_ScanJournalSummary__Output>

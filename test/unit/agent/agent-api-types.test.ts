@@ -22,7 +22,7 @@ describe('agent API contract (proto ⇄ committed TypeScript types)', function (
   it('loads the service with the options the types were generated for (enums as names, int64 as numbers, defaults)', () => {
     const svc = nodeAgentService();
     expect(Object.keys(svc).sort()).to.deep.equal(
-      ['EnableUnit', 'GetNodeInfo', 'GetOperation', 'Install', 'ListFailedUnits', 'ListOperations', 'ListUnits', 'Reboot', 'RunPlanetChecks', 'ScanJournal', 'SetUpdatePhase', 'StartUnit', 'StopUnit'].sort(),
+      ['CheckEtcdHealth', 'EnableUnit', 'GetNodeInfo', 'GetOperation', 'GetRebootAdvice', 'Install', 'ListFailedUnits', 'ListOperations', 'ListUnits', 'Reboot', 'RestartUnit', 'RunPlanetChecks', 'SaveEtcdSnapshot', 'ScanJournal', 'SetUpdatePhase', 'StartUnit', 'StopUnit'].sort(),
     );
     expect(svc.GetNodeInfo.path).to.equal(`/${AGENT_SERVICE_NAME}/GetNodeInfo`);
     expect(svc.Install.responseStream).to.equal(true);

@@ -16,6 +16,10 @@ import type {
 import { DrainError } from '../../../../coordinator/ports/cluster.js';
 import {
   AgentUnreachableError,
+  type RebootAdvice,
+  type EtcdHealthReport,
+  type EtcdSnapshotRequest,
+  type EtcdSnapshotOutcome,
   type AgentIdentity,
   type AgentOperationStatus,
   type CallOptions,
@@ -327,6 +331,9 @@ export class FakeWorld {
           agentVersion: '0.1.0',
           apiVersion: 'v1',
           updatePackage: UPDATE_PACKAGE,
+          installMode: 'command',
+          profile: 'gravity',
+          etcdConfigured: false,
           packages: { [UPDATE_PACKAGE]: n.version },
           installCommandAvailable: true,
           disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
@@ -414,6 +421,24 @@ export class FakeWorld {
         up();
         if (n.phaseReportsFail) throw new Error(`agent of ${n.name}: update-phase.json: read-only file system`);
         n.phases.push({ operationId: req.operationId, phase: req.phase, deadlineMs: req.deadlineMs });
+      },
+      async rebootAdvice(): Promise<RebootAdvice> {
+        up();
+        return { required: true, reasons: ['fake agent: every install requires a reboot'], servicesToRestart: [] };
+      },
+      async restartUnit(unit: string): Promise<UnitState> {
+        up();
+        const s = n.units.get(unit) ?? { load: 'loaded', active: 'inactive', sub: 'dead' };
+        n.units.set(unit, { ...s, active: 'active', sub: 'running' });
+        return unitState(unit);
+      },
+      async etcdHealth(): Promise<EtcdHealthReport> {
+        up();
+        return { members: [{ endpoint: `https://${name}:2379`, healthy: true }], allHealthy: true, command: ['etcdctl', 'endpoint', 'health', '--cluster'] };
+      },
+      async saveEtcdSnapshot(req: EtcdSnapshotRequest): Promise<EtcdSnapshotOutcome> {
+        up();
+        throw new Error(`fake agent: SaveEtcdSnapshot ${req.operationId} is not modelled yet`);
       },
       async operationStatus(operationId: string): Promise<AgentOperationStatus> {
         up();

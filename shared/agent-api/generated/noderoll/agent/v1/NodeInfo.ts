@@ -74,6 +74,18 @@ export interface NodeInfo {
    * PRETTY_NAME of /etc/os-release, e.g. "Debian GNU/Linux 12 (bookworm)" ("" when the file has none).
    */
   'osPrettyName'?: (string);
+  /**
+   * The agent's install mode (install.mode): "command", "packages" or "upgrade-all"; "" from older agents (= command).
+   */
+  'installMode'?: (string);
+  /**
+   * The agent's profile: "gravity", "kubeadm" or "k3s"; "" from older agents (= gravity).
+   */
+  'profile'?: (string);
+  /**
+   * The agent can check etcd (CheckEtcdHealth) and take snapshots (SaveEtcdSnapshot) on this node.
+   */
+  'etcdConfigured'?: (boolean);
 }
 
 export interface NodeInfo__Output {
@@ -145,4 +157,16 @@ export interface NodeInfo__Output {
    * PRETTY_NAME of /etc/os-release, e.g. "Debian GNU/Linux 12 (bookworm)" ("" when the file has none).
    */
   'osPrettyName': (string);
+  /**
+   * The agent's install mode (install.mode): "command", "packages" or "upgrade-all"; "" from older agents (= command).
+   */
+  'installMode': (string);
+  /**
+   * The agent's profile: "gravity", "kubeadm" or "k3s"; "" from older agents (= gravity).
+   */
+  'profile': (string);
+  /**
+   * The agent can check etcd (CheckEtcdHealth) and take snapshots (SaveEtcdSnapshot) on this node.
+   */
+  'etcdConfigured': (boolean);
 }

@@ -7,6 +7,8 @@ export const OperationKind = {
   OPERATION_KIND_ENABLE_UNIT: 'OPERATION_KIND_ENABLE_UNIT',
   OPERATION_KIND_INSTALL: 'OPERATION_KIND_INSTALL',
   OPERATION_KIND_REBOOT: 'OPERATION_KIND_REBOOT',
+  OPERATION_KIND_RESTART_UNIT: 'OPERATION_KIND_RESTART_UNIT',
+  OPERATION_KIND_ETCD_SNAPSHOT: 'OPERATION_KIND_ETCD_SNAPSHOT',
 } as const;
 
 export type OperationKind =
@@ -22,5 +24,9 @@ export type OperationKind =
   | 4
   | 'OPERATION_KIND_REBOOT'
   | 5
+  | 'OPERATION_KIND_RESTART_UNIT'
+  | 6
+  | 'OPERATION_KIND_ETCD_SNAPSHOT'
+  | 7
 
 export type OperationKind__Output = typeof OperationKind[keyof typeof OperationKind]

@@ -9,6 +9,8 @@ import { listenAddressProblem, parseHostPort, type HostPort } from '../../shared
 import { absolutePathProblem } from '../../shared/validation/path.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
+import type { InstallMode, UpgradePolicy } from '../install/install-commands.js';
+import { readInstallMode } from '../install/install-mode-config.js';
 
 /**
  * noderoll-agent's configuration: YAML, every key optional with a default for a Gravity node,
@@ -92,6 +94,11 @@ export interface AgentConfig {
     env: Record<string, string>;
     versionPattern: RegExp;
     timeoutMs: number;
+    /** command: the argv above with {version}; packages: allowed packages at exact versions; upgrade-all: every pending upgrade. */
+    mode: InstallMode;
+    /** mode packages: globs of the package names the coordinator may ask for. */
+    packages: string[];
+    upgradeAll: { policy: UpgradePolicy };
   };
   reboot: { command: string[]; delayMs: number };
   planetChecks: { timeoutMs: number; checks: PlanetCheck[] };
@@ -145,7 +152,15 @@ export const DEFAULT_CONFIG_DOC = {
     maxListed: 500,
   },
   packages: { manager: 'dpkg', watch: [] as string[] },
-  install: { command: [] as string[], env: { DEBIAN_FRONTEND: 'noninteractive' }, versionPattern: DEFAULT_VERSION_PATTERN, timeoutMs: 30 * 60_000 },
+  install: {
+    command: [] as string[],
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+    versionPattern: DEFAULT_VERSION_PATTERN,
+    timeoutMs: 30 * 60_000,
+    mode: 'command' as InstallMode,
+    packages: [] as string[],
+    upgradeAll: { policy: 'upgrade' as UpgradePolicy },
+  },
   reboot: { command: ['systemctl', 'reboot'], delayMs: 500 },
   planetChecks: {
     timeoutMs: 30_000,
@@ -208,7 +223,7 @@ function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentCo
   const logLevel = overridable(root, fileLogLevel, { flag: '--log-level', value: overrides.logLevel }, (v) => oneOfProblem(v, LOG_LEVELS));
   const units = readUnits(root.section('units', ['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']));
   const packages = readPackages(root.section('packages', ['manager', 'watch']));
-  const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs']));
+  const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs', 'mode', 'packages', 'upgradeAll']));
   requireWatchedPackage(root, install, packages);
   const reboot = readReboot(root.section('reboot', ['command', 'delayMs']));
   const planetChecks = readPlanetChecks(root.section('planetChecks', ['timeoutMs', 'checks']));
@@ -301,7 +316,13 @@ function readPackages(r: FieldReader): AgentConfig['packages'] {
 function readInstall(r: FieldReader): AgentConfig['install'] {
   const command = r.argv('command', D.install.command, { max: 64 });
   checkInstallTemplate(r, command);
-  return { command, env: r.env('env', D.install.env), versionPattern: readVersionPattern(r), timeoutMs: r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000) };
+  return {
+    command,
+    env: r.env('env', D.install.env),
+    versionPattern: readVersionPattern(r),
+    timeoutMs: r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000),
+    ...readInstallMode(r, D.install),
+  };
 }
 
 /** The version goes into arguments only, and only through the one placeholder. */
@@ -329,7 +350,7 @@ function readVersionPattern(r: FieldReader): RegExp {
  * check and fail only after the node rebooted ("not installed").
  */
 function requireWatchedPackage(root: FieldReader, install: AgentConfig['install'], packages: AgentConfig['packages']): void {
-  if (install.command.length === 0 || packages.watch.length > 0) return;
+  if (install.mode !== 'command' || install.command.length === 0 || packages.watch.length > 0) return;
   root.problems.push(new FieldError('packages.watch', 'must name the package install.command installs (e.g. [gravity-planet]): without it the installed version cannot be read before or after an install'));
 }
 

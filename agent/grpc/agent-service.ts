@@ -13,7 +13,7 @@ import type { CallAccess } from '../tls/call-access.js';
 import type { CallerIdentity } from '../tls/peer-admission.js';
 import { authorizationProblem, isMutatingRpc } from '../tls/rpc-authorization.js';
 import { isRefusalCode } from './refusal-audit.js';
-import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPlanetCheck, toUnit } from './proto-mapping.js';
+import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPackageChange, toPlanetCheck, toRebootAdvice, toUnit } from './proto-mapping.js';
 
 /**
  * noderoll.agent.v1.NodeAgent over NodeOperations: requests in, proto messages out, every error
@@ -28,7 +28,7 @@ import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, t
  */
 
 /** Read RPCs that run host commands (systemctl, journalctl, checks): at most grpc.maxConcurrentReads at once. */
-const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks']);
+const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetRebootAdvice']);
 const AUDIT_VALUE_MAX = 200;
 
 /** A request's fields for the audit log, long strings cut (a 1 MB name must not become a 1 MB log line). */
@@ -218,7 +218,14 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
           (s) => write({ started: { operationId: call.request.operationId, command: s.command, packagesBefore: s.packagesBefore.map(toPackage), replayed: s.replayed, attached: s.attached } }),
           (o) => write(o.stream === 'stdout' ? { stdout: { text: o.text, unixMs: o.unixMs } } : { stderr: { text: o.text, unixMs: o.unixMs } }),
         );
-        write({ finished: { operation: toOperation(op), exitCode: op.install?.exitCode ?? -1 } });
+        write({
+          finished: {
+            operation: toOperation(op),
+            exitCode: op.install?.exitCode ?? -1,
+            packageChanges: (op.install?.packageChanges ?? []).map(toPackageChange),
+            rebootAdvice: op.install?.rebootAdvice ? toRebootAdvice(op.install.rebootAdvice) : null,
+          },
+        });
         if (op.state !== 'succeeded') throw operationError(op);
         if (!call.cancelled) call.end();
         observe('Install', started, undefined);
@@ -247,8 +254,13 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     }),
 
     // #15 contract placeholders, replaced by the OS-patching and etcd work before they land.
-    GetRebootAdvice: unary('GetRebootAdvice', async () => notBuilt('GetRebootAdvice')),
-    RestartUnit: unary('RestartUnit', async () => notBuilt('RestartUnit')),
+    GetRebootAdvice: unary('GetRebootAdvice', async () => toRebootAdvice(await ops.rebootAdvice())),
+
+    RestartUnit: unary('RestartUnit', async (req, call) => {
+      const r = await ops.restartUnit(req, callDeadline(call));
+      return { operation: toOperation(r.op), unit: r.unit ? toUnit(r.unit) : null, replayed: r.replayed };
+    }),
+
     CheckEtcdHealth: unary('CheckEtcdHealth', async () => notBuilt('CheckEtcdHealth')),
     SaveEtcdSnapshot: (call) => fail('SaveEtcdSnapshot', call, Date.now(), new AgentError('FAILED_PRECONDITION', 'SaveEtcdSnapshot: not built yet')),
   };

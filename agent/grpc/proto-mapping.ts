@@ -8,6 +8,10 @@ import type { PackageVersion } from '../../shared/agent-api/generated/noderoll/a
 import type { PlanetCheckResult } from '../../shared/agent-api/generated/noderoll/agent/v1/PlanetCheckResult.js';
 import type { ScanJournalSummary } from '../../shared/agent-api/generated/noderoll/agent/v1/ScanJournalSummary.js';
 import type { Unit } from '../../shared/agent-api/generated/noderoll/agent/v1/Unit.js';
+import type { PackageChange as PackageChangeMessage } from '../../shared/agent-api/generated/noderoll/agent/v1/PackageChange.js';
+import type { RebootAdvice as RebootAdviceMessage } from '../../shared/agent-api/generated/noderoll/agent/v1/RebootAdvice.js';
+import type { PackageChange } from '../install/package-database.js';
+import type { RebootAdviceRecord } from '../node/reboot-advice.js';
 import type { ParsedJournalEntry } from '../journal/journal-entry.js';
 import type { JournalScanSummary } from '../journal/journal-reader.js';
 import type { NodeInfoFacts } from '../node/node-operations.js';
@@ -21,6 +25,7 @@ const KIND: Record<OperationRecord['kind'], OperationKind> = {
   'stop-unit': 'OPERATION_KIND_STOP_UNIT',
   'start-unit': 'OPERATION_KIND_START_UNIT',
   'enable-unit': 'OPERATION_KIND_ENABLE_UNIT',
+  'restart-unit': 'OPERATION_KIND_RESTART_UNIT',
   install: 'OPERATION_KIND_INSTALL',
   reboot: 'OPERATION_KIND_REBOOT',
 };
@@ -48,6 +53,14 @@ export function toPackage(p: PackageVersionRecord): PackageVersion {
   return { name: p.name, version: p.version, installed: p.installed };
 }
 
+export function toPackageChange(c: PackageChange): PackageChangeMessage {
+  return { name: c.name, versionBefore: c.before, versionAfter: c.after };
+}
+
+export function toRebootAdvice(a: RebootAdviceRecord): RebootAdviceMessage {
+  return { required: a.required, reasons: a.reasons, servicesToRestart: a.servicesToRestart, problem: a.problem };
+}
+
 export function toOperation(op: OperationRecord): Operation {
   return {
     id: op.id,
@@ -70,6 +83,10 @@ export function toOperation(op: OperationRecord): Operation {
           packagesBefore: op.install.packagesBefore.map(toPackage),
           packagesAfter: op.install.packagesAfter.map(toPackage),
           durationMs: op.install.durationMs,
+          packageChanges: (op.install.packageChanges ?? []).map(toPackageChange),
+          rebootAdvice: op.install.rebootAdvice ? toRebootAdvice(op.install.rebootAdvice) : null,
+          mode: op.install.mode ?? 'command',
+          packagesRequested: (op.install.packagesRequested ?? []).map((p) => ({ name: p.name, version: p.version, installed: false })),
         }
       : null,
     reboot: op.reboot ? { ...op.reboot } : null,
@@ -106,6 +123,7 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     apiVersion: n.apiVersion,
     installVersionPattern: n.installVersionPattern,
     filesystemsProblem: n.filesystemsProblem,
+    installMode: n.installMode,
   };
 }
 

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { AGENT_API_VERSION } from '../../shared/agent-api/proto.js';
-import { tail, runCommand, type CommandRunner } from '../../shared/exec/command-runner.js';
+import { formatCommand, tail, runCommand, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { validateOperationId } from '../../shared/validation/operation-id.js';
@@ -12,7 +12,11 @@ import { JournalScanError, scanJournal, type JournalScanSummary } from '../journ
 import type { ParsedJournalEntry } from '../journal/journal-entry.js';
 import type { JournalQuery } from '../journal/journal-query.js';
 import type { OperationLedger } from '../operations/operation-ledger.js';
-import type { OperationKind, OperationRecord, PackageVersionRecord } from '../operations/operation-record.js';
+import type { InstallRecord, OperationArgs, OperationKind, OperationRecord, PackageVersionRecord } from '../operations/operation-record.js';
+import { packageManagerProgram, type InstallStep } from '../install/install-commands.js';
+import { checkModeMatches, planPackageInstall, type InstallRequestFields } from '../install/install-request.js';
+import { diffPackages, readPackageDatabase, type PackageSet } from '../install/package-database.js';
+import { readRebootAdvice, type RebootAdviceRecord } from './reboot-advice.js';
 import type { UnitState } from '../systemd/show-parser.js';
 import type { Systemctl } from '../systemd/systemctl.js';
 import { nodeHostname, readFilesystems, readOsFacts, type BootIdentity, type FilesystemFacts } from './node-identity.js';
@@ -61,6 +65,8 @@ export interface NodeInfoFacts {
   installVersionPattern: string;
   /** Why the filesystems could not be read ("" when they were). */
   filesystemsProblem: string;
+  /** install.mode: command, packages or upgrade-all. */
+  installMode: string;
 }
 
 export interface UnitOperationResult {
@@ -89,6 +95,8 @@ export interface NodeOperationsDeps {
   observer?: OperationObserver;
   clock?: () => number;
   startedUnixMs?: number;
+  /** Reads the reboot advice (default: readRebootAdvice of reboot-advice.ts on this host). */
+  rebootAdvice?: () => Promise<RebootAdviceRecord>;
 }
 
 const OUTPUT_TAIL_CHARS = 16 * 1024;
@@ -163,10 +171,11 @@ export class NodeOperations {
       currentOperation: this.d.ledger.current(),
       agentStartedUnixMs: this.startedUnixMs,
       nowUnixMs: this.clock(),
-      installConfigured: installProgramPresent(this.cfg.install.command),
+      installConfigured: installProgramPresent(this.cfg.install.mode === 'command' ? this.cfg.install.command : [packageManagerProgram(this.cfg.packages.manager)]),
       updatePackage: this.cfg.packages.watch[0] ?? '',
       apiVersion: AGENT_API_VERSION,
       installVersionPattern: this.cfg.install.versionPattern.source,
+      installMode: this.cfg.install.mode,
     };
   }
 
@@ -265,6 +274,10 @@ export class NodeOperations {
     return this.unitOperation('start-unit', req, false, callDeadline, (unit, deadline) => this.units.startUnit(unit, deadline));
   }
 
+  async restartUnit(req: { operationId: string; unit: string; timeoutMs: number }, callDeadline?: number): Promise<UnitOperationResult> {
+    return this.unitOperation('restart-unit', req, false, callDeadline, (unit, deadline) => this.units.restartUnit(unit, deadline));
+  }
+
   async enableUnit(req: { operationId: string; unit: string; now: boolean; timeoutMs: number }, callDeadline?: number): Promise<UnitOperationResult> {
     return this.unitOperation('enable-unit', req, req.now, callDeadline, (unit, deadline) => this.units.enableUnit(unit, req.now, deadline));
   }
@@ -324,17 +337,30 @@ export class NodeOperations {
    * again with the same ID to follow it).
    */
   async install(
-    req: { operationId: string; version: string },
+    req: { operationId: string; version: string } & Omit<InstallRequestFields, 'version'>,
     onStarted: (s: { command: string[]; packagesBefore: PackageVersionRecord[]; replayed: boolean; attached: boolean }) => void,
     onOutput: (o: InstallOutput) => void,
   ): Promise<OperationRecord> {
     const id = validateOperationId('operation_id', req.operationId);
-    const version = validateVersion('version', req.version, this.cfg.install.versionPattern);
-    if (this.cfg.install.command.length === 0) throw new AgentError('FAILED_PRECONDITION', 'install.command is not configured on this agent; installs are off');
+    const mode = checkModeMatches(req, this.cfg.install.mode);
+    let steps: InstallStep[];
+    let args: OperationArgs;
+    let extras: Partial<InstallRecord> = {};
+    if (mode === 'command') {
+      const version = validateVersion('version', req.version, this.cfg.install.versionPattern);
+      if (this.cfg.install.command.length === 0) throw new AgentError('FAILED_PRECONDITION', 'install.command is not configured on this agent; installs are off');
+      steps = [installArgv(this.cfg.install.command, version) as InstallStep];
+      args = { version };
+    } else {
+      const plan = planPackageInstall(req, mode, this.cfg);
+      steps = plan.steps;
+      args = plan.args;
+      extras = { mode, steps: plan.steps, ...(mode === 'packages' ? { packagesRequested: plan.packagesRequested } : {}) };
+    }
     this.refuseWhenStopping();
-    const command = installArgv(this.cfg.install.command, version);
-    const begun = await this.d.ledger.begin<InstallOutput>('install', id, { version }, {
-      install: { command, exitCode: -1, stdoutTail: '', stderrTail: '', packagesBefore: [], packagesAfter: [], durationMs: 0 },
+    const command = steps.at(-1)!;
+    const begun = await this.d.ledger.begin<InstallOutput>('install', id, args, {
+      install: { command, exitCode: -1, stdoutTail: '', stderrTail: '', packagesBefore: [], packagesAfter: [], durationMs: 0, ...extras },
     });
     if (!begun.fresh) {
       const rec = begun.op.install;
@@ -351,20 +377,35 @@ export class NodeOperations {
     const unsubscribe = live.subscribe(onOutput);
     try {
       const packagesBefore = await this.watchedPackages().catch(() => []);
+      // the whole database, kept in memory only: the record keeps the difference
+      const databaseBefore = mode === 'command' ? undefined : { set: await this.packageDatabase() };
       await this.d.ledger.update(id, (o) => (o.install!.packagesBefore = packagesBefore));
-      this.d.logger.info({ audit: true, operationId: id, kind: 'install', version, command }, 'operation started');
+      this.d.logger.info({ audit: true, operationId: id, kind: 'install', mode, ...args, command }, 'operation started');
       onStarted({ command, packagesBefore, replayed: false, attached: false });
-      this.runInstall(id, command, live).catch((err: Error) => this.d.logger.error({ operationId: id, err: err.message }, 'could not record the outcome of the install'));
+      this.runInstall(id, steps, live, databaseBefore).catch((err: Error) => this.d.logger.error({ operationId: id, err: err.message }, 'could not record the outcome of the install'));
       return await live.done;
     } finally {
       unsubscribe();
     }
   }
 
-  private async runInstall(id: string, command: string[], live: { emit(e: InstallOutput): void }): Promise<void> {
+  /** The whole package database; unreadable = undefined (the install runs, its changes are unknown). */
+  private async packageDatabase(): Promise<PackageSet | undefined> {
+    return readPackageDatabase(this.cfg.packages.manager, this.run).catch((err: Error) => {
+      this.d.logger.warn({ err: err.message }, 'could not read the package database');
+      return undefined;
+    });
+  }
+
+  /** Whether the node needs a reboot now, and which services a restart (GetRebootAdvice). */
+  rebootAdvice(): Promise<RebootAdviceRecord> {
+    return (this.d.rebootAdvice ?? (() => readRebootAdvice({ manager: this.cfg.packages.manager, runner: this.run })))();
+  }
+
+  /** `databaseBefore`: modes packages/upgrade-all (the package database before, undefined when unreadable); absent in mode command. */
+  private async runInstall(id: string, steps: InstallStep[], live: { emit(e: InstallOutput): void }, databaseBefore?: { set: PackageSet | undefined }): Promise<void> {
     const abort = new AbortController();
     this.installAbort = abort;
-    const [file, ...args] = command as [string, ...string[]];
     const emit = (stream: 'stdout' | 'stderr') => (text: string) => live.emit({ stream, text, unixMs: this.clock() });
     const started = this.clock();
     let exitCode = -1;
@@ -372,19 +413,23 @@ export class NodeOperations {
     let stderr = '';
     let error: AgentError | undefined;
     try {
-      const r = await this.run({
-        file,
-        args,
-        env: { ...process.env, ...this.cfg.install.env },
-        timeoutMs: this.cfg.install.timeoutMs,
-        maxOutputBytes: 1024 * 1024,
-        onStdoutLine: emit('stdout'),
-        onStderrLine: emit('stderr'),
-        signal: abort.signal,
-      });
-      exitCode = r.exitCode ?? -1;
-      stdout = r.stdout;
-      stderr = r.stderr;
+      for (const [i, [file, ...args]] of steps.entries()) {
+        if (steps.length > 1) emit('stdout')(`$ ${formatCommand(file, args)}`);
+        const r = await this.run({
+          file,
+          args,
+          env: { ...process.env, ...this.cfg.install.env },
+          // install.timeoutMs bounds all steps together
+          timeoutMs: i === 0 ? this.cfg.install.timeoutMs : Math.max(1000, this.cfg.install.timeoutMs - (this.clock() - started)),
+          maxOutputBytes: 1024 * 1024,
+          onStdoutLine: emit('stdout'),
+          onStderrLine: emit('stderr'),
+          signal: abort.signal,
+        });
+        exitCode = r.exitCode ?? -1;
+        stdout = r.stdout;
+        stderr = r.stderr;
+      }
     } catch (err) {
       const result = (err as { result?: { exitCode: number | null; stdout: string; stderr: string } }).result;
       exitCode = result?.exitCode ?? -1;
@@ -397,12 +442,21 @@ export class NodeOperations {
       this.installAbort = undefined;
     }
     const packagesAfter = await this.watchedPackages().catch(() => []);
+    const outcome = databaseBefore ? await this.packageOutcome(databaseBefore.set) : {};
     const state = error ? (abort.signal.aborted ? 'interrupted' : 'failed') : 'succeeded';
     const op = await this.d.ledger.finish(id, state, (o) => {
-      o.install = { ...o.install!, exitCode, stdoutTail: tail(stdout, OUTPUT_TAIL_CHARS), stderrTail: tail(stderr, OUTPUT_TAIL_CHARS), packagesAfter, durationMs: this.clock() - started };
+      o.install = { ...o.install!, exitCode, stdoutTail: tail(stdout, OUTPUT_TAIL_CHARS), stderrTail: tail(stderr, OUTPUT_TAIL_CHARS), packagesAfter, durationMs: this.clock() - started, ...outcome };
       if (error) o.error = { code: error.code, message: error.message };
     });
     this.finished(op);
+  }
+
+  /** Modes packages/upgrade-all: what changed, and the reboot advice read right after. */
+  private async packageOutcome(before: PackageSet | undefined): Promise<Pick<InstallRecord, 'packageChanges' | 'rebootAdvice'>> {
+    const after = await this.packageDatabase();
+    const rebootAdvice = await this.rebootAdvice().catch((err: Error) => ({ required: false, reasons: [], servicesToRestart: [], problem: `reboot advice: ${err.message}` }));
+    if (!before || !after) rebootAdvice.problem = [rebootAdvice.problem, 'the package database could not be read before and after the install; the changes are unknown'].filter((p) => p).join('; ');
+    return { packageChanges: before && after ? diffPackages(before, after) : [], rebootAdvice };
   }
 
   // ------------------------------------------------------------------------------------------

@@ -88,6 +88,18 @@ export class UnitActions {
     return this.waitRunning(unit, deadline);
   }
 
+  /** `systemctl restart` (a stopped unit is started), then waits until it is active again. */
+  async restartUnit(unit: string, deadline: number): Promise<UnitState> {
+    const before = await this.known(unit, 'restart');
+    if (before.loadState === 'masked') throw new AgentError('FAILED_PRECONDITION', `unit: ${unit} is masked; it cannot be restarted`);
+    try {
+      await this.systemctl.restart(unit, this.remaining(deadline, `restart ${unit}`));
+    } catch (err) {
+      throw commandFailure(`restart ${unit}`, err);
+    }
+    return this.waitRunning(unit, deadline);
+  }
+
   /** `systemctl enable [--now]`; with now, waits until it is active, else until it is enabled. */
   async enableUnit(unit: string, now: boolean, deadline: number): Promise<UnitState> {
     const before = await this.known(unit, 'enable');

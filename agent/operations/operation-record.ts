@@ -1,3 +1,5 @@
+import type { PackageChange } from '../install/package-database.js';
+import type { RebootAdviceRecord } from '../node/reboot-advice.js';
 import type { UnitState } from '../systemd/show-parser.js';
 
 /**
@@ -5,7 +7,7 @@ import type { UnitState } from '../systemd/show-parser.js';
  * the gRPC layer maps it to noderoll.agent.v1.Operation.
  */
 
-export type OperationKind = 'stop-unit' | 'start-unit' | 'enable-unit' | 'install' | 'reboot';
+export type OperationKind = 'stop-unit' | 'start-unit' | 'enable-unit' | 'restart-unit' | 'install' | 'reboot';
 export type OperationState = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface PackageVersionRecord {
@@ -25,6 +27,16 @@ export interface InstallRecord {
   packagesBefore: PackageVersionRecord[];
   packagesAfter: PackageVersionRecord[];
   durationMs: number;
+  /** install.mode it ran with (absent in records of agents before install modes = command). */
+  mode?: string;
+  /** mode packages: what was asked for (name, exact version). */
+  packagesRequested?: { name: string; version: string }[];
+  /** Every step's argv in order (modes packages/upgrade-all: `apt-get update` first); `command` is the last. */
+  steps?: string[][];
+  /** Modes packages/upgrade-all: every package whose version changed (whole database before and after). */
+  packageChanges?: PackageChange[];
+  /** Modes packages/upgrade-all: read right after the install. */
+  rebootAdvice?: RebootAdviceRecord;
 }
 
 export interface RebootRecord {
@@ -41,6 +53,10 @@ export interface OperationArgs {
   unit?: string;
   version?: string;
   now?: boolean;
+  /** Install modes packages/upgrade-all (absent = command). */
+  mode?: string;
+  /** mode packages: `name=version` of each package asked for. */
+  packages?: string[];
 }
 
 export interface OperationRecord {
@@ -58,10 +74,24 @@ export interface OperationRecord {
 }
 
 export function sameArgs(a: OperationArgs, b: OperationArgs): boolean {
-  return (a.unit ?? '') === (b.unit ?? '') && (a.version ?? '') === (b.version ?? '') && Boolean(a.now) === Boolean(b.now);
+  return (
+    (a.unit ?? '') === (b.unit ?? '') &&
+    (a.version ?? '') === (b.version ?? '') &&
+    Boolean(a.now) === Boolean(b.now) &&
+    (a.mode ?? '') === (b.mode ?? '') &&
+    (a.packages ?? []).join(' ') === (b.packages ?? []).join(' ')
+  );
 }
 
 export function describeOperation(op: Pick<OperationRecord, 'id' | 'kind' | 'args'>): string {
-  const what = op.args.unit ? ` ${op.args.unit}` : op.args.version ? ` version ${op.args.version}` : '';
+  const what = op.args.unit
+    ? ` ${op.args.unit}`
+    : op.args.version
+      ? ` version ${op.args.version}`
+      : op.args.mode === 'packages'
+        ? ` packages ${(op.args.packages ?? []).join(' ')}`
+        : op.args.mode
+          ? ` ${op.args.mode}`
+          : '';
   return `${op.kind}${what} (operation ${op.id})`;
 }

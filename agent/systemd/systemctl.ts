@@ -83,6 +83,10 @@ export class Systemctl {
     return this.change(['start'], unit, timeoutMs, signal);
   }
 
+  restart(unit: string, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.change(['restart'], unit, timeoutMs, signal);
+  }
+
   enable(unit: string, now: boolean, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
     return this.change(now ? ['enable', '--now'] : ['enable'], unit, timeoutMs, signal);
   }

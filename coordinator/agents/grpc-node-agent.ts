@@ -5,6 +5,7 @@ import {
   AgentUnreachableError,
   INSTALL_MODES,
   type InstallMode,
+  type PackageChange,
   type RebootAdvice,
   type EtcdHealthReport,
   type EtcdSnapshotRequest,
@@ -117,6 +118,10 @@ export function toInstallMode(mode: string): InstallMode {
 
 export function toRebootAdvice(a: { required: boolean; reasons: string[]; servicesToRestart: string[]; problem: string }): RebootAdvice {
   return { required: a.required || a.problem !== '', reasons: a.reasons, servicesToRestart: a.servicesToRestart, ...(a.problem ? { problem: a.problem } : {}) };
+}
+
+export function toPackageChange(c: { name: string; versionBefore: string; versionAfter: string }): PackageChange {
+  return { name: c.name, before: c.versionBefore, after: c.versionAfter };
 }
 
 export function toOperationStatus(op: Operation): AgentOperationStatus {
@@ -232,6 +237,8 @@ export class GrpcNodeAgent implements NodeAgent {
   async install(request: InstallRequest, onOutput: (line: InstallOutputLine) => void, options?: CallOptions): Promise<InstallOutcome> {
     const r = await this.call(() =>
       this.client.install(request.operationId, request.version, {
+        ...(request.mode ? { mode: request.mode } : {}),
+        ...(request.packages ? { packages: request.packages } : {}),
         onEvent: (ev) => {
           if (ev.stdout) onOutput({ stream: 'stdout', line: ev.stdout.text });
           else if (ev.stderr) onOutput({ stream: 'stderr', line: ev.stderr.text });
@@ -248,6 +255,8 @@ export class GrpcNodeAgent implements NodeAgent {
     const updated = after.find((p) => p.name === this.updatePackage) ?? after[0];
     const succeeded = !r.error && op?.state === 'OPERATION_STATE_SUCCEEDED';
     const detail = r.error?.message ?? (succeeded ? undefined : op?.errorMessage || r.stderr.slice(-5).join('\n') || undefined);
+    const changes = r.finished?.packageChanges.length ? r.finished.packageChanges : (op?.install?.packageChanges ?? []);
+    const advice = r.finished?.rebootAdvice ?? op?.install?.rebootAdvice ?? undefined;
     return {
       operationId: request.operationId,
       succeeded,
@@ -255,6 +264,9 @@ export class GrpcNodeAgent implements NodeAgent {
       ...(updated?.installed ? { installedVersion: updated.version } : {}),
       replayed: r.started?.replayed ?? false,
       ...(detail ? { detail } : {}),
+      // agents before install modes, and mode command, report neither
+      ...(changes.length > 0 || advice ? { packageChanges: changes.map(toPackageChange) } : {}),
+      ...(advice ? { rebootAdvice: toRebootAdvice(advice) } : {}),
     };
   }
 

@@ -298,8 +298,13 @@ export class AgentClient {
    * Runs (or follows, or replays) an install. Resolves with everything the stream carried; a
    * failed install resolves too, with `error` set, so callers see its output and its status.
    */
-  async install(operationId: string, version: string, options: { onEvent?: (e: InstallEvent__Output) => void; deadlineMs?: number } = {}): Promise<InstallResult> {
-    const stream = this.client.install({ operationId, version }, this.opts(options.deadlineMs ?? 30 * 60_000));
+  async install(
+    operationId: string,
+    version: string,
+    options: { onEvent?: (e: InstallEvent__Output) => void; deadlineMs?: number; mode?: string; packages?: readonly { name: string; version: string }[] } = {},
+  ): Promise<InstallResult> {
+    const request = { operationId, version, mode: options.mode ?? '', packages: (options.packages ?? []).map((p) => ({ name: p.name, version: p.version, installed: false })) };
+    const stream = this.client.install(request, this.opts(options.deadlineMs ?? 30 * 60_000));
     const r: InstallResult = { started: undefined, stdout: [], stderr: [], finished: undefined, error: undefined };
     try {
       await consume(stream, (e) => this.callError('Install', e), (ev: InstallEvent__Output) => {

@@ -1,0 +1,45 @@
+import type { PackageManager } from '../config/agent-config.js';
+
+/**
+ * The commands of the package-manager install modes, as argv (never a shell line). Pure: names (a letter or digit first, so never an option)
+ * and versions are validated by the caller (shared/validation/package-pin.ts) before they get here.
+ *
+ * apt-get keeps the node's changed configuration files (`--force-confold`) and takes the
+ * maintainer's default where there is one (`--force-confdef`), so no upgrade stops at a prompt;
+ * DEBIAN_FRONTEND=noninteractive (install.env) does the same for debconf.
+ */
+
+export type InstallMode = 'command' | 'packages' | 'upgrade-all';
+export const INSTALL_MODES: readonly InstallMode[] = ['command', 'packages', 'upgrade-all'];
+export type UpgradePolicy = 'upgrade' | 'dist-upgrade';
+export const UPGRADE_POLICIES: readonly UpgradePolicy[] = ['upgrade', 'dist-upgrade'];
+
+export interface PackagePin {
+  name: string;
+  version: string;
+}
+
+/** One step of an install: the argv run, in order; the install fails at the first step that fails. */
+export type InstallStep = [string, ...string[]];
+
+const APT_NONINTERACTIVE = ['-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+
+/** apt-get's package lists are refreshed first: the versions asked for (or pending) must be known. */
+const APT_UPDATE: InstallStep = ['apt-get', 'update'];
+
+/** mode packages: each package at its exact version. */
+export function packagesInstallSteps(manager: PackageManager, pins: readonly PackagePin[]): InstallStep[] {
+  if (manager === 'rpm') return [['dnf', 'install', '-y', ...pins.map((p) => `${p.name}-${p.version}`)]];
+  return [APT_UPDATE, ['apt-get', 'install', ...APT_NONINTERACTIVE, ...pins.map((p) => `${p.name}=${p.version}`)]];
+}
+
+/** mode upgrade-all: every pending upgrade (apt: `upgrade` keeps installed packages only, `dist-upgrade` may add or remove some). */
+export function upgradeAllSteps(manager: PackageManager, policy: UpgradePolicy): InstallStep[] {
+  if (manager === 'rpm') return [['dnf', 'upgrade', '-y']];
+  return [APT_UPDATE, ['apt-get', policy, ...APT_NONINTERACTIVE]];
+}
+
+/** The program the package-manager modes run (what NodeInfo.install_configured looks for). */
+export function packageManagerProgram(manager: PackageManager): string {
+  return manager === 'rpm' ? 'dnf' : 'apt-get';
+}

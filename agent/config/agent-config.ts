@@ -9,8 +9,7 @@ import { listenAddressProblem, parseHostPort, type HostPort } from '../../shared
 import { absolutePathProblem } from '../../shared/validation/path.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
-import type { InstallMode, UpgradePolicy } from '../install/install-commands.js';
-import { readInstallMode } from '../install/install-mode-config.js';
+import { readInstallMode, type InstallMode, type UpgradePolicy } from './install-mode-config.js';
 
 /**
  * noderoll-agent's configuration: YAML, every key optional with a default for a Gravity node,

@@ -1,4 +1,7 @@
 import type { PackageManager } from '../config/agent-config.js';
+import type { InstallMode, UpgradePolicy } from '../config/install-mode-config.js';
+
+export type { InstallMode, UpgradePolicy };
 
 /**
  * The commands of the package-manager install modes, as argv (never a shell line). Pure: names (a letter or digit first, so never an option)
@@ -9,10 +12,6 @@ import type { PackageManager } from '../config/agent-config.js';
  * DEBIAN_FRONTEND=noninteractive (install.env) does the same for debconf.
  */
 
-export type InstallMode = 'command' | 'packages' | 'upgrade-all';
-export const INSTALL_MODES: readonly InstallMode[] = ['command', 'packages', 'upgrade-all'];
-export type UpgradePolicy = 'upgrade' | 'dist-upgrade';
-export const UPGRADE_POLICIES: readonly UpgradePolicy[] = ['upgrade', 'dist-upgrade'];
 
 export interface PackagePin {
   name: string;

@@ -4,7 +4,8 @@ import { validatePackagePin } from '../../shared/validation/package-pin.js';
 import { AgentError } from '../agent-error.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import type { OperationArgs } from '../operations/operation-record.js';
-import { INSTALL_MODES, packagesInstallSteps, upgradeAllSteps, type InstallMode, type InstallStep, type PackagePin } from './install-commands.js';
+import { INSTALL_MODES } from '../config/install-mode-config.js';
+import { packagesInstallSteps, upgradeAllSteps, type InstallMode, type InstallStep, type PackagePin } from './install-commands.js';
 
 /**
  * An Install request checked against the agent's install configuration, before anything runs:

@@ -1,6 +1,5 @@
 import type { FieldReader } from '../../shared/config/field-reader.js';
 import { packageGlobProblem } from '../../shared/validation/package-pin.js';
-import { INSTALL_MODES, UPGRADE_POLICIES, type InstallMode, type UpgradePolicy } from './install-commands.js';
 
 /**
  * The install-mode keys of the agent configuration's `install` section:
@@ -8,6 +7,12 @@ import { INSTALL_MODES, UPGRADE_POLICIES, type InstallMode, type UpgradePolicy }
  *   packages: [globs]                          (mode packages: the names the coordinator may ask for; required)
  *   upgradeAll: { policy: upgrade | dist-upgrade }   (apt-get's verb; dnf always runs `dnf upgrade`)
  */
+
+// Here rather than in agent/install/: the coordinator's package ships agent/config/ (it reads agent configs) and nothing else of the agent.
+export type InstallMode = 'command' | 'packages' | 'upgrade-all';
+export const INSTALL_MODES: readonly InstallMode[] = ['command', 'packages', 'upgrade-all'];
+export type UpgradePolicy = 'upgrade' | 'dist-upgrade';
+export const UPGRADE_POLICIES: readonly UpgradePolicy[] = ['upgrade', 'dist-upgrade'];
 
 export interface InstallModeSettings {
   mode: InstallMode;

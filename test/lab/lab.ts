@@ -12,6 +12,7 @@ import { HostGateway } from './host-gateway.js';
 import { LabBmc } from './lab-bmc.js';
 import { LabIdentity, randomLabId, validateLabId, type NodeNames } from './lab-identity.js';
 import { createBridge, createNodeNetwork, labNetworkLeftovers, removeLabNetwork } from './lab-network.js';
+import { buildLabAptRepository, NODE_APT_REPOSITORY_DIR, prepareNodeAptSource } from './lab-apt-repository.js';
 import { buildPlanetPackage, NODE_PACKAGE_DIR, PLANET_PACKAGE, PLANET_VERSION_FILE } from './lab-packages.js';
 import { LabPki } from './lab-pki.js';
 import { LAB_TIMING, rebootPauseProblem, type LabTiming } from './lab-timing.js';
@@ -94,6 +95,11 @@ export interface LabOptions {
    * own ServiceAccount. The plain port keeps serving the kubelet stand-ins and test code as before.
    */
   secureApi?: boolean;
+  /**
+   * A local apt repository on every node (test/lab/lab-apt-repository.ts): noderoll-lab-tool, -lib
+   * and -kernel at 1.0 installed before the first boot, 1.1 on offer; the node's only apt source.
+   */
+  aptRepository?: boolean;
 }
 
 /** The lab's node timing: LAB_TIMING with the options' overrides. */
@@ -299,6 +305,7 @@ export class Lab {
     ]);
     this.timings.imageMs = image.buildMs;
     this.timings.imageBuilt = image.builtNow ? 1 : 0;
+    const aptRepository = o.aptRepository ? await buildLabAptRepository(join(this.dir, 'apt'), image.rootfs) : undefined;
 
     const names = Array.from({ length: o.nodes }, (_, i) => this.identity.node(i + 1));
     const initialCluster = names
@@ -341,6 +348,7 @@ export class Lab {
               }
             : {}),
         });
+        if (aptRepository) await prepareNodeAptSource(rootfs, aptRepository);
         const machine = new NodeMachine({
           names: n,
           rootfs,
@@ -353,6 +361,7 @@ export class Lab {
             { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
             { host: '/usr/bin/etcdctl', node: '/usr/local/bin/etcdctl' },
             { host: this.packageDir, node: NODE_PACKAGE_DIR },
+            ...(aptRepository ? [{ host: aptRepository.dir, node: NODE_APT_REPOSITORY_DIR }] : []),
           ],
           onStarted: () => void this.saveState().catch(() => undefined),
         });

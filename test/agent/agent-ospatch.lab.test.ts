@@ -1,0 +1,203 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { AgentCallError, AgentClient } from '../../shared/agent-api/agent-client.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { GrpcNodeAgent } from '../../coordinator/agents/grpc-node-agent.js';
+import { Lab, type LabNode } from '../lab/lab.js';
+import { LAB_APT_INITIAL, LAB_APT_PACKAGES, LAB_APT_UPDATE, LAB_KERNEL_PACKAGE, LAB_LIB_PACKAGE, LAB_TOOL_PACKAGE, LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
+import { AGENT_GRPC_PORT, AGENT_HTTP_PORT } from '../lab/noderoll-config.js';
+import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
+
+/**
+ * OS patching through the real agent (its .deb, mutual TLS) on two lab nodes that share the lab's
+ * local apt repository (noderoll-lab-tool/-lib/-kernel 1.0 installed, 1.1 on offer):
+ * - node-1, install.mode upgrade-all: a real `apt-get update && apt-get upgrade` brings all three
+ *   to 1.1; the kernel package's postinst asks for a reboot, the tool's running service maps the
+ *   executable the upgrade replaced;
+ * - node-2, install.mode packages (allowed: tool and lib): through the coordinator's adapter,
+ *   tool=1.1 and lib=1.1 only, so no reboot is needed, only the tool service's restart (RestartUnit).
+ */
+
+const logger = createLogger('agent-ospatch-lab-test', { level: process.env.NODEROLL_TEST_LOG_LEVEL ?? 'warn' });
+
+function agentYaml(n: { name: string; nodeAddress: string }): string {
+  const install =
+    n.name === 'node-1'
+      ? 'install:\n  mode: upgrade-all\n  upgradeAll:\n    policy: upgrade\n'
+      : `install:\n  mode: packages\n  packages: [${LAB_TOOL_PACKAGE}, "noderoll-lab-l*"]\n`;
+  return `# noderoll-agent, OS patching lab
+grpc:
+  listen: "${n.nodeAddress}:${AGENT_GRPC_PORT}"
+http:
+  listen: "${n.nodeAddress}:${AGENT_HTTP_PORT}"
+units:
+  allow: ["gravity__*", "${LAB_TOOL_UNIT}"]
+packages:
+  manager: dpkg
+  watch: [${LAB_TOOL_PACKAGE}]
+${install}`;
+}
+
+function note(text: string): void {
+  process.stdout.write(`      ${text}\n`);
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<AgentCallError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err, (err as Error).message).to.be.instanceOf(AgentCallError);
+    expect((err as AgentCallError).codeName, (err as Error).message).to.equal(code);
+    return err as AgentCallError;
+  }
+  expect.fail(`expected ${code}`);
+}
+
+describe('OS patching through the agent on lab nodes (local apt repository, real apt-get)', function () {
+  this.timeout(240_000);
+  let lab: Lab | undefined;
+  let pki: TestPki | undefined;
+  let coordinator: IssuedPem;
+  const clients: AgentClient[] = [];
+  let started = 0;
+
+  before(async () => {
+    started = Date.now();
+    pki = await TestPki.create('ospatch-lab');
+    coordinator = await pki.client('coordinator', 'ospatch-lab-test');
+    lab = await Lab.up({ nodes: 2, masters: 1, seedWorkload: false, aptRepository: true, logger, agentConfig: agentYaml, agentFiles: (n) => pki!.agentNodeFiles(n) });
+    note(`lab up in ${Date.now() - started} ms`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && lab) {
+      for (const n of lab.nodes) {
+        const j = await n.exec('journalctl', ['-u', 'noderoll-agent', '--no-pager', '-n', '30', '-o', 'cat'], { okExitCodes: [0, 1] }).catch((e: Error) => ({ stdout: e.message }));
+        note(`${n.name} agent journal:\n${j.stdout}`);
+      }
+    }
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await lab?.down();
+    await pki?.cleanup();
+    note(`suite took ${Date.now() - started} ms`);
+  });
+
+  const node = (name: string): LabNode => {
+    if (!lab) throw new Error('lab did not come up');
+    return lab.node(name);
+  };
+  const address = (name: string): string => `${node(name).names.nodeAddress}:${AGENT_GRPC_PORT}`;
+  const client = (name: string): AgentClient => {
+    const c = new AgentClient(address(name), { defaultDeadlineMs: 30_000, tls: clientTls(coordinator, name) });
+    clients.push(c);
+    return c;
+  };
+  const opId = (what: string): string => `${what}-${randomBytes(3).toString('hex')}`;
+  /** name → version of the lab packages as dpkg on the node has them. */
+  const installed = async (name: string): Promise<Record<string, string>> => {
+    const out = (await node(name).exec('dpkg-query', ['-W', '-f', '${Package}\\t${Version}\\n', ...LAB_APT_PACKAGES])).stdout;
+    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+  };
+  const allAt = (version: string): Record<string, string> => Object.fromEntries(LAB_APT_PACKAGES.map((p) => [p, version]));
+
+  it('before any install: NodeInfo names the install mode, GetRebootAdvice says no reboot and nothing to restart', async () => {
+    for (const [name, mode] of [['node-1', 'upgrade-all'], ['node-2', 'packages']] as const) {
+      const c = client(name);
+      const info = await c.getNodeInfo();
+      expect(info.installMode, name).to.equal(mode);
+      expect(info.installConfigured, `${name}: apt-get is there`).to.equal(true);
+      const advice = await c.getRebootAdvice();
+      expect(advice, name).to.deep.include({ required: false, reasons: [], problem: '' });
+      expect(advice.servicesToRestart, name).to.not.include(LAB_TOOL_UNIT);
+      expect(await installed(name), name).to.deep.equal(allAt(LAB_APT_INITIAL));
+    }
+    expect((await node('node-1').exec('systemctl', ['is-active', LAB_TOOL_UNIT])).stdout.trim()).to.equal('active');
+  });
+
+  it('refuses a request for another mode, a package outside install.packages, and a version in mode upgrade-all: nothing runs', async () => {
+    const one = client('node-1');
+    const two = client('node-2');
+    const mismatch = await expectCode(one.install(opId('cmd'), '1.1').then((r) => Promise.reject(r.error ?? new Error('install ran'))), 'FAILED_PRECONDITION');
+    expect(mismatch.message).to.match(/install mode command but this agent's install.mode is upgrade-all/);
+    const denied = await two.install(opId('kernel'), '', { mode: 'packages', packages: [{ name: LAB_KERNEL_PACKAGE, version: LAB_APT_UPDATE }] });
+    expect(denied.error?.codeName).to.equal('PERMISSION_DENIED');
+    expect(denied.error?.message).to.match(/packages\[0\]\.name: "noderoll-lab-kernel" is not allowed by this agent's install\.packages/);
+    const badVersion = await two.install(opId('ver'), '', { mode: 'packages', packages: [{ name: LAB_TOOL_PACKAGE, version: '1.1; reboot' }] });
+    expect(badVersion.error?.codeName).to.equal('INVALID_ARGUMENT');
+    expect(badVersion.error?.message).to.match(/^.*packages\[0\]\.version/);
+    expect(await one.listOperations()).to.deep.equal([]);
+    expect(await two.listOperations()).to.deep.equal([]);
+    expect(await installed('node-2')).to.deep.equal(allAt(LAB_APT_INITIAL));
+  });
+
+  it('node-1 upgrade-all: a real apt-get upgrade, every change listed old → new, the reboot required by the kernel package, the tool service to restart; a replay returns the same', async () => {
+    const c = client('node-1');
+    const id = opId('upgrade-all');
+    const t0 = Date.now();
+    const r = await c.install(id, '', { mode: 'upgrade-all', deadlineMs: 120_000 });
+    note(`upgrade-all through the agent: ${Date.now() - t0} ms`);
+    expect(r.error, r.error?.message).to.equal(undefined);
+    expect(r.started?.command).to.deep.equal(['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold']);
+    expect(r.stdout).to.include('$ apt-get update');
+    expect(r.stdout.join('\n')).to.match(/Unpacking noderoll-lab-kernel \(1\.1\) over \(1\.0\)/);
+    const expected = LAB_APT_PACKAGES.map((name) => ({ name, versionBefore: LAB_APT_INITIAL, versionAfter: LAB_APT_UPDATE }));
+    expect(r.finished?.packageChanges).to.deep.equal(expected);
+    const advice = r.finished?.rebootAdvice;
+    expect(advice).to.deep.include({ required: true, problem: '' });
+    expect(advice?.reasons).to.deep.equal([`/var/run/reboot-required (${LAB_KERNEL_PACKAGE})`]);
+    expect(advice?.servicesToRestart).to.include(LAB_TOOL_UNIT);
+    expect(await installed('node-1')).to.deep.equal(allAt(LAB_APT_UPDATE));
+    expect((await node('node-1').exec('cat', ['/var/run/reboot-required.pkgs'])).stdout.trim()).to.equal(LAB_KERNEL_PACKAGE);
+
+    const again = await c.install(id, '', { mode: 'upgrade-all' });
+    expect(again.started?.replayed).to.equal(true);
+    expect(again.finished?.packageChanges).to.deep.equal(expected);
+    expect(again.finished?.rebootAdvice?.required).to.equal(true);
+    const op = await c.getOperation(id);
+    expect(op.install?.mode).to.equal('upgrade-all');
+    expect(op.install?.packageChanges).to.deep.equal(expected);
+    expect((await c.getRebootAdvice()).required).to.equal(true);
+  });
+
+  it('node-2 packages through the coordinator adapter: tool and lib at 1.1, no reboot required, the tool service restarted with RestartUnit', async () => {
+    const agent = new GrpcNodeAgent({ node: 'node-2', address: address('node-2') }, { callTimeoutMs: 30_000, tls: clientTls(coordinator, 'node-2') });
+    try {
+      const lines: string[] = [];
+      const outcome = await agent.install(
+        {
+          operationId: opId('packages'),
+          version: '',
+          mode: 'packages',
+          packages: [
+            { name: LAB_TOOL_PACKAGE, version: LAB_APT_UPDATE },
+            { name: LAB_LIB_PACKAGE, version: LAB_APT_UPDATE },
+          ],
+        },
+        (l) => lines.push(l.line),
+        { timeoutMs: 120_000 },
+      );
+      expect(outcome.succeeded, outcome.detail).to.equal(true);
+      expect(outcome.packageChanges).to.deep.equal([
+        { name: LAB_LIB_PACKAGE, before: LAB_APT_INITIAL, after: LAB_APT_UPDATE },
+        { name: LAB_TOOL_PACKAGE, before: LAB_APT_INITIAL, after: LAB_APT_UPDATE },
+      ]);
+      expect(outcome.rebootAdvice).to.deep.include({ required: false, reasons: [] });
+      expect(outcome.rebootAdvice?.servicesToRestart).to.include(LAB_TOOL_UNIT);
+      expect(lines.join('\n')).to.match(/apt-get install -y .* noderoll-lab-tool=1\.1 noderoll-lab-lib=1\.1/);
+      expect(await installed('node-2')).to.deep.equal({ ...allAt(LAB_APT_UPDATE), [LAB_KERNEL_PACKAGE]: LAB_APT_INITIAL });
+
+      const pidBefore = (await node('node-2').exec('systemctl', ['show', '-p', 'MainPID', '--value', LAB_TOOL_UNIT])).stdout.trim();
+      const unit = await agent.restartUnit(LAB_TOOL_UNIT, { operationId: opId('restart'), timeoutMs: 30_000 });
+      expect(unit.activeState).to.equal('active');
+      expect((await node('node-2').exec('systemctl', ['show', '-p', 'MainPID', '--value', LAB_TOOL_UNIT])).stdout.trim()).to.not.equal(pidBefore);
+      const after = await agent.rebootAdvice();
+      expect(after.required).to.equal(false);
+      expect(after.servicesToRestart).to.not.include(LAB_TOOL_UNIT);
+    } finally {
+      agent.close();
+    }
+  });
+});

@@ -77,25 +77,22 @@ export class UnitActions {
   }
 
   /** `systemctl start`, then waits until it is active. */
-  async startUnit(unit: string, deadline: number): Promise<UnitState> {
-    const before = await this.known(unit, 'start');
-    if (before.loadState === 'masked') throw new AgentError('FAILED_PRECONDITION', `unit: ${unit} is masked; it cannot be started`);
-    try {
-      await this.systemctl.start(unit, this.remaining(deadline, `start ${unit}`));
-    } catch (err) {
-      throw commandFailure(`start ${unit}`, err);
-    }
-    return this.waitRunning(unit, deadline);
+  startUnit(unit: string, deadline: number): Promise<UnitState> {
+    return this.runUntilActive('start', unit, deadline);
   }
 
   /** `systemctl restart` (a stopped unit is started), then waits until it is active again. */
-  async restartUnit(unit: string, deadline: number): Promise<UnitState> {
-    const before = await this.known(unit, 'restart');
-    if (before.loadState === 'masked') throw new AgentError('FAILED_PRECONDITION', `unit: ${unit} is masked; it cannot be restarted`);
+  restartUnit(unit: string, deadline: number): Promise<UnitState> {
+    return this.runUntilActive('restart', unit, deadline);
+  }
+
+  private async runUntilActive(verb: 'start' | 'restart', unit: string, deadline: number): Promise<UnitState> {
+    const before = await this.known(unit, verb);
+    if (before.loadState === 'masked') throw new AgentError('FAILED_PRECONDITION', `unit: ${unit} is masked; it cannot be ${verb}ed`);
     try {
-      await this.systemctl.restart(unit, this.remaining(deadline, `restart ${unit}`));
+      await this.systemctl[verb](unit, this.remaining(deadline, `${verb} ${unit}`));
     } catch (err) {
-      throw commandFailure(`restart ${unit}`, err);
+      throw commandFailure(`${verb} ${unit}`, err);
     }
     return this.waitRunning(unit, deadline);
   }

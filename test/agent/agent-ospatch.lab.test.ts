@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { AgentCallError, AgentClient } from '../../shared/agent-api/agent-client.js';
+import { AgentClient } from '../../shared/agent-api/agent-client.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { GrpcNodeAgent } from '../../coordinator/agents/grpc-node-agent.js';
 import { Lab, type LabNode } from '../lab/lab.js';
 import { LAB_APT_INITIAL, LAB_APT_PACKAGES, LAB_APT_UPDATE, LAB_KERNEL_PACKAGE, LAB_LIB_PACKAGE, LAB_TOOL_PACKAGE, LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT } from '../lab/noderoll-config.js';
+import { expectCode } from './expect-call-code.js';
 import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
 
 /**
@@ -40,17 +41,6 @@ ${install}`;
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<AgentCallError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err, (err as Error).message).to.be.instanceOf(AgentCallError);
-    expect((err as AgentCallError).codeName, (err as Error).message).to.equal(code);
-    return err as AgentCallError;
-  }
-  expect.fail(`expected ${code}`);
 }
 
 describe('OS patching through the agent on lab nodes (local apt repository, real apt-get)', function () {

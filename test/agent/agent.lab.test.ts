@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { AgentCallError, AgentClient, type Operation } from '../../shared/agent-api/agent-client.js';
+import { AgentClient, type Operation } from '../../shared/agent-api/agent-client.js';
 import { runCommand } from '../../shared/exec/command-runner.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, sleep, waitFor } from '../../shared/time/wait-for.js';
@@ -12,6 +12,7 @@ import { AGENT_PACKAGE, agentUnitState, NODE_AGENT_BINARY } from '../lab/lab-age
 import { expectPromtoolCleanMetrics } from '../monitoring/promtool-check.js';
 import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT, labAgentConfigYaml } from '../lab/noderoll-config.js';
 import { DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
+import { expectCode } from './expect-call-code.js';
 import { clientTls, TestPki, type IssuedPem } from '../security/test-pki.js';
 import { httpsGet } from '../security/tls-http.js';
 
@@ -42,17 +43,6 @@ function agentYaml(n: { nodeAddress: string }): string {
 
 function note(text: string): void {
   process.stdout.write(`      ${text}\n`);
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<AgentCallError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AgentCallError);
-    expect((err as AgentCallError).codeName, (err as Error).message).to.equal(code);
-    return err as AgentCallError;
-  }
-  expect.fail(`expected ${code}`);
 }
 
 describe('noderoll-agent on a lab node (real systemd)', function () {

@@ -9,6 +9,7 @@ import { AgentMetrics } from './http/agent-metrics.js';
 import { AgentHttpServer, type HttpListenOptions, type HttpSources } from './http/http-server.js';
 import { toNodeInfo, toOperation } from './grpc/proto-mapping.js';
 import { nodeHostname, readBootIdentity, readMachineId, type BootIdentity } from './node/node-identity.js';
+import type { RebootAdviceRecord } from './node/reboot-advice.js';
 import { NodeOperations } from './node/node-operations.js';
 import { OperationLedger } from './operations/operation-ledger.js';
 import { OperationStore } from './operations/operation-store.js';
@@ -41,6 +42,8 @@ export interface AgentOptions {
   configSource?: string;
   /** Audit lines of refused calls per minute (default REFUSAL_LINES_PER_MINUTE); tests that refuse many calls on purpose raise it. */
   refusalLinesPerMinute?: number;
+  /** Reads the reboot advice (default: this host's, agent/node/reboot-advice.ts); tests give a fixed one. */
+  rebootAdvice?: () => Promise<RebootAdviceRecord>;
 }
 
 export interface RunningAgent {
@@ -72,7 +75,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
   const version = agentBuild().version;
   const { ledger, updatePhase } = await openState(config, boot, log);
   const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
-  const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, boot, version, machineId, ledger, updatePhase, started });
+  const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, boot, version, machineId, ledger, updatePhase, started, rebootAdvice: o.rebootAdvice });
 
   const source = o.configSource ?? 'the configuration';
   let material = o.tlsMaterial ?? (needsTlsMaterial(config) ? await loadTlsMaterial(config.tls, source) : undefined);
@@ -126,6 +129,7 @@ interface OperationsParts {
   ledger: OperationLedger;
   updatePhase: UpdatePhaseStore;
   started: number;
+  rebootAdvice: (() => Promise<RebootAdviceRecord>) | undefined;
 }
 
 /** systemd access, the node operations and the metrics that sample them. */
@@ -155,6 +159,7 @@ function assembleOperations(config: AgentConfig, p: OperationsParts): { systemct
     logger: p.log,
     runner: p.runner,
     observer: metrics,
+    ...(p.rebootAdvice ? { rebootAdvice: p.rebootAdvice } : {}),
     startedUnixMs: p.started,
   });
   opsRef = ops;

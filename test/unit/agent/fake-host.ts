@@ -138,7 +138,7 @@ export class FakeHost {
     const u = this.units.get(unitName);
     if (!u) return this.fail(spec, 5, `Failed to ${verb} ${unitName}: Unit ${unitName} not found.`);
     if (verb === 'stop') u.active = 'inactive';
-    else if (verb === 'start') u.active = 'active';
+    else if (verb === 'start' || verb === 'restart') u.active = 'active';
     else if (verb === 'enable') {
       u.enabled = true;
       if (a.includes('--now')) u.active = 'active';

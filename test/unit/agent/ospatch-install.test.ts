@@ -11,7 +11,8 @@ import type { RebootAdviceRecord } from '../../../agent/node/reboot-advice.js';
 import { OperationLedger } from '../../../agent/operations/operation-ledger.js';
 import { OperationStore } from '../../../agent/operations/operation-store.js';
 import { Systemctl } from '../../../agent/systemd/systemctl.js';
-import { CommandError, formatCommand, type CommandResult, type CommandSpec } from '../../../shared/exec/command-runner.js';
+import type { CommandResult, CommandSpec } from '../../../shared/exec/command-runner.js';
+import { FakeApt } from './fake-apt.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { ConfigError } from '../../../shared/config/config-error.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
@@ -124,35 +125,6 @@ describe('agent install modes (packages, upgrade-all)', () => {
     });
     afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-    /** A host whose package database apt-get changes, as dpkg-query then lists it. */
-    function fakeHost(db: Map<string, string>, pending: Record<string, string>) {
-      const calls: string[] = [];
-      const result = (spec: CommandSpec, stdout: string, exitCode = 0): CommandResult => {
-        const r: CommandResult = { command: formatCommand(spec.file, spec.args), exitCode, signal: null, stdout, stderr: '', truncated: false, durationMs: 1 };
-        if (!(spec.okExitCodes ?? [0]).includes(exitCode)) throw new CommandError('exit', r);
-        return r;
-      };
-      const runner = async (spec: CommandSpec): Promise<CommandResult> => {
-        calls.push(formatCommand(spec.file, spec.args));
-        if (spec.file === 'dpkg-query') {
-          const whole = !spec.args.includes('--');
-          const names = whole ? [...db.keys()] : spec.args.slice(spec.args.indexOf('--') + 1);
-          return result(spec, names.filter((n) => db.has(n)).map((n) => `${n}\t${db.get(n)}\tinstalled\n`).join(''));
-        }
-        if (spec.file === 'apt-get' && spec.args[0] === 'update') return result(spec, 'Reading package lists...\n');
-        if (spec.file === 'apt-get') {
-          const targets = spec.args[0] === 'install' ? spec.args.filter((a) => a.includes('=') && !a.startsWith('Dpkg')).map((a) => a.split('=') as [string, string]) : Object.entries(pending);
-          for (const [n, v] of targets) {
-            spec.onStdoutLine?.(`Unpacking ${n} (${v}) over (${db.get(n) ?? ''}) ...`);
-            db.set(n, v);
-          }
-          return result(spec, '');
-        }
-        return result(spec, '', 127);
-      };
-      return { calls, runner };
-    }
-
     async function ops(yaml: string, runner: (s: CommandSpec) => Promise<CommandResult>, advice: RebootAdviceRecord): Promise<NodeOperations> {
       const cfg = parseAgentConfig(`${yaml}\nstateDir: ${dir}\n`, 'test');
       const boot = { bootId: 'aaaaaaaa-0000-4000-8000-000000000001', bootTimeUnixMs: 1000 };
@@ -165,7 +137,7 @@ describe('agent install modes (packages, upgrade-all)', () => {
 
     it('upgrade-all: runs apt-get update then upgrade, records every change (sorted) and the reboot advice; a replay returns them', async () => {
       const db = new Map([['zlib1g', '1:1.2.13'], ['nginx', '1.22.1-9'], ['linux-image-amd64', '6.1.76-1'], ['bash', '5.2.15-2']]);
-      const host = fakeHost(db, { nginx: '1.22.1-9+deb12u1', 'linux-image-amd64': '6.1.90-1', 'linux-image-6.1.0-29-amd64': '6.1.90-1' });
+      const host = new FakeApt(db, { nginx: '1.22.1-9+deb12u1', 'linux-image-amd64': '6.1.90-1', 'linux-image-6.1.0-29-amd64': '6.1.90-1' });
       const o = await ops('install:\n  mode: upgrade-all\n', host.runner, required);
       const out: string[] = [];
       let started: string[] = [];
@@ -189,7 +161,7 @@ describe('agent install modes (packages, upgrade-all)', () => {
 
     it('packages: a refused request runs nothing and records nothing; an allowed one installs exactly what was asked', async () => {
       const db = new Map([['nginx', '1.22.1-9']]);
-      const host = fakeHost(db, {});
+      const host = new FakeApt(db);
       const o = await ops('install:\n  mode: packages\n  packages: [nginx]\n', host.runner, { required: false, reasons: [], servicesToRestart: ['nginx.service'], problem: '' });
       for (const req of [
         { operationId: 'p-1', version: '', mode: 'packages', packages: [{ name: 'openssl', version: '3.0.11-1' }] },
@@ -216,7 +188,7 @@ describe('agent install modes (packages, upgrade-all)', () => {
 
     it('command mode is unchanged: no apt, no package database, no reboot advice in the record', async () => {
       const db = new Map([['noderoll-lab-planet', '7.0.67']]);
-      const host = fakeHost(db, {});
+      const host = new FakeApt(db);
       const o = await ops('packages: { watch: [noderoll-lab-planet] }\ninstall:\n  command: ["apt-get", "install", "-y", "noderoll-lab-planet={version}"]\n', host.runner, required);
       const op = await o.install({ operationId: 'c-1', version: '7.0.68' }, () => undefined, () => undefined);
       expect(op.state).to.equal('succeeded');

@@ -18,7 +18,7 @@ import { UPDATE_PHASE_IDLE, UPDATE_PHASES } from '../../shared/update/update-pha
  */
 
 export const ACTIVE_STATES = ['active', 'reloading', 'inactive', 'failed', 'activating', 'deactivating'] as const;
-const OPERATION_KINDS: OperationKind[] = ['stop-unit', 'start-unit', 'enable-unit', 'install', 'reboot'];
+const OPERATION_KINDS: OperationKind[] = ['stop-unit', 'start-unit', 'enable-unit', 'restart-unit', 'install', 'reboot'];
 
 export interface MetricsSources {
   agentVersion: string;

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { AgentClient } from '../../shared/agent-api/agent-client.js';
 import { createLogger } from '../../shared/log/logger.js';
+import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { GrpcNodeAgent } from '../../coordinator/agents/grpc-node-agent.js';
 import { Lab, type LabNode } from '../lab/lab.js';
 import { LAB_APT_INITIAL, LAB_APT_PACKAGES, LAB_APT_UPDATE, LAB_KERNEL_PACKAGE, LAB_LIB_PACKAGE, LAB_TOOL_PACKAGE, LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
@@ -189,5 +190,29 @@ describe('OS patching through the agent on lab nodes (local apt repository, real
     } finally {
       agent.close();
     }
+  });
+
+  it('node-1 after the reboot the advice asked for: not required any more (the marker was on /run), the upgrade kept', async () => {
+    const c = client('node-1');
+    const bootsBefore = node('node-1').machine.boots;
+    const id = opId('reboot');
+    await c.reboot(id, 'reboot required by noderoll-lab-kernel');
+    await waitFor({ what: 'node-1 to report the reboot completed', timeoutMs: 90_000, initialDelayMs: 200, maxDelayMs: 500 }, async () => {
+      // a fresh connection per attempt: the old one went down with the node
+      const fresh = new AgentClient(address('node-1'), { tls: clientTls(coordinator, 'node-1') });
+      try {
+        const op = await fresh.getOperation(id, 1000);
+        return op.state === 'OPERATION_STATE_SUCCEEDED' ? ready(op) : notYet(op.state);
+      } catch (err) {
+        return notYet((err as Error).message);
+      } finally {
+        fresh.close();
+      }
+    });
+    expect(node('node-1').machine.boots).to.equal(bootsBefore + 1);
+    const advice = await client('node-1').getRebootAdvice();
+    expect(advice).to.deep.include({ required: false, reasons: [], problem: '' });
+    expect(advice.servicesToRestart).to.not.include(LAB_TOOL_UNIT);
+    expect(await installed('node-1')).to.deep.equal(allAt(LAB_APT_UPDATE));
   });
 });

@@ -23,6 +23,7 @@ const KIND: Record<OperationRecord['kind'], OperationKind> = {
   'enable-unit': 'OPERATION_KIND_ENABLE_UNIT',
   install: 'OPERATION_KIND_INSTALL',
   reboot: 'OPERATION_KIND_REBOOT',
+  'etcd-snapshot': 'OPERATION_KIND_ETCD_SNAPSHOT',
 };
 
 const STATE: Record<OperationRecord['state'], OperationState> = {
@@ -106,6 +107,8 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     apiVersion: n.apiVersion,
     installVersionPattern: n.installVersionPattern,
     filesystemsProblem: n.filesystemsProblem,
+    profile: n.profile,
+    etcdConfigured: n.etcdConfigured,
   };
 }
 

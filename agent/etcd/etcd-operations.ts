@@ -42,16 +42,25 @@ export interface EtcdSnapshotResult {
 export class EtcdOperations {
   constructor(private readonly d: EtcdOperationsDeps) {}
 
-  /** etcd configured and its etcdctl program present (NodeInfo.etcd_configured). */
+  /** Why etcd cannot be asked on this node ('' when it can): no etcd section, no etcdctl, no client certificates (a worker). */
+  private problem(): string {
+    const c = this.d.config;
+    if (!c) return 'etcd is not configured on this agent (no etcd: section; profile kubeadm configures it by default)';
+    if (!existsSync(c.etcdctl)) return `etcd.etcdctl ${c.etcdctl} is not on this node (install etcdctl, e.g. Debian's etcd-client, or set etcd.etcdctl)`;
+    const missing = (['cacert', 'cert', 'key'] as const).filter((k) => !existsSync(c[k]));
+    if (missing.length > 0) return `${missing.map((k) => `etcd.${k} ${c[k]}`).join(', ')} not on this node (not a control-plane node?)`;
+    return '';
+  }
+
+  /** NodeInfo.etcd_configured: etcd configured, etcdctl and the client certificates present. */
   get configured(): boolean {
-    return this.d.config !== undefined && existsSync(this.d.config.etcdctl);
+    return this.problem() === '';
   }
 
   private etcd(method: string): EtcdConfig {
-    const c = this.d.config;
-    if (!c) throw new AgentError('FAILED_PRECONDITION', `${method}: etcd is not configured on this agent (no etcd: section; profile kubeadm configures it by default)`);
-    if (!existsSync(c.etcdctl)) throw new AgentError('FAILED_PRECONDITION', `${method}: etcd.etcdctl ${c.etcdctl} is not on this node (install etcdctl, e.g. Debian's etcd-client, or set etcd.etcdctl)`);
-    return c;
+    const problem = this.problem();
+    if (problem) throw new AgentError('FAILED_PRECONDITION', `${method}: ${problem}`);
+    return this.d.config!;
   }
 
   health(timeoutMs: number): Promise<EtcdHealthResult> {

@@ -63,7 +63,7 @@ export class EtcdOperations {
     return this.d.config!;
   }
 
-  health(timeoutMs: number): Promise<EtcdHealthResult> {
+  async health(timeoutMs: number): Promise<EtcdHealthResult> {
     return checkEtcdHealth(this.etcd('CheckEtcdHealth'), timeoutMs, this.d.run);
   }
 

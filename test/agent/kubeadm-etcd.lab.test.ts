@@ -95,9 +95,17 @@ describe('kubeadm lab: etcd with TLS client auth through the agent', function ()
     expect(endpoints).to.have.length(3);
     const without = await hostEtcdctl(endpoints, undefined, hostClient().cacert, ['endpoint', 'health', '-w', 'json'], [0, 1]);
     const refused = JSON.parse(without.stdout) as { endpoint: string; health: boolean; error?: string }[];
-    note(`without a client certificate: ${refused[0]?.error ?? without.stderr.trim().split('\n').pop()}`);
     expect(refused).to.have.length(3);
     for (const m of refused) expect(m.health, m.endpoint).to.equal(false);
+    // the TLS handshake itself is what fails: etcd asks for a client certificate and refuses to go on without one
+    const url = `${endpoints[0]}/health`;
+    const curl = (args: string[]) => runCommand({ file: 'curl', args: ['-sS', '--max-time', '5', '--cacert', hostClient().cacert, ...args, url], timeoutMs: 15_000, okExitCodes: [0, 35, 56] });
+    const noCert = await curl([]);
+    note(`curl ${url} without a client certificate: exit ${noCert.exitCode}: ${noCert.stderr.trim()}`);
+    expect(noCert.exitCode).to.not.equal(0);
+    expect(noCert.stderr).to.match(/certificate required|bad certificate|handshake failure|alert/i);
+    const withClientCert = await curl(['--cert', hostClient().cert, '--key', hostClient().key]);
+    expect(JSON.parse(withClientCert.stdout)).to.include({ health: 'true' });
     const withCert = JSON.parse((await hostEtcdctl(endpoints, hostClient(), hostClient().cacert, ['endpoint', 'health', '-w', 'json'])).stdout) as { health: boolean }[];
     expect(withCert.map((m) => m.health)).to.deep.equal([true, true, true]);
   });
@@ -125,7 +133,10 @@ describe('kubeadm lab: etcd with TLS client auth through the agent', function ()
   });
 
   it('SaveEtcdSnapshot streams a verified snapshot: sha256 matches, etcdctl snapshot status reads the host copy; a replay streams it again', async () => {
-    await hostEtcdctl(theLab().etcdEndpoints().slice(0, 1), hostClient(), hostClient().cacert, ['put', '/noderoll/lab-test', `value-${randomBytes(4).toString('hex')}`]);
+    // ~400 KB of data: the snapshot spans several 64 KiB chunks
+    for (let i = 0; i < 4; i++) {
+      await hostEtcdctl(theLab().etcdEndpoints().slice(0, 1), hostClient(), hostClient().cacert, ['put', `/noderoll/lab-test/${i}`, randomBytes(50 * 1024).toString('hex')]);
+    }
     const opId = `etcd-snapshot-${randomBytes(3).toString('hex')}`;
     const c = theLab().pki!.coordinator;
     const adapter = new GrpcNodeAgent({ node: 'node-2', address: `${node('node-2').names.nodeAddress}:${AGENT_GRPC_PORT}` }, { tls: await readAgentClientTls({ caFile: c.ca, certFile: c.cert, keyFile: c.key }, 'node-2'), callTimeoutMs: 60_000 });
@@ -139,6 +150,7 @@ describe('kubeadm lab: etcd with TLS client auth through the agent', function ()
       expect(createHash('sha256').update(bytes).digest('hex')).to.equal(outcome.sha256);
       expect(outcome.replayed).to.equal(false);
       expect(outcome.revision).to.be.greaterThan(0);
+      expect(outcome.sizeBytes).to.be.greaterThan(4 * 64 * 1024);
       const status = JSON.parse((await runCommand({ file: 'etcdctl', args: ['snapshot', 'status', destination, '-w', 'json'], env: { ...process.env, ETCDCTL_API: '3' }, timeoutMs: 20_000 })).stdout) as { hash: number; revision: number };
       expect(status).to.include({ hash: outcome.etcdHash, revision: outcome.revision });
 

@@ -189,7 +189,7 @@ export interface ConfigOverrides {
   profile?: string;
 }
 
-const TOP_LEVEL_KEYS = ['profile', 'etcd', 'grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations'];
+const TOP_LEVEL_KEYS = ['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations', 'profile', 'etcd'];
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
 const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const D = DEFAULT_CONFIG_DOC;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../../../shared/exec/command-runner.js';
 import { notYet, ready, waitFor } from '../../../shared/time/wait-for.js';
 import type { PlanetConfig } from '../planet/planet-config.js';
@@ -44,6 +45,22 @@ export function hostEtcdctl(endpoints: readonly string[], client: EtcdClientFile
     timeoutMs: 20_000,
     okExitCodes,
   });
+}
+
+/** The host's healthcheck client files of a kubeadm lab, by the lab's directory (KubeadmEtcdPki.create(<dir>/kubeadm-pki)). */
+export function kubeadmHostClientFiles(labDir: string): EtcdClientFiles {
+  const pki = join(labDir, 'kubeadm-pki');
+  return { cacert: join(pki, 'ca.crt'), cert: join(pki, 'host', 'healthcheck-client.crt'), key: join(pki, 'host', 'healthcheck-client.key') };
+}
+
+/** One member's health over TLS with the host's healthcheck certificate (lab status of a kubeadm lab). */
+export async function kubeadmMemberHealthy(url: string, client: EtcdClientFiles): Promise<boolean> {
+  const r = await hostEtcdctl([url], client, client.cacert, ['endpoint', 'health', '-w', 'json'], [0, 1]).catch(() => undefined);
+  try {
+    return (JSON.parse(r?.stdout ?? '') as { health: boolean }[])[0]?.health === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until every member answers `endpoint health` over TLS with the host's healthcheck certificate. */

@@ -35,8 +35,9 @@ const KUBEADM: Mapping = {
 const K3S: Mapping = {
   units: { allow: ['k3s.service', 'k3s-agent.service'], planet: [], watch: ['k3s.service', 'k3s-agent.service'] },
   planetChecks: { checks: [HOST_FAILED_UNITS_CHECK] },
+  // k3s ships no etcdctl: health needs one installed beside it (as k3s's docs do for embedded etcd)
   etcd: {
-    etcdctl: '/usr/local/bin/k3s',
+    etcdctl: '/usr/local/bin/etcdctl',
     cacert: '/var/lib/rancher/k3s/server/tls/etcd/server-ca.crt',
     cert: '/var/lib/rancher/k3s/server/tls/etcd/client.crt',
     key: '/var/lib/rancher/k3s/server/tls/etcd/client.key',

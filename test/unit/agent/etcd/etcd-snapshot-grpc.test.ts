@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../../../agent/agent-daemon.js';
+import { GrpcNodeAgent } from '../../../../coordinator/agents/grpc-node-agent.js';
 import { parseAgentConfig } from '../../../../agent/config/agent-config.js';
 import { AgentCallError, AgentClient } from '../../../../shared/agent-api/agent-client.js';
 import type { CommandResult, CommandSpec } from '../../../../shared/exec/command-runner.js';
@@ -82,6 +83,19 @@ operations: { shutdownGraceMs: 0 }
     expect(r.started).to.include({ operationId: 'snap-1', replayed: false });
     const info = await client!.getNodeInfo();
     expect([info.profile, info.etcdConfigured]).to.deep.equal(['kubeadm', true]);
+  });
+
+  it('the coordinator adapter maps a replay: the kept snapshot streamed again, replayed, with etcd\'s status', async () => {
+    const adapter = new GrpcNodeAgent({ node: 'test-node', address: `127.0.0.1:${agent!.grpcPort}` }, { tls: clientTls(coordinatorCert, 'test-node'), callTimeoutMs: 10_000 });
+    try {
+      const first = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'a.db'));
+      const again = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'b.db'));
+      expect(first).to.deep.equal({ operationId: 'snap-2', sizeBytes: snapshotBytes.length, sha256: first.sha256, revision: 12, totalKeys: 4, etcdHash: 7, replayed: false });
+      expect(again).to.deep.equal({ ...first, replayed: true });
+      expect((await readFile(join(dir, 'b.db'))).equals(snapshotBytes)).to.equal(true);
+    } finally {
+      adapter.close();
+    }
   });
 
   it('a snapshot that changed on disk since it was taken is refused and the destination is not written', async () => {

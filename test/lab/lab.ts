@@ -363,25 +363,8 @@ export class Lab {
               },
             }
           : {};
-        if (kubeadm) {
-          await prepareKubeadmNodeRootfs({
-            image: image.rootfs,
-            rootfs,
-            hostname: n.name,
-            kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${apiPort}`, labTiming(o).heartbeatIntervalMs),
-            ...(role === 'master'
-              ? {
-                  etcd: {
-                    binary: '/usr/local/bin/etcd',
-                    member: { name: n.name, bridgeAddress: n.bridgeAddress, nodeAddress: n.nodeAddress, initialCluster: kubeadmInitialCluster, clusterToken: `noderoll-lab-${this.id}` },
-                    pkiFiles: await this.kubeadmPki!.controlPlaneFiles(n),
-                  },
-                }
-              : {}),
-            ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
-            ...agent,
-          });
-        } else await prepareNodeRootfs({
+        if (kubeadm) await this.prepareKubeadmNode(n, role, { image: image.rootfs, rootfs, apiPort, initialCluster: kubeadmInitialCluster, agent });
+        else await prepareNodeRootfs({
           image: image.rootfs,
           rootfs,
           hostname: n.name,
@@ -450,6 +433,32 @@ export class Lab {
       }),
     );
     this.timings.agentInstallMs = Date.now() - tInstall;
+  }
+
+  /** A kubeadm node's rootfs (test/lab/kubeadm): kubelet/containerd, and on control-plane nodes etcd with kubeadm's PKI. */
+  private async prepareKubeadmNode(
+    n: NodeNames,
+    role: 'master' | 'node',
+    p: { image: string; rootfs: string; apiPort: number; initialCluster: string; agent: Pick<Parameters<typeof prepareKubeadmNodeRootfs>[0], 'agent'> },
+  ): Promise<void> {
+    const o = this.options;
+    await prepareKubeadmNodeRootfs({
+      image: p.image,
+      rootfs: p.rootfs,
+      hostname: n.name,
+      kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${p.apiPort}`, labTiming(o).heartbeatIntervalMs),
+      ...(role === 'master'
+        ? {
+            etcd: {
+              binary: '/usr/local/bin/etcd',
+              member: { name: n.name, bridgeAddress: n.bridgeAddress, nodeAddress: n.nodeAddress, initialCluster: p.initialCluster, clusterToken: `noderoll-lab-${this.id}` },
+              pkiFiles: await this.kubeadmPki!.controlPlaneFiles(n),
+            },
+          }
+        : {}),
+      ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
+      ...p.agent,
+    });
   }
 
   private planetConfig(n: NodeNames, role: 'master' | 'node', apiPort: number, initialCluster: string): PlanetConfig {

@@ -10,6 +10,8 @@ import { absolutePathProblem } from '../../shared/validation/path.js';
 import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { compileVersionPattern, DEFAULT_VERSION_PATTERN } from '../../shared/validation/version.js';
 import { readInstallMode, type InstallMode, type UpgradePolicy } from './install-mode-config.js';
+import { AGENT_PROFILES, DEFAULT_PROFILE, withProfileDefaults, type AgentProfile } from './agent-profile.js';
+import { ETCD_KEYS, readEtcdConfig, type EtcdConfig } from './etcd-config.js';
 
 /**
  * noderoll-agent's configuration: YAML, every key optional with a default for a Gravity node,
@@ -56,6 +58,8 @@ export interface AgentTlsConfig {
 }
 
 export interface AgentConfig {
+  /** The cluster distribution whose defaults apply (agent-profile.ts). */
+  profile: AgentProfile;
   grpc: {
     listen: ListenAddress;
     maxReceiveMessageBytes: number;
@@ -111,6 +115,8 @@ export interface AgentConfig {
     maxPatternLength: number;
   };
   operations: { keep: number; shutdownGraceMs: number };
+  /** etcd health and snapshots on this node; undefined: not configured (gravity's default). */
+  etcd: EtcdConfig | undefined;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/noderoll/agent.yaml';
@@ -194,9 +200,10 @@ export interface ConfigOverrides {
   httpListen?: string;
   stateDir?: string;
   logLevel?: string;
+  profile?: string;
 }
 
-const TOP_LEVEL_KEYS = ['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations'];
+const TOP_LEVEL_KEYS = ['grpc', 'tls', 'http', 'stateDir', 'logLevel', 'units', 'packages', 'install', 'reboot', 'planetChecks', 'journal', 'operations', 'profile', 'etcd'];
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/;
 const CHECK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const D = DEFAULT_CONFIG_DOC;
@@ -204,14 +211,17 @@ const D = DEFAULT_CONFIG_DOC;
 /** Reads and checks the whole file; throws a ConfigError naming every bad field (with its line) or flag. */
 export function parseAgentConfig(text: string, source: string, overrides: ConfigOverrides = {}): AgentConfig {
   const settings = parseYamlSettings(text, source);
-  const root = new FieldReader(settings.value);
+  const file = new FieldReader(settings.value);
+  const fileProfile = file.oneOf<AgentProfile>('profile', DEFAULT_PROFILE, AGENT_PROFILES);
+  const profile = overridable(file, fileProfile, { flag: '--profile', value: overrides.profile }, (v) => oneOfProblem(v, AGENT_PROFILES));
+  const root = new FieldReader(withProfileDefaults(settings.value, profile), '', file.problems);
   root.only(TOP_LEVEL_KEYS);
-  const config = readAgentConfig(root, overrides);
+  const config = readAgentConfig(root, overrides, profile);
   if (root.problems.length > 0) throw new ConfigError(source, locateProblems(root.problems, settings));
   return config;
 }
 
-function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentConfig {
+function readAgentConfig(root: FieldReader, overrides: ConfigOverrides, profile: AgentProfile): AgentConfig {
   const grpcSection = root.section('grpc', ['listen', 'maxReceiveMessageBytes', 'maxSendMessageBytes', 'maxConcurrentReads', 'maxConnectionsPerPeer', 'allowFrom']);
   const grpc = readGrpc(grpcSection, overrides);
   const http = readHttp(root.section('http', ['listen', 'metrics']), overrides);
@@ -220,7 +230,7 @@ function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentCo
   const stateDir = overridable(root, root.string('stateDir', D.stateDir, absolutePathProblem), { flag: '--state-dir', value: overrides.stateDir }, absolutePathProblem);
   const fileLogLevel = root.oneOf<LogLevel>('logLevel', D.logLevel as LogLevel, LOG_LEVELS);
   const logLevel = overridable(root, fileLogLevel, { flag: '--log-level', value: overrides.logLevel }, (v) => oneOfProblem(v, LOG_LEVELS));
-  const units = readUnits(root.section('units', ['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']));
+  const units = readUnits(root.section('units', ['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']), profile);
   const packages = readPackages(root.section('packages', ['manager', 'watch']));
   const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs', 'mode', 'packages', 'upgradeAll']));
   requireWatchedPackage(root, install, packages);
@@ -228,7 +238,8 @@ function readAgentConfig(root: FieldReader, overrides: ConfigOverrides): AgentCo
   const planetChecks = readPlanetChecks(root.section('planetChecks', ['timeoutMs', 'checks']));
   const journal = readJournal(root.section('journal', ['defaultMaxEntries', 'maxEntries', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxMessageBytes', 'maxPatterns', 'maxPatternLength']));
   const operations = readOperations(root.section('operations', ['keep', 'shutdownGraceMs']), install.timeoutMs);
-  return { grpc, tls, http, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations };
+  const etcd = root.has('etcd') ? readEtcdConfig(root.section('etcd', ETCD_KEYS)) : undefined;
+  return { profile, grpc, tls, http, stateDir, logLevel, units, packages, install, reboot, planetChecks, journal, operations, etcd };
 }
 
 interface Override {
@@ -287,10 +298,11 @@ function readTls(r: FieldReader): AgentTlsConfig {
   };
 }
 
-function readUnits(r: FieldReader): AgentConfig['units'] {
+/** Only Gravity has planet: other profiles may leave units.planet empty. */
+function readUnits(r: FieldReader, profile: AgentProfile): AgentConfig['units'] {
   const units = {
     allow: r.list('allow', D.units.allow, unitGlobProblem, { max: 64 }),
-    planet: r.list('planet', D.units.planet, unitGlobProblem, { nonEmpty: true, max: 16 }),
+    planet: r.list('planet', D.units.planet, unitGlobProblem, { nonEmpty: profile === 'gravity', max: 16 }),
     watch: r.list('watch', D.units.watch, unitGlobProblem, { max: 64 }),
     defaultTimeoutMs: r.integer('defaultTimeoutMs', D.units.defaultTimeoutMs, 100, 3_600_000),
     maxTimeoutMs: r.integer('maxTimeoutMs', D.units.maxTimeoutMs, 100, 3_600_000),

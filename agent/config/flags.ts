@@ -3,6 +3,7 @@ import { oneOfProblem } from '../../shared/validation/choice.js';
 import { listenAddressProblem } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
 import { DEFAULT_CONFIG_PATH, LOG_LEVELS, type ConfigOverrides } from './agent-config.js';
+import { AGENT_PROFILES } from './agent-profile.js';
 
 /** Command line of noderoll-agent. */
 
@@ -28,6 +29,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'state-dir', kind: 'string', value: 'DIR', help: 'where operations are recorded (overrides stateDir)', check: absolutePathProblem },
   { name: 'log-level', kind: 'string', value: 'LEVEL', help: `${LOG_LEVELS.join('|')} (overrides logLevel)`, check: (v) => oneOfProblem(v, LOG_LEVELS) },
+  { name: 'profile', kind: 'string', value: 'NAME', help: `${AGENT_PROFILES.join('|')}: the defaults to start from (overrides profile)`, check: (v) => oneOfProblem(v, AGENT_PROFILES) },
   { name: 'version', kind: 'boolean', help: 'print the agent version' },
   { name: 'help', kind: 'boolean', help: 'this text' },
 ];
@@ -49,6 +51,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags {
     ['http-listen', 'httpListen'],
     ['state-dir', 'stateDir'],
     ['log-level', 'logLevel'],
+    ['profile', 'profile'],
   ] as const) {
     const value = flagString(f, flag);
     if (value !== undefined) overrides[key] = value;

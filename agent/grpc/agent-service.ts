@@ -13,6 +13,7 @@ import type { CallAccess } from '../tls/call-access.js';
 import type { CallerIdentity } from '../tls/peer-admission.js';
 import { authorizationProblem, isMutatingRpc } from '../tls/rpc-authorization.js';
 import { isRefusalCode } from './refusal-audit.js';
+import { streamEtcdSnapshot } from './etcd-snapshot-stream.js';
 import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, toPackageChange, toPlanetCheck, toRebootAdvice, toUnit } from './proto-mapping.js';
 
 /**
@@ -28,7 +29,7 @@ import { toJournalEntry, toJournalSummary, toNodeInfo, toOperation, toPackage, t
  */
 
 /** Read RPCs that run host commands (systemctl, journalctl, checks): at most grpc.maxConcurrentReads at once. */
-const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetRebootAdvice']);
+const PROCESS_READS = new Set(['GetNodeInfo', 'ListUnits', 'ListFailedUnits', 'ScanJournal', 'RunPlanetChecks', 'GetRebootAdvice', 'CheckEtcdHealth']);
 const AUDIT_VALUE_MAX = 200;
 
 /** A request's fields for the audit log, long strings cut (a 1 MB name must not become a 1 MB log line). */
@@ -151,10 +152,6 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
     };
   }
 
-  function notBuilt(method: string): never {
-    throw new AgentError('FAILED_PRECONDITION', `${method}: not built yet`);
-  }
-
   function fail<Req, Res>(method: string, call: ServerWritableStream<Req, Res>, started: number, err: unknown): void {
     const se = toServiceError(err);
     observe(method, started, se);
@@ -253,7 +250,6 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
       return { phase: { operationId: r.phase.operationId, phase: r.phase.phase, startedUnixMs: r.phase.startedUnixMs, deadlineMs: r.phase.deadlineMs }, unchanged: r.unchanged };
     }),
 
-    // #15 contract placeholders, replaced by the OS-patching and etcd work before they land.
     GetRebootAdvice: unary('GetRebootAdvice', async () => toRebootAdvice(await ops.rebootAdvice())),
 
     RestartUnit: unary('RestartUnit', async (req, call) => {
@@ -261,7 +257,20 @@ export function createAgentService(d: AgentServiceDeps): NodeAgentHandlers {
       return { operation: toOperation(r.op), unit: r.unit ? toUnit(r.unit) : null, replayed: r.replayed };
     }),
 
-    CheckEtcdHealth: unary('CheckEtcdHealth', async () => notBuilt('CheckEtcdHealth')),
-    SaveEtcdSnapshot: (call) => fail('SaveEtcdSnapshot', call, Date.now(), new AgentError('FAILED_PRECONDITION', 'SaveEtcdSnapshot: not built yet')),
+
+    CheckEtcdHealth: unary('CheckEtcdHealth', async (req) => {
+      const r = await ops.etcd.health(req.timeoutMs);
+      return { members: r.members, allHealthy: r.allHealthy, command: r.command, problem: r.problem };
+    }),
+
+    SaveEtcdSnapshot: (call) => {
+      const started = Date.now();
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      guarded('SaveEtcdSnapshot', call, call.request, async () => {
+        await streamEtcdSnapshot(call, await ops.etcd.saveSnapshot(call.request), abort.signal);
+        observe('SaveEtcdSnapshot', started, undefined);
+      }).catch((err: unknown) => fail('SaveEtcdSnapshot', call, started, err));
+    },
   };
 }

@@ -28,6 +28,7 @@ const KIND: Record<OperationRecord['kind'], OperationKind> = {
   'restart-unit': 'OPERATION_KIND_RESTART_UNIT',
   install: 'OPERATION_KIND_INSTALL',
   reboot: 'OPERATION_KIND_REBOOT',
+  'etcd-snapshot': 'OPERATION_KIND_ETCD_SNAPSHOT',
 };
 
 const STATE: Record<OperationRecord['state'], OperationState> = {
@@ -124,6 +125,8 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     installVersionPattern: n.installVersionPattern,
     filesystemsProblem: n.filesystemsProblem,
     installMode: n.installMode,
+    profile: n.profile,
+    etcdConfigured: n.etcdConfigured,
   };
 }
 

@@ -24,6 +24,7 @@ import { agentBuild, type AgentBuild } from '../build-info.js';
 import { queryPackages } from './packages.js';
 import { runPlanetChecks, type PlanetCheckOutcome } from './planet-checks.js';
 import { UnitActions } from './unit-actions.js';
+import { EtcdOperations } from '../etcd/etcd-operations.js';
 
 /**
  * The node-local half of the runbook, as the gRPC service offers it: every request validated
@@ -67,6 +68,8 @@ export interface NodeInfoFacts {
   filesystemsProblem: string;
   /** install.mode: command, packages or upgrade-all. */
   installMode: string;
+  profile: string;
+  etcdConfigured: boolean;
 }
 
 export interface UnitOperationResult {
@@ -117,6 +120,8 @@ export class NodeOperations {
   private installAbort: AbortController | undefined;
   private rebootTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  /** etcd health and snapshots (the etcd: section). */
+  readonly etcd: EtcdOperations;
 
   constructor(private readonly d: NodeOperationsDeps) {
     this.cfg = d.config;
@@ -124,6 +129,15 @@ export class NodeOperations {
     this.clock = d.clock ?? Date.now;
     this.units = new UnitActions(d.systemctl, this.clock);
     this.startedUnixMs = d.startedUnixMs ?? this.clock();
+    this.etcd = new EtcdOperations({
+      config: d.config.etcd,
+      ledger: d.ledger,
+      run: this.run,
+      logger: d.logger,
+      clock: this.clock,
+      refuseWhenStopping: () => this.refuseWhenStopping(),
+      finished: (op) => this.finished(op),
+    });
   }
 
   get boot(): BootIdentity {
@@ -146,7 +160,7 @@ export class NodeOperations {
       readOsFacts(),
       this.d.systemctl.version(),
       queryPackages(this.cfg.packages.manager, this.cfg.packages.watch, this.run),
-      this.unitNames(this.cfg.units.planet, false),
+      this.cfg.units.planet.length > 0 ? this.unitNames(this.cfg.units.planet, false) : Promise.resolve([]),
       readFilesystems().then(
         (list) => ({ list, problem: list.length === 0 ? 'no filesystem at /, /var* or /opt* was found' : '' }),
         (err: Error) => {
@@ -176,6 +190,8 @@ export class NodeOperations {
       apiVersion: AGENT_API_VERSION,
       installVersionPattern: this.cfg.install.versionPattern.source,
       installMode: this.cfg.install.mode,
+      profile: this.cfg.profile,
+      etcdConfigured: this.etcd.configured,
     };
   }
 

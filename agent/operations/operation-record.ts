@@ -7,7 +7,7 @@ import type { UnitState } from '../systemd/show-parser.js';
  * the gRPC layer maps it to noderoll.agent.v1.Operation.
  */
 
-export type OperationKind = 'stop-unit' | 'start-unit' | 'enable-unit' | 'restart-unit' | 'install' | 'reboot';
+export type OperationKind = 'stop-unit' | 'start-unit' | 'enable-unit' | 'restart-unit' | 'install' | 'reboot' | 'etcd-snapshot';
 export type OperationState = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface PackageVersionRecord {
@@ -48,6 +48,19 @@ export interface RebootRecord {
   completedUnixMs: number;
 }
 
+/** An etcd snapshot kept on the node: where, how it was taken, and what `etcdctl snapshot status` said. */
+export interface EtcdSnapshotRecord {
+  file: string;
+  command: string[];
+  sizeBytes: number;
+  sha256: string;
+  hash: number;
+  revision: number;
+  totalKeys: number;
+  totalSize: number;
+  durationMs: number;
+}
+
 /** The arguments that make two requests "the same operation". */
 export interface OperationArgs {
   unit?: string;
@@ -71,6 +84,7 @@ export interface OperationRecord {
   install?: InstallRecord;
   reboot?: RebootRecord;
   unitAfter?: UnitStateRecord;
+  etcdSnapshot?: EtcdSnapshotRecord;
 }
 
 export function sameArgs(a: OperationArgs, b: OperationArgs): boolean {

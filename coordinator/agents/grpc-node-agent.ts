@@ -203,9 +203,18 @@ export class GrpcNodeAgent implements NodeAgent {
     };
   }
 
-  // #15 contract placeholder: the etcd work streams the snapshot here (agent-client stream + file + checksum).
-  async saveEtcdSnapshot(request: EtcdSnapshotRequest, _destination: string, _options?: CallOptions): Promise<EtcdSnapshotOutcome> {
-    throw new Error(`SaveEtcdSnapshot ${request.operationId}: not built yet`);
+  /** Streams the snapshot into `destination`; the client checks size and SHA-256 before the file appears. */
+  async saveEtcdSnapshot(request: EtcdSnapshotRequest, destination: string, options?: CallOptions): Promise<EtcdSnapshotOutcome> {
+    const r = await this.call(() => this.client.saveEtcdSnapshot(request.operationId, destination, options?.timeoutMs ? { deadlineMs: options.timeoutMs } : {}));
+    return {
+      operationId: request.operationId,
+      sizeBytes: r.sizeBytes,
+      sha256: r.sha256,
+      revision: r.finished.revision,
+      totalKeys: r.finished.totalKeys,
+      etcdHash: r.finished.etcdHash,
+      replayed: r.started?.replayed ?? false,
+    };
   }
 
   private async enable(unit: string, now: boolean, request: UnitChangeRequest, options?: CallOptions): Promise<UnitState> {

@@ -25,7 +25,11 @@ import type { UnitActionRequest } from './generated/noderoll/agent/v1/UnitAction
 import type { UnitActionResponse__Output } from './generated/noderoll/agent/v1/UnitActionResponse.js';
 import type { RebootAdvice__Output } from './generated/noderoll/agent/v1/RebootAdvice.js';
 import type { CheckEtcdHealthResponse__Output } from './generated/noderoll/agent/v1/CheckEtcdHealthResponse.js';
+import type { EtcdSnapshotEvent__Output } from './generated/noderoll/agent/v1/EtcdSnapshotEvent.js';
+import type { EtcdSnapshotFinished__Output } from './generated/noderoll/agent/v1/EtcdSnapshotFinished.js';
+import type { EtcdSnapshotStarted__Output } from './generated/noderoll/agent/v1/EtcdSnapshotStarted.js';
 import { loadAgentApi } from './proto.js';
+import { SnapshotFileReceiver } from './snapshot-file-receiver.js';
 
 export type { NodeInfo__Output as NodeInfo } from './generated/noderoll/agent/v1/NodeInfo.js';
 export type { Operation__Output as Operation } from './generated/noderoll/agent/v1/Operation.js';
@@ -141,6 +145,15 @@ export function explainConnectionFailure(address: string, details: string, now =
   ];
   const hint = hints.find(([re]) => re.test(reason))?.[1];
   return `cannot connect to the agent at ${address}: ${hint ? `${hint}: ${reason}` : reason}`;
+}
+
+/** A snapshot written to `destination`: the agent's started/finished events and what arrived. */
+export interface EtcdSnapshotResult {
+  started: EtcdSnapshotStarted__Output | undefined;
+  finished: EtcdSnapshotFinished__Output;
+  destination: string;
+  sizeBytes: number;
+  sha256: string;
 }
 
 export interface InstallResult {
@@ -319,6 +332,50 @@ export class AgentClient {
       r.error = err;
     }
     return r;
+  }
+
+  /**
+   * Takes (or replays) an etcd snapshot on the agent's node and writes the streamed bytes to
+   * `destination` (a temporary file beside it, renamed only when the size and SHA-256 the agent sends
+   * match what arrived). Rejects with AgentCallError for the agent's errors, with an Error naming both
+   * values for a mismatch; `destination` is then absent.
+   */
+  async saveEtcdSnapshot(operationId: string, destination: string, options: { deadlineMs?: number } = {}): Promise<EtcdSnapshotResult> {
+    const receiver = await SnapshotFileReceiver.create(destination);
+    const stream = this.client.saveEtcdSnapshot({ operationId }, this.opts(options.deadlineMs ?? 10 * 60_000));
+    let started: EtcdSnapshotStarted__Output | undefined;
+    let finished: EtcdSnapshotFinished__Output | undefined;
+    // chunks are written in order: one write at a time, the stream paused while the disk is behind
+    let writing: Promise<void> = Promise.resolve();
+    let writeError: Error | undefined;
+    try {
+      await consume(stream, (e) => this.callError('SaveEtcdSnapshot', e), (ev: EtcdSnapshotEvent__Output) => {
+        if (ev.started) started = ev.started;
+        else if (ev.finished) finished = ev.finished;
+        else if (ev.chunk) {
+          const chunk = ev.chunk;
+          stream.pause();
+          writing = writing
+            .then(() => receiver.write(chunk))
+            .catch((err: Error) => {
+              writeError ??= err;
+              stream.cancel();
+            })
+            .finally(() => stream.resume());
+        }
+      });
+      await writing;
+      if (writeError) throw new Error(`SaveEtcdSnapshot ${operationId}: writing ${destination} failed: ${writeError.message}`);
+      if (!finished) throw new AgentCallError('SaveEtcdSnapshot', status.INTERNAL, 'the stream ended without a finish');
+      const kept = await receiver.complete({ sizeBytes: finished.sizeBytes, sha256: finished.sha256 }).catch((err: Error) => {
+        throw new Error(`SaveEtcdSnapshot ${operationId}: ${err.message}; ${destination} not written`);
+      });
+      return { started, finished, destination, ...kept };
+    } catch (err) {
+      await writing.catch(() => undefined);
+      await receiver.discard();
+      throw writeError && err instanceof AgentCallError ? new Error(`SaveEtcdSnapshot ${operationId}: writing ${destination} failed: ${writeError.message}`) : err;
+    }
   }
 
   /** Waits until the agent answers GetNodeInfo (e.g. after a reboot); returns that answer. */

@@ -22,8 +22,8 @@ export interface OpensslOptions {
 }
 
 export interface LeafExtensions {
-  /** `serverAuth` (agents) or `clientAuth` (coordinator, reader). */
-  extendedKeyUsage: 'serverAuth' | 'clientAuth';
+  /** `serverAuth` (agents) or `clientAuth` (coordinator, reader); both for etcd's server and peer certificates. */
+  extendedKeyUsage: 'serverAuth' | 'clientAuth' | 'serverAuth, clientAuth';
   dns: readonly string[];
   ips: readonly string[];
   uris: readonly string[];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../shared/log/logger.js';
 import { sleep } from '../../shared/time/wait-for.js';
-import { Lab } from './lab.js';
+import { Lab, LAB_PROFILES, type LabProfile } from './lab.js';
+import { kubeadmAgentConfigYaml } from './kubeadm/kubeadm-agent-config.js';
 import { labAgentConfigYaml, labSiteAgentSettingsYaml, writeLabCoordinatorConfig } from './noderoll-config.js';
 import { labEnvScript, siteAgentSettingsFile } from './lab-env.js';
 import { runNodeShell } from './node-shell.js';
@@ -26,6 +27,7 @@ const USAGE = `usage: npm run lab -- <command> [flags]
   up     [--id ID] [--nodes N]   start a lab (default id ${DEFAULT_ID}, 3 nodes) and wait until it is healthy
   status [--id ID] [-o json]     nodes: power, systemd state, etcd, Kubernetes readiness, boot ID
   up     [--id ID] --no-agents   a lab whose nodes have no noderoll agent yet (install it as an operator would)
+  up     [--id ID] --profile kubeadm   kubelet/containerd units, etcd with TLS client auth at kubeadm's paths (default: gravity)
   env    [--id ID]               shell exports: kubectl, gravity and noderoll on PATH, pointed at the lab (eval "$(...)"),
                                  and the site settings of "Using noderoll on a cluster" (README) for this lab
   shell  [--id ID] NODE [CMD…]   run CMD (default: a login shell) as root inside NODE, as ssh root@NODE would
@@ -38,12 +40,13 @@ interface Flags {
   output: 'text' | 'json';
   all: boolean;
   agents: boolean;
+  profile: LabProfile;
 }
 
 class UsageError extends Error {}
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { id: validateLabId(DEFAULT_ID), nodes: 3, output: 'text', all: false, agents: true };
+  const flags: Flags = { id: validateLabId(DEFAULT_ID), nodes: 3, output: 'text', all: false, agents: true, profile: 'gravity' };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -62,6 +65,11 @@ function parseFlags(args: string[]): Flags {
       flags.output = v;
     } else if (a === '--all') flags.all = true;
     else if (a === '--no-agents') flags.agents = false;
+    else if (a === '--profile') {
+      const v = value();
+      if (!LAB_PROFILES.includes(v as LabProfile)) throw new UsageError(`--profile: "${v}" must be one of ${LAB_PROFILES.join(', ')}`);
+      flags.profile = v as LabProfile;
+    }
     else throw new UsageError(`unknown flag "${a}"`);
   }
   return flags;
@@ -81,7 +89,7 @@ async function up(flags: Flags): Promise<number> {
   const logFile = daemonLogFile(flags.id);
   const fd = openSync(logFile, 'w');
   const self = fileURLToPath(import.meta.url);
-  const daemon = spawn(process.execPath, [self, 'daemon', '--id', flags.id, '--nodes', String(flags.nodes), ...(flags.agents ? [] : ['--no-agents'])], {
+  const daemon = spawn(process.execPath, [self, 'daemon', '--id', flags.id, '--nodes', String(flags.nodes), ...(flags.agents ? [] : ['--no-agents']), ...(flags.profile === 'gravity' ? [] : ['--profile', flags.profile])], {
     detached: true,
     stdio: ['ignore', fd, fd],
   });
@@ -158,7 +166,9 @@ async function image(): Promise<number> {
 
 async function daemon(flags: Flags): Promise<number> {
   const logger = createLogger('lab-daemon');
-  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, ...(flags.agents ? { agentConfig: labAgentConfigYaml } : {}) });
+  const kubeadm = flags.profile === 'kubeadm';
+  const agentConfig = kubeadm ? kubeadmAgentConfigYaml : labAgentConfigYaml;
+  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, ...(kubeadm ? { profile: flags.profile } : {}), ...(flags.agents ? { agentConfig } : {}) });
   await writeFile(siteAgentSettingsFile(lab.dir), labSiteAgentSettingsYaml());
   // Without agents the lab has no coordinator config of its own: `noderoll init` writes the operator's.
   if (flags.agents) await writeLabCoordinatorConfig(lab);

@@ -1,4 +1,5 @@
 import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
+import { kubeadmHostClientFiles, kubeadmMemberHealthy } from './kubeadm/kubeadm-node.js';
 import { containerBootId, containerInitPid, containerSystemState, execInContainer } from './node-machine.js';
 import { AGENT_PACKAGE } from './lab-agent.js';
 import { AGENT_UNIT } from './node-rootfs.js';
@@ -20,8 +21,10 @@ export interface NodeStatus {
   agent: string;
 }
 
-async function etcdHealth(url: string | undefined): Promise<NodeStatus['etcd']> {
+async function etcdHealth(url: string | undefined, labDir: string): Promise<NodeStatus['etcd']> {
   if (!url) return 'none';
+  // kubeadm labs: TLS with a client certificate (kubeadm-node.ts)
+  if (url.startsWith('https://')) return (await kubeadmMemberHealthy(url, kubeadmHostClientFiles(labDir))) ? 'healthy' : 'unhealthy';
   return (await probeEtcdMember(url, 1500)).kind === 'healthy' ? 'healthy' : 'unhealthy';
 }
 
@@ -63,7 +66,7 @@ export async function collectLabStatus(state: LabState): Promise<NodeStatus[]> {
         power,
         systemState,
         bootId,
-        etcd: await etcdHealth(n.etcdClientUrl),
+        etcd: await etcdHealth(n.etcdClientUrl, state.dir),
         kubeReady: ready === 'True' ? 'Ready' : item ? `NotReady(${ready ?? 'missing'})` : 'unregistered',
         planetVersion: item?.metadata.labels?.['planet.noderoll.io/version'] ?? '-',
         agent,

@@ -27,6 +27,10 @@ import { makeCoordinatorIdentity } from './lab-coordinator-identity.js';
 import { applyManifests, DEPLOY_DIR, type ServiceAccountIdentity } from '../kube-api/service-account-fixture.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
+import { KubeadmEtcdPki } from './kubeadm/kubeadm-etcd-pki.js';
+import { prepareKubeadmNodeRootfs } from './kubeadm/kubeadm-rootfs.js';
+import { ETCD_CLIENT_PORT as KUBEADM_ETCD_CLIENT_PORT, ETCD_PEER_PORT as KUBEADM_ETCD_PEER_PORT } from './kubeadm/kubeadm-units.js';
+import { kubeadmKubeletConfig, waitKubeadmEtcdHealthy } from './kubeadm/kubeadm-node.js';
 
 /**
  * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
@@ -41,9 +45,20 @@ export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7
 const ETCD_CLIENT_PORT = 2379;
 const ETCD_PEER_PORT = 2380;
 
+/** gravity: planet/teleport units (the default); kubeadm: kubelet/containerd units and etcd with kubeadm's TLS (test/lab/kubeadm). */
+export type LabProfile = 'gravity' | 'kubeadm';
+export const LAB_PROFILES: readonly LabProfile[] = ['gravity', 'kubeadm'];
+
 export interface LabOptions {
   id?: string;
   nodes: number;
+  /**
+   * What the nodes run (default gravity). kubeadm: kubelet.service and containerd.service stand-ins,
+   * on control-plane nodes (the masters) a real etcd member with TLS client authentication and
+   * kubeadm's PKI at /etc/kubernetes/pki, Nodes labelled and tainted as kubeadm does; no planet
+   * package, no gravity stand-in. lab.kubeadmPki holds the etcd CA and a host client certificate.
+   */
+  profile?: LabProfile;
   /** How many of the nodes are masters with an etcd member (default: min(nodes, 3)). */
   masters?: number;
   logger?: Logger;
@@ -120,14 +135,17 @@ export class LabNode {
     readonly machine: NodeMachine,
     readonly rootfs: string,
     readonly consoleLog: string,
+    readonly profile: LabProfile = 'gravity',
   ) {}
 
   get name(): string {
     return this.names.name;
   }
 
+  /** The member's client URL as the host reaches it (kubeadm: https, client certificate required). */
   get etcdClientUrl(): string | undefined {
-    return this.role === 'master' ? `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}` : undefined;
+    if (this.role !== 'master') return undefined;
+    return this.profile === 'kubeadm' ? `https://${this.names.nodeAddress}:${KUBEADM_ETCD_CLIENT_PORT}` : `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}`;
   }
 
   exec(file: string, args: string[], options?: NodeExecOptions): Promise<CommandResult> {
@@ -154,6 +172,8 @@ export class Lab {
   api: KubeApiServer | undefined;
   /** The lab's noderoll CA and client certificates (labs with agents). */
   pki: LabPki | undefined;
+  /** kubeadm labs: the etcd CA and a healthcheck client certificate for the host. */
+  kubeadmPki: KubeadmEtcdPki | undefined;
   /** The agent package installed on every node (labs with agents). */
   agentPackage: LabAgentPackage | undefined;
   /** Powers nodes on from any process (Redfish-shaped, 127.0.0.1): lab-bmc.ts. */
@@ -172,6 +192,9 @@ export class Lab {
 
   get id(): string {
     return this.identity.id;
+  }
+  get profile(): LabProfile {
+    return this.options.profile ?? 'gravity';
   }
   get kubeconfig(): string {
     return join(this.dir, 'kube', 'config');
@@ -264,6 +287,7 @@ export class Lab {
       if (!/^node-\d+$/.test(name) || Number(name.slice(5)) > options.nodes) throw new Error(`clockOffsetMs: "${name}" is not a node of this lab (node-1..node-${options.nodes})`);
       if (!Number.isInteger(offset / 1000) || Math.abs(offset) > 86_400_000) throw new Error(`clockOffsetMs.${name}: ${offset} must be whole seconds within a day`);
     }
+    if (options.profile !== undefined && !LAB_PROFILES.includes(options.profile)) throw new Error(`profile: "${String(options.profile)}" must be one of ${LAB_PROFILES.join(', ')}`);
     const id = validateLabId(options.id ?? randomLabId());
     const dir = labDir(id);
     if (existsSync(dir)) throw new Error(`lab "${id}" already exists at ${dir}; take it down first: npm run lab -- down --id ${id}`);
@@ -297,11 +321,12 @@ export class Lab {
       : undefined;
     // a failed up must not leave this promise's rejection unhandled while the rest is awaited
     agentPackage?.catch(() => undefined);
+    const kubeadm = this.profile === 'kubeadm';
     const [image] = await Promise.all([
       ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
-      buildPlanetPackage(this.packageDir, PLANET_VERSION_INSTALLED),
-      ...[PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v)),
+      ...(kubeadm ? [] : [PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v))),
       this.startApiServer(),
+      kubeadm ? KubeadmEtcdPki.create(join(this.dir, 'kubeadm-pki')).then((p) => void (this.kubeadmPki = p)) : undefined,
     ]);
     this.timings.imageMs = image.buildMs;
     this.timings.imageBuilt = image.builtNow ? 1 : 0;
@@ -311,6 +336,11 @@ export class Lab {
     const initialCluster = names
       .slice(0, masters)
       .map((n) => `${n.name}=http://${n.bridgeAddress}:${ETCD_PEER_PORT}`)
+      .join(',');
+
+    const kubeadmInitialCluster = names
+      .slice(0, masters)
+      .map((n) => `${n.name}=https://${n.bridgeAddress}:${KUBEADM_ETCD_PEER_PORT}`)
       .join(',');
 
     const tNet = Date.now();
@@ -331,22 +361,24 @@ export class Lab {
         const agentNode = { name: n.name, role, nodeAddress: n.nodeAddress } as const;
         const rootfs = join(this.dir, 'nodes', n.name, 'rootfs');
         const consoleLog = join(this.dir, 'nodes', n.name, 'console.log');
-        await prepareNodeRootfs({
+        const agent = o.agentConfig
+          ? {
+              agent: {
+                configYaml: o.agentConfig(agentNode),
+                files: { ...(await this.pki?.agentNodeFiles(agentNode)), ...(await o.agentFiles?.(agentNode)) },
+                ...(o.agentWatchdogSec !== undefined ? { watchdogSec: o.agentWatchdogSec } : {}),
+              },
+            }
+          : {};
+        if (kubeadm) await this.prepareKubeadmNode(n, role, { image: image.rootfs, rootfs, apiPort, initialCluster: kubeadmInitialCluster, agent });
+        else await prepareNodeRootfs({
           image: image.rootfs,
           rootfs,
           hostname: n.name,
           planet: this.planetConfig(n, role, apiPort, initialCluster),
           initialPackage: join(this.packageDir, `${PLANET_PACKAGE}_${PLANET_VERSION_INSTALLED}_all.deb`),
           ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
-          ...(o.agentConfig
-            ? {
-                agent: {
-                  configYaml: o.agentConfig(agentNode),
-                  files: { ...(await this.pki?.agentNodeFiles(agentNode)), ...(await o.agentFiles?.(agentNode)) },
-                  ...(o.agentWatchdogSec !== undefined ? { watchdogSec: o.agentWatchdogSec } : {}),
-                },
-              }
-            : {}),
+          ...agent,
         });
         if (aptRepository) await prepareNodeAptSource(rootfs, aptRepository);
         const machine = new NodeMachine({
@@ -359,13 +391,14 @@ export class Lab {
             { host: process.execPath, node: NODE_LAB_NODE_BINARY },
             { host: projectDir, node: NODE_LAB_PROJECT_DIR },
             { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
-            { host: '/usr/bin/etcdctl', node: '/usr/local/bin/etcdctl' },
+            // kubeadm: etcdctl where Debian's etcd-client puts it (kubeadm itself installs none)
+            { host: '/usr/bin/etcdctl', node: kubeadm ? '/usr/bin/etcdctl' : '/usr/local/bin/etcdctl' },
             { host: this.packageDir, node: NODE_PACKAGE_DIR },
             ...(aptRepository ? [{ host: aptRepository.dir, node: NODE_APT_REPOSITORY_DIR }] : []),
           ],
           onStarted: () => void this.saveState().catch(() => undefined),
         });
-        this.nodes.push(new LabNode(n, role, machine, rootfs, consoleLog));
+        this.nodes.push(new LabNode(n, role, machine, rootfs, consoleLog, this.profile));
       }),
     );
     this.nodes.sort((a, b) => a.names.index - b.names.index);
@@ -384,7 +417,7 @@ export class Lab {
     await agentsInstalled;
 
     if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
-    await this.writeHostTools();
+    if (!kubeadm) await this.writeHostTools();
     this.timings.upMs = Date.now() - t0;
     await this.saveState(true);
     this.logger.info({ timings: this.timings }, 'lab is up');
@@ -409,6 +442,32 @@ export class Lab {
       }),
     );
     this.timings.agentInstallMs = Date.now() - tInstall;
+  }
+
+  /** A kubeadm node's rootfs (test/lab/kubeadm): kubelet/containerd, and on control-plane nodes etcd with kubeadm's PKI. */
+  private async prepareKubeadmNode(
+    n: NodeNames,
+    role: 'master' | 'node',
+    p: { image: string; rootfs: string; apiPort: number; initialCluster: string; agent: Pick<Parameters<typeof prepareKubeadmNodeRootfs>[0], 'agent'> },
+  ): Promise<void> {
+    const o = this.options;
+    await prepareKubeadmNodeRootfs({
+      image: p.image,
+      rootfs: p.rootfs,
+      hostname: n.name,
+      kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${p.apiPort}`, labTiming(o).heartbeatIntervalMs),
+      ...(role === 'master'
+        ? {
+            etcd: {
+              binary: '/usr/local/bin/etcd',
+              member: { name: n.name, bridgeAddress: n.bridgeAddress, nodeAddress: n.nodeAddress, initialCluster: p.initialCluster, clusterToken: `noderoll-lab-${this.id}` },
+              pkiFiles: await this.kubeadmPki!.controlPlaneFiles(n),
+            },
+          }
+        : {}),
+      ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
+      ...p.agent,
+    });
   }
 
   private planetConfig(n: NodeNames, role: 'master' | 'node', apiPort: number, initialCluster: string): PlanetConfig {
@@ -467,6 +526,7 @@ export class Lab {
   }
 
   async waitEtcdHealthy(timeoutMs: number): Promise<void> {
+    if (this.kubeadmPki) return waitKubeadmEtcdHealthy(this.etcdEndpoints(), this.kubeadmPki.hostClient, timeoutMs, `lab ${this.id}`);
     await waitFor({ what: `etcd healthy on every master of lab ${this.id}`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
       const results = await Promise.all(this.etcdEndpoints().map(async (u) => ({ url: u, probe: await probeEtcdMember(u, 1500) })));
       const bad = results.flatMap(({ url, probe }) => (probe.kind === 'healthy' ? [] : [`${url} (${probe.detail})`]));

@@ -76,14 +76,14 @@ function inRoot(rootfs: string, path: string): string {
   return join(rootfs, path.replace(/^\/+/, ''));
 }
 
-async function writeInRoot(rootfs: string, path: string, content: string, mode = 0o644): Promise<void> {
+export async function writeInRoot(rootfs: string, path: string, content: string, mode = 0o644): Promise<void> {
   const full = inRoot(rootfs, path);
   await mkdir(dirname(full), { recursive: true });
   await writeFile(full, content, { mode });
   await chmod(full, mode);
 }
 
-async function enableUnit(rootfs: string, unit: string, target = 'multi-user.target'): Promise<void> {
+export async function enableUnit(rootfs: string, unit: string, target = 'multi-user.target'): Promise<void> {
   const link = inRoot(rootfs, `/etc/systemd/system/${target}.wants/${unit}`);
   await mkdir(dirname(link), { recursive: true });
   await rm(link, { force: true });
@@ -191,7 +191,8 @@ exec "$@"
 `;
 }
 
-export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
+/** A fresh copy of the node image with its own machine ID and host name (every lab profile). */
+export async function prepareNodeIdentity(o: Pick<NodeRootfsOptions, 'image' | 'rootfs' | 'hostname'>): Promise<void> {
   await rm(o.rootfs, { recursive: true, force: true });
   await mkdir(dirname(o.rootfs), { recursive: true });
   await runCommand({ file: 'cp', args: ['-a', '--reflink=auto', o.image, o.rootfs], timeoutMs: 180_000 });
@@ -203,6 +204,22 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   await symlink('/etc/machine-id', inRoot(o.rootfs, '/var/lib/dbus/machine-id'));
   await writeInRoot(o.rootfs, '/etc/hostname', `${o.hostname}\n`);
   await writeInRoot(o.rootfs, '/etc/hosts', `127.0.0.1\tlocalhost\n127.0.1.1\t${o.hostname}\n`);
+}
+
+/** What an operator puts on a node before installing noderoll-agent (config, TLS files) and the lab's drop-ins. */
+export async function writeAgentFiles(rootfs: string, agent: NonNullable<NodeRootfsOptions['agent']>, skewed: string | undefined): Promise<void> {
+  await writeInRoot(rootfs, NODE_AGENT_CONFIG, agent.configYaml, 0o600);
+  for (const [path, file] of Object.entries(agent.files ?? {})) {
+    if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`agent file ${JSON.stringify(path)}: must be an absolute path inside the node`);
+    await writeInRoot(rootfs, path, file.content, file.mode);
+  }
+  await writeInRoot(rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_HIDE_LAB_DROP_IN}`, agentHideLabDropIn());
+  if (skewed) await writeInRoot(rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
+  if (agent.watchdogSec !== undefined) await writeInRoot(rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_WATCHDOG_DROP_IN}`, agentWatchdogDropIn(agent.watchdogSec));
+}
+
+export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
+  await prepareNodeIdentity(o);
 
   await writeInRoot(o.rootfs, NODE_PLANET_CONFIG, JSON.stringify(o.planet, null, 2) + '\n');
   await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}`, planetUnitText());
@@ -214,16 +231,7 @@ export async function prepareNodeRootfs(o: NodeRootfsOptions): Promise<void> {
   const skewed = o.clockOffsetMs !== undefined && o.clockOffsetMs !== 0 ? clockDropIn(o.clockOffsetMs) : undefined;
   if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${PLANET_UNIT}.d/lab-clock.conf`, skewed);
 
-  if (o.agent) {
-    await writeInRoot(o.rootfs, NODE_AGENT_CONFIG, o.agent.configYaml, 0o600);
-    for (const [path, file] of Object.entries(o.agent.files ?? {})) {
-      if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`agent file ${JSON.stringify(path)}: must be an absolute path inside the node`);
-      await writeInRoot(o.rootfs, path, file.content, file.mode);
-    }
-    await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_HIDE_LAB_DROP_IN}`, agentHideLabDropIn());
-    if (skewed) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/lab-clock.conf`, skewed);
-    if (o.agent.watchdogSec !== undefined) await writeInRoot(o.rootfs, `/etc/systemd/system/${AGENT_UNIT}.d/${AGENT_WATCHDOG_DROP_IN}`, agentWatchdogDropIn(o.agent.watchdogSec));
-  }
+  if (o.agent) await writeAgentFiles(o.rootfs, o.agent, skewed);
 
   await runCommand({
     file: 'dpkg',

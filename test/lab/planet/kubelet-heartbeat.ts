@@ -27,6 +27,7 @@ function osImage(): string {
 }
 
 export function nodeLabels(config: PlanetConfig, planetVersion: string): Record<string, string> {
+  if (config.labels) return config.labels;
   return {
     'kubernetes.io/hostname': config.nodeName,
     'kubernetes.io/os': 'linux',
@@ -74,7 +75,7 @@ export function nodeStatus(config: PlanetConfig, planetVersion: string, now: Dat
       bootID: readTrimmed('/proc/sys/kernel/random/boot_id'),
       kernelVersion: release(),
       osImage: osImage(),
-      containerRuntimeVersion: `planet://${planetVersion}`,
+      containerRuntimeVersion: config.containerRuntimeVersion ?? `planet://${planetVersion}`,
       kubeletVersion: KUBELET_VERSION,
       kubeProxyVersion: KUBELET_VERSION,
       operatingSystem: 'linux',
@@ -113,7 +114,7 @@ export class KubeletHeartbeat {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name: this.config.nodeName, labels: nodeLabels(this.config, version) },
-      spec: {},
+      spec: this.config.taints ? { taints: this.config.taints } : {},
       status: nodeStatus(this.config, version, new Date(), this.readiness),
     };
     const created = await request(this.config, 'POST', '/api/v1/nodes', node, 'application/json');

@@ -36,6 +36,12 @@ export interface PlanetConfig {
   etcd?: PlanetEtcdConfig;
   /** Workers: no member, a proxy to the members. */
   etcdProxy?: PlanetEtcdProxyConfig;
+  /** Labels the kubelet registers the Node with instead of Gravity's (kubeadm lab). */
+  labels?: Record<string, string>;
+  /** Taints of the Node at registration (kubeadm's control-plane NoSchedule). */
+  taints?: { key: string; value?: string; effect: string }[];
+  /** The Node's containerRuntimeVersion instead of planet://<planet version>. */
+  containerRuntimeVersion?: string;
 }
 
 export function parsePlanetConfig(text: string): PlanetConfig {

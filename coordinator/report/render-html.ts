@@ -1,4 +1,3 @@
-import { STEP_NAMES } from '../plan/runbook.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
 import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
@@ -60,8 +59,8 @@ export function renderTimelineSvg(m: ReportModel): string {
   return parts.join('\n');
 }
 
-function legend(): string {
-  const items = STEP_NAMES.map((s) => `<span class="key"><i style="background:${STEP_COLORS[s]}"></i>${e(s)}</span>`);
+function legend(m: ReportModel): string {
+  const items = m.totals.map((t) => t.name).map((s) => `<span class="key"><i style="background:${STEP_COLORS[s]}"></i>${e(s)}</span>`);
   items.push('<span class="key"><i style="background:#d62728"></i>failed</span>', '<span class="key"><i style="background:#999"></i>interrupted</span>');
   return `<div class="legend">${items.join(' ')}</div>`;
 }
@@ -178,7 +177,7 @@ ${halt}
 <div class="chart">
 ${renderTimelineSvg(m)}
 </div>
-${legend()}
+${legend(m)}
 <h2>Where the time went</h2>
 <table class="totals"><thead><tr><th>step</th><th>total</th><th>nodes</th><th></th></tr></thead><tbody>
 ${totals}

@@ -72,7 +72,8 @@ export function buildReportModel(record: OperationRecord): ReportModel {
   const startMs = Math.min(...allStarts, ...(created !== undefined ? [created] : []), Number.POSITIVE_INFINITY);
   const safeStart = Number.isFinite(startMs) ? startMs : 0;
   const endMs = Math.max(safeStart, ...allEnds, ...(lastWritten !== undefined ? [lastWritten] : []));
-  const totals = STEP_NAMES.map((name): StepTotal => {
+  // The steps of the record's runbook (its profile's), in the catalogue's order.
+  const totals = STEP_NAMES.filter((name) => nodes.some((n) => n.steps.some((s) => s.step.name === name))).map((name): StepTotal => {
     let totalMs = 0;
     let count = 0;
     for (const n of nodes) {
@@ -150,4 +151,7 @@ export const STEP_COLORS: Record<StepName, string> = {
   verifyNodeHealthy: '#31a354',
   uncordonNode: '#f7c873',
   soakClusterHealth: '#a1d99b',
+  stopUnits: '#6baed6',
+  reenableUnits: '#c6dbef',
+  decideReboot: '#756bb1',
 };

@@ -4,7 +4,7 @@ import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order
 import { assignPools, orderByPool, resolvePools } from '../../schedule/pools.js';
 import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
-import { RUNBOOK } from '../../plan/runbook.js';
+import { runbookFor } from '../../plan/runbook.js';
 import { holdReason } from '../../schedule/hold-rule.js';
 import { describeStepCommands } from '../../hooks/describe-step-commands.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
@@ -73,7 +73,7 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
   });
   lines.push('', 'Steps on each node:');
-  RUNBOOK.forEach((s, i) => {
+  runbookFor(config.profile).forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`);
     for (const extra of describeStepCommands(s.name, config)) lines.push(`      ${extra}`);
   });
@@ -113,7 +113,7 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
         targetVersion: target ?? null,
         order: config.order,
         nodes: result.nodes,
-        steps: RUNBOOK,
+        steps: runbookFor(config.profile),
         hooks: config.hooks,
         powerCycle: config.powerCycle ?? null,
         preflight: result.preflight,

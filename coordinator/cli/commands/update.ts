@@ -1,5 +1,6 @@
 import { runGates } from '../../gates/run-gates.js';
-import { newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
+import type { CoordinatorConfig } from '../../config/config-types.js';
+import { installTargetLabel, newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { LockHeldError } from '../../state/state-store.js';
 import {
   checkConfirmationFlags,
@@ -21,6 +22,19 @@ import { checkDetachFlags, operationIdFromEnv, runDetached } from './detach.js';
 import { DEFAULT_WINDOW_MODE } from '../../schedule/window-rule.js';
 import { windowModeFromFlags } from '../window-mode-flags.js';
 
+/**
+ * What the operation installs: mode command, the --to version (required); the other modes take no
+ * version (the config's install section says what), and `targetVersion` holds a label of it.
+ */
+export function updateTarget(install: CoordinatorConfig['install'], to: string | undefined): string {
+  if (install.mode === 'command') {
+    if (!to) throw new UsageError('--to', 'is required: the package version to update the nodes to (install.mode is command)');
+    return to;
+  }
+  if (to) throw new UsageError('--to', `is only for install.mode command; install.mode is ${install.mode}, which installs what the config's install section says`);
+  return installTargetLabel(install);
+}
+
 export function describeUnfinished(record: OperationRecord): string {
   const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';
   return `operation ${record.id} (to ${record.targetVersion}) is ${record.status}${where}`;
@@ -28,13 +42,13 @@ export function describeUnfinished(record: OperationRecord): string {
 
 /** `noderoll update --to VERSION`. */
 export async function updateCommand(ctx: CommandContext): Promise<number> {
-  const target = flagString(ctx.flags, 'to');
-  if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
+  const givenTarget = flagString(ctx.flags, 'to');
   const windowMode = windowModeFromFlags(ctx.flags);
   if (checkDetachFlags(ctx)) return runDetached(ctx, 'update');
   checkConfirmationFlags(ctx);
   const givenId = operationIdFromEnv(ctx);
   const config = await loadSettings(ctx);
+  const target = updateTarget(config.install, givenTarget);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
@@ -91,6 +105,9 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         nodes: plan.nodes,
         skipped,
         invocation,
+        profile: config.profile,
+        install: { mode: config.install.mode, packages: config.install.packages },
+        reboot: config.reboot,
         now: new Date(ctx.env.clock.now()).toISOString(),
       });
       const resumeCommand = resumeCommandFor(config, invocation);

@@ -1,4 +1,4 @@
-import { ALL_STEP_NAMES } from '../../shared/update/update-phase.js';
+import { ALL_STEP_NAMES, RUNBOOK_STEP_NAMES } from '../../shared/update/update-phase.js';
 import type { StepTimeouts } from '../config/config-types.js';
 import { PROFILES, type ProfileName } from './profiles.js';
 
@@ -9,10 +9,13 @@ import { PROFILES, type ProfileName } from './profiles.js';
  * coordinator/steps with its own "already done?" check.
  */
 
-/** Every step name of every profile. */
-export const STEP_NAMES = ALL_STEP_NAMES;
+/** The gravity runbook's step names, in order. */
+export const STEP_NAMES = RUNBOOK_STEP_NAMES;
 
-export type StepName = (typeof STEP_NAMES)[number];
+/** Every step name of every profile (gravity's, then the other profiles' own). */
+export { ALL_STEP_NAMES };
+
+export type StepName = (typeof ALL_STEP_NAMES)[number];
 
 export interface RunbookStep {
   name: StepName;

@@ -1,3 +1,4 @@
+import { nodeChangeLines } from '../state/node-change-lines.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
 import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
@@ -96,7 +97,7 @@ function nodeSection(n: NodeSpan): string {
           (baseline.length ? `<details><summary>signatures</summary><ul>${baseline.map((b) => `<li><code>${e(b)}</code></li>`).join('')}</ul></details>` : '')
       : 'not recorded',
   );
-  for (const u of unitFindingLines(f)) fact(u.label, e(u.text));
+  for (const u of [...unitFindingLines(f), ...nodeChangeLines(f, { allPackages: true })]) fact(u.label, e(u.text));
   const post = n.steps.find((x) => x.step.name === 'verifyNodeHealthy');
   if (post && post.step.status !== 'pending') {
     const details = post.step.details?.length ? `<ul>${post.step.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '';

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../shared/validation/duration.js';
-import { runbookStep, STEP_NAMES, type StepName } from '../plan/runbook.js';
+import { ALL_STEP_NAMES, runbookStep, type StepName } from '../plan/runbook.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 
 /**
@@ -73,7 +73,7 @@ export function buildReportModel(record: OperationRecord): ReportModel {
   const safeStart = Number.isFinite(startMs) ? startMs : 0;
   const endMs = Math.max(safeStart, ...allEnds, ...(lastWritten !== undefined ? [lastWritten] : []));
   // The steps of the record's runbook (its profile's), in the catalogue's order.
-  const totals = STEP_NAMES.filter((name) => nodes.some((n) => n.steps.some((s) => s.step.name === name))).map((name): StepTotal => {
+  const totals = ALL_STEP_NAMES.filter((name) => nodes.some((n) => n.steps.some((s) => s.step.name === name))).map((name): StepTotal => {
     let totalMs = 0;
     let count = 0;
     for (const n of nodes) {
@@ -127,7 +127,7 @@ export function timeText(msValue: number | undefined): string {
 /** What a step ended as, for humans. */
 export function stepResult(s: StepSpan): string {
   const st = s.step.status;
-  if (st === 'completed') return s.step.note?.startsWith('already done') ? 'ok (already done)' : 'ok';
+  if (st === 'completed') return s.step.note?.startsWith('already done') ? 'ok (already done)' : s.step.note?.startsWith('skipped: ') ? 'skipped' : 'ok';
   if (st === 'running') return 'running';
   return st;
 }

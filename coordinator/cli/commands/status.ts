@@ -1,3 +1,4 @@
+import { nodeChangeLines } from '../../state/node-change-lines.js';
 import { formatDuration } from '../../../shared/validation/duration.js';
 import { summarizeOperation, type OperationSummary } from '../../report/operation-summary.js';
 import { timeText } from '../../report/report-model.js';
@@ -77,7 +78,7 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
             ? 'pending'
             : `${node.status === 'failed' ? 'failed at' : 'at'} ${step?.name ?? '?'}${step?.error ? `: ${step.error}` : ''}`;
     lines.push(`  ${NODE_MARK[node.status]} ${node.name.padEnd(20)} ${node.role.padEnd(6)} ${span(node.startedAt, node.finishedAt, now).padStart(7)}  ${where}`);
-    for (const f of unitFindingLines(node.facts)) lines.push(`        ${f.label}: ${f.text}`);
+    for (const f of [...unitFindingLines(node.facts), ...nodeChangeLines(node.facts, { allPackages: false })]) lines.push(`        ${f.label}: ${f.text}`);
     if (node.status === 'in-progress' || node.status === 'failed') {
       for (const s of node.steps) {
         if (s.status === 'pending') continue;

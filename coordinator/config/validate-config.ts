@@ -80,6 +80,9 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
   const config = readCoordinatorConfig(root, source, baseDir);
   if (config.onFailure === 'rollback' && config.install.mode !== 'command') {
     root.fail('onFailure', `rollback reinstalls the version recorded before the install, which only install.mode command has; install.mode is ${config.install.mode}`);
+  } else if (config.onFailure === 'rollback' && config.profile !== 'gravity') {
+    // The rollback sequence (coordinator/recovery) is built from the gravity runbook's planet steps.
+    root.fail('onFailure', `rollback is built for profile gravity so far; profile is ${config.profile}`);
   }
   root.throwIfProblems(source);
   return config;

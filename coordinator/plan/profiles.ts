@@ -1,4 +1,4 @@
-import type { ALL_STEP_NAMES } from '../../shared/update/update-phase.js';
+import { RUNBOOK_STEP_NAMES, type ALL_STEP_NAMES } from '../../shared/update/update-phase.js';
 
 /**
  * What kind of cluster the coordinator updates, as data: which runbook steps run, which units are
@@ -69,22 +69,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileData>> = {
   gravity: {
     name: 'gravity',
     // RUNBOOK itself (coordinator/plan/runbook.ts): findPlanetUnit, stopPlanetUnit, enableGravityUnits, always a reboot.
-    steps: [
-      'verifyClusterHealthy',
-      'takeBackup',
-      'recordJournalBaseline',
-      'recordFailedUnitsBaseline',
-      'drainNode',
-      'findPlanetUnit',
-      'stopPlanetUnit',
-      'installUpdate',
-      'enableGravityUnits',
-      'rebootNode',
-      'waitForReboot',
-      'verifyNodeHealthy',
-      'uncordonNode',
-      'soakClusterHealth',
-    ],
+    steps: RUNBOOK_STEP_NAMES,
     units: { master: { stop: [], check: [] }, node: { stop: [], check: [] } },
     // The planet update takes effect at the reboot (RUNBOOK.md §2.5).
     reboot: 'always',

@@ -1,6 +1,6 @@
 import { nodeChangeLines } from '../state/node-change-lines.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
-import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
+import { awaitsResume, describeProfile, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, STEP_COLORS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
@@ -144,6 +144,8 @@ export function renderHtmlFromModel(m: ReportModel): string {
     summary.push(`<tr><th>${e(k)}</th><td>${v}</td></tr>`);
   };
   row('target version', code(r.targetVersion));
+  const profile = describeProfile(r);
+  if (profile) row('profile', e(profile));
   row('status', `<span class="badge st-${e(r.status)}">${e(r.status)}</span>`);
   row('created / last update', `${e(r.createdAt)} / ${e(r.updatedAt)}`);
   if (r.finishedAt) row('finished', e(r.finishedAt));

@@ -1,5 +1,5 @@
 import { nodeChangeLines } from '../state/node-change-lines.js';
-import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
+import { awaitsResume, describeProfile, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
@@ -67,6 +67,8 @@ export function renderMarkdownFromModel(m: ReportModel): string {
   const out: string[] = [];
   out.push(`# noderoll operation ${mdEscape(r.id)}`, '');
   out.push(`- Target version: ${mdCode(r.targetVersion)}`);
+  const profile = describeProfile(r);
+  if (profile) out.push(`- Profile: ${mdEscape(profile)}`);
   out.push(`- Status: **${mdEscape(r.status)}**`);
   out.push(`- Created: ${mdEscape(r.createdAt)}, last update: ${mdEscape(r.updatedAt)}${r.finishedAt ? `, finished: ${mdEscape(r.finishedAt)}` : ''}`);
   out.push(`- Duration: ${durationText(m.endMs - m.startMs)}`);

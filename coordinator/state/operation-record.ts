@@ -236,6 +236,12 @@ export function installTargetLabel(spec: OperationInstallSpec, version?: string)
   return `packages ${spec.packages.map((p) => `${p.name}=${p.version}`).join(',')}`;
 }
 
+/** "profile kubeadm, install upgrade-all, reboot auto"; undefined for a gravity record (nothing to say beyond the target). */
+export function describeProfile(record: Pick<OperationRecord, 'profile' | 'install' | 'reboot'>): string | undefined {
+  if (record.profile === undefined && record.install === undefined && record.reboot === undefined) return undefined;
+  return `profile ${record.profile ?? 'gravity'}, install ${installModeOf(record)}, reboot ${record.reboot ?? 'always'}`;
+}
+
 export function newStepRecords(profile?: ProfileName): StepRecord[] {
   return runbookFor(profile).map((s) => ({ name: s.name, status: 'pending', attempts: 0 }));
 }

@@ -70,7 +70,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     const version = p?.installedVersion ?? '?';
     const hold = result.held.find((h) => h.node === n.name);
     const skip = (p?.alreadyAtTarget ? '  (already at target: skipped)' : '') + (hold ? `  (on hold: ${hold.reason}; ${config.hold.policy === 'skip' ? 'will be skipped' : 'will be waited for'})` : '');
-    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
+    const what = config.install.mode === 'command' ? `${version}${target ? ` -> ${target}` : ''}` : (target ?? config.install.mode);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${what}${skip}`);
   });
   lines.push('', 'Steps on each node:');
   runbookFor(config.profile).forEach((s, i) => {

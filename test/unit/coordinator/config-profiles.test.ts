@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
-import { ConfigError } from '../../../shared/config/config-error.js';
 import { UsageError } from '../../../shared/cli/flag-parser.js';
 import { updateTarget } from '../../../coordinator/cli/commands/update.js';
 import { preflightNode } from '../../../coordinator/plan/preflight.js';
 import { rebootVerdict } from '../../../coordinator/steps/decide-reboot.js';
 import { describePackageChanges, pinsNotInstalled } from '../../../coordinator/steps/package-changes.js';
+import { configProblems } from './fakes/config-problems.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld } from './fakes/fake-world.js';
 
@@ -18,21 +18,11 @@ agents: { insecurePlaintext: true }
 
 const parse = (extra: string) => parseConfigText(BASE + extra, '/etc/noderoll/config.yaml');
 
-function problems(extra: string): { field: string; problem: string }[] {
-  try {
-    parse(extra);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => ({ field: p.field, problem: p.problem }));
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
-
 function expectProblem(extra: string, field: string, message: RegExp): void {
-  const found = problems(extra);
-  const hit = found.find((p) => p.field === field);
+  const found = configProblems(BASE + extra);
+  const hit = found.find((p) => p.path === field);
   expect(hit, `no problem at ${field}; got ${JSON.stringify(found)}`).to.not.equal(undefined);
-  expect(hit!.problem).to.match(message);
+  expect(hit!.message).to.match(message);
 }
 
 describe('coordinator config: profile, install spec, reboot, units', () => {

@@ -88,6 +88,7 @@ describe('profiles in the engine (fake kubeadm cluster, fake clock)', () => {
     expect(progress).to.include('package changes: 2 package(s) changed: noderoll-lab-lib 1.0 -> 1.1, noderoll-lab-tool 1.0 -> 1.1');
 
     const md = renderMarkdownReport(record);
+    expect(md).to.include('- Profile: profile kubeadm, install upgrade-all, reboot auto');
     expect(md).to.include('Reboot: skipped: reboot: auto, and the agent says no reboot is required; instead: restarted nginx.service');
     expect(md).to.include('Package changes: noderoll-lab-lib 1.0 -&gt; 1.1, noderoll-lab-tool 1.0 -&gt; 1.1');
     expect(md).to.match(/\| rebootNode \|.*\| skipped \|/);

@@ -177,6 +177,7 @@ describe('profiles in the engine (fake kubeadm cluster, fake clock)', () => {
     w.restartRefused = ['sshd.service'];
     expect(await h.run()).to.equal('completed');
     expect(w.restarted).to.deep.equal(['nginx.service']);
+    expect(w.calls.reboot).to.equal(0);
     const decision = (await h.load()).nodes.find((n) => n.name === 'worker-1')!.facts.rebootDecision!;
     expect(decision.servicesRestarted).to.deep.equal(['nginx.service']);
     expect(decision.warnings).to.have.length(1);
@@ -197,6 +198,7 @@ describe('profiles in the engine (fake kubeadm cluster, fake clock)', () => {
     for (const n of h.world.nodes.values()) {
       expect(n.units.get(KUBELET_UNIT)?.active, n.name).to.equal('active');
       expect(n.calls.stopUnit, n.name).to.equal(1);
+      expect(n.calls.reboot, n.name).to.equal(0);
       expect(n.restarted, `${n.name}: the stopped kubelet is started, not restarted; containerd is restarted`).to.deep.equal([CONTAINERD_UNIT]);
     }
     const w = (await h.load()).nodes.find((n) => n.name === 'worker-1')!;

@@ -5,6 +5,7 @@ import { assignPools, orderByPool, resolvePools } from '../../schedule/pools.js'
 import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
 import { runbookFor } from '../../plan/runbook.js';
+import { updateTarget } from '../update-target.js';
 import { holdReason } from '../../schedule/hold-rule.js';
 import { describeStepCommands } from '../../hooks/describe-step-commands.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
@@ -100,6 +101,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
 export async function planCommand(ctx: CommandContext): Promise<number> {
   const target = flagString(ctx.flags, 'to');
   const config = await loadSettings(ctx);
+  // --to belongs to mode command; the other modes say what they install in the config.
+  if (target !== undefined && config.install.mode !== 'command') updateTarget(config.install, target);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {

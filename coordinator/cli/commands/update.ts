@@ -1,6 +1,5 @@
 import { runGates } from '../../gates/run-gates.js';
-import type { CoordinatorConfig } from '../../config/config-types.js';
-import { installTargetLabel, newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
+import { newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { LockHeldError } from '../../state/state-store.js';
 import {
   checkConfirmationFlags,
@@ -14,26 +13,14 @@ import {
   resumeCommandFor,
 } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { flagBoolean, flagList, flagNumber, flagString, UsageError } from '../../../shared/cli/flag-parser.js';
+import { flagBoolean, flagList, flagNumber, flagString } from '../../../shared/cli/flag-parser.js';
 import { renderGateReport } from './check.js';
 import { planAndPreflight, renderPlan } from './plan.js';
 import { runOperation } from './run-operation.js';
 import { checkDetachFlags, operationIdFromEnv, runDetached } from './detach.js';
 import { DEFAULT_WINDOW_MODE } from '../../schedule/window-rule.js';
 import { windowModeFromFlags } from '../window-mode-flags.js';
-
-/**
- * What the operation installs: mode command, the --to version (required); the other modes take no
- * version (the config's install section says what), and `targetVersion` holds a label of it.
- */
-export function updateTarget(install: CoordinatorConfig['install'], to: string | undefined): string {
-  if (install.mode === 'command') {
-    if (!to) throw new UsageError('--to', 'is required: the package version to update the nodes to (install.mode is command)');
-    return to;
-  }
-  if (to) throw new UsageError('--to', `is only for install.mode command; install.mode is ${install.mode}, which installs what the config's install section says`);
-  return installTargetLabel(install);
-}
+import { updateTarget } from '../update-target.js';
 
 export function describeUnfinished(record: OperationRecord): string {
   const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../../coordinator/config/load-config.js';
 import { UsageError } from '../../../shared/cli/flag-parser.js';
-import { updateTarget } from '../../../coordinator/cli/commands/update.js';
+import { updateTarget } from '../../../coordinator/cli/update-target.js';
 import { preflightNode } from '../../../coordinator/plan/preflight.js';
 import { rebootVerdict } from '../../../coordinator/steps/decide-reboot.js';
 import { describePackageChanges, pinsNotInstalled } from '../../../coordinator/steps/package-changes.js';

@@ -220,6 +220,30 @@ describe('profiles in the engine (fake kubeadm cluster, fake clock)', () => {
     ]);
   });
 
+  it('resume after an interrupted install: mode packages is done when every pin is installed; upgrade-all has no target to read and tries again', async () => {
+    h = await kubeadmHarness('install: { mode: packages, packages: [{ name: noderoll-lab-tool, version: "1.1" }] }');
+    for (const n of h.world.nodes.values()) n.rebootAdvice = { required: false, reasons: [], servicesToRestart: [] };
+    h.world.node('cp-1').installFaults = ['interrupted-after-unpack'];
+    expect(await h.run()).to.equal('halted');
+    expect(await h.run({ resumed: true, record: await h.load() })).to.equal('completed');
+    const cp = (await h.load()).nodes.find((n) => n.name === 'cp-1')!;
+    expect(h.world.node('cp-1').calls.install, 'not installed again').to.equal(1);
+    expect(stepNote(cp, 'installUpdate')).to.match(/^already done: install attempt 1 .* ended interrupted, but every package is at its version \(noderoll-lab-tool 1.1\)/);
+
+    await h.close();
+    h = await kubeadmHarness();
+    for (const n of h.world.nodes.values()) n.rebootAdvice = { required: false, reasons: [], servicesToRestart: [] };
+    h.world.node('cp-1').installFaults = ['interrupted-after-unpack'];
+    expect(await h.run()).to.equal('halted');
+    expect(await h.run({ resumed: true, record: await h.load() })).to.equal('completed');
+    const again = (await h.load()).nodes.find((n) => n.name === 'cp-1')!;
+    expect(h.world.node('cp-1').calls.install, 'a second attempt').to.equal(2);
+    expect(again.facts.installAttempts?.map((a) => [a.attempt, a.outcome])).to.deep.equal([
+      [1, 'interrupted'],
+      [2, 'succeeded'],
+    ]);
+  });
+
   it('an agent whose install mode differs refuses the install; the halt names both modes', async () => {
     h = await kubeadmHarness();
     h.world.node('cp-1').installMode = 'command';

@@ -504,8 +504,10 @@ export class FakeWorld {
   /** The agent's packages / upgrade-all install: package changes sorted by name, the advice read afterwards. */
   installPackages(n: FakeNode, req: InstallRequest, onOutput: (l: InstallOutputLine) => void): InstallOutcome {
     n.calls.install++;
+    const fault = n.installFaults.shift();
     const targets = n.installMode === 'packages' ? Object.fromEntries((req.packages ?? []).map((p) => [p.name, p.version])) : { ...n.pendingUpgrades };
     const changes: PackageChange[] = [];
+    if (fault === 'interrupted-before-unpack') return this.interruptInstall(n, req);
     for (const [name, after] of Object.entries(targets).sort(([a], [b]) => a.localeCompare(b))) {
       const before = n.packages[name] ?? '';
       if (before === after) continue;
@@ -514,8 +516,15 @@ export class FakeWorld {
       changes.push({ name, before, after });
     }
     if (n.installMode === 'upgrade-all') n.pendingUpgrades = {};
+    if (fault === 'interrupted-after-unpack') return this.interruptInstall(n, req);
     n.ops.set(req.operationId, { kind: 'install', state: 'succeeded', bootId: n.bootId });
     const advice = n.rebootAdvice === 'error' ? { required: true, reasons: [], servicesToRestart: [], problem: 'cannot read /var/run/reboot-required' } : structuredClone(n.rebootAdvice);
     return { operationId: req.operationId, succeeded: true, exitCode: 0, replayed: false, packageChanges: changes, rebootAdvice: advice };
+  }
+
+  /** The agent dies during the install: its record says interrupted, the caller's stream breaks. */
+  private interruptInstall(n: FakeNode, req: InstallRequest): never {
+    n.ops.set(req.operationId, { kind: 'install', state: 'interrupted', bootId: n.bootId, detail: `the agent stopped while install ${req.operationId} was running; its outcome is unknown` });
+    throw new AgentUnreachableError(n.name, `${n.name}:7443`, 'UNAVAILABLE: the install stream ended: the agent restarted');
   }
 }

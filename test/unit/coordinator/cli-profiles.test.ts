@@ -68,4 +68,14 @@ describe('noderoll CLI with profile kubeadm and install.mode upgrade-all', funct
     expect(io.out()).to.contain('reboot: skipped: reboot: auto, and the agent says no reboot is required');
     expect(io.out()).to.contain('package changes: 1 package(s) changed: noderoll-lab-tool 1.0 -> 1.1');
   });
+
+  it('resume refuses a config of another profile than the operation runs (its runbook would not match)', async () => {
+    world.node('cp-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
+    let io = fakeCliEnv(world.clock, world);
+    expect(await runCli(['update', '--config', config, '--yes'], io.env)).to.equal(ExitCode.halted);
+    await writeFile(config, testConfigYaml(dir, NODES));
+    io = fakeCliEnv(world.clock, world);
+    expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.usage);
+    expect(io.err()).to.match(/runs the runbook of profile kubeadm, but the config says profile gravity/);
+  });
 });

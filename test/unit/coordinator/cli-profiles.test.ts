@@ -69,10 +69,13 @@ describe('noderoll CLI with profile kubeadm and install.mode upgrade-all', funct
     expect(io.out()).to.contain('package changes: 1 package(s) changed: noderoll-lab-tool 1.0 -> 1.1');
   });
 
-  it('resume refuses a config of another profile than the operation runs (its runbook would not match)', async () => {
+  it('resume refuses a config of another profile than the operation runs (its runbook would not match); rollback by hand is gravity only', async () => {
     world.node('cp-1').onNextBoot = { failUnits: ['noderoll-lab-broken.service'] };
     let io = fakeCliEnv(world.clock, world);
     expect(await runCli(['update', '--config', config, '--yes'], io.env)).to.equal(ExitCode.halted);
+    io = fakeCliEnv(world.clock, world);
+    expect(await runCli(['rollback', 'cp-1', '--config', config, '--yes'], io.env)).to.not.equal(ExitCode.ok);
+    expect(io.err()).to.match(/runs profile kubeadm: rollback by hand is built for profile gravity only so far/);
     await writeFile(config, testConfigYaml(dir, NODES));
     io = fakeCliEnv(world.clock, world);
     expect(await runCli(['resume', '--config', config, '--yes'], io.env)).to.equal(ExitCode.usage);

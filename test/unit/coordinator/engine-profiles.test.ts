@@ -4,6 +4,7 @@ import { runbookFor, RUNBOOK } from '../../../coordinator/plan/runbook.js';
 import { PROFILES } from '../../../coordinator/plan/profiles.js';
 import { stepRecord, type NodeRecord } from '../../../coordinator/state/operation-record.js';
 import { renderMarkdownReport, renderHtmlReport } from '../../../coordinator/report/index.js';
+import { recordEvents } from '../../../coordinator/watch/record-events.js';
 import { CONTAINERD_UNIT, KUBELET_UNIT } from './fakes/fake-world.js';
 import { makeHarness, type Harness } from './fakes/engine-harness.js';
 
@@ -92,6 +93,11 @@ describe('profiles in the engine (fake kubeadm cluster, fake clock)', () => {
     expect(md).to.include('Reboot: skipped: reboot: auto, and the agent says no reboot is required; instead: restarted nginx.service');
     expect(md).to.include('Package changes: noderoll-lab-lib 1.0 -&gt; 1.1, noderoll-lab-tool 1.0 -&gt; 1.1');
     expect(md).to.match(/\| rebootNode \|.*\| skipped \|/);
+    const watched = recordEvents(undefined, record).filter((e) => e.type === 'step-completed' && e.node === 'worker-1' && e.step === 'rebootNode');
+    expect(watched, 'noderoll watch shows the skipped reboot').to.have.length(1);
+    expect(watched[0]).to.deep.include({ alreadyDone: false, note: 'skipped: no reboot (reboot: auto, and the agent says no reboot is required)' });
+    const titles = recordEvents(undefined, record).filter((e) => e.type === 'step-started' && e.step === 'decideReboot');
+    expect(titles[0]).to.have.property('title').that.matches(/^decide the reboot/);
     const html = renderHtmlReport(record);
     expect(html).to.include('noderoll-lab-lib 1.0 -&gt; 1.1').and.include('skipped: reboot: auto');
   });

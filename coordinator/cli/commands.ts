@@ -125,7 +125,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Ctrl-C stops at the next safe point (twice: at the next step boundary).\n' +
       WINDOWS_HELP +
       DETACH_HELP,
-    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required)' }, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, NODES, EXCLUDE, METRICS_ADDRESS],
+    flags: [...GLOBAL_FLAGS, { name: 'to', kind: 'string', check: versionProblem, value: 'VERSION', help: 'target package version (required with install.mode command, refused with the other modes)' }, YES, CONFIRM_EACH, DETACH, PAUSE, WAIT_FOR_WINDOW, UNTIL_WINDOW_END, NODES, EXCLUDE, METRICS_ADDRESS],
     examples: ['noderoll update --to 7.0.68', 'noderoll update --to 7.0.68 --yes -o json > events.ndjson', 'noderoll update --to 7.0.68 --confirm-each-node --pause-between 10m', 'noderoll update --to 7.0.68 --yes --detach', 'noderoll update --to 7.0.68 --yes --detach --wait-for-window'],
   },
   {

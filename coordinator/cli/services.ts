@@ -2,7 +2,12 @@ import { access, constants } from 'node:fs/promises';
 import { pino } from 'pino';
 import type { CommandRunner } from '../../shared/exec/command-runner.js';
 import { silentLogger, type Logger } from '../../shared/log/logger.js';
+import { AgentSnapshotBackupTaker } from '../cluster/agent-snapshot-backup.js';
+import { KubectlReadyzReader } from '../cluster/api-server-readiness.js';
 import { CommandBackupTaker } from '../cluster/backup.js';
+import { controlPlaneAgents } from '../cluster/control-plane-agents.js';
+import { AgentEtcdHealthGate } from '../gates/agent-etcd-gate.js';
+import { ApiServerReadyGate } from '../gates/api-server-gate.js';
 import { EtcdHealthCommandReader } from '../cluster/etcd-health.js';
 import { GravityStatusCommandReader } from '../cluster/gravity-status.js';
 import { KubectlClient } from '../cluster/kubectl.js';
@@ -98,10 +103,13 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
   };
   const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...(options.env ?? process.env), ...extra });
   const gates: Gate[] = [];
+  const controlPlane = controlPlaneAgents(config.nodes, (n) => lazyAgent(() => agent(n.name, n.agent)));
+  if (config.gates.apiServer.enabled) gates.push(new ApiServerReadyGate(new KubectlReadyzReader(cluster)));
   if (config.gates.gravity.enabled) {
     gates.push(new GravityStatusGate(new GravityStatusCommandReader({ argv: config.gates.gravity.argv, timeoutMs: config.gates.gravity.timeoutMs, ...(options.env ? { env: options.env } : {}), ...run })));
   }
-  if (config.gates.etcd.enabled) {
+  if (config.gates.etcd.enabled && config.gates.etcd.source === 'agent') gates.push(new AgentEtcdHealthGate(controlPlane, config.gates.etcd.timeoutMs));
+  else if (config.gates.etcd.enabled) {
     gates.push(
       new EtcdHealthGate(
         new EtcdHealthCommandReader({ argv: config.gates.etcd.argv, format: config.gates.etcd.format, timeoutMs: config.gates.etcd.timeoutMs, env: withEnv(config.gates.etcd.env), ...run }),
@@ -115,8 +123,11 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
   }
   if (config.gates.alerts) gates.push(alertsGate(config.gates.alerts));
   if (config.gates.blockingPods.length > 0) gates.push(new BlockingPodsGate(cluster, config.gates.blockingPods));
-  const backup = config.backup.enabled
-    ? new CommandBackupTaker({
+  const backup = !config.backup.enabled
+    ? undefined
+    : config.backup.source === 'agent-snapshot'
+      ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: config.backup.timeoutMs, clock: options.clock })
+      : new CommandBackupTaker({
         argv: config.backup.argv,
         artifact: config.backup.artifact,
         ...(config.backup.verifyArgv ? { verifyArgv: config.backup.verifyArgv } : {}),
@@ -125,8 +136,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
         env: withEnv(config.backup.env),
         clock: options.clock,
         ...run,
-      })
-    : undefined;
+      });
   return {
     cluster,
     gates,

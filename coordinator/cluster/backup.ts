@@ -24,11 +24,11 @@ export interface BackupCommand {
 
 export const BACKUP_PLACEHOLDERS = ['operation', 'artifact', 'time'] as const;
 
-function compactTime(ms: number): string {
+export function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -80,11 +80,16 @@ export class CommandBackupTaker implements BackupTaker {
     };
   }
 
-  async verifyRecordedBackup(record: BackupRecord): Promise<void> {
-    const info = await stat(record.artifact).catch(() => undefined);
-    if (!info) throw new Error(`recorded backup ${record.artifact} no longer exists`);
-    if (info.size !== record.sizeBytes) throw new Error(`recorded backup ${record.artifact} changed size (${record.sizeBytes} -> ${info.size} bytes)`);
-    const digest = await sha256File(record.artifact);
-    if (digest !== record.sha256) throw new Error(`recorded backup ${record.artifact} changed content (sha256 mismatch)`);
+  verifyRecordedBackup(record: BackupRecord): Promise<void> {
+    return verifyRecordedArtifact(record);
   }
+}
+
+/** A recorded backup still holds: the artifact exists with the recorded size and digest. */
+export async function verifyRecordedArtifact(record: BackupRecord): Promise<void> {
+  const info = await stat(record.artifact).catch(() => undefined);
+  if (!info) throw new Error(`recorded backup ${record.artifact} no longer exists`);
+  if (info.size !== record.sizeBytes) throw new Error(`recorded backup ${record.artifact} changed size (${record.sizeBytes} -> ${info.size} bytes)`);
+  const digest = await sha256File(record.artifact);
+  if (digest !== record.sha256) throw new Error(`recorded backup ${record.artifact} changed content (sha256 mismatch)`);
 }

@@ -3,6 +3,8 @@ import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
 import type { MaintenanceWindow } from '../schedule/maintenance-window.js';
 import type { HooksConfig } from '../hooks/hook-points.js';
 import type { PowerCycleConfig } from '../power/power-cycle-config.js';
+import type { ProfileName, ProfileUnits, RebootPolicy } from '../plan/profiles.js';
+import type { InstallConfig } from './read-profile-config.js';
 
 /** One node the coordinator may update and where its agent listens. */
 export interface NodeConfig {
@@ -39,12 +41,21 @@ export interface CoordinatorConfig {
   /** Absolute path of the file this came from ("" for built-in defaults). */
   source: string;
   nodes: NodeConfig[];
+  /** What kind of cluster (coordinator/plan/profiles.ts): its runbook, units, gates and backup. */
+  profile: ProfileName;
+  /** Whether a node reboots after the install (gravity: always). */
+  reboot: RebootPolicy;
+  /** The profile's units by node role: stopped before the install, checked after it (unused by gravity). */
+  units: { master: ProfileUnits; node: ProfileUnits };
   order: NodeOrderPolicy;
   kubernetes: { kubectl: string; kubeconfig?: string; context?: string; callTimeoutMs: number };
   agents: { callTimeoutMs: number; tls?: AgentTlsConfig; insecurePlaintext: boolean };
   gates: {
     gravity: { enabled: boolean; argv: string[]; timeoutMs: number };
-    etcd: { enabled: boolean; format: EtcdHealthFormat; argv: string[]; env: Record<string, string>; timeoutMs: number };
+    /** source command: argv on the coordinator's host; agent: CheckEtcdHealth through the agent of a control-plane node. */
+    etcd: { enabled: boolean; source: 'command' | 'agent'; format: EtcdHealthFormat; argv: string[]; env: Record<string, string>; timeoutMs: number };
+    /** `kubectl get --raw /readyz` (kubeadm, k3s). */
+    apiServer: { enabled: boolean };
     pods: { enabled: boolean; ignoreNamespaces: string[] };
     nodes: { enabled: boolean };
     agents: { enabled: boolean };
@@ -54,9 +65,9 @@ export interface CoordinatorConfig {
     blockingPods: string[];
   };
   /** allowUnverified: the operator's explicit opt-out of verifying the backup (verifyArgv empty). */
-  backup: { enabled: boolean; argv: string[]; artifact: string; verifyArgv?: string[]; allowUnverified: boolean; env: Record<string, string>; timeoutMs: number };
+  backup: { enabled: boolean; source: 'command' | 'agent-snapshot'; argv: string[]; artifact: string; verifyArgv?: string[]; allowUnverified: boolean; env: Record<string, string>; timeoutMs: number };
   /** maxAttempts: install attempts per node and operation (a resume after an interrupted or failed one tries again). */
-  install: { maxAttempts: number };
+  install: InstallConfig;
   timeouts: StepTimeouts;
   /** onBlocked: what the step before a node does when drain foresight finds a pod that would stop the drain. */
   drain: { onBlocked: DrainBlockedPolicy };

@@ -15,11 +15,16 @@ import { unitGlobProblem } from '../../shared/validation/unit-name.js';
 import { HOOK_POINTS } from '../hooks/hook-points.js';
 import { readHooks } from '../hooks/read-hooks-config.js';
 import { readPowerCycle } from '../power/power-cycle-config.js';
+import { PROFILES, type ProfileData } from '../plan/profiles.js';
+import { readProfileConfig } from './read-profile-config.js';
 import { parseClockTime, timeZoneProblem, weekdayProblem, type MaintenanceWindow, type WeekdayName } from '../schedule/maintenance-window.js';
 
 const TOP_LEVEL = [
   'apiVersion',
   'kind',
+  'profile',
+  'reboot',
+  'units',
   'nodes',
   'order',
   'kubernetes',
@@ -73,21 +78,32 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
   const root = FieldReader.document(doc);
   root.only(TOP_LEVEL);
   const config = readCoordinatorConfig(root, source, baseDir);
+  if (config.onFailure === 'rollback' && config.install.mode !== 'command') {
+    root.fail('onFailure', `rollback reinstalls the version recorded before the install, which only install.mode command has; install.mode is ${config.install.mode}`);
+  } else if (config.onFailure === 'rollback' && config.profile !== 'gravity') {
+    // The rollback sequence (coordinator/recovery) is built from the gravity runbook's planet steps.
+    root.fail('onFailure', `rollback is built for profile gravity so far; profile is ${config.profile}`);
+  }
   root.throwIfProblems(source);
   return config;
 }
 
 function readCoordinatorConfig(root: FieldReader, source: string, baseDir: string): CoordinatorConfig {
   checkFixedFields(root);
+  const profile = readProfileConfig(root);
+  const data = PROFILES[profile.profile];
   return {
     source,
     nodes: readNodes(root),
+    profile: profile.profile,
+    reboot: profile.reboot,
+    units: profile.units,
     order: root.oneOf<NodeOrderPolicy>('order', 'roles', ['roles', 'listed']),
     kubernetes: readKubernetes(root.section('kubernetes', ['kubectl', 'kubeconfig', 'context', 'callTimeout']), baseDir),
     agents: readAgents(root.section('agents', ['callTimeout', 'tls', 'insecurePlaintext']), baseDir),
-    gates: readGates(root.section('gates', ['gravity', 'etcd', 'pods', 'nodes', 'agents', 'alerts', 'blockingPods'])),
-    backup: readBackup(root.section('backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']), baseDir),
-    install: { maxAttempts: root.section('install', ['maxAttempts']).integer('maxAttempts', 3, 1, 20) },
+    gates: readGates(root.section('gates', ['gravity', 'etcd', 'apiServer', 'pods', 'nodes', 'agents', 'alerts', 'blockingPods']), data),
+    backup: { ...readBackup(root.section('backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']), baseDir), source: data.backup },
+    install: profile.install,
     timeouts: readTimeouts(root.section('timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon'])),
     drain: { onBlocked: root.section('drain', ['onBlocked']).oneOf('onBlocked', 'wait', DRAIN_BLOCKED_POLICIES) },
     soak: readSoak(root.section('soak', ['interval', 'passes', 'timeout'])),
@@ -197,16 +213,17 @@ function readAgentTls(t: FieldReader, baseDir: string): NonNullable<CoordinatorC
   return ca && cert && key ? { ca, cert, key } : undefined;
 }
 
-function readGates(r: FieldReader): CoordinatorConfig['gates'] {
+function readGates(r: FieldReader, profile: ProfileData): CoordinatorConfig['gates'] {
   const gravity = r.section('gravity', ['enabled', 'command', 'timeout']);
   const pods = r.section('pods', ['enabled', 'ignoreNamespaces']);
   return {
     gravity: {
-      enabled: gravity.boolean('enabled', true),
+      enabled: gravity.boolean('enabled', profile.gates.gravityStatus),
       argv: gravity.argv('command', ['gravity', 'status', '--output=json'], { required: true }),
       timeoutMs: gravity.duration('timeout', 60_000, 100),
     },
-    etcd: readEtcdGate(r.section('etcd', ['enabled', 'format', 'command', 'env', 'timeout'])),
+    etcd: { ...readEtcdGate(r.section('etcd', ['enabled', 'format', 'command', 'env', 'timeout'])), source: profile.gates.etcd },
+    apiServer: { enabled: r.section('apiServer', ['enabled']).boolean('enabled', profile.gates.apiServer) },
     pods: { enabled: pods.boolean('enabled', true), ignoreNamespaces: pods.list('ignoreNamespaces', [], namespaceProblem) },
     nodes: { enabled: r.section('nodes', ['enabled']).boolean('enabled', true) },
     agents: { enabled: r.section('agents', ['enabled']).boolean('enabled', true) },
@@ -239,7 +256,7 @@ function prometheusUrlProblem(v: string): string | undefined {
   return url.search || url.hash ? `${showValue(v)} must be scheme://host:port[/path prefix] without a query or fragment (e.g. http://prometheus.monitoring:9090)` : undefined;
 }
 
-function readEtcdGate(r: FieldReader): CoordinatorConfig['gates']['etcd'] {
+function readEtcdGate(r: FieldReader): Omit<CoordinatorConfig['gates']['etcd'], 'source'> {
   const format = r.oneOf('format', 'v2', ['v2', 'v3'] as const);
   const defaultArgv =
     format === 'v2'
@@ -248,7 +265,7 @@ function readEtcdGate(r: FieldReader): CoordinatorConfig['gates']['etcd'] {
   return { enabled: r.boolean('enabled', true), format, argv: r.argv('command', defaultArgv, { required: true }), env: r.env('env'), timeoutMs: r.duration('timeout', 30_000, 100) };
 }
 
-function readBackup(r: FieldReader, baseDir: string): CoordinatorConfig['backup'] {
+function readBackup(r: FieldReader, baseDir: string): Omit<CoordinatorConfig['backup'], 'source'> {
   const enabled = r.boolean('enabled', true);
   const artifact = readPath(r, 'artifact', DEFAULT_BACKUP.artifact, baseDir) ?? '';
   const argv = r.argv('command', DEFAULT_BACKUP.command, { required: true });

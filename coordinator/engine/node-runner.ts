@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import type { Gate } from '../gates/gate.js';
-import { NODE_PHASE_DONE, NODE_PHASE_HALTED, RUNBOOK, type RunbookStep } from '../plan/runbook.js';
+import { NODE_PHASE_DONE, NODE_PHASE_HALTED, runbookFor, type RunbookStep } from '../plan/runbook.js';
 import { rollBackBeforeHalt } from '../recovery/rollback-on-failure.js';
 import { UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED } from '../../shared/update/update-phase.js';
 import type { Clock } from '../ports/clock.js';
@@ -97,7 +97,7 @@ export class NodeRunner {
     const agent = h.agentFor(node);
     let guardPending = resumedNode;
 
-    for (const step of RUNBOOK) {
+    for (const step of runbookFor(record.profile)) {
       const rec = stepRecord(node, step.name);
       // Completed steps are trusted when done once (gates that admitted the node, the backup) or when
       // the node is already back in service; the others are re-checked against reality on resume.
@@ -135,16 +135,16 @@ export class NodeRunner {
    * gates again before it); one back in service keeps its record and soaks on resume.
    */
   private async stopForHalt(record: OperationRecord, node: NodeRecord): Promise<NodeRunOutcome> {
-    if (stepRecord(node, 'drainNode').status === 'pending') this.backToPending(node);
+    if (stepRecord(node, 'drainNode').status === 'pending') this.backToPending(record, node);
     await this.host.persist(record);
     this.host.emit({ type: 'warning', node: node.name, message: `node ${node.name} stopped at a safe point: another node of the operation failed` });
     return { kind: 'stopped' };
   }
 
-  private backToPending(node: NodeRecord): void {
+  private backToPending(record: OperationRecord, node: NodeRecord): void {
     node.status = 'pending';
     delete node.startedAt;
-    node.steps = newStepRecords();
+    node.steps = newStepRecords(record.profile);
   }
 
   private async runStep(record: OperationRecord, node: NodeRecord, step: RunbookStep, rec: StepRecord, agent: NodeAgent, resumeGuard: boolean): Promise<NodeRunOutcome> {
@@ -171,8 +171,9 @@ export class NodeRunner {
         // Resuming a node that is out of service: make sure no node the operation did not take out went down meanwhile.
         await assertOnlyNodeOutOfService(h.cluster, node.name, `resume node ${node.name}`, signal, h.otherNodesInFlight(node));
       }
-      const already = executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
-      const note = already !== undefined ? { text: `already done: ${already}`, already: true } : { text: (await executor.run(ctx)) ?? undefined, already: false };
+      const skipped = executor.skipReason?.(ctx);
+      const already = skipped === undefined && executor.alreadyDone ? await executor.alreadyDone(ctx) : undefined;
+      const note = skipped !== undefined ? { text: `skipped: ${skipped}`, already: false } : already !== undefined ? { text: `already done: ${already}`, already: true } : { text: (await executor.run(ctx)) ?? undefined, already: false };
       rec.status = 'completed';
       rec.finishedAt = h.now();
       if (note.text) rec.note = note.text;
@@ -182,7 +183,7 @@ export class NodeRunner {
     } catch (err) {
       h.rethrowIfLockLost(err);
       if (err instanceof WaitForInFlightNode) {
-        this.backToPending(node);
+        this.backToPending(record, node);
         await h.persist(record);
         h.emit({ type: 'node-waiting', node: node.name, rule: 'drain', reason: err.reason, recheckAt: h.now() });
         return { kind: 'deferred', reason: err.reason };

@@ -6,7 +6,7 @@ import type { Gate, GateScope, GateVerdict } from './gate.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { describeClockSkew } from '../steps/clock-skew.js';
 
-function fromReading(reading: HealthReading, healthySummary: string): GateVerdict {
+export function fromReading(reading: HealthReading, healthySummary: string): GateVerdict {
   return {
     passed: reading.healthy,
     summary: reading.healthy ? healthySummary : (reading.problems[0] ?? 'not healthy'),

@@ -3,7 +3,7 @@
  * what failed and why. The runbook's rule: never start a node while any gate fails.
  */
 
-export type GateName = 'gravity' | 'etcd' | 'pods' | 'nodes' | 'agents' | 'alerts' | 'blockingPods' | 'drain';
+export type GateName = 'gravity' | 'etcd' | 'apiserver' | 'pods' | 'nodes' | 'agents' | 'alerts' | 'blockingPods' | 'drain';
 
 export interface GateVerdict {
   passed: boolean;

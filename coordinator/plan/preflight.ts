@@ -75,6 +75,37 @@ function installCommandCheck(id: AgentIdentity): PreflightCheck {
   return { name, passed: true, detail: `installs ${id.updatePackage}` };
 }
 
+/** The agent must install the way the coordinator asks (it refuses a mismatch), and belong to the same profile. */
+function installModeCheck(id: AgentIdentity, config: CoordinatorConfig): PreflightCheck[] {
+  const mode: PreflightCheck =
+    id.installMode === config.install.mode
+      ? { name: 'install mode', passed: true, detail: `${id.installMode}${config.install.mode === 'packages' ? `: ${config.install.packages.map((p) => `${p.name}=${p.version}`).join(', ')}` : ''}` }
+      : { name: 'install mode', passed: false, detail: `the agent's install.mode is ${id.installMode}, the coordinator's install.mode is ${config.install.mode}: set the same mode on both` };
+  const profile: PreflightCheck =
+    id.profile === config.profile
+      ? { name: 'profile', passed: true, detail: id.profile }
+      : { name: 'profile', passed: false, detail: `the agent's profile is ${id.profile || '(none)'}, the coordinator's profile is ${config.profile}` };
+  return [mode, profile];
+}
+
+/** gravity: the planet unit; the other profiles: every unit of units.stop and units.check is on the node. */
+async function unitsCheck(planned: PlannedNode, agent: NodeAgent, config: CoordinatorConfig, call: { timeoutMs: number; signal?: AbortSignal }): Promise<PreflightCheck> {
+  if (config.profile !== 'gravity') {
+    const { stop, check } = config.units[planned.role === 'master' ? 'master' : 'node'];
+    const names = [...new Set([...stop, ...check])];
+    const missing: string[] = [];
+    for (const name of names) if (!(await agent.listUnits(name, call)).some((u) => u.name === name && u.loadState === 'loaded')) missing.push(name);
+    return missing.length === 0
+      ? { name: 'profile units', passed: true, detail: names.length > 0 ? names.join(', ') : 'none to stop or check' }
+      : { name: 'profile units', passed: false, detail: `not on the node: ${missing.join(', ')} (units.stop/units.check of profile ${config.profile})` };
+  }
+  const units = await agent.listUnits(config.planet.unitPattern, call);
+  const planet = units.filter((u) => u.name.includes(config.planet.nameContains) && u.loadState === 'loaded');
+  return planet.length > 0
+    ? { name: 'planet unit', passed: true, detail: planet.map((u) => `${u.name} (${u.activeState}/${u.subState})`).join(', ') }
+    : { name: 'planet unit', passed: false, detail: `no loaded unit containing "${config.planet.nameContains}" among ${config.planet.unitPattern} (${units.length} gravity units found)` };
+}
+
 /** The agent's own version rule, so a target it would refuse is refused before any node is drained. */
 function targetVersionCheck(id: AgentIdentity, target: string): PreflightCheck {
   const name = 'target version';
@@ -126,14 +157,17 @@ export async function preflightNode(
     checks.push(clockCheck(id, sentAtMs, receivedAtMs));
     checks.push(agentIdentityCheck(planned, id, clusterNode));
     checks.push(agentContractCheck(id));
-    checks.push(installCommandCheck(id));
-    if (targetVersion !== undefined) checks.push(targetVersionCheck(id, targetVersion));
-    installedVersion = id.packages[id.updatePackage];
-    checks.push({
-      name: 'installed version',
-      passed: true,
-      detail: `${id.updatePackage} ${installedVersion ?? '(not installed)'}${targetVersion ? (installedVersion === targetVersion ? ' = target: will be skipped' : ` -> ${targetVersion}`) : ''}`,
-    });
+    checks.push(...installModeCheck(id, config));
+    if (config.install.mode === 'command') {
+      checks.push(installCommandCheck(id));
+      if (targetVersion !== undefined) checks.push(targetVersionCheck(id, targetVersion));
+      installedVersion = id.packages[id.updatePackage];
+      checks.push({
+        name: 'installed version',
+        passed: true,
+        detail: `${id.updatePackage} ${installedVersion ?? '(not installed)'}${targetVersion ? (installedVersion === targetVersion ? ' = target: will be skipped' : ` -> ${targetVersion}`) : ''}`,
+      });
+    }
     const min = config.preflight.minFreeDiskBytes;
     // Fail closed: unknown free space is not enough free space.
     if (id.diskProblem !== undefined || id.disk.length === 0) {
@@ -146,13 +180,7 @@ export async function preflightNode(
         detail: `${d.path}: ${formatBytes(d.availableBytes)} free${d.availableBytes < min ? `, less than preflight.minFreeDisk ${formatBytes(min)}` : ''}`,
       });
     }
-    const units = await agent.listUnits(config.planet.unitPattern, call);
-    const planet = units.filter((u) => u.name.includes(config.planet.nameContains) && u.loadState === 'loaded');
-    checks.push(
-      planet.length > 0
-        ? { name: 'planet unit', passed: true, detail: planet.map((u) => `${u.name} (${u.activeState}/${u.subState})`).join(', ') }
-        : { name: 'planet unit', passed: false, detail: `no loaded unit containing "${config.planet.nameContains}" among ${config.planet.unitPattern} (${units.length} gravity units found)` },
-    );
+    checks.push(await unitsCheck(planned, agent, config, call));
   } catch (err) {
     checks.push({ name: 'agent reachable', passed: false, detail: `${planned.agent}: ${errorMessage(err)}` });
   }

@@ -1,14 +1,21 @@
-import { RUNBOOK_STEP_NAMES } from '../../shared/update/update-phase.js';
+import { ALL_STEP_NAMES, RUNBOOK_STEP_NAMES } from '../../shared/update/update-phase.js';
 import type { StepTimeouts } from '../config/config-types.js';
+import { PROFILES, type ProfileName } from './profiles.js';
 
 /**
- * The per-node runbook as data: the ordered steps of RUNBOOK.md for one node. The engine walks this
- * list; each name has an executor in coordinator/steps with its own "already done?" check.
+ * The per-node runbook as data: the ordered steps of RUNBOOK.md for one node (RUNBOOK, the gravity
+ * profile's), and the steps the other profiles use (PROFILE_STEPS). A profile (./profiles.ts) picks
+ * its steps by name; the engine walks `runbookFor(profile)`; each name has an executor in
+ * coordinator/steps with its own "already done?" check.
  */
 
+/** The gravity runbook's step names, in order. */
 export const STEP_NAMES = RUNBOOK_STEP_NAMES;
 
-export type StepName = (typeof STEP_NAMES)[number];
+/** Every step name of every profile (gravity's, then the other profiles' own). */
+export { ALL_STEP_NAMES };
+
+export type StepName = (typeof ALL_STEP_NAMES)[number];
 
 export interface RunbookStep {
   name: StepName;
@@ -49,8 +56,28 @@ export const RUNBOOK: readonly RunbookStep[] = [
   { name: 'soakClusterHealth', title: 'cluster gates pass N consecutive times over the soak interval', runbook: '§3.5, §4.4', phase: 'soaking', once: false, inService: true, safeToStopBefore: true },
 ];
 
+/** The steps only the other profiles use (their titles are theirs; shared steps may be retitled by a profile). */
+export const PROFILE_STEPS: readonly RunbookStep[] = [
+  { name: 'stopUnits', title: "stop the profile's units (units.stop) and confirm they are inactive", runbook: '§2.4', phase: 'stopping-units', once: false, inService: false, safeToStopBefore: false, timeout: 'stopPlanetMs' },
+  { name: 'reenableUnits', title: 'enable (not start) the units stopped before the install so that they come back', runbook: '§4.1-4.2', phase: 'enabling-units', once: false, inService: false, safeToStopBefore: false },
+  { name: 'decideReboot', title: "decide the reboot (reboot: auto|always|never, the agent's reboot advice); without one, start the stopped units and restart the services the agent names", runbook: '§2.5', phase: 'deciding-reboot', once: false, inService: false, safeToStopBefore: false },
+];
+
+const CATALOGUE: readonly RunbookStep[] = [...RUNBOOK, ...PROFILE_STEPS];
+
+/** The ordered steps of a profile's runbook (gravity: RUNBOOK itself). */
+export function runbookFor(profile: ProfileName | undefined): readonly RunbookStep[] {
+  const data = PROFILES[profile ?? 'gravity'];
+  if (data.name === 'gravity') return RUNBOOK;
+  return data.steps.map((name) => {
+    const step = runbookStep(name);
+    const title = data.titles?.[name];
+    return title ? { ...step, title } : step;
+  });
+}
+
 export function runbookStep(name: StepName): RunbookStep {
-  const step = RUNBOOK.find((s) => s.name === name);
+  const step = CATALOGUE.find((s) => s.name === name);
   if (!step) throw new Error(`no runbook step named ${name}`);
   return step;
 }

@@ -35,6 +35,8 @@ export function manualRollbackProblem(record: OperationRecord, node: string): st
   if (record.status !== 'halted' && record.status !== 'interrupted') {
     return `operation ${record.id} is ${record.status}: only a node of a halted or interrupted operation is rolled back by hand`;
   }
+  // The rollback sequence is the gravity runbook's (planet steps); the other profiles record no rollback point.
+  if ((record.profile ?? 'gravity') !== 'gravity') return `operation ${record.id} runs profile ${record.profile}: rollback by hand is built for profile gravity only so far`;
   const rec = record.nodes.find((n) => n.name === node);
   if (!rec) return `node ${node} is not part of operation ${record.id} (its nodes: ${record.nodes.map((n) => n.name).join(', ')})`;
   const target = rollbackTarget({ node: rec, operation: record });

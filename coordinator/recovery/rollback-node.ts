@@ -127,6 +127,6 @@ export async function rollBackNode(ctx: StepContext, trigger: RollbackRecord['tr
 /** After a rollback the update of the node starts over: every step pending, the facts gone but the rollback point. */
 function restartNodeSteps(ctx: StepContext): void {
   const point = ctx.node.facts.rollbackPoint;
-  ctx.node.steps = newStepRecords();
+  ctx.node.steps = newStepRecords(ctx.operation.profile);
   ctx.node.facts = { ...(point ? { rollbackPoint: point } : {}), rerunAfterRollback: (ctx.node.facts.rerunAfterRollback ?? 0) + 1 };
 }

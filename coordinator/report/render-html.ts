@@ -1,6 +1,6 @@
-import { STEP_NAMES } from '../plan/runbook.js';
+import { nodeChangeLines } from '../state/node-change-lines.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
-import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
+import { awaitsResume, describeProfile, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, STEP_COLORS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
 
@@ -60,8 +60,8 @@ export function renderTimelineSvg(m: ReportModel): string {
   return parts.join('\n');
 }
 
-function legend(): string {
-  const items = STEP_NAMES.map((s) => `<span class="key"><i style="background:${STEP_COLORS[s]}"></i>${e(s)}</span>`);
+function legend(m: ReportModel): string {
+  const items = m.totals.map((t) => t.name).map((s) => `<span class="key"><i style="background:${STEP_COLORS[s]}"></i>${e(s)}</span>`);
   items.push('<span class="key"><i style="background:#d62728"></i>failed</span>', '<span class="key"><i style="background:#999"></i>interrupted</span>');
   return `<div class="legend">${items.join(' ')}</div>`;
 }
@@ -97,7 +97,7 @@ function nodeSection(n: NodeSpan): string {
           (baseline.length ? `<details><summary>signatures</summary><ul>${baseline.map((b) => `<li><code>${e(b)}</code></li>`).join('')}</ul></details>` : '')
       : 'not recorded',
   );
-  for (const u of unitFindingLines(f)) fact(u.label, e(u.text));
+  for (const u of [...unitFindingLines(f), ...nodeChangeLines(f, { allPackages: true })]) fact(u.label, e(u.text));
   const post = n.steps.find((x) => x.step.name === 'verifyNodeHealthy');
   if (post && post.step.status !== 'pending') {
     const details = post.step.details?.length ? `<ul>${post.step.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '';
@@ -144,6 +144,8 @@ export function renderHtmlFromModel(m: ReportModel): string {
     summary.push(`<tr><th>${e(k)}</th><td>${v}</td></tr>`);
   };
   row('target version', code(r.targetVersion));
+  const profile = describeProfile(r);
+  if (profile) row('profile', e(profile));
   row('status', `<span class="badge st-${e(r.status)}">${e(r.status)}</span>`);
   row('created / last update', `${e(r.createdAt)} / ${e(r.updatedAt)}`);
   if (r.finishedAt) row('finished', e(r.finishedAt));
@@ -178,7 +180,7 @@ ${halt}
 <div class="chart">
 ${renderTimelineSvg(m)}
 </div>
-${legend()}
+${legend(m)}
 <h2>Where the time went</h2>
 <table class="totals"><thead><tr><th>step</th><th>total</th><th>nodes</th><th></th></tr></thead><tbody>
 ${totals}

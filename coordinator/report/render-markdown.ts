@@ -1,4 +1,5 @@
-import { awaitsResume, haltTitle, type OperationRecord } from '../state/operation-record.js';
+import { nodeChangeLines } from '../state/node-change-lines.js';
+import { awaitsResume, describeProfile, haltTitle, type OperationRecord } from '../state/operation-record.js';
 import { rollbackLines } from '../recovery/rollback-text.js';
 import { unitFindingLines } from '../state/unit-findings.js';
 import { buildReportModel, durationText, GATE_STEPS, stepResult, timeText, type NodeSpan, type ReportModel } from './report-model.js';
@@ -43,7 +44,7 @@ function nodeSection(n: NodeSpan): string[] {
   }
   const baseline = f.journalBaseline;
   out.push(`- Journal baseline: ${baseline ? `${baseline.length} error signature${baseline.length === 1 ? '' : 's'} in the boot before the update${f.journalBaselineTruncated ? ' (scan truncated)' : ''}` : 'not recorded'}`);
-  for (const u of unitFindingLines(f)) out.push(`- ${mdEscape(u.label[0]!.toUpperCase() + u.label.slice(1))}: ${mdEscape(u.text)}`);
+  for (const u of [...unitFindingLines(f), ...nodeChangeLines(f, { allPackages: true })]) out.push(`- ${mdEscape(u.label[0]!.toUpperCase() + u.label.slice(1))}: ${mdEscape(u.text)}`);
   const post = n.steps.find((x) => x.step.name === 'verifyNodeHealthy');
   if (post && post.step.status !== 'pending') out.push(`- Journal after the reboot (post checks): ${mdEscape(post.step.error ?? post.step.note ?? stepResult(post))}`);
   for (const d of post?.step.details ?? []) out.push(`    - ${mdEscape(d)}`);
@@ -66,6 +67,8 @@ export function renderMarkdownFromModel(m: ReportModel): string {
   const out: string[] = [];
   out.push(`# noderoll operation ${mdEscape(r.id)}`, '');
   out.push(`- Target version: ${mdCode(r.targetVersion)}`);
+  const profile = describeProfile(r);
+  if (profile) out.push(`- Profile: ${mdEscape(profile)}`);
   out.push(`- Status: **${mdEscape(r.status)}**`);
   out.push(`- Created: ${mdEscape(r.createdAt)}, last update: ${mdEscape(r.updatedAt)}${r.finishedAt ? `, finished: ${mdEscape(r.finishedAt)}` : ''}`);
   out.push(`- Duration: ${durationText(m.endMs - m.startMs)}`);

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../shared/validation/duration.js';
-import { runbookStep, STEP_NAMES, type StepName } from '../plan/runbook.js';
+import { ALL_STEP_NAMES, runbookStep, type StepName } from '../plan/runbook.js';
 import type { NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
 
 /**
@@ -72,7 +72,8 @@ export function buildReportModel(record: OperationRecord): ReportModel {
   const startMs = Math.min(...allStarts, ...(created !== undefined ? [created] : []), Number.POSITIVE_INFINITY);
   const safeStart = Number.isFinite(startMs) ? startMs : 0;
   const endMs = Math.max(safeStart, ...allEnds, ...(lastWritten !== undefined ? [lastWritten] : []));
-  const totals = STEP_NAMES.map((name): StepTotal => {
+  // The steps of the record's runbook (its profile's), in the catalogue's order.
+  const totals = ALL_STEP_NAMES.filter((name) => nodes.some((n) => n.steps.some((s) => s.step.name === name))).map((name): StepTotal => {
     let totalMs = 0;
     let count = 0;
     for (const n of nodes) {
@@ -126,7 +127,7 @@ export function timeText(msValue: number | undefined): string {
 /** What a step ended as, for humans. */
 export function stepResult(s: StepSpan): string {
   const st = s.step.status;
-  if (st === 'completed') return s.step.note?.startsWith('already done') ? 'ok (already done)' : 'ok';
+  if (st === 'completed') return s.step.note?.startsWith('already done') ? 'ok (already done)' : s.step.note?.startsWith('skipped: ') ? 'skipped' : 'ok';
   if (st === 'running') return 'running';
   return st;
 }
@@ -150,4 +151,7 @@ export const STEP_COLORS: Record<StepName, string> = {
   verifyNodeHealthy: '#31a354',
   uncordonNode: '#f7c873',
   soakClusterHealth: '#a1d99b',
+  stopUnits: '#6baed6',
+  reenableUnits: '#c6dbef',
+  decideReboot: '#756bb1',
 };

@@ -1,6 +1,8 @@
 import type { UnitChange } from '../engine/events.js';
 import type { BackupRecord, NodeRole } from '../ports/cluster.js';
-import { RUNBOOK, STEP_NAMES, type StepName } from '../plan/runbook.js';
+import { runbookFor, type StepName } from '../plan/runbook.js';
+import { PROFILE_NAMES, type ProfileName, type RebootPolicy } from '../plan/profiles.js';
+import type { InstallMode, PackageChange, PackagePin, RebootAdvice } from '../ports/node-agent.js';
 import type { PlannedNode } from '../plan/node-order.js';
 
 /**
@@ -88,8 +90,28 @@ export interface PowerCycleAttemptRecord {
   outputTail: string;
 }
 
+/** Whether the node rebooted after the install, and why (profiles with a decideReboot step). */
+export interface RebootDecisionRecord {
+  decision: 'reboot' | 'skip';
+  /** One sentence: the policy and the agent's advice. */
+  reason: string;
+  /** Services the agent named and restarted instead of a reboot. */
+  servicesRestarted: string[];
+  /** Units stopped before the install and started again instead of a reboot. */
+  unitsStarted: string[];
+  /** What the operator should know: a required reboot not done (reboot: never), a service the agent may not restart. */
+  warnings: string[];
+}
+
 /** What the steps learned about the node that later steps (and a resume) rely on. */
 export interface NodeFacts {
+  /** Every package whose version the install changed (from the agent's install record). */
+  packageChanges?: PackageChange[];
+  /** The agent's reboot advice right after the install (or asked again on resume). */
+  rebootAdvice?: RebootAdvice;
+  rebootDecision?: RebootDecisionRecord;
+  /** The profile's units stopped before the install (stopUnits). */
+  stoppedUnits?: string[];
   /** Recorded by installUpdate before anything is installed (onFailure: rollback). */
   rollbackPoint?: RollbackPoint;
   /** Set when a rollback restarted the node's steps: the how-manieth run of the update this is (agent operation IDs differ). */
@@ -187,10 +209,41 @@ export interface OperationRecord {
   canary?: { soaked: string[]; confirmed: string[] };
   /** The last run's totals when it completed, so that `noderoll watch` can report them as `update` does. */
   lastRun?: { durationMs: number; waitingMs: number };
+  /** The profile whose runbook the nodes follow; absent in records written before profiles: gravity. */
+  profile?: ProfileName;
+  /** What the operation installs; absent: the agents' install command at targetVersion (mode command). */
+  install?: OperationInstallSpec;
+  /** The reboot policy the operation runs with; absent: always (gravity). */
+  reboot?: RebootPolicy;
 }
 
-export function newStepRecords(): StepRecord[] {
-  return RUNBOOK.map((s) => ({ name: s.name, status: 'pending', attempts: 0 }));
+/** The install the operation asks every agent for. */
+export interface OperationInstallSpec {
+  mode: InstallMode;
+  /** mode packages: each at its exact version. */
+  packages: PackagePin[];
+}
+
+/** The operation's install mode (command for records written before install modes). */
+export function installModeOf(record: Pick<OperationRecord, 'install'>): InstallMode {
+  return record.install?.mode ?? 'command';
+}
+
+/** What `targetVersion` holds for the modes without one: a label of what is installed. */
+export function installTargetLabel(spec: OperationInstallSpec, version?: string): string {
+  if (spec.mode === 'command') return version ?? '';
+  if (spec.mode === 'upgrade-all') return 'upgrade-all';
+  return `packages ${spec.packages.map((p) => `${p.name}=${p.version}`).join(',')}`;
+}
+
+/** "profile kubeadm, install upgrade-all, reboot auto"; undefined for a gravity record (nothing to say beyond the target). */
+export function describeProfile(record: Pick<OperationRecord, 'profile' | 'install' | 'reboot'>): string | undefined {
+  if (record.profile === undefined && record.install === undefined && record.reboot === undefined) return undefined;
+  return `profile ${record.profile ?? 'gravity'}, install ${installModeOf(record)}, reboot ${record.reboot ?? 'always'}`;
+}
+
+export function newStepRecords(profile?: ProfileName): StepRecord[] {
+  return runbookFor(profile).map((s) => ({ name: s.name, status: 'pending', attempts: 0 }));
 }
 
 export function newOperationRecord(args: {
@@ -200,6 +253,10 @@ export function newOperationRecord(args: {
   skipped?: ReadonlyMap<string, string>;
   invocation: Invocation;
   now: string;
+  /** Absent: gravity, mode command, always reboot (what records without them mean). */
+  profile?: ProfileName;
+  install?: OperationInstallSpec;
+  reboot?: RebootPolicy;
 }): OperationRecord {
   return {
     schemaVersion: STATE_SCHEMA_VERSION,
@@ -209,6 +266,9 @@ export function newOperationRecord(args: {
     updatedAt: args.now,
     status: 'running',
     invocation: args.invocation,
+    ...(args.profile && args.profile !== 'gravity' ? { profile: args.profile } : {}),
+    ...(args.install && args.install.mode !== 'command' ? { install: args.install } : {}),
+    ...(args.reboot && args.reboot !== 'always' ? { reboot: args.reboot } : {}),
     nodes: args.nodes.map((n) => {
       const skipReason = args.skipped?.get(n.name);
       return {
@@ -218,7 +278,7 @@ export function newOperationRecord(args: {
         ...(n.pool ? { pool: n.pool } : {}),
         status: skipReason ? 'skipped' : 'pending',
         ...(skipReason ? { skipReason } : {}),
-        steps: newStepRecords(),
+        steps: newStepRecords(args.profile),
         facts: {},
       };
     }),
@@ -258,14 +318,16 @@ export function checkOperationRecord(value: unknown, location: string): Operatio
   if (typeof r.targetVersion !== 'string') fail('targetVersion is missing');
   if (!(OPERATION_STATUSES as readonly unknown[]).includes(r.status)) fail(`status "${String(r.status)}" is unknown`);
   if (!Array.isArray(r.nodes)) fail('nodes is not a list');
+  if (r.profile !== undefined && !(PROFILE_NAMES as readonly unknown[]).includes(r.profile)) fail(`profile "${String(r.profile)}" is unknown (this noderoll knows ${PROFILE_NAMES.join(', ')})`);
+  const stepNames = runbookFor(r.profile as ProfileName | undefined).map((s) => s.name);
   for (const [i, n] of (r.nodes as unknown[]).entries()) {
     if (typeof n !== 'object' || n === null) fail(`nodes[${i}] is not an object`);
     const node = n as Record<string, unknown>;
     if (typeof node.name !== 'string') fail(`nodes[${i}].name is missing`);
     if (!Array.isArray(node.steps)) fail(`nodes[${i}].steps is not a list`);
     const names = (node.steps as { name?: unknown }[]).map((s) => s?.name);
-    if (names.length !== STEP_NAMES.length || names.some((nm, j) => nm !== STEP_NAMES[j])) {
-      fail(`nodes[${i}].steps do not match this noderoll's runbook (${STEP_NAMES.join(', ')})`);
+    if (names.length !== stepNames.length || names.some((nm, j) => nm !== stepNames[j])) {
+      fail(`nodes[${i}].steps do not match this noderoll's runbook of profile ${String(r.profile ?? 'gravity')} (${stepNames.join(', ')})`);
     }
   }
   return value as OperationRecord;

@@ -2,7 +2,9 @@ import type { StepName } from '../plan/runbook.js';
 import { soakClusterHealth, verifyClusterHealthy } from './cluster-health-steps.js';
 import { drainNode, uncordonNode } from './drain-node.js';
 import { enableGravityUnits } from './enable-gravity-units.js';
+import { decideReboot } from './decide-reboot.js';
 import { installUpdate } from './install-update.js';
+import { reenableUnits, stopUnits } from './profile-unit-steps.js';
 import { findPlanetUnit, stopPlanetUnit } from './planet-unit-steps.js';
 import { rebootNode, waitForReboot } from './reboot-steps.js';
 import { recordFailedUnitsBaseline } from './record-failed-units-baseline.js';
@@ -27,4 +29,7 @@ export const STEP_EXECUTORS: Readonly<Record<StepName, StepExecutor>> = {
   verifyNodeHealthy,
   uncordonNode,
   soakClusterHealth,
+  stopUnits,
+  reenableUnits,
+  decideReboot,
 };

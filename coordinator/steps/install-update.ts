@@ -1,7 +1,8 @@
 import { StepFailure } from '../engine/step-failure.js';
 import { AgentUnreachableError, type AgentOperationStatus } from '../ports/node-agent.js';
 import { recordRollbackPoint } from '../recovery/rollback-point.js';
-import type { InstallAttemptRecord } from '../state/operation-record.js';
+import { installModeOf, type InstallAttemptRecord } from '../state/operation-record.js';
+import { describePackageChanges, pinsNotInstalled } from './package-changes.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions, rebootRequested } from './step-context.js';
 
@@ -47,6 +48,26 @@ async function installedVersion(ctx: StepContext): Promise<{ pkg: string; versio
   return { pkg: identity.updatePackage, version: identity.packages[identity.updatePackage] };
 }
 
+/**
+ * After an attempt that failed or was interrupted, whether the install had finished anyway: mode command,
+ * the package at the target; mode packages, every package at its version; upgrade-all has no target to
+ * read, so only a succeeded agent operation counts.
+ */
+async function finishedDespite(ctx: StepContext, last: InstallAttemptRecord, state: string): Promise<string | undefined> {
+  const mode = installModeOf(ctx.operation);
+  const ended = `install attempt ${last.attempt} (operation ${last.agentOperationId}) ended ${state}`;
+  if (mode === 'command') {
+    const { pkg, version } = await installedVersion(ctx);
+    return version === ctx.operation.targetVersion ? `${ended}, but ${pkg} is installed at ${version}, the target: the install had finished` : undefined;
+  }
+  if (mode === 'packages') {
+    const pins = ctx.operation.install?.packages ?? [];
+    const identity = await ctx.agent.identity(callOptions(ctx));
+    return pinsNotInstalled(pins, identity.packages).length === 0 ? `${ended}, but every package is at its version (${pins.map((p) => `${p.name} ${p.version}`).join(', ')}): the install had finished` : undefined;
+  }
+  return undefined;
+}
+
 export const installUpdate: StepExecutor = {
   name: 'installUpdate',
   async alreadyDone(ctx: StepContext) {
@@ -59,14 +80,12 @@ export const installUpdate: StepExecutor = {
       if (!hadAttempts && status.state === 'unknown') ctx.node.facts.installAttempts = [];
       return undefined;
     }
-    const { pkg, version } = await installedVersion(ctx);
-    if (version === ctx.operation.targetVersion) {
-      return `install attempt ${last.attempt} (operation ${last.agentOperationId}) ended ${status.state}, but ${pkg} is installed at ${version}, the target: the install had finished`;
-    }
-    return undefined;
+    return finishedDespite(ctx, last, status.state);
   },
   async run(ctx: StepContext) {
     const target = ctx.operation.targetVersion;
+    const mode = installModeOf(ctx.operation);
+    const pins = ctx.operation.install?.packages ?? [];
     const max = ctx.config.install.maxAttempts;
     const list = attempts(ctx);
     let current: InstallAttemptRecord | undefined;
@@ -84,7 +103,7 @@ export const installUpdate: StepExecutor = {
     const identity = await ctx.agent.identity(callOptions(ctx));
     const before = identity.packages[identity.updatePackage];
     if (ctx.node.facts.versionBefore === undefined && before !== undefined) ctx.node.facts.versionBefore = before;
-    if (list.length === 0) recordRollbackPoint(ctx, identity);
+    if (list.length === 0 && mode === 'command') recordRollbackPoint(ctx, identity);
     if (!current) {
       const previous = list.at(-1);
       current = { attempt: list.length + 1, agentOperationId: attemptOperationId(ctx, list.length + 1), startedAt: new Date(ctx.clock.now()).toISOString() };
@@ -98,11 +117,12 @@ export const installUpdate: StepExecutor = {
       await ctx.checkpoint();
     }
     const operationId = current.agentOperationId;
-    ctx.progress(`installing ${identity.updatePackage} ${target}${before ? ` (installed: ${before})` : ''}, attempt ${current.attempt} of ${max}`);
+    const what = mode === 'command' ? `${identity.updatePackage} ${target}${before ? ` (installed: ${before})` : ''}` : target;
+    ctx.progress(`installing ${what}, attempt ${current.attempt} of ${max}`);
     let outcome;
     try {
       outcome = await ctx.agent.install(
-        { version: target, operationId },
+        { version: mode === 'command' ? target : '', operationId, ...(mode !== 'command' ? { mode } : {}), ...(mode === 'packages' ? { packages: pins } : {}) },
         (l) => ctx.output(l.stream === 'stderr' ? `[stderr] ${l.line}` : l.line),
         callOptions(ctx, ctx.config.timeouts.installMs),
       );
@@ -119,9 +139,23 @@ export const installUpdate: StepExecutor = {
       if (outcome.detail) current.detail = outcome.detail;
       const left = max - current.attempt;
       throw new StepFailure(
-        `install of ${identity.updatePackage} ${target} failed on ${ctx.node.name}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`,
+        `install of ${mode === 'command' ? `${identity.updatePackage} ${target}` : target} failed on ${ctx.node.name}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`,
         [...list.map(describeAttempt), left > 0 ? `resume tries again (${left} attempt(s) left of install.maxAttempts ${max})` : `no attempt left (install.maxAttempts ${max})`],
       );
+    }
+    if (outcome.packageChanges) ctx.node.facts.packageChanges = outcome.packageChanges;
+    if (outcome.rebootAdvice) ctx.node.facts.rebootAdvice = outcome.rebootAdvice;
+    const changes = describePackageChanges(outcome.packageChanges);
+    if (outcome.packageChanges) ctx.progress(`package changes: ${changes}`);
+    if (mode !== 'command') {
+      const missing = mode === 'packages' ? pinsNotInstalled(pins, { ...(await ctx.agent.identity(callOptions(ctx))).packages, ...afterVersions(outcome.packageChanges) }, false) : [];
+      if (missing.length > 0) {
+        current.outcome = 'failed';
+        current.detail = `not at the requested version: ${missing.join(', ')}`;
+        throw new StepFailure(`after the install on ${ctx.node.name} not every package is at its version: ${missing.join(', ')}`, list.map(describeAttempt));
+      }
+      current.outcome = 'succeeded';
+      return `${target}: ${changes}${current.attempt > 1 ? `, attempt ${current.attempt} of ${max}` : ''}${outcome.replayed ? " (answered from the agent's record of this operation)" : ''}`;
     }
     if (outcome.installedVersion !== undefined && outcome.installedVersion !== target) {
       current.outcome = 'failed';
@@ -130,6 +164,10 @@ export const installUpdate: StepExecutor = {
     }
     current.outcome = 'succeeded';
     const attemptNote = current.attempt > 1 ? `, attempt ${current.attempt} of ${max}` : '';
-    return `${identity.updatePackage} ${before ?? '(none)'} -> ${target}${attemptNote}${outcome.replayed ? ' (answered from the agent\'s record of this operation)' : ''}`;
+    return `${identity.updatePackage} ${before ?? '(none)'} -> ${target}${attemptNote}${outcome.packageChanges ? `; package changes: ${changes}` : ''}${outcome.replayed ? ' (answered from the agent\'s record of this operation)' : ''}`;
   },
 };
+
+function afterVersions(changes: readonly { name: string; after: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((changes ?? []).filter((c) => c.after !== '').map((c) => [c.name, c.after]));
+}

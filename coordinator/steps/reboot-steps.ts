@@ -3,13 +3,16 @@ import { errorMessage, StepFailure, StepInterrupted } from '../engine/step-failu
 import type { KubeNode } from '../ports/cluster.js';
 import { AgentUnreachableError } from '../ports/node-agent.js';
 import type { PowerCycle } from '../power/power-cycle.js';
+import { installModeOf } from '../state/operation-record.js';
 import { describeClockSkew } from './clock-skew.js';
+import { rebootSkipReason } from './decide-reboot.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions } from './step-context.js';
 
 /** §2.5: reboot through the agent, after writing down the boot ID it must change from. */
 export const rebootNode: StepExecutor = {
   name: 'rebootNode',
+  skipReason: rebootSkipReason,
   async alreadyDone(ctx: StepContext) {
     const before = ctx.node.facts.bootIdBeforeReboot;
     if (before === undefined) return undefined;
@@ -44,7 +47,8 @@ export const rebootNode: StepExecutor = {
   },
 };
 
-type RebootWaitResult = { ok: true; bootId: string; version: string } | { ok: false; reason: string };
+/** version: of the update package (mode command); undefined for the modes without a target version. */
+type RebootWaitResult = { ok: true; bootId: string; version: string | undefined } | { ok: false; reason: string };
 
 /**
  * Whether the Node's status comes from the kubelet of the new boot. Decided only from what the
@@ -124,8 +128,8 @@ class NewBootWatch {
             return notYet(`agent answers with the boot ID from before the reboot (${short(before)}): not rebooted yet`);
           }
           ctx.node.facts.bootIdAfterReboot = identity.bootId;
-          const version = identity.packages[identity.updatePackage];
-          if (version !== target) {
+          const version = installModeOf(ctx.operation) === 'command' ? identity.packages[identity.updatePackage] : undefined;
+          if (installModeOf(ctx.operation) === 'command' && version !== target) {
             return ready<RebootWaitResult>({ ok: false, reason: `node ${name} rebooted (boot ${short(identity.bootId)}) but runs ${identity.updatePackage} ${version ?? '(not installed)'}, not ${target}` });
           }
           const node = await ctx.cluster.getNode(name, ctx.signal);
@@ -159,6 +163,7 @@ class NewBootWatch {
 export function waitForRebootStep(powerCycle?: PowerCycle): StepExecutor {
   return {
     name: 'waitForReboot',
+    skipReason: rebootSkipReason,
     async run(ctx: StepContext) {
       const before = ctx.node.facts.bootIdBeforeReboot;
       const requestedAtMs = ctx.node.facts.rebootRequestedAtMs;
@@ -203,8 +208,8 @@ export function waitForRebootStep(powerCycle?: PowerCycle): StepExecutor {
         }
       }
       if (!result.ok) throw new StepFailure(result.reason, clockDetails());
-      ctx.node.facts.versionAfter = result.version;
-      return `back in boot ${short(result.bootId)}${cycled ? ` after a power cycle (${cycled})` : ''}, Node Ready, ${result.version} installed${watch.clockNote ? `; ${watch.clockNote}` : ''}`;
+      if (result.version !== undefined) ctx.node.facts.versionAfter = result.version;
+      return `back in boot ${short(result.bootId)}${cycled ? ` after a power cycle (${cycled})` : ''}, Node Ready${result.version !== undefined ? `, ${result.version} installed` : ''}${watch.clockNote ? `; ${watch.clockNote}` : ''}`;
     },
   };
 }

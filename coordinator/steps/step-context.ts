@@ -46,6 +46,8 @@ export interface StepExecutor {
    * installed by this operation), says why, and the engine records the step done without running it.
    */
   alreadyDone?(ctx: StepContext): Promise<string | undefined>;
+  /** Why the step does not apply to this node now (e.g. its reboot was decided against): recorded as `skipped: …`, nothing runs. */
+  skipReason?(ctx: StepContext): string | undefined;
   /** Does the step; resolves with an optional note for the record, throws StepFailure when it cannot. */
   run(ctx: StepContext): Promise<string | void>;
 }

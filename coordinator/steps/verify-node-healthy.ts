@@ -3,7 +3,8 @@ import { notYet, ready, waitFor, WaitAbortedError, WaitTimeoutError } from '../.
 import { globMatches } from '../../shared/validation/glob.js';
 import type { UnitChange } from '../engine/events.js';
 import { StepFailure, StepInterrupted } from '../engine/step-failure.js';
-import type { PlanetCheck } from '../ports/node-agent.js';
+import type { PlanetCheck, UnitState } from '../ports/node-agent.js';
+import { profileUnits, unitStates } from './profile-unit-steps.js';
 import { describeJournalEntry, findNewJournalErrors } from './journal-signature.js';
 import type { StepContext, StepExecutor } from './step-context.js';
 import { actionId, callOptions } from './step-context.js';
@@ -53,15 +54,34 @@ async function checkNoNewFailedUnits(ctx: StepContext): Promise<string> {
   return `no newly failed units${reported.length > 0 ? ` (${reported.join('; ')})` : ''}`;
 }
 
-/**
- * §3.2, §4.1-4.2: every gravity unit enabled and loaded/active/running. `enable --now` for those that
- * are not running, and for those that run but are not enabled (they would stay down after the next
- * reboot); what was changed is reported.
- */
-async function checkGravityUnits(ctx: StepContext, deadline: number): Promise<string> {
+/** The units the post checks want enabled and running: gravity's by pattern, the other profiles' by name (units.check). */
+interface CheckedUnits {
+  what: string;
+  read(ctx: StepContext): Promise<UnitState[]>;
+}
+
+function gravityUnits(ctx: StepContext): CheckedUnits {
   const pattern = ctx.config.planet.unitPattern;
-  const units = await ctx.agent.listUnits(pattern, callOptions(ctx));
-  if (units.length === 0) throw new StepFailure(`no units match ${pattern} on ${ctx.node.name} after the reboot`);
+  return { what: 'gravity units', read: (c) => c.agent.listUnits(pattern, callOptions(c)) };
+}
+
+function profileCheckedUnits(ctx: StepContext): CheckedUnits {
+  const names = profileUnits(ctx).check;
+  return { what: `units of profile ${ctx.config.profile}`, read: (c) => unitStates(c, names) };
+}
+
+/**
+ * §3.2, §4.1-4.2: every gravity unit (profile unit) enabled and loaded/active/running. `enable --now` for
+ * those that are not running, and for those that run but are not enabled (they would stay down after the
+ * next reboot); what was changed is reported.
+ */
+async function checkUnitsRunning(ctx: StepContext, deadline: number, checked: CheckedUnits): Promise<string> {
+  const { what } = checked;
+  const units = await checked.read(ctx);
+  if (ctx.config.profile === 'gravity' && units.length === 0) throw new StepFailure(`no units match ${ctx.config.planet.unitPattern} on ${ctx.node.name} after the reboot`);
+  if (units.length === 0) return `no ${what} to check (units.check is empty)`;
+  const absent = units.filter((u) => u.loadState === 'not-found');
+  if (absent.length > 0) throw new StepFailure(`${absent.map((u) => u.name).join(', ')} (units.check) not found on ${ctx.node.name}`, ['list only units this node has in units.check']);
   const toChange = units.filter((u) => (!isRunning(u) && u.activeState !== 'activating') || !isEnabled(u));
   const changes: UnitChange[] = [];
   for (const u of toChange) {
@@ -78,9 +98,9 @@ async function checkGravityUnits(ctx: StepContext, deadline: number): Promise<st
   const names = units.map((u) => u.name);
   try {
     await waitFor(
-      { what: `gravity units on ${ctx.node.name} to be enabled and loaded/active/running`, timeoutMs: Math.max(0, deadline - ctx.clock.now()), clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
+      { what: `${what} on ${ctx.node.name} to be enabled and loaded/active/running`, timeoutMs: Math.max(0, deadline - ctx.clock.now()), clock: ctx.clock, signal: ctx.signal, initialDelayMs: 500, maxDelayMs: 5000 },
       async () => {
-        const now = (await ctx.agent.listUnits(pattern, callOptions(ctx))).filter((u) => names.includes(u.name));
+        const now = (await checked.read(ctx)).filter((u) => names.includes(u.name));
         const notYetThere = now.filter((u) => !isRunning(u) || !isEnabled(u));
         const missing = names.filter((n) => !now.some((u) => u.name === n));
         if (notYetThere.length === 0 && missing.length === 0) return ready(true);
@@ -88,7 +108,7 @@ async function checkGravityUnits(ctx: StepContext, deadline: number): Promise<st
       },
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) throw new StepFailure(`gravity units on ${ctx.node.name} are not all enabled and running: ${err.lastObservation ?? ''}`);
+    if (err instanceof WaitTimeoutError) throw new StepFailure(`${what} on ${ctx.node.name} are not all enabled and running: ${err.lastObservation ?? ''}`);
     throw err;
   }
   const done = [
@@ -98,7 +118,7 @@ async function checkGravityUnits(ctx: StepContext, deadline: number): Promise<st
     .map((g) => ({ label: g.label, units: changes.filter((c) => c.action === g.action).map((c) => c.unit) }))
     .filter((g) => g.units.length > 0)
     .map((g) => `${g.label}: ${g.units.join(', ')}`);
-  return `${units.length} gravity units enabled and running${done.length > 0 ? ` (${done.join('; ')})` : ''}`;
+  return `${units.length} ${what} enabled and running${done.length > 0 ? ` (${done.join('; ')})` : ''}`;
 }
 
 /** §3.3: no journal errors in this boot that the boot before the update did not have (ignore list applied). */
@@ -146,7 +166,9 @@ export const verifyNodeHealthy: StepExecutor = {
   async run(ctx: StepContext) {
     const deadline = ctx.clock.now() + ctx.config.timeouts.postChecksMs;
     try {
-      const notes = [await checkNoNewFailedUnits(ctx), await checkGravityUnits(ctx, deadline), await checkJournal(ctx), await checkPlanet(ctx, deadline)];
+      const gravity = ctx.config.profile === 'gravity';
+      const notes = [await checkNoNewFailedUnits(ctx), await checkUnitsRunning(ctx, deadline, gravity ? gravityUnits(ctx) : profileCheckedUnits(ctx)), await checkJournal(ctx)];
+      if (gravity) notes.push(await checkPlanet(ctx, deadline));
       return notes.join('; ');
     } catch (err) {
       if (err instanceof WaitAbortedError) throw new StepInterrupted(`stopped during the post checks of ${ctx.node.name}`);

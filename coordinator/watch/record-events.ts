@@ -1,5 +1,5 @@
 import type { TimedEvent } from '../engine/events.js';
-import { RUNBOOK } from '../plan/runbook.js';
+import { runbookFor } from '../plan/runbook.js';
 import type { NodeRecord, OperationRecord, OperationStatus, StepRecord } from '../state/operation-record.js';
 
 /**
@@ -71,7 +71,7 @@ function stepEvents(before: StepRecord | undefined, step: StepRecord, node: Node
   const base = { node: node.name, step: step.name };
   const newAttempt = before === undefined || before.status === 'pending' || step.attempts > before.attempts || step.startedAt !== before.startedAt;
   if (newAttempt) {
-    const title = RUNBOOK.find((s) => s.name === step.name)?.title ?? step.name;
+    const title = runbookFor(record.profile).find((s) => s.name === step.name)?.title ?? step.name;
     events.push({ type: 'step-started', time: step.startedAt ?? record.updatedAt, ...base, title, attempt: Math.max(1, step.attempts) });
   }
   const changed = newAttempt || before?.status !== step.status;

@@ -25,11 +25,20 @@ export const RUNBOOK_STEP_NAMES = [
   'soakClusterHealth',
 ] as const;
 
+/**
+ * Steps of the runbooks of the other profiles (kubeadm, k3s; coordinator/plan/profiles.ts): stop the
+ * profile's units before the install, enable them again after it, and decide whether the node reboots.
+ */
+export const PROFILE_STEP_NAMES = ['stopUnits', 'reenableUnits', 'decideReboot'] as const;
+
+/** Every step name any profile's runbook uses. */
+export const ALL_STEP_NAMES = [...RUNBOOK_STEP_NAMES, ...PROFILE_STEP_NAMES] as const;
+
 export const UPDATE_PHASE_IDLE = 'idle';
 export const UPDATE_PHASE_DONE = 'done';
 export const UPDATE_PHASE_HALTED = 'halted';
 
-export const UPDATE_PHASES = [UPDATE_PHASE_IDLE, ...RUNBOOK_STEP_NAMES, UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED] as const;
+export const UPDATE_PHASES = [UPDATE_PHASE_IDLE, ...ALL_STEP_NAMES, UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED] as const;
 export type UpdatePhaseName = (typeof UPDATE_PHASES)[number];
 
 export function isUpdatePhase(value: string): value is UpdatePhaseName {

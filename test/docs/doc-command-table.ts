@@ -170,6 +170,7 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'npm run lab -- status', how: 'lab' },
   { doc: 'noderoll status', how: 'lab' },
   { doc: 'noderoll check', how: 'lab' },
+  { doc: 'kubectl get --raw /readyz?verbose', how: 'elsewhere', file: 'test/unit/coordinator/api-server-gate.test.ts', contains: 'new ApiServerReadyGate(new KubectlReadyzReader(kubectl))', why: "the apiserver gate (kubeadm, k3s) runs it with the real kubectl, as deploy/'s ServiceAccount, against the test API server's /readyz" },
   { doc: 'kubectl get nodes', how: 'lab' },
   { doc: 'kubectl get nodes -L noderoll.io/phase', how: 'lab' },
   { doc: 'gravity status', how: 'lab' },

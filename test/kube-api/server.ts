@@ -17,6 +17,7 @@ import { sendError, sendJson } from './http/http-io.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { parseRoute, type Route } from './http/route.js';
 import { WatchHub } from './http/watch-hub.js';
+import { HealthChecks } from './http/health-endpoints.js';
 import { newNamespace } from './object-factory.js';
 import { ObjectStore } from './object-store.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
@@ -67,6 +68,8 @@ export interface KubeApiServer {
   credentials(token: string): KubeconfigCredentials;
   /** Writes DIR/FILE, a kubeconfig that acts as `token`'s identity on the secure port; returns its path. */
   writeKubeconfig(dir: string, token: string, fileName?: string): Promise<string>;
+  /** The checks /livez and /readyz report; `health.fail('etcd', 'etcd unreachable')` makes them fail as kube-apiserver's would. */
+  readonly health: HealthChecks;
   /** Runs every controller once, now (they also run on their own). */
   reconcile(): void;
   close(): Promise<void>;
@@ -103,6 +106,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
   const authorizer = new RbacAuthorizer(store);
   const resources = new ResourceHandler({ ctx, disruption: reconciler.disruption, watches, tokens, maxBodyBytes: options.maxRequestBodyBytes ?? 3 * 1024 * 1024 });
   const version = versionInfo(options.version);
+  const health = new HealthChecks();
 
   /**
    * Who sent the request; undefined for a token-less /version or health check, which anyone may
@@ -131,8 +135,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       case 'version':
         return sendJson(res, 200, version);
       case 'health':
-        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-        return void res.end('ok');
+        return health.answer(res, target.endpoint, target.check, params);
       case 'core-versions':
         return sendJson(res, 200, coreApiVersions(`${options.host}:${req.socket.localPort}`));
       case 'group-list':
@@ -224,6 +227,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       if (!servingCertificate || !secureUrl) throw new Error('the test API server was started without secure: true, so no kubeconfig can carry a token');
       return writeKubeconfig(dir, secureUrl, fileName, { token, certificateAuthority: servingCertificate.caCertificate });
     },
+    health,
     reconcile: () => reconciler.runOnce(),
     close: () => {
       closed ??= (async () => {

@@ -93,25 +93,11 @@ function stateYaml(dir: string, state: CoordinatorConfigOptions['state']): strin
   return lines.join('\n');
 }
 
-export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions = {}): string {
-  const dir = labCoordinatorDir(lab, options);
+/** The gravity lab's gates and backup: `gravity status`, etcdctl v2 health and an etcdctl v3 snapshot from the coordinator's host. */
+function gravityGatesAndBackup(lab: Lab, dir: string): string {
   const endpoints = lab.etcdEndpoints().join(',');
   const first = lab.etcdEndpoints()[0] ?? '';
-  const nodes = lab.nodes.filter((n) => !options.nodes || options.nodes.includes(n.name)).map((n) => `  - { name: ${n.name}, agent: "${n.names.nodeAddress}:${AGENT_GRPC_PORT}", role: ${n.role} }`).join('\n');
-  const ignore = (options.journalIgnore ?? []).map((p) => `    - ${JSON.stringify(p)}`).join('\n');
-  return `# noderoll configuration for lab ${lab.id}
-apiVersion: noderoll.io/v1alpha1
-kind: CoordinatorConfig
-nodes:
-${nodes}
-order: roles
-kubernetes:
-  kubectl: kubectl
-  kubeconfig: ${options.kubeconfig ?? lab.kubeconfig}
-agents:
-  callTimeout: 10s
-${agentsTls(lab)}
-gates:
+  return `gates:
   gravity: { enabled: true, command: [gravity, status, --output=json], timeout: 30s }
   etcd:
     enabled: true
@@ -128,7 +114,70 @@ backup:
   verifyCommand: [etcdctl, snapshot, status, "{artifact}", -w, json]
   env: { ETCDCTL_API: "3" }
   artifact: ${dir}/backups/{operation}.db
-  timeout: 2m
+  timeout: 2m`;
+}
+
+export function labCoordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions = {}): string {
+  return coordinatorConfigYaml(lab, options, '', gravityGatesAndBackup(lab, labCoordinatorDir(lab, options)));
+}
+
+export interface KubeadmCoordinatorConfigOptions extends CoordinatorConfigOptions {
+  /** install.mode (default upgrade-all: every pending upgrade of the lab's apt repository). */
+  installMode?: 'upgrade-all' | 'packages' | 'command';
+  /** install.packages for mode packages. */
+  packages?: readonly { name: string; version: string }[];
+  /** reboot (default auto: only nodes whose agent says a reboot is required). */
+  reboot?: 'auto' | 'always' | 'never';
+  /** units.stop (default the profile's: none; e.g. [kubelet.service] for a kubelet upgrade). */
+  unitsStop?: readonly string[];
+}
+
+/**
+ * The coordinator config for a kubeadm lab (\`profile: kubeadm\`): the API server's /readyz and etcd's
+ * health through the agent of a control-plane node (the etcd client certificates stay on it), the
+ * backup an etcd snapshot the agent streams into <dir>/backups, \`install.mode: upgrade-all\` and
+ * \`reboot: auto\` by default. The agents must be configured with the same profile and install mode.
+ */
+export function labKubeadmCoordinatorConfigYaml(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): string {
+  const dir = labCoordinatorDir(lab, options);
+  const mode = options.installMode ?? 'upgrade-all';
+  const packages = mode === 'packages' ? `\n  packages:\n${(options.packages ?? []).map((p) => `    - { name: ${p.name}, version: ${JSON.stringify(p.version)} }`).join('\n')}` : '';
+  const profile = `profile: kubeadm
+reboot: ${options.reboot ?? 'auto'}
+install:
+  mode: ${mode}${packages}
+${options.unitsStop ? `units:\n  stop: [${options.unitsStop.join(', ')}]\n` : ''}`;
+  const gatesAndBackup = `gates:
+  apiServer: { enabled: true }
+  etcd: { enabled: true, timeout: 20s }
+  pods: { enabled: true }
+  nodes: { enabled: true }
+  agents: { enabled: true }
+backup:
+  enabled: true
+  artifact: ${dir}/backups/{operation}.db
+  timeout: 2m`;
+  return coordinatorConfigYaml(lab, options, profile, gatesAndBackup);
+}
+
+/** What every lab config shares around the profile's own lines and its gates and backup. */
+function coordinatorConfigYaml(lab: Lab, options: CoordinatorConfigOptions, profileYaml: string, gatesAndBackup: string): string {
+  const dir = labCoordinatorDir(lab, options);
+  const nodes = lab.nodes.filter((n) => !options.nodes || options.nodes.includes(n.name)).map((n) => `  - { name: ${n.name}, agent: "${n.names.nodeAddress}:${AGENT_GRPC_PORT}", role: ${n.role} }`).join('\n');
+  const ignore = (options.journalIgnore ?? []).map((p) => `    - ${JSON.stringify(p)}`).join('\n');
+  return `# noderoll configuration for lab ${lab.id}
+apiVersion: noderoll.io/v1alpha1
+kind: CoordinatorConfig
+${profileYaml}nodes:
+${nodes}
+order: roles
+kubernetes:
+  kubectl: kubectl
+  kubeconfig: ${options.kubeconfig ?? lab.kubeconfig}
+agents:
+  callTimeout: 10s
+${agentsTls(lab)}
+${gatesAndBackup}
 timeouts:
   gatesBeforeNode: ${options.gatesBeforeNodeTimeout ?? '2m'}
   drain: ${options.drainTimeout ?? '2m'}
@@ -156,13 +205,18 @@ ${options.extraYaml ?? ''}`;
  * lab's bin directory (on PATH after `eval "$(npm run -s lab -- env)"`): a real executable, not a
  * shell alias, so scripts, `xargs` and `command -v` find it too.
  */
-export async function writeLabCoordinatorConfig(lab: Lab, options: CoordinatorConfigOptions = {}): Promise<string> {
+export async function writeLabCoordinatorConfig(lab: Lab, options: CoordinatorConfigOptions = {}, yaml: string = labCoordinatorConfigYaml(lab, options)): Promise<string> {
   const dir = labCoordinatorDir(lab, options);
   await mkdir(join(dir, 'backups'), { recursive: true });
   const file = join(dir, 'config.yaml');
-  await writeFile(file, labCoordinatorConfigYaml(lab, options));
+  await writeFile(file, yaml);
   await writeNoderollLauncher(lab.binDir);
   return file;
+}
+
+/** writeLabCoordinatorConfig with the kubeadm lab's config (labKubeadmCoordinatorConfigYaml). */
+export function writeLabKubeadmCoordinatorConfig(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): Promise<string> {
+  return writeLabCoordinatorConfig(lab, options, labKubeadmCoordinatorConfigYaml(lab, options));
 }
 
 async function writeNoderollLauncher(binDir: string): Promise<void> {

@@ -4,7 +4,8 @@ import { orderNodes, selectNodes, type PlannedNode } from '../../plan/node-order
 import { assignPools, orderByPool, resolvePools } from '../../schedule/pools.js';
 import { drainBlockerCount, foreseeDrains, renderDrainForesight, type NodeDrainForesight } from '../../plan/drain-foresight-plan.js';
 import { preflightNode, type NodePreflight } from '../../plan/preflight.js';
-import { RUNBOOK } from '../../plan/runbook.js';
+import { runbookFor } from '../../plan/runbook.js';
+import { updateTarget } from '../update-target.js';
 import { holdReason } from '../../schedule/hold-rule.js';
 import { describeStepCommands } from '../../hooks/describe-step-commands.js';
 import type { KubeNode, NodeRole } from '../../ports/cluster.js';
@@ -70,10 +71,11 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
     const version = p?.installedVersion ?? '?';
     const hold = result.held.find((h) => h.node === n.name);
     const skip = (p?.alreadyAtTarget ? '  (already at target: skipped)' : '') + (hold ? `  (on hold: ${hold.reason}; ${config.hold.policy === 'skip' ? 'will be skipped' : 'will be waited for'})` : '');
-    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${version}${target ? ` -> ${target}` : ''}${skip}`);
+    const what = config.install.mode === 'command' ? `${version}${target ? ` -> ${target}` : ''}` : (target ?? config.install.mode);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${n.name.padEnd(20)} ${n.role.padEnd(6)} ${(n.pool ?? '').padEnd(10)} agent ${n.agent.padEnd(22)} ${what}${skip}`);
   });
   lines.push('', 'Steps on each node:');
-  RUNBOOK.forEach((s, i) => {
+  runbookFor(config.profile).forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(22)} ${s.title}${s.timeout ? ` (timeout ${Math.round(config.timeouts[s.timeout] / 1000)}s)` : ''}`);
     for (const extra of describeStepCommands(s.name, config)) lines.push(`      ${extra}`);
   });
@@ -99,6 +101,8 @@ export function renderPlan(result: PlanResult, config: CoordinatorConfig, target
 export async function planCommand(ctx: CommandContext): Promise<number> {
   const target = flagString(ctx.flags, 'to');
   const config = await loadSettings(ctx);
+  // --to belongs to mode command; the other modes say what they install in the config.
+  if (target !== undefined && config.install.mode !== 'command') updateTarget(config.install, target);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
@@ -113,7 +117,7 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
         targetVersion: target ?? null,
         order: config.order,
         nodes: result.nodes,
-        steps: RUNBOOK,
+        steps: runbookFor(config.profile),
         hooks: config.hooks,
         powerCycle: config.powerCycle ?? null,
         preflight: result.preflight,

@@ -38,6 +38,9 @@ export async function resumeCommand(ctx: CommandContext): Promise<number> {
         log = openLog(ctx, config);
         services = makeServices(ctx, config, log);
       }
+      if ((record.profile ?? 'gravity') !== config.profile) {
+        throw new CommandExit(ExitCode.usage, `operation ${record.id} runs the runbook of profile ${record.profile ?? 'gravity'}, but the config says profile ${config.profile}: resume with the config it was started with`, 'profile');
+      }
       if (inv.configPath !== config.source) {
         ctx.reporter.message(`note: operation ${record.id} was started with --config ${inv.configPath}; resuming with ${config.source}`);
       }

@@ -1,7 +1,8 @@
+import { nodeChangeLines } from '../../state/node-change-lines.js';
 import { formatDuration } from '../../../shared/validation/duration.js';
 import { summarizeOperation, type OperationSummary } from '../../report/operation-summary.js';
 import { timeText } from '../../report/report-model.js';
-import { awaitsResume, haltTitle, StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
+import { awaitsResume, describeProfile, haltTitle, StateFormatError, type NodeRecord, type OperationRecord, type StepRecord } from '../../state/operation-record.js';
 import type { LockHolder, StateStore } from '../../state/state-store.js';
 import { unitFindingLines } from '../../state/unit-findings.js';
 import { type CommandContext, loadSettings, makeServices } from '../command-context.js';
@@ -54,6 +55,8 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
   const lines: string[] = [];
   const running = holder && holder.liveness !== 'dead';
   lines.push(`Operation ${record.id} → ${record.targetVersion}: ${record.status}`);
+  const profile = describeProfile(record);
+  if (profile) lines.push(`  ${profile}`);
   lines.push(`  started ${record.createdAt}, last update ${record.updatedAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`);
   if (running) {
     const renewed = holder.info.renewedAt ? `, lease last renewed ${holder.info.renewedAt}` : '';
@@ -77,7 +80,7 @@ export function renderStatus(record: OperationRecord, holder: LockHolder | undef
             ? 'pending'
             : `${node.status === 'failed' ? 'failed at' : 'at'} ${step?.name ?? '?'}${step?.error ? `: ${step.error}` : ''}`;
     lines.push(`  ${NODE_MARK[node.status]} ${node.name.padEnd(20)} ${node.role.padEnd(6)} ${span(node.startedAt, node.finishedAt, now).padStart(7)}  ${where}`);
-    for (const f of unitFindingLines(node.facts)) lines.push(`        ${f.label}: ${f.text}`);
+    for (const f of [...unitFindingLines(node.facts), ...nodeChangeLines(node.facts, { allPackages: false })]) lines.push(`        ${f.label}: ${f.text}`);
     if (node.status === 'in-progress' || node.status === 'failed') {
       for (const s of node.steps) {
         if (s.status === 'pending') continue;

@@ -13,13 +13,14 @@ import {
   resumeCommandFor,
 } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { flagBoolean, flagList, flagNumber, flagString, UsageError } from '../../../shared/cli/flag-parser.js';
+import { flagBoolean, flagList, flagNumber, flagString } from '../../../shared/cli/flag-parser.js';
 import { renderGateReport } from './check.js';
 import { planAndPreflight, renderPlan } from './plan.js';
 import { runOperation } from './run-operation.js';
 import { checkDetachFlags, operationIdFromEnv, runDetached } from './detach.js';
 import { DEFAULT_WINDOW_MODE } from '../../schedule/window-rule.js';
 import { windowModeFromFlags } from '../window-mode-flags.js';
+import { updateTarget } from '../update-target.js';
 
 export function describeUnfinished(record: OperationRecord): string {
   const where = record.halt ? ` at node ${record.halt.node ?? '-'}${record.halt.step ? `, step ${record.halt.step}` : ''}: ${record.halt.reason}` : '';
@@ -28,13 +29,13 @@ export function describeUnfinished(record: OperationRecord): string {
 
 /** `noderoll update --to VERSION`. */
 export async function updateCommand(ctx: CommandContext): Promise<number> {
-  const target = flagString(ctx.flags, 'to');
-  if (!target) throw new UsageError('--to', 'is required: the package version to update the nodes to');
+  const givenTarget = flagString(ctx.flags, 'to');
   const windowMode = windowModeFromFlags(ctx.flags);
   if (checkDetachFlags(ctx)) return runDetached(ctx, 'update');
   checkConfirmationFlags(ctx);
   const givenId = operationIdFromEnv(ctx);
   const config = await loadSettings(ctx);
+  const target = updateTarget(config.install, givenTarget);
   const log = openLog(ctx, config);
   const services = makeServices(ctx, config, log);
   try {
@@ -91,6 +92,9 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
         nodes: plan.nodes,
         skipped,
         invocation,
+        profile: config.profile,
+        install: { mode: config.install.mode, packages: config.install.packages },
+        reboot: config.reboot,
         now: new Date(ctx.env.clock.now()).toISOString(),
       });
       const resumeCommand = resumeCommandFor(config, invocation);

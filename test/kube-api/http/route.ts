@@ -1,9 +1,10 @@
 import { findResource, type ResourceInfo } from '../resource-registry.js';
+import type { HealthEndpoint } from './health-endpoints.js';
 
 /** What a request path names, before the method is considered. */
 export type Route =
   | { type: 'version' }
-  | { type: 'health' }
+  | { type: 'health'; endpoint: HealthEndpoint; check?: string }
   | { type: 'core-versions' }
   | { type: 'group-list' }
   | { type: 'group'; group: string }
@@ -13,12 +14,14 @@ export type Route =
   | { type: 'openapi-group-version'; path: string }
   | { type: 'object'; info: ResourceInfo; namespace?: string; name?: string; subresource?: string };
 
-const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+/** /livez, /readyz, /healthz and one check under them (/readyz/etcd, /livez/poststarthook/rbac/bootstrap-roles). */
+const HEALTH = /^\/(livez|readyz|healthz)(?:\/(.+))?$/;
 
 /** Parses /api/v1/..., /apis/G/V/... paths; undefined for anything the server does not serve. */
 export function parseRoute(pathname: string): Route | undefined {
   if (pathname === '/version' || pathname === '/version/') return { type: 'version' };
-  if (HEALTH.has(pathname)) return { type: 'health' };
+  const health = HEALTH.exec(pathname);
+  if (health) return { type: 'health', endpoint: health[1] as HealthEndpoint, ...(health[2] ? { check: health[2] } : {}) };
   let parts: string[];
   try {
     parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);

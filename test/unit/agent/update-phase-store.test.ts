@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UPDATE_PHASE_FILE_NAME, UpdatePhaseStore } from '../../../agent/operations/update-phase-store.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
-import { RUNBOOK_STEP_NAMES, UPDATE_PHASES } from '../../../shared/update/update-phase.js';
+import { PROFILE_STEP_NAMES, RUNBOOK_STEP_NAMES, UPDATE_PHASES } from '../../../shared/update/update-phase.js';
 import { STEP_NAMES } from '../../../coordinator/plan/runbook.js';
 
 describe('agent update phase store (update-phase.json)', () => {
@@ -16,9 +16,9 @@ describe('agent update phase store (update-phase.json)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the phases are idle, the coordinator runbook steps in order, done, halted', () => {
+  it('the phases are idle, the coordinator runbook steps in order (gravity, then the other profiles own steps), done, halted', () => {
     expect([...STEP_NAMES]).to.deep.equal([...RUNBOOK_STEP_NAMES]);
-    expect([...UPDATE_PHASES]).to.deep.equal(['idle', ...STEP_NAMES, 'done', 'halted']);
+    expect([...UPDATE_PHASES]).to.deep.equal(['idle', ...STEP_NAMES, ...PROFILE_STEP_NAMES, 'done', 'halted']);
   });
 
   it('persists the phase; a new store (the next boot) reads it back; a new phase gets a new start time', async () => {

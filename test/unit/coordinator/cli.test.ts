@@ -34,7 +34,7 @@ describe('noderoll CLI', function () {
       ['an unknown flag', ['update', '--to', '1.0', '--yes', '--force'], /--force: unknown flag for noderoll update/],
       ['a misspelt flag, with a suggestion', ['update', '--too', '1.0'], /--too: unknown flag .*did you mean --to\?/],
       ['a flag of another command', ['status', '--to', '1.0'], /--to: unknown flag for noderoll status/],
-      ['a missing --to', ['update', '--yes'], /--to: is required/],
+      ['a missing --to', ['update', '--config', 'CONFIG', '--yes'], /--to: is required/],
       ['a version with shell metacharacters', ['update', '--to', '7.0.68;reboot', '--yes'], /--to: "7.0.68;reboot" is not a package version/],
       ['a version with $(…)', ['update', '--to', '$(id)', '--yes'], /--to: .*not a package version/],
       ['a version with a newline', ['update', '--to', '7.0\n68', '--yes'], /--to: contains control characters/],

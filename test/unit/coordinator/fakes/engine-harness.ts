@@ -13,10 +13,15 @@ import { orderNodes } from '../../../../coordinator/plan/node-order.js';
 import type { NodeRole } from '../../../../coordinator/ports/cluster.js';
 import type { NodeAgent } from '../../../../coordinator/ports/node-agent.js';
 import { FileStateStore } from '../../../../coordinator/state/file-state-store.js';
-import { newOperationId, newOperationRecord, type OperationRecord } from '../../../../coordinator/state/operation-record.js';
+import { installTargetLabel, newOperationId, newOperationRecord, type OperationRecord } from '../../../../coordinator/state/operation-record.js';
 import type { StateLock, StateStore } from '../../../../coordinator/state/state-store.js';
 import { FakeClock } from './fake-clock.js';
-import { FakeWorld } from './fake-world.js';
+import { FakeWorld, type FakeProfile } from './fake-world.js';
+import { AgentSnapshotBackupTaker } from '../../../../coordinator/cluster/agent-snapshot-backup.js';
+import { controlPlaneAgents } from '../../../../coordinator/cluster/control-plane-agents.js';
+import { AgentEtcdHealthGate } from '../../../../coordinator/gates/agent-etcd-gate.js';
+import { ApiServerReadyGate } from '../../../../coordinator/gates/api-server-gate.js';
+import type { BackupTaker } from '../../../../coordinator/ports/cluster.js';
 
 export const TARGET = '7.0.68';
 export const RESUME = 'noderoll resume --config /etc/noderoll/config.yaml';
@@ -60,17 +65,27 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function makeHarness(options: { nodes?: { name: string; role: NodeRole }[]; configExtra?: string } = {}): Promise<Harness> {
+/**
+ * profile kubeadm: the world's nodes run kubelet and containerd (masters etcd), the config says
+ * `profile: kubeadm` (configExtra adds the rest), and the gates and the backup are the kubeadm ones the
+ * services build: /readyz (a ready API server), etcd through a control-plane agent, the agent snapshot.
+ */
+export async function makeHarness(options: { nodes?: { name: string; role: NodeRole }[]; configExtra?: string; profile?: FakeProfile } = {}): Promise<Harness> {
   const nodes = options.nodes ?? THREE_NODES;
+  const profile = options.profile ?? 'gravity';
   const dir = await mkdtemp(join(tmpdir(), 'noderoll-engine-'));
   const clock = new FakeClock();
-  const world = new FakeWorld(clock, nodes);
-  const config = parseConfigText(testConfigYaml(dir, nodes, options.configExtra), join(dir, 'config.yaml'));
+  const world = new FakeWorld(clock, nodes, undefined, profile);
+  const extra = profile === 'kubeadm' ? `profile: kubeadm\n${options.configExtra ?? ''}` : options.configExtra;
+  const config = parseConfigText(testConfigYaml(dir, nodes, extra), join(dir, 'config.yaml'));
   const store = new FileStateStore({ file: config.state.file, now: () => clock.now() });
   const agents = new Map<string, NodeAgent>(nodes.map((n) => [n.name, world.agent(n.name)]));
+  const controlPlane = controlPlaneAgents(config.nodes, (n) => agents.get(n.name)!);
+  const readyApiServer = { read: async () => ({ healthy: true, problems: [], warnings: [], command: 'kubectl get --raw /readyz?verbose', evidence: 'readyz check passed' }) };
+  const profileGates: Gate[] = profile === 'kubeadm' ? [new ApiServerReadyGate(readyApiServer), new AgentEtcdHealthGate(controlPlane, 1000)] : [new GravityStatusGate(world.gravity), new EtcdHealthGate(world.etcd)];
+  const backup: BackupTaker = profile === 'kubeadm' ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: 60_000, clock }) : world.backup;
   const gates: Gate[] = [
-    new GravityStatusGate(world.gravity),
-    new EtcdHealthGate(world.etcd),
+    ...profileGates,
     new PodsRunningGate(world.cluster),
     new NodesReadyGate(world.cluster, nodes.map((n) => n.name)),
     new AgentsReachableGate(
@@ -80,12 +95,16 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
     ),
   ];
   const planned = orderNodes(config.nodes, config.order, new Map());
+  const install = { mode: config.install.mode, packages: config.install.packages };
   const record = newOperationRecord({
     id: newOperationId(clock.now(), 'test01'),
-    targetVersion: TARGET,
+    targetVersion: config.install.mode === 'command' ? TARGET : installTargetLabel(install),
     nodes: planned,
     invocation: { configPath: config.source, confirmEachNode: false, pauseBetweenMs: 0 },
     now: new Date(clock.now()).toISOString(),
+    profile: config.profile,
+    install,
+    reboot: config.reboot,
   });
   const events: TimedEvent[] = [];
   const h: Harness = {
@@ -107,7 +126,7 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
           cluster: world.cluster,
           agentFor: (n) => agents.get(n.name)!,
           gates,
-          backup: world.backup,
+          backup,
           config,
           clock,
           log: silentLogger,

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type {
   BackupRecord,
   BackupTaker,
@@ -33,6 +34,8 @@ import {
   type PlanetCheck,
   type RebootAck,
   type RebootRequest,
+  type InstallMode,
+  type PackageChange,
   type UpdatePhaseRequest,
   type UnitChangeRequest,
   type UnitState,
@@ -43,6 +46,11 @@ import type { FakeClock } from './fake-clock.js';
 export const PLANET_UNIT = 'gravity__gravitational.io__planet__7.0.67-11709.service';
 export const TELEPORT_UNIT = 'gravity__gravitational.io__teleport__3.2.17.service';
 export const UPDATE_PACKAGE = 'gravity-planet';
+export const KUBELET_UNIT = 'kubelet.service';
+export const CONTAINERD_UNIT = 'containerd.service';
+
+/** gravity: planet and teleport units, planet makes the node Ready; kubeadm: kubelet and containerd, kubelet makes it Ready, masters run etcd. */
+export type FakeProfile = 'gravity' | 'kubeadm';
 
 interface Unit {
   load: string;
@@ -86,6 +94,20 @@ export interface FakeNode {
    * the caller's stream breaks) before or after the package reached the version.
    */
   installFaults: ('interrupted-before-unpack' | 'interrupted-after-unpack')[];
+  /** The agent's install.mode. */
+  installMode: InstallMode;
+  /** OS packages installed (besides the update package), by name. */
+  packages: Record<string, string>;
+  /** What `upgrade-all` would install, by name. */
+  pendingUpgrades: Record<string, string>;
+  /** What the agent advises after an install (and GetRebootAdvice says); a GetRebootAdvice failure when 'error'. */
+  rebootAdvice: RebootAdvice | 'error';
+  /** Units the agent refuses to restart (not in its units.allow). */
+  restartRefused: string[];
+  /** Units restarted through RestartUnit, in order. */
+  restarted: string[];
+  /** etcd on this node answers (kubeadm masters); false: CheckEtcdHealth fails (no etcd configured). */
+  etcdConfigured: boolean;
 }
 
 function glob(pattern: string): RegExp {
@@ -113,12 +135,22 @@ export class FakeWorld {
   readonly brokenVersions = new Set<string>();
   backups = 0;
   annotationsSet: { node: string; phase: string | null }[] = [];
+  /** Snapshots the agents streamed (node, destination). */
+  snapshots: { node: string; destination: string }[] = [];
+  /** The agent announces a digest that the streamed bytes do not have (a corrupted stream). */
+  snapshotDigestWrong = false;
+  /** The units started at boot and the one whose running makes the kubelet post Ready. */
+  readonly bootUnits: readonly string[];
+  readonly readyUnit: string;
 
   constructor(
     readonly clock: FakeClock,
     spec: { name: string; role: NodeRole }[],
     readonly fromVersion = '7.0.67',
+    readonly profile: FakeProfile = 'gravity',
   ) {
+    this.bootUnits = profile === 'kubeadm' ? [KUBELET_UNIT, CONTAINERD_UNIT] : [PLANET_UNIT, TELEPORT_UNIT];
+    this.readyUnit = profile === 'kubeadm' ? KUBELET_UNIT : PLANET_UNIT;
     for (const s of spec) {
       this.nodes.set(s.name, {
         name: s.name,
@@ -132,10 +164,7 @@ export class FakeWorld {
         clockOffsetMs: 0,
         kubeletReportsBootId: true,
         version: fromVersion,
-        units: new Map([
-          [PLANET_UNIT, { load: 'loaded', active: 'active', sub: 'running' }],
-          [TELEPORT_UNIT, { load: 'loaded', active: 'active', sub: 'running' }],
-        ]),
+        units: new Map(this.bootUnits.map((u) => [u, { load: 'loaded', active: 'active', sub: 'running' }])),
         journal: [],
         annotations: {},
         onNextBoot: {},
@@ -146,6 +175,13 @@ export class FakeWorld {
         phaseReportsFail: false,
         identityOverrides: {},
         installFaults: [],
+        installMode: 'command',
+        packages: {},
+        pendingUpgrades: {},
+        rebootAdvice: { required: true, reasons: ['fake agent: every install requires a reboot'], servicesToRestart: [] },
+        restartRefused: [],
+        restarted: [],
+        etcdConfigured: profile === 'kubeadm' && s.role === 'master',
       });
     }
     clock.onTick(() => this.tick());
@@ -178,7 +214,7 @@ export class FakeWorld {
     n.bootId = randomUUID();
     n.boots++;
     for (const [u, s] of n.units) {
-      if (u !== PLANET_UNIT && u !== TELEPORT_UNIT) continue;
+      if (!this.bootUnits.includes(u)) continue;
       // A disabled gravity unit does not start at boot; a runningButDisabled one comes up running with
       // its unit file disabled (e.g. an update replaced it and something else started it).
       const runningButDisabled = (faults.runningButDisabled ?? []).includes(u);
@@ -194,7 +230,7 @@ export class FakeWorld {
   }
 
   planetActive(n: FakeNode): boolean {
-    return n.power === 'on' && n.units.get(PLANET_UNIT)?.active === 'active';
+    return n.power === 'on' && n.units.get(this.readyUnit)?.active === 'active';
   }
 
   kubeletReady(n: FakeNode): boolean {
@@ -331,10 +367,10 @@ export class FakeWorld {
           agentVersion: '0.1.0',
           apiVersion: 'v1',
           updatePackage: UPDATE_PACKAGE,
-          installMode: 'command',
-          profile: 'gravity',
-          etcdConfigured: false,
-          packages: { [UPDATE_PACKAGE]: n.version },
+          installMode: n.installMode,
+          profile: world.profile,
+          etcdConfigured: n.etcdConfigured,
+          packages: { ...n.packages, [UPDATE_PACKAGE]: n.version },
           installCommandAvailable: true,
           disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
           installVersionPattern: DEFAULT_VERSION_PATTERN,
@@ -384,6 +420,8 @@ export class FakeWorld {
         up();
         const known = n.ops.get(req.operationId);
         if (known) return { operationId: req.operationId, succeeded: known.state === 'succeeded', installedVersion: n.version, replayed: true, ...(known.detail ? { detail: known.detail } : {}) };
+        if ((req.mode ?? 'command') !== n.installMode) throw new Error(`FAILED_PRECONDITION: the coordinator asks for install mode ${req.mode ?? 'command'}, this agent's install.mode is ${n.installMode}`);
+        if (n.installMode !== 'command') return world.installPackages(n, req, onOutput);
         n.calls.install++;
         onOutput({ stream: 'stdout', line: `Unpacking ${UPDATE_PACKAGE} (${req.version}) over (${n.version}) ...` });
         const fault = n.installFaults.shift();
@@ -424,21 +462,32 @@ export class FakeWorld {
       },
       async rebootAdvice(): Promise<RebootAdvice> {
         up();
-        return { required: true, reasons: ['fake agent: every install requires a reboot'], servicesToRestart: [] };
+        if (n.rebootAdvice === 'error') throw new Error('INTERNAL: cannot read /var/run/reboot-required');
+        return structuredClone(n.rebootAdvice);
       },
       async restartUnit(unit: string): Promise<UnitState> {
         up();
+        if (n.restartRefused.includes(unit)) throw new Error(`PERMISSION_DENIED: ${unit} is not in the agent's units.allow`);
+        n.restarted.push(unit);
         const s = n.units.get(unit) ?? { load: 'loaded', active: 'inactive', sub: 'dead' };
         n.units.set(unit, { ...s, active: 'active', sub: 'running' });
         return unitState(unit);
       },
       async etcdHealth(): Promise<EtcdHealthReport> {
         up();
-        return { members: [{ endpoint: `https://${name}:2379`, healthy: true }], allHealthy: true, command: ['etcdctl', 'endpoint', 'health', '--cluster'] };
+        if (!n.etcdConfigured) throw new Error('FAILED_PRECONDITION: etcd is not configured on this node');
+        // Every master runs a member (the static pod comes and goes with its kubelet).
+        const members = [...world.nodes.values()].filter((m) => m.role === 'master').map((m) => ({ endpoint: `https://${m.name}:2379`, healthy: world.planetActive(m), ...(world.planetActive(m) ? {} : { error: 'context deadline exceeded' }) }));
+        return { members, allHealthy: members.every((m) => m.healthy), command: ['etcdctl', 'endpoint', 'health', '--cluster', '-w', 'json'] };
       },
-      async saveEtcdSnapshot(req: EtcdSnapshotRequest): Promise<EtcdSnapshotOutcome> {
+      async saveEtcdSnapshot(req: EtcdSnapshotRequest, destination: string): Promise<EtcdSnapshotOutcome> {
         up();
-        throw new Error(`fake agent: SaveEtcdSnapshot ${req.operationId} is not modelled yet`);
+        if (!n.etcdConfigured) throw new Error('FAILED_PRECONDITION: etcd is not configured on this node');
+        const bytes = Buffer.from(`etcd snapshot of ${name} for ${req.operationId}\n`.repeat(64));
+        await writeFile(destination, bytes);
+        world.snapshots.push({ node: name, destination });
+        const sha256 = world.snapshotDigestWrong ? 'ff'.repeat(32) : createHash('sha256').update(bytes).digest('hex');
+        return { operationId: req.operationId, sizeBytes: bytes.length, sha256, revision: 42, totalKeys: 117, etcdHash: 123456, replayed: false };
       },
       async operationStatus(operationId: string): Promise<AgentOperationStatus> {
         up();
@@ -450,5 +499,32 @@ export class FakeWorld {
       },
       close(): void {},
     };
+  }
+
+  /** The agent's packages / upgrade-all install: package changes sorted by name, the advice read afterwards. */
+  installPackages(n: FakeNode, req: InstallRequest, onOutput: (l: InstallOutputLine) => void): InstallOutcome {
+    n.calls.install++;
+    const fault = n.installFaults.shift();
+    const targets = n.installMode === 'packages' ? Object.fromEntries((req.packages ?? []).map((p) => [p.name, p.version])) : { ...n.pendingUpgrades };
+    const changes: PackageChange[] = [];
+    if (fault === 'interrupted-before-unpack') return this.interruptInstall(n, req);
+    for (const [name, after] of Object.entries(targets).sort(([a], [b]) => a.localeCompare(b))) {
+      const before = n.packages[name] ?? '';
+      if (before === after) continue;
+      onOutput({ stream: 'stdout', line: `Setting up ${name} (${after}) ...` });
+      n.packages[name] = after;
+      changes.push({ name, before, after });
+    }
+    if (n.installMode === 'upgrade-all') n.pendingUpgrades = {};
+    if (fault === 'interrupted-after-unpack') return this.interruptInstall(n, req);
+    n.ops.set(req.operationId, { kind: 'install', state: 'succeeded', bootId: n.bootId });
+    const advice = n.rebootAdvice === 'error' ? { required: true, reasons: [], servicesToRestart: [], problem: 'cannot read /var/run/reboot-required' } : structuredClone(n.rebootAdvice);
+    return { operationId: req.operationId, succeeded: true, exitCode: 0, replayed: false, packageChanges: changes, rebootAdvice: advice };
+  }
+
+  /** The agent dies during the install: its record says interrupted, the caller's stream breaks. */
+  private interruptInstall(n: FakeNode, req: InstallRequest): never {
+    n.ops.set(req.operationId, { kind: 'install', state: 'interrupted', bootId: n.bootId, detail: `the agent stopped while install ${req.operationId} was running; its outcome is unknown` });
+    throw new AgentUnreachableError(n.name, `${n.name}:7443`, 'UNAVAILABLE: the install stream ended: the agent restarted');
   }
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { runCommand } from '../../shared/exec/command-runner.js';
-import { NODE_PLANET_CONFIG } from './node-rootfs.js';
 
 /**
  * The lab's local apt repository (LabOptions.aptRepository): real Debian packages in several
@@ -37,16 +36,19 @@ function control(name: string, version: string, description: string): string {
   return [`Package: ${name}`, `Version: ${version}`, 'Architecture: all', 'Maintainer: noderoll lab <lab@noderoll.invalid>', 'Section: admin', 'Priority: optional', `Description: ${description}`, ` noderoll lab package, version ${version}.`, ''].join('\n');
 }
 
+/** Written into every node whose root gets the repository: the kernel postinst acts only where it is. */
+export const NODE_APT_LAB_MARKER = '/etc/noderoll-lab/apt-repository';
+
 /**
- * The kernel package's postinst. Runs only inside a lab node (never when the lab installs the
- * initial version into a node's root from the host: dpkg --root sets DPKG_ROOT, and the host has
- * no lab planet config), so it can never mark the host itself.
+ * The kernel package's postinst. Runs only inside a lab node of any profile (never when the lab
+ * installs the initial version into a node's root from the host: dpkg --root sets DPKG_ROOT, and
+ * the host has no NODE_APT_LAB_MARKER), so it can never mark the host itself.
  */
 function kernelPostinst(): string {
   return [
     '#!/bin/sh',
     'set -e',
-    `if [ "$1" = configure ] && [ -z "\${DPKG_ROOT:-}" ] && [ -e ${NODE_PLANET_CONFIG} ]; then`,
+    `if [ "$1" = configure ] && [ -z "\${DPKG_ROOT:-}" ] && [ -e ${NODE_APT_LAB_MARKER} ]; then`,
     '  # as /usr/share/update-notifier/notify-reboot-required does for linux-image-* on Debian/Ubuntu',
     '  touch /var/run/reboot-required',
     `  echo ${LAB_KERNEL_PACKAGE} >> /var/run/reboot-required.pkgs`,
@@ -126,15 +128,17 @@ function releaseFile(packages: Buffer): string {
 export interface LabAptRepository {
   /** Host directory holding the .debs, Packages and Release. */
   dir: string;
-  /** Host paths of the INITIAL version of every package (installed into each node before its first boot). */
-  initialDebs: string[];
+  /** Host paths of the INITIAL version of every package, by package (installed into each node before its first boot). */
+  initialDebs: Record<(typeof LAB_APT_PACKAGES)[number], string>;
 }
 
 /** Builds every package in both versions into `dir` and indexes them. `nodeImage`: the node image's root (for the tool's executable). */
 export async function buildLabAptRepository(dir: string, nodeImage: string): Promise<LabAptRepository> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const initialDebs = await Promise.all(specs(LAB_APT_INITIAL, nodeImage).map((s) => buildDeb(dir, s)));
+  const initial = specs(LAB_APT_INITIAL, nodeImage);
+  const debs = await Promise.all(initial.map((s) => buildDeb(dir, s)));
+  const initialDebs = Object.fromEntries(initial.map((s, i) => [s.name, debs[i]!])) as LabAptRepository['initialDebs'];
   await Promise.all(specs(LAB_APT_UPDATE, nodeImage).map((s) => buildDeb(dir, s)));
   const scan = await runCommand({ file: 'dpkg-scanpackages', args: ['--multiversion', '.', '/dev/null'], cwd: dir, timeoutMs: 60_000 });
   await writeFile(join(dir, 'Packages'), scan.stdout);
@@ -144,10 +148,15 @@ export async function buildLabAptRepository(dir: string, nodeImage: string): Pro
 
 /**
  * In a node's root before its first boot: the repository as its only apt source (the image's
- * Debian mirror line goes: a lab node reaches nothing outside the lab), and INITIAL installed.
+ * Debian mirror line goes: a lab node reaches nothing outside the lab), and INITIAL installed —
+ * without the kernel package when `kernel` is false (its upgrade, the only reboot reason, is then
+ * not pending there: `apt-get upgrade` installs no new package).
  */
-export async function prepareNodeAptSource(rootfs: string, repo: LabAptRepository): Promise<void> {
+export async function prepareNodeAptSource(rootfs: string, repo: LabAptRepository, options: { kernel: boolean } = { kernel: true }): Promise<void> {
+  await mkdir(join(rootfs, dirname(NODE_APT_LAB_MARKER).slice(1)), { recursive: true });
+  await writeFile(join(rootfs, NODE_APT_LAB_MARKER.slice(1)), 'noderoll lab: packages of the lab apt repository act here\n');
+  const debs = Object.entries(repo.initialDebs).filter(([name]) => options.kernel || name !== LAB_KERNEL_PACKAGE).map(([, deb]) => deb);
   await writeFile(join(rootfs, 'etc/apt/sources.list'), '# noderoll lab: the only source is the lab repository (sources.list.d/noderoll-lab.list)\n');
   await writeFile(join(rootfs, NODE_APT_SOURCE_FILE.slice(1)), `deb [trusted=yes] file:${NODE_APT_REPOSITORY_DIR} ./\n`);
-  await runCommand({ file: 'dpkg', args: [`--root=${rootfs}`, '--force-script-chrootless', '-i', ...repo.initialDebs], timeoutMs: 60_000 });
+  await runCommand({ file: 'dpkg', args: [`--root=${rootfs}`, '--force-script-chrootless', '-i', ...debs], timeoutMs: 60_000 });
 }

@@ -113,8 +113,9 @@ export interface LabOptions {
   /**
    * A local apt repository on every node (test/lab/lab-apt-repository.ts): noderoll-lab-tool, -lib
    * and -kernel at 1.0 installed before the first boot, 1.1 on offer; the node's only apt source.
+   * `kernelNodes`: only these nodes get the kernel package (the one whose upgrade asks for a reboot).
    */
-  aptRepository?: boolean;
+  aptRepository?: boolean | { kernelNodes: readonly string[] };
 }
 
 /** The lab's node timing: LAB_TIMING with the options' overrides. */
@@ -380,7 +381,7 @@ export class Lab {
           ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
           ...agent,
         });
-        if (aptRepository) await prepareNodeAptSource(rootfs, aptRepository);
+        if (aptRepository) await prepareNodeAptSource(rootfs, aptRepository, { kernel: typeof o.aptRepository !== 'object' || o.aptRepository.kernelNodes.includes(n.name) });
         const machine = new NodeMachine({
           names: n,
           rootfs,

@@ -30,7 +30,7 @@ import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js'
 import { KubeadmEtcdPki } from './kubeadm/kubeadm-etcd-pki.js';
 import { prepareKubeadmNodeRootfs } from './kubeadm/kubeadm-rootfs.js';
 import { ETCD_CLIENT_PORT as KUBEADM_ETCD_CLIENT_PORT, ETCD_PEER_PORT as KUBEADM_ETCD_PEER_PORT } from './kubeadm/kubeadm-units.js';
-import { kubeadmKubeletConfig, waitKubeadmEtcdHealthy } from './kubeadm/kubeadm-node.js';
+import { kubeadmKubeletConfig, seedEtcdWithApiObjects, waitKubeadmEtcdHealthy } from './kubeadm/kubeadm-node.js';
 
 /**
  * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
@@ -59,6 +59,13 @@ export interface LabOptions {
    * package, no gravity stand-in. lab.kubeadmPki holds the etcd CA and a host client certificate.
    */
   profile?: LabProfile;
+  /**
+   * kubeadm: whether control-plane Nodes carry kubeadm's NoSchedule taint (default true). false: the
+   * taint removed, as small kubeadm clusters do so that workloads run on their control-plane nodes too
+   * (`kubectl taint nodes --all node-role.kubernetes.io/control-plane-`); the seeded workload then
+   * has room on every node, as it assumes.
+   */
+  controlPlaneTaint?: boolean;
   /** How many of the nodes are masters with an etcd member (default: min(nodes, 3)). */
   masters?: number;
   logger?: Logger;
@@ -418,6 +425,7 @@ export class Lab {
     await agentsInstalled;
 
     if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
+    if (kubeadm) await seedEtcdWithApiObjects(this.etcdEndpoints(), this.kubeadmPki!.hostClient, this.apiObjects());
     if (!kubeadm) await this.writeHostTools();
     this.timings.upMs = Date.now() - t0;
     await this.saveState(true);
@@ -456,7 +464,7 @@ export class Lab {
       image: p.image,
       rootfs: p.rootfs,
       hostname: n.name,
-      kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${p.apiPort}`, labTiming(o).heartbeatIntervalMs),
+      kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${p.apiPort}`, labTiming(o).heartbeatIntervalMs, { taint: o.controlPlaneTaint !== false }),
       ...(role === 'master'
         ? {
             etcd: {
@@ -524,6 +532,15 @@ export class Lab {
 
   async etcdMemberHealthy(url: string): Promise<boolean> {
     return (await probeEtcdMember(url, 1500)).kind === 'healthy';
+  }
+
+  /** The nodes, namespaces and pods of the lab's API server, for seeding a kubeadm lab's etcd. */
+  private apiObjects(): { resource: string; namespace?: string; name: string; json: string }[] {
+    const store = this.api!.store;
+    return [
+      ...store.nodes.list().map((n) => ({ resource: 'minions', name: n.metadata.name, json: JSON.stringify(n) })),
+      ...store.pods.list().map((p) => ({ resource: 'pods', namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, json: JSON.stringify(p) })),
+    ];
   }
 
   async waitEtcdHealthy(timeoutMs: number): Promise<void> {

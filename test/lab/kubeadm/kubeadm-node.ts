@@ -10,8 +10,8 @@ import type { EtcdClientFiles } from './kubeadm-etcd-pki.js';
 export const CONTAINERD_VERSION = 'containerd://1.7.24';
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 
-/** The kubelet stand-in's config: kubeadm's labels, and on control-plane nodes its NoSchedule taint. */
-export function kubeadmKubeletConfig(n: { name: string; nodeAddress: string }, role: 'master' | 'node', apiServerUrl: string, heartbeatIntervalMs: number): PlanetConfig {
+/** The kubelet stand-in's config: kubeadm's labels, and on control-plane nodes its NoSchedule taint (unless `taint` is false). */
+export function kubeadmKubeletConfig(n: { name: string; nodeAddress: string }, role: 'master' | 'node', apiServerUrl: string, heartbeatIntervalMs: number, options: { taint: boolean } = { taint: true }): PlanetConfig {
   const controlPlane = role === 'master';
   return {
     nodeName: n.name,
@@ -31,7 +31,7 @@ export function kubeadmKubeletConfig(n: { name: string; nodeAddress: string }, r
       'beta.kubernetes.io/arch': 'amd64',
       ...(controlPlane ? { [CONTROL_PLANE_LABEL]: '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
     },
-    ...(controlPlane ? { taints: [{ key: CONTROL_PLANE_LABEL, effect: 'NoSchedule' }] } : {}),
+    ...(controlPlane && options.taint ? { taints: [{ key: CONTROL_PLANE_LABEL, effect: 'NoSchedule' }] } : {}),
   };
 }
 
@@ -76,4 +76,18 @@ export async function waitKubeadmEtcdHealthy(endpoints: readonly string[], clien
     const bad = members.filter((m) => !m.health).map((m) => `${m.endpoint} (${m.error ?? 'unhealthy'})`);
     return bad.length === 0 && members.length === endpoints.length ? ready(undefined) : notYet(`unhealthy: ${bad.join(', ')}`);
   });
+}
+
+/**
+ * Writes the API objects the lab's API server holds into the kubeadm lab's etcd, under kube-apiserver's
+ * key layout (/registry/<resource>/[<namespace>/]<name>), so etcd carries a cluster's state as on a real
+ * control plane and a snapshot of it has data and a revision. The lab's API server is a fixture that does
+ * not use etcd: these keys are a copy taken once at lab start (JSON where kube-apiserver writes protobuf),
+ * not kept in step with later changes.
+ */
+export async function seedEtcdWithApiObjects(endpoints: readonly string[], client: EtcdClientFiles, objects: readonly { resource: string; namespace?: string; name: string; json: string }[]): Promise<void> {
+  for (const o of objects.slice(0, 200)) {
+    const key = `/registry/${o.resource}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+    await hostEtcdctl(endpoints, client, client.cacert, ['put', key, o.json]);
+  }
 }

@@ -63,11 +63,12 @@ describe('doc commands: every command the docs show is run by a test', function 
     expect(inTable.size, 'duplicate table entries').to.equal(DOC_COMMAND_TABLE.length);
   });
 
-  it('the README shows the working certs syntax and does not claim kubeadm/k3s support', async () => {
+  it('the README shows the working certs syntax and claims kubeadm only with the profile table and the e2e that runs it', async () => {
     const readme = await readFile(join(projectRoot, 'README.md'), 'utf8');
     expect(readme).to.not.match(/certs issue agent/);
     expect(await readFile(join(projectRoot, 'docs/security.md'), 'utf8')).to.contain('noderoll certs issue --role agent --node');
-    expect(readme).to.match(/kubeadm and k3s clusters is planned, not there yet/);
+    expect(readme).to.contain('## Profiles: Gravity, kubeadm, k3s').and.to.contain('| step | gravity | kubeadm | k3s |').and.to.contain('test/e2e/kubeadm-profile.lab.test.ts');
+    expect(readme).to.not.match(/planned, not there yet/);
     expect(readme).to.not.match(/same chore on kubeadm\/k3s/);
   });
 

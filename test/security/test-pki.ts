@@ -87,3 +87,24 @@ export function clientTls(client: IssuedPem, expectedNode: string, ca = client.p
 export function agentTlsYaml(agent: IssuedCertificate): string {
   return `tls:\n  mode: mutual\n  caFile: ${agent.caFile}\n  certFile: ${agent.certFile}\n  keyFile: ${agent.keyFile}\n`;
 }
+
+/** The certificates an in-process agent test needs; filled in by the `before` hook useAgentTestPki registers. */
+export interface AgentTestPki {
+  pki: TestPki;
+  /** The agent's certificate for `test-node` at 127.0.0.1. */
+  agentCert: IssuedPem;
+  /** A coordinator-role client certificate. */
+  coordinatorCert: IssuedPem;
+}
+
+/** Mocha: a test PKI for the enclosing describe block, created before its tests and removed after them. */
+export function useAgentTestPki(node = 'test-node'): AgentTestPki {
+  const certs = {} as AgentTestPki;
+  before(async () => {
+    certs.pki = await TestPki.create();
+    certs.agentCert = await certs.pki.agent(node, { ips: ['127.0.0.1'] });
+    certs.coordinatorCert = await certs.pki.client('coordinator');
+  });
+  after(async () => certs.pki?.cleanup());
+  return certs;
+}

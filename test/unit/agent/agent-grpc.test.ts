@@ -10,7 +10,7 @@ import { STATE_FILE_NAME } from '../../../agent/operations/operation-store.js';
 import { AgentCallError, AgentClient } from '../../../shared/agent-api/agent-client.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { expectPromtoolCleanMetrics } from '../../monitoring/promtool-check.js';
-import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from '../../security/test-pki.js';
+import { agentTlsYaml, clientTls, useAgentTestPki, type IssuedPem } from '../../security/test-pki.js';
 import { FakeHost } from './fake-host.js';
 
 /**
@@ -55,17 +55,15 @@ async function expectCallError(p: Promise<unknown>, code: string, message: RegEx
 
 describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
   this.timeout(20_000);
-  let pki: TestPki;
-  let agentCert: IssuedPem;
-  let coordinatorCert: IssuedPem;
+  const certs = useAgentTestPki();
   let dir: string;
   let host: FakeHost;
   let agent: RunningAgent | undefined;
   let client: AgentClient | undefined;
 
   const start = async (boot = BOOT_1): Promise<AgentClient> => {
-    agent = await startAgent(parseAgentConfig(configYaml(dir, agentCert), 'test'), { logger: silentLogger, runner: host.runner, boot, machineId: 'feedfacefeedfacefeedfacefeedface' });
-    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(coordinatorCert, 'test-node') });
+    agent = await startAgent(parseAgentConfig(configYaml(dir, certs.agentCert), 'test'), { logger: silentLogger, runner: host.runner, boot, machineId: 'feedfacefeedfacefeedfacefeedface' });
+    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(certs.coordinatorCert, 'test-node') });
     return client;
   };
   const stop = async (): Promise<void> => {
@@ -74,13 +72,6 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     await agent?.stop();
     agent = undefined;
   };
-
-  before(async () => {
-    pki = await TestPki.create();
-    agentCert = await pki.agent('test-node', { ips: ['127.0.0.1'] });
-    coordinatorCert = await pki.client('coordinator');
-  });
-  after(async () => pki?.cleanup());
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'noderoll-agent-grpc-'));
@@ -341,7 +332,7 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     expect(m).to.match(/^noderoll_agent_update_phase_started_timestamp_seconds \d{10}/m);
     await expectPromtoolCleanMetrics(m);
 
-    const readerCert = await pki.client('reader');
+    const readerCert = await certs.pki.client('reader');
     const reader = new AgentClient(`127.0.0.1:${agent!.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(readerCert, 'test-node') });
     try {
       await expectCallError(reader.setUpdatePhase({ operationId: 'op-1', phase: 'done' }), 'PERMISSION_DENIED', /SetUpdatePhase changes the node; role reader may call only read RPCs/);

@@ -8,7 +8,7 @@ import type { RebootAdviceRecord } from '../../../agent/node/reboot-advice.js';
 import { GrpcNodeAgent } from '../../../coordinator/agents/grpc-node-agent.js';
 import { AgentClient } from '../../../shared/agent-api/agent-client.js';
 import { silentLogger } from '../../../shared/log/logger.js';
-import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from '../../security/test-pki.js';
+import { agentTlsYaml, clientTls, useAgentTestPki } from '../../security/test-pki.js';
 import { expectCode } from '../../agent/expect-call-code.js';
 import { FakeApt } from './fake-apt.js';
 import { FakeHost } from './fake-host.js';
@@ -25,28 +25,19 @@ const ADVICE: RebootAdviceRecord = { required: true, reasons: ['/var/run/reboot-
 
 describe('OS patching over gRPC (in-process agent, fake apt)', function () {
   this.timeout(20_000);
-  let pki: TestPki;
-  let agentCert: IssuedPem;
-  let coordinatorCert: IssuedPem;
+  const certs = useAgentTestPki();
   let dir: string;
   let agent: RunningAgent | undefined;
   let adapter: GrpcNodeAgent | undefined;
   let client: AgentClient | undefined;
   let apt: FakeApt;
 
-  before(async () => {
-    pki = await TestPki.create();
-    agentCert = await pki.agent('test-node', { ips: ['127.0.0.1'] });
-    coordinatorCert = await pki.client('coordinator');
-  });
-  after(async () => pki?.cleanup());
-
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'noderoll-ospatch-grpc-'));
     const host = new FakeHost();
     host.units.set(TOOL, { name: TOOL, active: 'active', enabled: true, description: 'lab tool' });
     apt = new FakeApt(new Map([['noderoll-lab-kernel', '1.0'], ['noderoll-lab-tool', '1.0'], ['bash', '5.2.15-2']]), { 'noderoll-lab-kernel': '1.1', 'noderoll-lab-tool': '1.1' }, host.runner);
-    const yaml = `${agentTlsYaml(agentCert)}
+    const yaml = `${agentTlsYaml(certs.agentCert)}
 grpc: { listen: "127.0.0.1:0" }
 http: { listen: "" }
 stateDir: ${dir}
@@ -57,8 +48,8 @@ operations: { shutdownGraceMs: 0 }
 `;
     agent = await startAgent(parseAgentConfig(yaml, 'test'), { logger: silentLogger, runner: apt.runner, boot: { bootId: '11111111-1111-4111-8111-111111111111', bootTimeUnixMs: 1 }, machineId: 'feedfacefeedfacefeedfacefeedface', rebootAdvice: async () => structuredClone(ADVICE) });
     const address = `127.0.0.1:${agent.grpcPort}`;
-    adapter = new GrpcNodeAgent({ node: 'test-node', address }, { callTimeoutMs: 10_000, tls: clientTls(coordinatorCert, 'test-node') });
-    client = new AgentClient(address, { defaultDeadlineMs: 10_000, tls: clientTls(coordinatorCert, 'test-node') });
+    adapter = new GrpcNodeAgent({ node: 'test-node', address }, { callTimeoutMs: 10_000, tls: clientTls(certs.coordinatorCert, 'test-node') });
+    client = new AgentClient(address, { defaultDeadlineMs: 10_000, tls: clientTls(certs.coordinatorCert, 'test-node') });
   });
   afterEach(async () => {
     adapter?.close();

@@ -10,7 +10,7 @@ import { parseAgentConfig } from '../../../../agent/config/agent-config.js';
 import { AgentCallError, AgentClient } from '../../../../shared/agent-api/agent-client.js';
 import type { CommandResult, CommandSpec } from '../../../../shared/exec/command-runner.js';
 import { silentLogger } from '../../../../shared/log/logger.js';
-import { agentTlsYaml, clientTls, TestPki, type IssuedPem } from '../../../security/test-pki.js';
+import { agentTlsYaml, clientTls, useAgentTestPki } from '../../../security/test-pki.js';
 import { FakeHost } from '../fake-host.js';
 
 /**
@@ -23,21 +23,12 @@ const BOOT = { bootId: '11111111-1111-4111-8111-111111111111', bootTimeUnixMs: 1
 
 describe('SaveEtcdSnapshot over gRPC (in-process agent, fake etcdctl)', function () {
   this.timeout(20_000);
-  let pki: TestPki;
-  let agentCert: IssuedPem;
-  let coordinatorCert: IssuedPem;
+  const certs = useAgentTestPki();
   let dir: string;
   let agent: RunningAgent | undefined;
   let client: AgentClient | undefined;
   /** What the fake etcdctl writes as the snapshot. */
   let snapshotBytes: Buffer;
-
-  before(async () => {
-    pki = await TestPki.create();
-    agentCert = await pki.agent('test-node', { ips: ['127.0.0.1'] });
-    coordinatorCert = await pki.client('coordinator');
-  });
-  after(async () => pki?.cleanup());
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'noderoll-etcd-grpc-'));
@@ -55,7 +46,7 @@ describe('SaveEtcdSnapshot over gRPC (in-process agent, fake etcdctl)', function
       }
       return ok('{"hash":7,"revision":12,"totalKey":4,"totalSize":327680}');
     };
-    const yaml = `${agentTlsYaml(agentCert)}
+    const yaml = `${agentTlsYaml(certs.agentCert)}
 profile: kubeadm
 grpc: { listen: "127.0.0.1:0" }
 http: { listen: "" }
@@ -65,7 +56,7 @@ etcd: { etcdctl: ${etcdctl}, cacert: ${join(dir, 'pki/ca.crt')}, cert: ${join(di
 operations: { shutdownGraceMs: 0 }
 `;
     agent = await startAgent(parseAgentConfig(yaml, 'test'), { logger: silentLogger, runner, boot: BOOT, machineId: 'feedfacefeedfacefeedfacefeedface' });
-    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(coordinatorCert, 'test-node') });
+    client = new AgentClient(`127.0.0.1:${agent.grpcPort}`, { defaultDeadlineMs: 10_000, tls: clientTls(certs.coordinatorCert, 'test-node') });
   });
 
   afterEach(async () => {
@@ -86,7 +77,7 @@ operations: { shutdownGraceMs: 0 }
   });
 
   it('the coordinator adapter maps a replay: the kept snapshot streamed again, replayed, with etcd\'s status', async () => {
-    const adapter = new GrpcNodeAgent({ node: 'test-node', address: `127.0.0.1:${agent!.grpcPort}` }, { tls: clientTls(coordinatorCert, 'test-node'), callTimeoutMs: 10_000 });
+    const adapter = new GrpcNodeAgent({ node: 'test-node', address: `127.0.0.1:${agent!.grpcPort}` }, { tls: clientTls(certs.coordinatorCert, 'test-node'), callTimeoutMs: 10_000 });
     try {
       const first = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'a.db'));
       const again = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'b.db'));

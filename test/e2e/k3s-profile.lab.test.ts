@@ -1,14 +1,26 @@
 import { expect } from 'chai';
-import { isNodeReady } from '../kube-api/k8s-predicates.js';
-import { LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
-import { Lab } from '../lab/lab.js';
+import type { Lab } from '../lab/lab.js';
 import { k3sAgentConfigYaml } from '../lab/kubeadm/kubeadm-agent-config.js';
 import { K3S_BINARY } from '../lab/k3s/k3s-paths.js';
 import { K3S_AGENT_UNIT, K3S_SERVER_UNIT } from '../lab/k3s/k3s-units.js';
 import { writeLabK3sCoordinatorConfig } from '../lab/noderoll-config.js';
-import { hostEtcdctl, labEtcdClientFiles, tlsMemberHealthy, waitTlsEtcdHealthy } from '../lab/tls-etcd.js';
-import { E2eSuite, logger, note, PDB_APP, PDB_MIN_AVAILABLE } from './e2e-suite.js';
-import { bootIds, completedOperation, expectAgentEtcdAndApiServerGates, expectNothingPending, expectPackagesUpgraded, expectRebootOnlyWhereRequired, expectReportListsChanges, expectSnapshotBackupIntact, expectUnitsActive, runSampledUpdate } from './os-patch-checks.js';
+import { labEtcdClientFiles, tlsMemberHealthy, waitTlsEtcdHealthy } from '../lab/tls-etcd.js';
+import { E2eSuite, note } from './e2e-suite.js';
+import {
+  bootIds,
+  completedOperation,
+  expectAgentEtcdAndApiServerGates,
+  expectEtcdMembersHealthy,
+  expectNodeHealthyAfter,
+  expectPackagesUpgraded,
+  expectRebootOnlyWhereRequired,
+  expectReportListsChanges,
+  expectSamplerInvariants,
+  expectSnapshotBackupIntact,
+  expectUnitsActive,
+  patchLabHooks,
+  runSampledUpdate,
+} from './os-patch-checks.js';
 
 /**
  * The k3s profile end to end on real nodes (issue #15): 3 servers running k3s.service (kubelet,
@@ -32,27 +44,16 @@ describe('k3s profile: k3s units stopped around upgrade-all, reboot only where r
   const s = new E2eSuite('file');
   let lab: Lab;
 
-  before(async function () {
-    this.timeout(600_000);
-    const t0 = Date.now();
-    s.lab = lab = await Lab.up({
-      nodes: NODES.length,
-      masters: SERVERS.length,
-      profile: 'k3s',
-      logger,
-      aptRepository: { kernelNodes: [REBOOTED] },
-      // the tool's service may be restarted by the agent when a node skips its reboot
-      agentConfig: (n) => k3sAgentConfigYaml(n, { extraYaml: `install:\n  mode: upgrade-all\nunits:\n  allow: [${K3S_SERVER_UNIT}, ${K3S_AGENT_UNIT}, ${LAB_TOOL_UNIT}]\n` }),
-    });
-    s.config = await writeLabK3sCoordinatorConfig(lab);
-    note(`k3s lab with agents and the apt repository up in ${Date.now() - t0} ms`);
+  patchLabHooks(s, {
+    profile: 'k3s',
+    nodes: NODES.length,
+    masters: SERVERS.length,
+    rebooted: REBOOTED,
+    agentConfig: k3sAgentConfigYaml,
+    units: [K3S_SERVER_UNIT, K3S_AGENT_UNIT],
+    writeConfig: (l) => writeLabK3sCoordinatorConfig(l),
   });
-
-  after(async function () {
-    this.timeout(180_000);
-    s.killLeftovers();
-    await s.lab?.down();
-  });
+  before(() => void (lab = s.lab!));
 
   async function mainPid(n: string): Promise<string> {
     return (await lab.node(n).exec('systemctl', ['show', '-p', 'MainPID', '--value', unitOf(n)])).stdout.trim();
@@ -95,21 +96,17 @@ describe('k3s profile: k3s units stopped around upgrade-all, reboot only where r
       if (n !== REBOOTED) expect(await mainPid(n), `${n} ${unitOf(n)} main PID`).to.not.equal(pidsBefore.get(n));
     }
 
-    // the same sampler invariants as the Gravity suites
-    expect(sampler.maxOutOfService, 'nodes out of service at once').to.equal(1);
-    expect([...sampler.outOfServiceSeen].sort(), 'each node out of service once').to.deep.equal(NODES);
-    expect(sampler.minPdbReady, `${PDB_APP} ready replicas`).to.be.at.least(PDB_MIN_AVAILABLE);
+    // node-2 went NotReady while rebooting (the others may too, briefly, while their k3s unit is stopped)
+    expect(sampler.notReadySeen.has(REBOOTED), `${REBOOTED} seen NotReady`).to.equal(true);
 
+    // the same sampler invariants as the Gravity suites
+    expectSamplerInvariants(sampler, NODES);
+
+    // every pending upgrade applied by a real apt-get run, recorded per node; healthy afterwards
     const op = await completedOperation(s);
     await expectPackagesUpgraded(lab, op, NODES, REBOOTED);
-    for (const n of NODES) {
-      const node = lab.api!.store.nodes.get(n)!;
-      expect(isNodeReady(node), `${n} Ready`).to.equal(true);
-      expect(node.spec?.unschedulable, `${n} schedulable`).to.not.equal(true);
-      await expectNothingPending(lab, n);
-    }
-    const health = await hostEtcdctl(lab.etcdEndpoints(), labEtcdClientFiles(lab.dir), labEtcdClientFiles(lab.dir).cacert, ['endpoint', 'health', '-w', 'json']);
-    expect((JSON.parse(health.stdout) as { health: boolean }[]).map((m) => m.health)).to.deep.equal([true, true, true]);
+    for (const n of NODES) await expectNodeHealthyAfter(lab, n, [unitOf(n)]);
+    await expectEtcdMembersHealthy(lab, SERVERS.length);
 
     // the backup: `k3s etcd-snapshot save` on a server through its agent, the file named as k3s names it, streamed and intact
     const backup = await expectSnapshotBackupIntact(op);

@@ -1,13 +1,23 @@
 import { expect } from 'chai';
-import { isNodeReady } from '../kube-api/k8s-predicates.js';
-import { LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
-import { Lab } from '../lab/lab.js';
+import type { Lab } from '../lab/lab.js';
 import { kubeadmAgentConfigYaml } from '../lab/kubeadm/kubeadm-agent-config.js';
-import { hostEtcdctl, labEtcdClientFiles } from '../lab/tls-etcd.js';
 import { CONTAINERD_UNIT, KUBELET_UNIT } from '../lab/kubeadm/kubeadm-units.js';
 import { writeLabKubeadmCoordinatorConfig } from '../lab/noderoll-config.js';
-import { E2eSuite, logger, note, PDB_APP, PDB_MIN_AVAILABLE } from './e2e-suite.js';
-import { bootIds, completedOperation, expectAgentEtcdAndApiServerGates, expectNothingPending, expectPackagesUpgraded, expectRebootOnlyWhereRequired, expectReportListsChanges, expectSnapshotBackupIntact, expectUnitsActive, runSampledUpdate } from './os-patch-checks.js';
+import { E2eSuite, note } from './e2e-suite.js';
+import {
+  bootIds,
+  completedOperation,
+  expectAgentEtcdAndApiServerGates,
+  expectEtcdMembersHealthy,
+  expectNodeHealthyAfter,
+  expectPackagesUpgraded,
+  expectRebootOnlyWhereRequired,
+  expectReportListsChanges,
+  expectSamplerInvariants,
+  expectSnapshotBackupIntact,
+  patchLabHooks,
+  runSampledUpdate,
+} from './os-patch-checks.js';
 
 /**
  * The kubeadm profile end to end on real nodes (issue #15): 3 control-plane nodes with stacked etcd
@@ -29,30 +39,19 @@ describe('kubeadm profile: upgrade-all on every node, reboot only where required
   const s = new E2eSuite('file');
   let lab: Lab;
 
-  before(async function () {
-    this.timeout(600_000);
-    const t0 = Date.now();
-    s.lab = lab = await Lab.up({
-      nodes: NODES.length,
-      masters: 3,
-      profile: 'kubeadm',
-      // a small kubeadm cluster whose control-plane nodes take workloads too (taint removed): the
-      // seeded apps fit on the other three nodes whichever one is drained
-      controlPlaneTaint: false,
-      logger,
-      aptRepository: { kernelNodes: [REBOOTED] },
-      // the tool's service may be restarted by the agent when a node skips its reboot
-      agentConfig: (n) => kubeadmAgentConfigYaml(n, { extraYaml: `install:\n  mode: upgrade-all\nunits:\n  allow: [${KUBELET_UNIT}, ${CONTAINERD_UNIT}, ${LAB_TOOL_UNIT}]\n` }),
-    });
-    s.config = await writeLabKubeadmCoordinatorConfig(lab);
-    note(`kubeadm lab with agents and the apt repository up in ${Date.now() - t0} ms`);
+  patchLabHooks(s, {
+    profile: 'kubeadm',
+    nodes: NODES.length,
+    masters: 3,
+    rebooted: REBOOTED,
+    agentConfig: kubeadmAgentConfigYaml,
+    units: [KUBELET_UNIT, CONTAINERD_UNIT],
+    writeConfig: (l) => writeLabKubeadmCoordinatorConfig(l),
+    // a small kubeadm cluster whose control-plane nodes take workloads too (taint removed): the
+    // seeded apps fit on the other three nodes whichever one is drained
+    labOptions: { controlPlaneTaint: false },
   });
-
-  after(async function () {
-    this.timeout(180_000);
-    s.killLeftovers();
-    await s.lab?.down();
-  });
+  before(() => void (lab = s.lab!));
 
   it('patches all 4 nodes one at a time: node-2 reboots for its kernel package, the others skip the reboot and restart the replaced service; etcd TLS gate through an agent; the snapshot backup is streamed and verified', async () => {
     const before = await bootIds(lab, NODES);
@@ -67,24 +66,15 @@ describe('kubeadm profile: upgrade-all on every node, reboot only where required
     expect([...sampler.notReadySeen.keys()], 'nodes seen NotReady').to.deep.equal([REBOOTED]);
 
     // the same sampler invariants as the Gravity suites
-    expect(sampler.maxOutOfService, 'nodes out of service at once').to.equal(1);
-    expect([...sampler.outOfServiceSeen].sort(), 'each node out of service once').to.deep.equal(NODES);
-    expect(sampler.minPdbReady, `${PDB_APP} ready replicas`).to.be.at.least(PDB_MIN_AVAILABLE);
+    expectSamplerInvariants(sampler, NODES);
 
     // every pending upgrade applied by a real apt-get run, recorded per node
     const op = await completedOperation(s);
     await expectPackagesUpgraded(lab, op, NODES, REBOOTED);
 
     // healthy afterwards: Ready, schedulable, kubelet/containerd/etcd active, and no node needs a restart or reboot
-    for (const n of NODES) {
-      const node = lab.api!.store.nodes.get(n)!;
-      expect(isNodeReady(node), `${n} Ready`).to.equal(true);
-      expect(node.spec?.unschedulable, `${n} schedulable`).to.not.equal(true);
-      await expectUnitsActive(lab, n, [KUBELET_UNIT, CONTAINERD_UNIT]);
-      await expectNothingPending(lab, n);
-    }
-    const health = await hostEtcdctl(lab.etcdEndpoints(), labEtcdClientFiles(lab.dir), labEtcdClientFiles(lab.dir).cacert, ['endpoint', 'health', '-w', 'json']);
-    expect((JSON.parse(health.stdout) as { health: boolean }[]).map((m) => m.health)).to.deep.equal([true, true, true]);
+    for (const n of NODES) await expectNodeHealthyAfter(lab, n, [KUBELET_UNIT, CONTAINERD_UNIT]);
+    await expectEtcdMembersHealthy(lab, 3);
 
     // the backup: an etcd snapshot streamed from a control-plane agent, on the coordinator's disk, intact
     await expectSnapshotBackupIntact(op);

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient, readAgentClientTls } from '../../shared/agent-api/agent-client.js';
 import { LAB_APT_UPDATE, LAB_KERNEL_PACKAGE, LAB_LIB_PACKAGE, LAB_TOOL_PACKAGE, LAB_TOOL_UNIT } from '../lab/lab-apt-repository.js';
-import type { Lab } from '../lab/lab.js';
+import { Lab, type LabOptions } from '../lab/lab.js';
 import { AGENT_GRPC_PORT } from '../lab/noderoll-config.js';
-import { hostEtcdctl } from '../lab/tls-etcd.js';
-import { ClusterSampler, type E2eSuite, type Event, type Run } from './e2e-suite.js';
+import { hostEtcdctl, labEtcdClientFiles } from '../lab/tls-etcd.js';
+import { isNodeReady } from '../kube-api/k8s-predicates.js';
+import { ClusterSampler, logger, note, PDB_APP, PDB_MIN_AVAILABLE, type E2eSuite, type Event, type Run } from './e2e-suite.js';
 
 /**
  * What the kubeadm and k3s e2e suites check alike (issue #15): an `upgrade-all` rolling update from
@@ -40,6 +41,50 @@ export interface PatchRun {
   /** The note of a node's step-completed event. */
   noteOf: (node: string, step: string) => string;
   gateResults: GateResult[];
+}
+
+export interface PatchLabOptions {
+  profile: 'kubeadm' | 'k3s';
+  nodes: number;
+  masters: number;
+  /** The node that gets the kernel package (its upgrade asks for a reboot). */
+  rebooted: string;
+  /** The profile's agent config for a node, with the extra YAML given. */
+  agentConfig: (node: { nodeAddress: string }, options: { extraYaml: string }) => string;
+  /** The units the agents may stop and start (the profile's); the lab tool's service is added. */
+  units: readonly string[];
+  /** Writes the coordinator config for the lab, returns its path. */
+  writeConfig: (lab: Lab) => Promise<string>;
+  labOptions?: Partial<LabOptions>;
+}
+
+/**
+ * Mocha hooks of a suite: before, the profile's lab with agents in install mode upgrade-all and the
+ * lab apt repository (kernel package on `rebooted` only) and the coordinator config; after, the lab down.
+ */
+export function patchLabHooks(s: E2eSuite, o: PatchLabOptions): void {
+  before(async function () {
+    this.timeout(600_000);
+    const t0 = Date.now();
+    s.lab = await Lab.up({
+      nodes: o.nodes,
+      masters: o.masters,
+      profile: o.profile,
+      logger,
+      aptRepository: { kernelNodes: [o.rebooted] },
+      // the tool's service may be restarted by the agent when a node skips its reboot
+      agentConfig: (n) => o.agentConfig(n, { extraYaml: `install:\n  mode: upgrade-all\nunits:\n  allow: [${[...o.units, LAB_TOOL_UNIT].join(', ')}]\n` }),
+      ...o.labOptions,
+    });
+    s.config = await o.writeConfig(s.lab);
+    note(`${o.profile} lab with agents and the apt repository up in ${Date.now() - t0} ms`);
+  });
+
+  after(async function () {
+    this.timeout(180_000);
+    s.killLeftovers();
+    await s.lab?.down();
+  });
 }
 
 export async function bootIds(lab: Lab, nodes: readonly string[]): Promise<Map<string, string>> {
@@ -114,6 +159,29 @@ export async function expectPackagesUpgraded(lab: Lab, op: StatusOperation, node
     expect(facts.rebootDecision?.decision, `${n} reboot decision`).to.equal(n === rebooted ? 'reboot' : 'skip');
     if (n !== rebooted) expect(facts.rebootDecision?.servicesRestarted ?? [], `${n} services restarted`).to.include(LAB_TOOL_UNIT);
   }
+}
+
+/** The same sampler invariants as the Gravity suites: one node out of service at a time, each once, the PDB kept. */
+export function expectSamplerInvariants(sampler: ClusterSampler, nodes: readonly string[]): void {
+  expect(sampler.maxOutOfService, 'nodes out of service at once').to.equal(1);
+  expect([...sampler.outOfServiceSeen].sort(), 'each node out of service once').to.deep.equal([...nodes].sort());
+  expect(sampler.minPdbReady, `${PDB_APP} ready replicas`).to.be.at.least(PDB_MIN_AVAILABLE);
+}
+
+/** Healthy afterwards: Ready, schedulable, the profile's units active, and its agent sees no restart or reboot pending. */
+export async function expectNodeHealthyAfter(lab: Lab, node: string, units: readonly string[]): Promise<void> {
+  const n = lab.api!.store.nodes.get(node)!;
+  expect(isNodeReady(n), `${node} Ready`).to.equal(true);
+  expect(n.spec?.unschedulable, `${node} schedulable`).to.not.equal(true);
+  await expectUnitsActive(lab, node, units);
+  await expectNothingPending(lab, node);
+}
+
+/** Every etcd member answers healthy to the host's client certificate. */
+export async function expectEtcdMembersHealthy(lab: Lab, members: number): Promise<void> {
+  const client = labEtcdClientFiles(lab.dir);
+  const health = await hostEtcdctl(lab.etcdEndpoints(), client, client.cacert, ['endpoint', 'health', '-w', 'json']);
+  expect((JSON.parse(health.stdout) as { health: boolean }[]).map((m) => m.health)).to.deep.equal(Array.from({ length: members }, () => true));
 }
 
 /** Units active on a node. */

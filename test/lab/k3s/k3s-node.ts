@@ -1,4 +1,4 @@
-import { kubeletNodeLabels } from '../kubeadm/kubeadm-node.js';
+import { kubeletNodeLabels, standinKubeletBase } from '../kubeadm/kubeadm-node.js';
 import { tlsEtcdArgs, type KubeadmEtcdMember } from '../kubeadm/kubeadm-units.js';
 import { enableUnit, prepareNodeIdentity, writeAgentFiles, clockDropIn, writeInRoot, type NodeFile, type NodeRootfsOptions } from '../node-rootfs.js';
 import type { PlanetConfig } from '../planet/planet-config.js';
@@ -19,12 +19,7 @@ export const K3S_CONTAINERD_VERSION = 'containerd://1.7.23-k3s2';
 export function k3sKubeletConfig(n: { name: string; nodeAddress: string }, role: 'master' | 'node', apiServerUrl: string, heartbeatIntervalMs: number): PlanetConfig {
   const server = role === 'master';
   return {
-    nodeName: n.name,
-    role,
-    apiServerUrl,
-    nodeAddress: n.nodeAddress,
-    heartbeatIntervalMs,
-    versionFile: '/etc/noderoll-lab/kubelet-version',
+    ...standinKubeletBase(n, role, apiServerUrl, heartbeatIntervalMs),
     containerRuntimeSocket: K3S_CONTAINERD_SOCKET,
     containerRuntimeVersion: K3S_CONTAINERD_VERSION,
     labels: {

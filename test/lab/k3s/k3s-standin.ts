@@ -5,6 +5,7 @@ import { serveContainerRuntime } from '../planet/container-runtime-standin.js';
 import { KubeletHeartbeat } from '../planet/kubelet-heartbeat.js';
 import { parsePlanetConfig, type PlanetConfig } from '../planet/planet-config.js';
 import { NODE_K3S_STANDIN_CONFIG } from './k3s-units.js';
+import { exitAfterChild } from '../planet/exit-after-child.js';
 
 /**
  * `k3s server` / `k3s agent` in a k3s lab node (run by /usr/local/bin/k3s, k3s-units.ts): one
@@ -53,10 +54,7 @@ async function main(): Promise<void> {
     log(`Received ${signal}: shutting down`);
     kubelet.stop();
     runtime?.close();
-    if (!etcd || etcd.exitCode !== null) process.exit(0);
-    etcd.once('exit', () => process.exit(0));
-    etcd.kill('SIGTERM');
-    setTimeout(() => etcd?.kill('SIGKILL'), 10_000).unref();
+    exitAfterChild(etcd);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

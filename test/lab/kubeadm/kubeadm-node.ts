@@ -10,13 +10,7 @@ export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 export function kubeadmKubeletConfig(n: { name: string; nodeAddress: string }, role: 'master' | 'node', apiServerUrl: string, heartbeatIntervalMs: number, options: { taint: boolean } = { taint: true }): PlanetConfig {
   const controlPlane = role === 'master';
   return {
-    nodeName: n.name,
-    role,
-    apiServerUrl,
-    nodeAddress: n.nodeAddress,
-    heartbeatIntervalMs,
-    // no package carries the kubelet in the lab: the version reported is KUBELET_VERSION
-    versionFile: '/etc/noderoll-lab/kubelet-version',
+    ...standinKubeletBase(n, role, apiServerUrl, heartbeatIntervalMs),
     containerRuntimeSocket: CONTAINER_RUNTIME_SOCKET,
     containerRuntimeVersion: CONTAINERD_VERSION,
     labels: {
@@ -36,5 +30,18 @@ export function kubeletNodeLabels(name: string): Record<string, string> {
     'kubernetes.io/arch': 'amd64',
     'beta.kubernetes.io/os': 'linux',
     'beta.kubernetes.io/arch': 'amd64',
+  };
+}
+
+/** What every kubelet stand-in outside planet is configured with (kubeadm's kubelet.service, k3s's units). */
+export function standinKubeletBase(n: { name: string; nodeAddress: string }, role: 'master' | 'node', apiServerUrl: string, heartbeatIntervalMs: number): Pick<PlanetConfig, 'nodeName' | 'role' | 'apiServerUrl' | 'nodeAddress' | 'heartbeatIntervalMs' | 'versionFile'> {
+  return {
+    nodeName: n.name,
+    role,
+    apiServerUrl,
+    nodeAddress: n.nodeAddress,
+    heartbeatIntervalMs,
+    // no package carries the kubelet in the lab: the version reported is KUBELET_VERSION
+    versionFile: '/etc/noderoll-lab/kubelet-version',
   };
 }

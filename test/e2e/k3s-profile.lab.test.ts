@@ -70,7 +70,7 @@ describe('k3s profile: k3s units stopped around upgrade-all, reboot only where r
       const files = (await lab.node(n).exec('systemctl', ['list-unit-files', '--no-legend', '--plain'])).stdout;
       const otherUnit = n === AGENT ? K3S_SERVER_UNIT : K3S_AGENT_UNIT;
       for (const absent of ['kubelet.service', 'containerd.service', otherUnit, 'gravity__']) expect(files.split('\n').filter((l) => l.startsWith(absent)), `${n} unit files ${absent}`).to.deep.equal([]);
-      expect((await lab.node(n).exec('test', ['-e', '/etc/kubernetes'], { okExitCodes: [0, 1] })).exitCode, `${n} /etc/kubernetes`).to.equal(1);
+      for (const path of ['/etc/kubernetes', '/usr/local/bin/etcd', '/usr/local/bin/gravity']) expect((await lab.node(n).exec('test', ['-e', path], { okExitCodes: [0, 1] })).exitCode, `${n} ${path}`).to.equal(1);
     }
     const ls = await lab.node('node-1').exec(K3S_BINARY, ['etcd-snapshot', 'ls'], { okExitCodes: [0, 1] });
     expect([ls.exitCode, ls.stderr], 'k3s etcd-snapshot ls').to.satisfy(([code, err]: [number, string]) => code === 1 && /level=fatal msg="etcd-snapshot ls: not implemented/.test(err));

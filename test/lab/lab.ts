@@ -32,7 +32,7 @@ import { KUBEADM_ETCD_PKI_LAYOUT } from './kubeadm/kubeadm-etcd-pki.js';
 import { prepareKubeadmNodeRootfs } from './kubeadm/kubeadm-rootfs.js';
 import { ETCD_CLIENT_PORT as TLS_ETCD_CLIENT_PORT, ETCD_PEER_PORT as TLS_ETCD_PEER_PORT, type KubeadmEtcdMember } from './kubeadm/kubeadm-units.js';
 import { kubeadmKubeletConfig } from './kubeadm/kubeadm-node.js';
-import { K3S_ETCD_PKI_LAYOUT } from './k3s/k3s-paths.js';
+import { K3S_ETCD_BINARY, K3S_ETCD_PKI_LAYOUT } from './k3s/k3s-paths.js';
 import { k3sKubeletConfig, prepareK3sNodeRootfs } from './k3s/k3s-node.js';
 import { labEtcdPkiDir, seedEtcdWithApiObjects, waitTlsEtcdHealthy } from './tls-etcd.js';
 
@@ -215,6 +215,13 @@ export class Lab {
   }
   get profile(): LabProfile {
     return this.options.profile ?? 'gravity';
+  }
+  /**
+   * Where the etcd program is in a node: /usr/local/bin/etcd (planet's and kubeadm's etcd stand-ins);
+   * k3s: with the lab's runtime (K3S_ETCD_BINARY), as k3s embeds etcd and a k3s node has no etcd program.
+   */
+  get etcdBinaryInNode(): string {
+    return this.profile === 'k3s' ? K3S_ETCD_BINARY : '/usr/local/bin/etcd';
   }
   get kubeconfig(): string {
     return join(this.dir, 'kube', 'config');
@@ -412,7 +419,7 @@ export class Lab {
           readOnlyBinds: [
             { host: process.execPath, node: NODE_LAB_NODE_BINARY },
             { host: projectDir, node: NODE_LAB_PROJECT_DIR },
-            { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
+            { host: '/usr/bin/etcd', node: this.etcdBinaryInNode },
             // kubeadm: etcdctl where Debian's etcd-client puts it (kubeadm itself installs none)
             { host: '/usr/bin/etcdctl', node: kubeadm ? '/usr/bin/etcdctl' : '/usr/local/bin/etcdctl' },
             { host: this.packageDir, node: NODE_PACKAGE_DIR },
@@ -485,7 +492,7 @@ export class Lab {
       image: p.image,
       rootfs: p.rootfs,
       hostname: n.name,
-      ...(role === 'master' ? { etcd: { binary: '/usr/local/bin/etcd', member, pkiFiles: await this.etcdPki!.controlPlaneFiles(n) } } : {}),
+      ...(role === 'master' ? { etcd: { binary: this.etcdBinaryInNode, member, pkiFiles: await this.etcdPki!.controlPlaneFiles(n) } } : {}),
       ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
       ...p.agent,
     };

@@ -1,3 +1,4 @@
+import { NODE_LAB_DIR } from '../node-rootfs.js';
 import type { EtcdPkiLayout } from '../etcd-pki.js';
 import type { EtcdMemberFiles } from '../kubeadm/kubeadm-units.js';
 
@@ -16,6 +17,8 @@ export const K3S_SNAPSHOT_DIR = `${K3S_DATA_DIR}/server/db/snapshots`;
 /** k3s's own containerd socket (k3s runs containerd inside k3s.service / k3s-agent.service). */
 export const K3S_CONTAINERD_SOCKET = '/run/k3s/containerd/containerd.sock';
 export const K3S_BINARY = '/usr/local/bin/k3s';
+/** The etcd the k3s stand-in runs as its embedded member: beside the lab's Node.js, not a program of the node. */
+export const K3S_ETCD_BINARY = `${NODE_LAB_DIR}/bin/etcd`;
 /** The etcdctl k3s's docs have operators install beside k3s (k3s ships none). */
 export const K3S_ETCDCTL = '/usr/local/bin/etcdctl';
 

@@ -29,8 +29,8 @@ const KUBEADM: Mapping = {
 
 /**
  * k3s: one binary (no distribution package to watch), k3s.service on servers and k3s-agent.service on
- * agents; embedded etcd with its own certificates, snapshots taken by `k3s etcd-snapshot save`.
- * Defaults only this release: SaveEtcdSnapshot with snapshotTool k3s is refused.
+ * agents; embedded etcd with its own certificates, snapshots taken by `k3s etcd-snapshot save`
+ * (etcd.k3s, default /usr/local/bin/k3s where k3s's installer puts it).
  */
 const K3S: Mapping = {
   units: { allow: ['k3s.service', 'k3s-agent.service'], planet: [], watch: ['k3s.service', 'k3s-agent.service'] },

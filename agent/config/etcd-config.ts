@@ -28,6 +28,8 @@ export interface EtcdConfig {
   timeoutMs: number;
   snapshotTimeoutMs: number;
   snapshotTool: EtcdSnapshotTool;
+  /** The k3s program (snapshotTool k3s: `k3s etcd-snapshot save`). */
+  k3s: string;
 }
 
 /** kubeadm's layout: stacked etcd on the control-plane node, the healthcheck client certificate. */
@@ -42,9 +44,10 @@ export const ETCD_DEFAULTS: EtcdConfig = {
   timeoutMs: 15_000,
   snapshotTimeoutMs: 5 * 60_000,
   snapshotTool: 'etcdctl',
+  k3s: '/usr/local/bin/k3s',
 };
 
-export const ETCD_KEYS = ['etcdctl', 'endpoints', 'cacert', 'cert', 'key', 'snapshotDir', 'keepSnapshots', 'timeoutMs', 'snapshotTimeoutMs', 'snapshotTool'];
+export const ETCD_KEYS = ['etcdctl', 'endpoints', 'cacert', 'cert', 'key', 'snapshotDir', 'keepSnapshots', 'timeoutMs', 'snapshotTimeoutMs', 'snapshotTool', 'k3s'];
 
 /** `https://host:port` (or http), nothing else: it goes into etcdctl's argv. */
 export function etcdEndpointProblem(value: string): string | undefined {
@@ -67,5 +70,6 @@ export function readEtcdConfig(r: FieldReader): EtcdConfig {
     timeoutMs: r.integer('timeoutMs', D.timeoutMs, 1000, 600_000),
     snapshotTimeoutMs: r.integer('snapshotTimeoutMs', D.snapshotTimeoutMs, 1000, 3_600_000),
     snapshotTool: r.oneOf<EtcdSnapshotTool>('snapshotTool', D.snapshotTool, ETCD_SNAPSHOT_TOOLS),
+    k3s: r.string('k3s', D.k3s, absolutePathProblem),
   };
 }

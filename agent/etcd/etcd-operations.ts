@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandRunner } from '../../shared/exec/command-runner.js';
+import { tail, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { validateOperationId } from '../../shared/validation/operation-id.js';
 import { AgentError, commandFailure } from '../agent-error.js';
@@ -9,18 +9,40 @@ import type { EtcdConfig } from '../config/etcd-config.js';
 import type { OperationLedger } from '../operations/operation-ledger.js';
 import type { EtcdSnapshotRecord, OperationRecord } from '../operations/operation-record.js';
 import { checkEtcdHealth, type EtcdHealthResult } from './etcd-health.js';
-import { ETCDCTL_ENV, snapshotSaveArgv, snapshotStatusArgv } from './etcdctl-argv.js';
+import { ETCDCTL_ENV, k3sSnapshotSaveArgv, snapshotSaveArgv, snapshotStatusArgv } from './etcdctl-argv.js';
 import { parseSnapshotStatus } from './etcdctl-json.js';
 import { fileDigest } from './file-chunks.js';
 
 /**
  * etcd on this node, as the agent's etcd section configures it: member health, and snapshots as
- * ledger operations (kind etcd-snapshot). A snapshot is taken with `etcdctl snapshot save`, verified
- * with `etcdctl snapshot status`, hashed, and kept in etcd.snapshotDir (the newest keepSnapshots) so
- * the caller can stream it now and a replay of the same operation ID can stream it again.
+ * ledger operations (kind etcd-snapshot). A snapshot is taken with `etcdctl snapshot save` (or, with
+ * snapshotTool k3s, `k3s etcd-snapshot save`), verified with `etcdctl snapshot status`, hashed, and
+ * kept in etcd.snapshotDir (the newest keepSnapshots) so the caller can stream it now and a replay of
+ * the same operation ID can stream it again.
  */
 
-const SNAPSHOT_FILE = /^etcd-snapshot-.+\.db$/;
+/** Snapshots the agent took: etcdctl's `etcd-snapshot-<op>.db`, k3s's `noderoll-<op>-<node>-<unix seconds>`. */
+const SNAPSHOT_FILE = /^(etcd-snapshot-.+\.db|noderoll-.+-\d+)$/;
+
+/** The --name the agent gives `k3s etcd-snapshot save` for an operation. */
+export function k3sSnapshotName(operationId: string): string {
+  return `noderoll-${operationId}`;
+}
+
+/**
+ * The file `k3s etcd-snapshot save --name <name>` wrote: `<name>-<node name>-<unix seconds>`, among
+ * the directory's entries after the run that were not there before (so an operation whose ID extends
+ * this one's is not taken for it); the newest when several match. undefined: none (a compressed `.zip`
+ * snapshot is not one: etcdctl cannot verify it, so etcd-snapshot-compress must be off).
+ */
+export function k3sSnapshotFile(before: readonly string[], after: readonly string[], name: string): string | undefined {
+  const old = new Set(before);
+  const matches = after
+    .filter((n) => !old.has(n) && n.startsWith(`${name}-`) && /^.+-\d+$/.test(n.slice(name.length + 1)))
+    .map((n) => ({ n, seconds: Number(/-(\d+)$/.exec(n)![1]) }));
+  matches.sort((a, b) => b.seconds - a.seconds);
+  return matches[0]?.n;
+}
 
 export interface EtcdOperationsDeps {
   config: EtcdConfig | undefined;
@@ -31,6 +53,12 @@ export interface EtcdOperationsDeps {
   /** Throws when the agent is shutting down (no new operation then). */
   refuseWhenStopping: () => void;
   finished: (op: OperationRecord) => void;
+}
+
+/** A snapshot file just written and the command that wrote it. */
+interface SavedSnapshot {
+  file: string;
+  command: string[];
 }
 
 export interface EtcdSnapshotResult {
@@ -45,8 +73,9 @@ export class EtcdOperations {
   /** Why etcd cannot be asked on this node ('' when it can): no etcd section, no etcdctl, no client certificates (a worker). */
   private problem(): string {
     const c = this.d.config;
-    if (!c) return 'etcd is not configured on this agent (no etcd: section; profile kubeadm configures it by default)';
+    if (!c) return 'etcd is not configured on this agent (no etcd: section; profiles kubeadm and k3s configure it by default)';
     if (!existsSync(c.etcdctl)) return `etcd.etcdctl ${c.etcdctl} is not on this node (install etcdctl, e.g. Debian's etcd-client, or set etcd.etcdctl)`;
+    if (c.snapshotTool === 'k3s' && !existsSync(c.k3s)) return `etcd.k3s ${c.k3s} is not on this node (snapshotTool k3s; set etcd.k3s to the k3s program)`;
     const missing = (['cacert', 'cert', 'key'] as const).filter((k) => !existsSync(c[k]));
     if (missing.length > 0) return `${missing.map((k) => `etcd.${k} ${c[k]}`).join(', ')} not on this node (not a control-plane node?)`;
     return '';
@@ -71,20 +100,21 @@ export class EtcdOperations {
   async saveSnapshot(req: { operationId: string }): Promise<EtcdSnapshotResult> {
     const id = validateOperationId('operation_id', req.operationId);
     const c = this.etcd('SaveEtcdSnapshot');
-    if (c.snapshotTool !== 'etcdctl') throw new AgentError('FAILED_PRECONDITION', `SaveEtcdSnapshot: etcd.snapshotTool ${c.snapshotTool} is not supported by this agent yet (use etcdctl)`);
     this.d.refuseWhenStopping();
     const begun = await this.d.ledger.begin('etcd-snapshot', id, {});
     if (!begun.fresh) return this.replay(begun.live ? await begun.live.done : begun.op, c);
     this.d.logger.info({ audit: true, operationId: id, kind: 'etcd-snapshot' }, 'operation started');
-    const file = join(c.snapshotDir, `etcd-snapshot-${id}.db`);
     const started = this.d.clock();
     let op: OperationRecord;
+    let file: string | undefined = c.snapshotTool === 'etcdctl' ? join(c.snapshotDir, `etcd-snapshot-${id}.db`) : undefined;
     try {
-      const snapshot = await this.take(c, file, started);
+      const saved = file ? await this.saveWithEtcdctl(c, file) : await this.saveWithK3s(c, id);
+      file = saved.file;
+      const snapshot = await this.verify(c, saved, started);
       op = await this.d.ledger.finish(id, 'succeeded', (o) => (o.etcdSnapshot = snapshot));
-      await this.prune(c, file);
+      await this.prune(c, snapshot.file);
     } catch (err) {
-      await rm(file, { force: true }).catch(() => undefined);
+      if (file) await rm(file, { force: true }).catch(() => undefined);
       const e = commandFailure('etcd snapshot', err);
       op = await this.d.ledger.finish(id, 'failed', (o) => (o.error = { code: e.code, message: e.message }));
     }
@@ -92,15 +122,33 @@ export class EtcdOperations {
     return this.result(op, false, c);
   }
 
-  private async take(c: EtcdConfig, file: string, started: number): Promise<EtcdSnapshotRecord> {
+  /** `etcdctl snapshot save FILE`. */
+  private async saveWithEtcdctl(c: EtcdConfig, file: string): Promise<SavedSnapshot> {
     await mkdir(c.snapshotDir, { recursive: true, mode: 0o700 });
     await rm(file, { force: true });
     const command = snapshotSaveArgv(c, file);
     const [program, ...args] = command as [string, ...string[]];
-    const env = { ...process.env, ...ETCDCTL_ENV };
-    await this.d.run({ file: program, args, env, timeoutMs: c.snapshotTimeoutMs });
+    await this.d.run({ file: program, args, env: { ...process.env, ...ETCDCTL_ENV }, timeoutMs: c.snapshotTimeoutMs });
+    return { file, command };
+  }
+
+  /** `k3s etcd-snapshot save --name noderoll-<op> --dir snapshotDir`; returns the file k3s wrote there. */
+  private async saveWithK3s(c: EtcdConfig, id: string): Promise<SavedSnapshot> {
+    await mkdir(c.snapshotDir, { recursive: true, mode: 0o700 });
+    const name = k3sSnapshotName(id);
+    const command = k3sSnapshotSaveArgv(c, name);
+    const [program, ...args] = command as [string, ...string[]];
+    const before = await readdir(c.snapshotDir);
+    const r = await this.d.run({ file: program, args, timeoutMs: c.snapshotTimeoutMs, maxOutputBytes: 256 * 1024 });
+    const found = k3sSnapshotFile(before, await readdir(c.snapshotDir), name);
+    if (!found) throw new AgentError('INTERNAL', `k3s etcd-snapshot save exited 0 but wrote no ${name}-<node>-<unix seconds> in ${c.snapshotDir}; k3s said: ${tail(r.stderr.trim() || r.stdout.trim(), 600)}`);
+    return { file: join(c.snapshotDir, found), command };
+  }
+
+  /** `etcdctl snapshot status`, size and sha256 of the saved file. */
+  private async verify(c: EtcdConfig, { file, command }: SavedSnapshot, started: number): Promise<EtcdSnapshotRecord> {
     const [statusProgram, ...statusArgs] = snapshotStatusArgv(c, file) as [string, ...string[]];
-    const status = parseSnapshotStatus((await this.d.run({ file: statusProgram, args: statusArgs, env, timeoutMs: c.timeoutMs })).stdout);
+    const status = parseSnapshotStatus((await this.d.run({ file: statusProgram, args: statusArgs, env: { ...process.env, ...ETCDCTL_ENV }, timeoutMs: c.timeoutMs })).stdout);
     const digest = await fileDigest(file);
     if (digest.sizeBytes === 0) throw new AgentError('INTERNAL', `etcd snapshot ${file} is empty`);
     return { file, command, ...digest, ...status, durationMs: this.d.clock() - started };

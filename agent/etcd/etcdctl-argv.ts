@@ -37,3 +37,11 @@ export function snapshotSaveArgv(c: EtcdConfig, file: string): string[] {
 export function snapshotStatusArgv(c: EtcdConfig, file: string): string[] {
   return [c.etcdctl, 'snapshot', 'status', file, '-w', 'json'];
 }
+
+/**
+ * `k3s etcd-snapshot save`: k3s takes the snapshot of its embedded etcd with its own client
+ * certificates and names the file `<name>-<node name>-<unix seconds>` in `dir`.
+ */
+export function k3sSnapshotSaveArgv(c: EtcdConfig, name: string): string[] {
+  return [c.k3s, 'etcd-snapshot', 'save', '--name', name, '--dir', c.snapshotDir];
+}

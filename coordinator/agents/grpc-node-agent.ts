@@ -214,6 +214,7 @@ export class GrpcNodeAgent implements NodeAgent {
       totalKeys: r.finished.totalKeys,
       etcdHash: r.finished.etcdHash,
       replayed: r.started?.replayed ?? false,
+      ...(r.started?.command.length ? { command: r.started.command } : {}),
     };
   }
 

@@ -47,7 +47,7 @@ export class AgentSnapshotBackupTaker implements BackupTaker {
         sizeBytes: outcome.sizeBytes,
         sha256: outcome.sha256,
         takenAt: new Date(now).toISOString(),
-        command: `etcdctl snapshot save on ${endpoint.node} through its agent (SaveEtcdSnapshot ${outcome.operationId}), streamed to the coordinator`,
+        command: `${snapshotCommandText(outcome.command)} on ${endpoint.node} through its agent (SaveEtcdSnapshot ${outcome.operationId}), streamed to the coordinator`,
         verification: `${verification}${outcome.replayed ? '; answered from the agent\'s record of this operation' : ''}`,
       };
     }
@@ -57,6 +57,13 @@ export class AgentSnapshotBackupTaker implements BackupTaker {
   verifyRecordedBackup(record: BackupRecord): Promise<void> {
     return verifyRecordedArtifact(record);
   }
+}
+
+/** The agent's snapshot command without the directories of its program (kubeadm: etcdctl …; k3s: k3s etcd-snapshot save …). */
+export function snapshotCommandText(command: readonly string[] | undefined): string {
+  if (!command?.length) return 'etcdctl snapshot save';
+  const [program, ...args] = command as [string, ...string[]];
+  return [program.replace(/^.*\//, ''), ...args].join(' ');
 }
 
 /** The file here is what the agent announced, and etcd's own status of the snapshot is plausible. */

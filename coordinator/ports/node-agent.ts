@@ -192,6 +192,8 @@ export interface EtcdSnapshotOutcome {
   totalKeys: number;
   etcdHash: number;
   replayed: boolean;
+  /** The command the agent took the snapshot with (`etcdctl snapshot save …` or `k3s etcd-snapshot save …`), when it said. */
+  command?: readonly string[];
 }
 
 export interface PlanetCheck {

@@ -11,7 +11,8 @@ import { createLogger } from '../../shared/log/logger.js';
 import { notYet, ready, waitFor } from '../../shared/time/wait-for.js';
 import { Lab, type LabNode } from '../lab/lab.js';
 import { kubeadmAgentConfigYaml } from '../lab/kubeadm/kubeadm-agent-config.js';
-import { hostEtcdctl, CONTROL_PLANE_LABEL } from '../lab/kubeadm/kubeadm-node.js';
+import { CONTROL_PLANE_LABEL } from '../lab/kubeadm/kubeadm-node.js';
+import { hostEtcdctl } from '../lab/tls-etcd.js';
 import { CONTAINERD_UNIT, ETCD_STANDIN_UNIT, KUBELET_UNIT } from '../lab/kubeadm/kubeadm-units.js';
 import { AGENT_GRPC_PORT } from '../lab/noderoll-config.js';
 
@@ -67,7 +68,7 @@ describe('kubeadm lab: etcd with TLS client auth through the agent', function ()
   const unitActive = async (n: LabNode, unit: string): Promise<string> => (await n.exec('systemctl', ['is-active', unit], { okExitCodes: [0, 3, 4] })).stdout.trim();
   /** Bridge address (what members advertise) → node name. */
   const memberNode = (endpoint: string): string | undefined => theLab().nodes.find((n) => endpoint === `https://${n.names.bridgeAddress}:2379`)?.name;
-  const hostClient = () => theLab().kubeadmPki!.hostClient;
+  const hostClient = () => theLab().etcdPki!.hostClient;
 
   it('builds kubeadm nodes: kubelet and containerd units, etcd on control-plane nodes only, nothing of Gravity', async () => {
     for (const n of theLab().nodes) {

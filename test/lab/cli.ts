@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../shared/log/logger.js';
 import { sleep } from '../../shared/time/wait-for.js';
 import { Lab, LAB_PROFILES, type LabProfile } from './lab.js';
-import { kubeadmAgentConfigYaml } from './kubeadm/kubeadm-agent-config.js';
+import { k3sAgentConfigYaml, kubeadmAgentConfigYaml } from './kubeadm/kubeadm-agent-config.js';
 import { labAgentConfigYaml, labSiteAgentSettingsYaml, writeLabCoordinatorConfig } from './noderoll-config.js';
 import { labEnvScript, siteAgentSettingsFile } from './lab-env.js';
 import { runNodeShell } from './node-shell.js';
@@ -28,6 +28,7 @@ const USAGE = `usage: npm run lab -- <command> [flags]
   status [--id ID] [-o json]     nodes: power, systemd state, etcd, Kubernetes readiness, boot ID
   up     [--id ID] --no-agents   a lab whose nodes have no noderoll agent yet (install it as an operator would)
   up     [--id ID] --profile kubeadm   kubelet/containerd units, etcd with TLS client auth at kubeadm's paths (default: gravity)
+  up     [--id ID] --profile k3s       k3s.service on servers (embedded etcd, TLS at k3s's paths), k3s-agent.service on agents
   env    [--id ID]               shell exports: kubectl, gravity and noderoll on PATH, pointed at the lab (eval "$(...)"),
                                  and the site settings of "Using noderoll on a cluster" (README) for this lab
   shell  [--id ID] NODE [CMD…]   run CMD (default: a login shell) as root inside NODE, as ssh root@NODE would
@@ -166,9 +167,8 @@ async function image(): Promise<number> {
 
 async function daemon(flags: Flags): Promise<number> {
   const logger = createLogger('lab-daemon');
-  const kubeadm = flags.profile === 'kubeadm';
-  const agentConfig = kubeadm ? kubeadmAgentConfigYaml : labAgentConfigYaml;
-  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, ...(kubeadm ? { profile: flags.profile } : {}), ...(flags.agents ? { agentConfig } : {}) });
+  const agentConfig = { gravity: labAgentConfigYaml, kubeadm: kubeadmAgentConfigYaml, k3s: k3sAgentConfigYaml }[flags.profile];
+  const lab = await Lab.up({ id: flags.id, nodes: flags.nodes, logger, ownedByDaemon: true, ...(flags.profile === 'gravity' ? {} : { profile: flags.profile }), ...(flags.agents ? { agentConfig } : {}) });
   await writeFile(siteAgentSettingsFile(lab.dir), labSiteAgentSettingsYaml());
   // Without agents the lab has no coordinator config of its own: `noderoll init` writes the operator's.
   if (flags.agents) await writeLabCoordinatorConfig(lab);

@@ -1,5 +1,5 @@
 import { probeEtcdMember } from './gravity-standin/etcd-member-probe.js';
-import { kubeadmHostClientFiles, kubeadmMemberHealthy } from './kubeadm/kubeadm-node.js';
+import { labEtcdClientFiles, tlsMemberHealthy } from './tls-etcd.js';
 import { containerBootId, containerInitPid, containerSystemState, execInContainer } from './node-machine.js';
 import { AGENT_PACKAGE } from './lab-agent.js';
 import { AGENT_UNIT } from './node-rootfs.js';
@@ -23,8 +23,8 @@ export interface NodeStatus {
 
 async function etcdHealth(url: string | undefined, labDir: string): Promise<NodeStatus['etcd']> {
   if (!url) return 'none';
-  // kubeadm labs: TLS with a client certificate (kubeadm-node.ts)
-  if (url.startsWith('https://')) return (await kubeadmMemberHealthy(url, kubeadmHostClientFiles(labDir))) ? 'healthy' : 'unhealthy';
+  // kubeadm and k3s labs: TLS with a client certificate (tls-etcd.ts)
+  if (url.startsWith('https://')) return (await tlsMemberHealthy(url, labEtcdClientFiles(labDir))) ? 'healthy' : 'unhealthy';
   return (await probeEtcdMember(url, 1500)).kind === 'healthy' ? 'healthy' : 'unhealthy';
 }
 

@@ -27,10 +27,14 @@ import { makeCoordinatorIdentity } from './lab-coordinator-identity.js';
 import { applyManifests, DEPLOY_DIR, type ServiceAccountIdentity } from '../kube-api/service-account-fixture.js';
 import type { PlanetConfig } from './planet/planet-config.js';
 import { CONTAINER_RUNTIME_SOCKET } from './planet/container-runtime-standin.js';
-import { KubeadmEtcdPki } from './kubeadm/kubeadm-etcd-pki.js';
+import { EtcdPki } from './etcd-pki.js';
+import { KUBEADM_ETCD_PKI_LAYOUT } from './kubeadm/kubeadm-etcd-pki.js';
 import { prepareKubeadmNodeRootfs } from './kubeadm/kubeadm-rootfs.js';
-import { ETCD_CLIENT_PORT as KUBEADM_ETCD_CLIENT_PORT, ETCD_PEER_PORT as KUBEADM_ETCD_PEER_PORT } from './kubeadm/kubeadm-units.js';
-import { kubeadmKubeletConfig, seedEtcdWithApiObjects, waitKubeadmEtcdHealthy } from './kubeadm/kubeadm-node.js';
+import { ETCD_CLIENT_PORT as TLS_ETCD_CLIENT_PORT, ETCD_PEER_PORT as TLS_ETCD_PEER_PORT, type KubeadmEtcdMember } from './kubeadm/kubeadm-units.js';
+import { kubeadmKubeletConfig } from './kubeadm/kubeadm-node.js';
+import { K3S_ETCD_BINARY, K3S_ETCD_PKI_LAYOUT } from './k3s/k3s-paths.js';
+import { k3sKubeletConfig, prepareK3sNodeRootfs } from './k3s/k3s-node.js';
+import { labEtcdPkiDir, seedEtcdWithApiObjects, waitTlsEtcdHealthy } from './tls-etcd.js';
 
 /**
  * A lab cluster: real systemd nodes (systemd-nspawn) with Gravity-like planet and teleport units,
@@ -45,9 +49,13 @@ export const PLANET_VERSIONS_LATER = ['7.0.69', '7.0.70', '7.0.71', '7.0.72', '7
 const ETCD_CLIENT_PORT = 2379;
 const ETCD_PEER_PORT = 2380;
 
-/** gravity: planet/teleport units (the default); kubeadm: kubelet/containerd units and etcd with kubeadm's TLS (test/lab/kubeadm). */
-export type LabProfile = 'gravity' | 'kubeadm';
-export const LAB_PROFILES: readonly LabProfile[] = ['gravity', 'kubeadm'];
+/**
+ * gravity: planet/teleport units (the default); kubeadm: kubelet/containerd units and etcd with
+ * kubeadm's TLS (test/lab/kubeadm); k3s: k3s.service/k3s-agent.service with embedded etcd at k3s's
+ * paths and a `k3s` program (test/lab/k3s).
+ */
+export type LabProfile = 'gravity' | 'kubeadm' | 'k3s';
+export const LAB_PROFILES: readonly LabProfile[] = ['gravity', 'kubeadm', 'k3s'];
 
 export interface LabOptions {
   id?: string;
@@ -56,7 +64,11 @@ export interface LabOptions {
    * What the nodes run (default gravity). kubeadm: kubelet.service and containerd.service stand-ins,
    * on control-plane nodes (the masters) a real etcd member with TLS client authentication and
    * kubeadm's PKI at /etc/kubernetes/pki, Nodes labelled and tainted as kubeadm does; no planet
-   * package, no gravity stand-in. lab.kubeadmPki holds the etcd CA and a host client certificate.
+   * package, no gravity stand-in. lab.etcdPki holds the etcd CA and a host client certificate.
+   * k3s: the masters are servers running k3s.service (kubelet and container runtime stand-ins and the
+   * embedded etcd member in one unit, TLS at /var/lib/rancher/k3s/server/tls/etcd), the other nodes
+   * agents running k3s-agent.service; /usr/local/bin/k3s implements `k3s etcd-snapshot save`; Nodes
+   * labelled as k3s labels them, untainted.
    */
   profile?: LabProfile;
   /**
@@ -153,7 +165,7 @@ export class LabNode {
   /** The member's client URL as the host reaches it (kubeadm: https, client certificate required). */
   get etcdClientUrl(): string | undefined {
     if (this.role !== 'master') return undefined;
-    return this.profile === 'kubeadm' ? `https://${this.names.nodeAddress}:${KUBEADM_ETCD_CLIENT_PORT}` : `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}`;
+    return this.profile === 'gravity' ? `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}` : `https://${this.names.nodeAddress}:${TLS_ETCD_CLIENT_PORT}`;
   }
 
   exec(file: string, args: string[], options?: NodeExecOptions): Promise<CommandResult> {
@@ -180,8 +192,8 @@ export class Lab {
   api: KubeApiServer | undefined;
   /** The lab's noderoll CA and client certificates (labs with agents). */
   pki: LabPki | undefined;
-  /** kubeadm labs: the etcd CA and a healthcheck client certificate for the host. */
-  kubeadmPki: KubeadmEtcdPki | undefined;
+  /** kubeadm and k3s labs: the etcd CAs and a client certificate for the host. */
+  etcdPki: EtcdPki | undefined;
   /** The agent package installed on every node (labs with agents). */
   agentPackage: LabAgentPackage | undefined;
   /** Powers nodes on from any process (Redfish-shaped, 127.0.0.1): lab-bmc.ts. */
@@ -203,6 +215,13 @@ export class Lab {
   }
   get profile(): LabProfile {
     return this.options.profile ?? 'gravity';
+  }
+  /**
+   * Where the etcd program is in a node: /usr/local/bin/etcd (planet's and kubeadm's etcd stand-ins);
+   * k3s: with the lab's runtime (K3S_ETCD_BINARY), as k3s embeds etcd and a k3s node has no etcd program.
+   */
+  get etcdBinaryInNode(): string {
+    return this.profile === 'k3s' ? K3S_ETCD_BINARY : '/usr/local/bin/etcd';
   }
   get kubeconfig(): string {
     return join(this.dir, 'kube', 'config');
@@ -330,11 +349,13 @@ export class Lab {
     // a failed up must not leave this promise's rejection unhandled while the rest is awaited
     agentPackage?.catch(() => undefined);
     const kubeadm = this.profile === 'kubeadm';
+    // kubeadm and k3s: etcd with TLS client authentication, no planet, no gravity
+    const tlsEtcd = this.profile !== 'gravity';
     const [image] = await Promise.all([
       ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
-      ...(kubeadm ? [] : [PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v))),
+      ...(tlsEtcd ? [] : [PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v))),
       this.startApiServer(),
-      kubeadm ? KubeadmEtcdPki.create(join(this.dir, 'kubeadm-pki')).then((p) => void (this.kubeadmPki = p)) : undefined,
+      tlsEtcd ? EtcdPki.create(labEtcdPkiDir(this.dir), kubeadm ? KUBEADM_ETCD_PKI_LAYOUT : K3S_ETCD_PKI_LAYOUT).then((p) => void (this.etcdPki = p)) : undefined,
     ]);
     this.timings.imageMs = image.buildMs;
     this.timings.imageBuilt = image.builtNow ? 1 : 0;
@@ -346,9 +367,9 @@ export class Lab {
       .map((n) => `${n.name}=http://${n.bridgeAddress}:${ETCD_PEER_PORT}`)
       .join(',');
 
-    const kubeadmInitialCluster = names
+    const tlsInitialCluster = names
       .slice(0, masters)
-      .map((n) => `${n.name}=https://${n.bridgeAddress}:${KUBEADM_ETCD_PEER_PORT}`)
+      .map((n) => `${n.name}=https://${n.bridgeAddress}:${TLS_ETCD_PEER_PORT}`)
       .join(',');
 
     const tNet = Date.now();
@@ -378,7 +399,7 @@ export class Lab {
               },
             }
           : {};
-        if (kubeadm) await this.prepareKubeadmNode(n, role, { image: image.rootfs, rootfs, apiPort, initialCluster: kubeadmInitialCluster, agent });
+        if (tlsEtcd) await this.prepareTlsEtcdNode(n, role, { image: image.rootfs, rootfs, apiPort, initialCluster: tlsInitialCluster, agent });
         else await prepareNodeRootfs({
           image: image.rootfs,
           rootfs,
@@ -398,7 +419,7 @@ export class Lab {
           readOnlyBinds: [
             { host: process.execPath, node: NODE_LAB_NODE_BINARY },
             { host: projectDir, node: NODE_LAB_PROJECT_DIR },
-            { host: '/usr/bin/etcd', node: '/usr/local/bin/etcd' },
+            { host: '/usr/bin/etcd', node: this.etcdBinaryInNode },
             // kubeadm: etcdctl where Debian's etcd-client puts it (kubeadm itself installs none)
             { host: '/usr/bin/etcdctl', node: kubeadm ? '/usr/bin/etcdctl' : '/usr/local/bin/etcdctl' },
             { host: this.packageDir, node: NODE_PACKAGE_DIR },
@@ -425,8 +446,8 @@ export class Lab {
     await agentsInstalled;
 
     if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
-    if (kubeadm) await seedEtcdWithApiObjects(this.etcdEndpoints(), this.kubeadmPki!.hostClient, this.apiObjects());
-    if (!kubeadm) await this.writeHostTools();
+    if (tlsEtcd) await seedEtcdWithApiObjects(this.etcdEndpoints(), this.etcdPki!.hostClient, this.apiObjects());
+    else await this.writeHostTools();
     this.timings.upMs = Date.now() - t0;
     await this.saveState(true);
     this.logger.info({ timings: this.timings }, 'lab is up');
@@ -453,30 +474,30 @@ export class Lab {
     this.timings.agentInstallMs = Date.now() - tInstall;
   }
 
-  /** A kubeadm node's rootfs (test/lab/kubeadm): kubelet/containerd, and on control-plane nodes etcd with kubeadm's PKI. */
-  private async prepareKubeadmNode(
+  /**
+   * A kubeadm node's rootfs (test/lab/kubeadm: kubelet/containerd, on control-plane nodes etcd with
+   * kubeadm's PKI) or a k3s node's (test/lab/k3s: k3s.service with the embedded etcd member on
+   * servers, k3s-agent.service on agents).
+   */
+  private async prepareTlsEtcdNode(
     n: NodeNames,
     role: 'master' | 'node',
     p: { image: string; rootfs: string; apiPort: number; initialCluster: string; agent: Pick<Parameters<typeof prepareKubeadmNodeRootfs>[0], 'agent'> },
   ): Promise<void> {
     const o = this.options;
-    await prepareKubeadmNodeRootfs({
+    const apiServerUrl = `http://${n.hostAddress}:${p.apiPort}`;
+    const heartbeat = labTiming(o).heartbeatIntervalMs;
+    const member: KubeadmEtcdMember = { name: n.name, bridgeAddress: n.bridgeAddress, nodeAddress: n.nodeAddress, initialCluster: p.initialCluster, clusterToken: `noderoll-lab-${this.id}` };
+    const common = {
       image: p.image,
       rootfs: p.rootfs,
       hostname: n.name,
-      kubelet: kubeadmKubeletConfig(n, role, `http://${n.hostAddress}:${p.apiPort}`, labTiming(o).heartbeatIntervalMs, { taint: o.controlPlaneTaint !== false }),
-      ...(role === 'master'
-        ? {
-            etcd: {
-              binary: '/usr/local/bin/etcd',
-              member: { name: n.name, bridgeAddress: n.bridgeAddress, nodeAddress: n.nodeAddress, initialCluster: p.initialCluster, clusterToken: `noderoll-lab-${this.id}` },
-              pkiFiles: await this.kubeadmPki!.controlPlaneFiles(n),
-            },
-          }
-        : {}),
+      ...(role === 'master' ? { etcd: { binary: this.etcdBinaryInNode, member, pkiFiles: await this.etcdPki!.controlPlaneFiles(n) } } : {}),
       ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
       ...p.agent,
-    });
+    };
+    if (this.profile === 'k3s') await prepareK3sNodeRootfs({ ...common, kubelet: k3sKubeletConfig(n, role, apiServerUrl, heartbeat) });
+    else await prepareKubeadmNodeRootfs({ ...common, kubelet: kubeadmKubeletConfig(n, role, apiServerUrl, heartbeat, { taint: o.controlPlaneTaint !== false }) });
   }
 
   private planetConfig(n: NodeNames, role: 'master' | 'node', apiPort: number, initialCluster: string): PlanetConfig {
@@ -534,7 +555,7 @@ export class Lab {
     return (await probeEtcdMember(url, 1500)).kind === 'healthy';
   }
 
-  /** The nodes, namespaces and pods of the lab's API server, for seeding a kubeadm lab's etcd. */
+  /** The nodes, namespaces and pods of the lab's API server, for seeding a kubeadm or k3s lab's etcd. */
   private apiObjects(): { resource: string; namespace?: string; name: string; json: string }[] {
     const store = this.api!.store;
     return [
@@ -544,7 +565,7 @@ export class Lab {
   }
 
   async waitEtcdHealthy(timeoutMs: number): Promise<void> {
-    if (this.kubeadmPki) return waitKubeadmEtcdHealthy(this.etcdEndpoints(), this.kubeadmPki.hostClient, timeoutMs, `lab ${this.id}`);
+    if (this.etcdPki) return waitTlsEtcdHealthy(this.etcdEndpoints(), this.etcdPki.hostClient, timeoutMs, `lab ${this.id}`);
     await waitFor({ what: `etcd healthy on every master of lab ${this.id}`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
       const results = await Promise.all(this.etcdEndpoints().map(async (u) => ({ url: u, probe: await probeEtcdMember(u, 1500) })));
       const bad = results.flatMap(({ url, probe }) => (probe.kind === 'healthy' ? [] : [`${url} (${probe.detail})`]));

@@ -133,16 +133,18 @@ export interface KubeadmCoordinatorConfigOptions extends CoordinatorConfigOption
 }
 
 /**
- * The coordinator config for a kubeadm lab (\`profile: kubeadm\`): the API server's /readyz and etcd's
- * health through the agent of a control-plane node (the etcd client certificates stay on it), the
- * backup an etcd snapshot the agent streams into <dir>/backups, \`install.mode: upgrade-all\` and
- * \`reboot: auto\` by default. The agents must be configured with the same profile and install mode.
+ * The coordinator config for a kubeadm or k3s lab (\`profile: kubeadm|k3s\`): the API server's /readyz
+ * and etcd's health through the agent of a control-plane node (the etcd client certificates stay on
+ * it), the backup an etcd snapshot the agent streams into <dir>/backups (kubeadm: \`etcdctl snapshot
+ * save\`; k3s: \`k3s etcd-snapshot save\`, chosen by the agent's profile), \`install.mode: upgrade-all\`
+ * and \`reboot: auto\` by default; the units stopped around the install are the profile's unless
+ * unitsStop says otherwise. The agents must be configured with the same profile and install mode.
  */
-export function labKubeadmCoordinatorConfigYaml(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): string {
+export function labUnitProfileCoordinatorConfigYaml(lab: Lab, profileName: 'kubeadm' | 'k3s', options: KubeadmCoordinatorConfigOptions = {}): string {
   const dir = labCoordinatorDir(lab, options);
   const mode = options.installMode ?? 'upgrade-all';
   const packages = mode === 'packages' ? `\n  packages:\n${(options.packages ?? []).map((p) => `    - { name: ${p.name}, version: ${JSON.stringify(p.version)} }`).join('\n')}` : '';
-  const profile = `profile: kubeadm
+  const profile = `profile: ${profileName}
 reboot: ${options.reboot ?? 'auto'}
 install:
   mode: ${mode}${packages}
@@ -158,6 +160,15 @@ backup:
   artifact: ${dir}/backups/{operation}.db
   timeout: 2m`;
   return coordinatorConfigYaml(lab, options, profile, gatesAndBackup);
+}
+
+export function labKubeadmCoordinatorConfigYaml(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): string {
+  return labUnitProfileCoordinatorConfigYaml(lab, 'kubeadm', options);
+}
+
+/** The k3s lab's: units.stop the profile's (k3s.service on servers, k3s-agent.service on agents). */
+export function labK3sCoordinatorConfigYaml(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): string {
+  return labUnitProfileCoordinatorConfigYaml(lab, 'k3s', options);
 }
 
 /** What every lab config shares around the profile's own lines and its gates and backup. */
@@ -217,6 +228,11 @@ export async function writeLabCoordinatorConfig(lab: Lab, options: CoordinatorCo
 /** writeLabCoordinatorConfig with the kubeadm lab's config (labKubeadmCoordinatorConfigYaml). */
 export function writeLabKubeadmCoordinatorConfig(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): Promise<string> {
   return writeLabCoordinatorConfig(lab, options, labKubeadmCoordinatorConfigYaml(lab, options));
+}
+
+/** writeLabCoordinatorConfig with the k3s lab's config (labK3sCoordinatorConfigYaml). */
+export function writeLabK3sCoordinatorConfig(lab: Lab, options: KubeadmCoordinatorConfigOptions = {}): Promise<string> {
+  return writeLabCoordinatorConfig(lab, options, labK3sCoordinatorConfigYaml(lab, options));
 }
 
 async function writeNoderollLauncher(binDir: string): Promise<void> {

@@ -69,12 +69,35 @@ export interface KubeadmEtcdMember {
   clusterToken: string;
 }
 
-/** etcd's flags as kubeadm's etcd.yaml manifest sets them (TLS everywhere, client certificates required). */
-export function kubeadmEtcdArgs(m: KubeadmEtcdMember): string[] {
-  const pki = KUBEADM_ETCD_PKI_DIR;
+/** Where an etcd member with TLS keeps its data and finds its certificates (kubeadm's or k3s's layout). */
+export interface EtcdMemberFiles {
+  dataDir: string;
+  cert: string;
+  key: string;
+  trustedCa: string;
+  peerCert: string;
+  peerKey: string;
+  peerTrustedCa: string;
+}
+
+export const KUBEADM_ETCD_MEMBER_FILES: EtcdMemberFiles = {
+  dataDir: KUBEADM_ETCD_DATA_DIR,
+  cert: `${KUBEADM_ETCD_PKI_DIR}/server.crt`,
+  key: `${KUBEADM_ETCD_PKI_DIR}/server.key`,
+  trustedCa: `${KUBEADM_ETCD_PKI_DIR}/ca.crt`,
+  peerCert: `${KUBEADM_ETCD_PKI_DIR}/peer.crt`,
+  peerKey: `${KUBEADM_ETCD_PKI_DIR}/peer.key`,
+  peerTrustedCa: `${KUBEADM_ETCD_PKI_DIR}/ca.crt`,
+};
+
+/**
+ * etcd's flags with TLS everywhere and client certificates required, as kubeadm's etcd.yaml manifest
+ * sets them (k3s configures its embedded etcd the same way, with its own paths).
+ */
+export function tlsEtcdArgs(m: KubeadmEtcdMember, f: EtcdMemberFiles = KUBEADM_ETCD_MEMBER_FILES): string[] {
   return [
     `--name=${m.name}`,
-    `--data-dir=${KUBEADM_ETCD_DATA_DIR}`,
+    `--data-dir=${f.dataDir}`,
     `--advertise-client-urls=https://${m.bridgeAddress}:${ETCD_CLIENT_PORT}`,
     `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},https://${m.bridgeAddress}:${ETCD_CLIENT_PORT},https://${m.nodeAddress}:${ETCD_CLIENT_PORT}`,
     `--initial-advertise-peer-urls=https://${m.bridgeAddress}:${ETCD_PEER_PORT}`,
@@ -82,14 +105,14 @@ export function kubeadmEtcdArgs(m: KubeadmEtcdMember): string[] {
     `--initial-cluster=${m.initialCluster}`,
     `--initial-cluster-token=${m.clusterToken}`,
     '--initial-cluster-state=new',
-    `--cert-file=${pki}/server.crt`,
-    `--key-file=${pki}/server.key`,
+    `--cert-file=${f.cert}`,
+    `--key-file=${f.key}`,
     '--client-cert-auth=true',
-    `--trusted-ca-file=${pki}/ca.crt`,
-    `--peer-cert-file=${pki}/peer.crt`,
-    `--peer-key-file=${pki}/peer.key`,
+    `--trusted-ca-file=${f.trustedCa}`,
+    `--peer-cert-file=${f.peerCert}`,
+    `--peer-key-file=${f.peerKey}`,
     '--peer-client-cert-auth=true',
-    `--peer-trusted-ca-file=${pki}/ca.crt`,
+    `--peer-trusted-ca-file=${f.peerTrustedCa}`,
     '--snapshot-count=10000',
     '--listen-metrics-urls=http://127.0.0.1:2381',
     '--heartbeat-interval=100',
@@ -107,7 +130,7 @@ export function etcdStandinUnitText(etcdBinary: string, member: KubeadmEtcdMembe
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${etcdBinary} ${kubeadmEtcdArgs(member).join(' ')}`,
+    `ExecStart=${etcdBinary} ${tlsEtcdArgs(member).join(' ')}`,
     'Restart=always',
     'RestartSec=2',
     'TimeoutStopSec=20',

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parsePlanetConfig, type PlanetEtcdConfig } from './planet-config.js';
 import { KubeletHeartbeat } from './kubelet-heartbeat.js';
+import { exitAfterChild } from './exit-after-child.js';
 
 /**
  * Entry point of the lab planet unit. Like Gravity's planet, it carries the node's etcd member
@@ -69,10 +70,7 @@ function main(): void {
     stopping = true;
     log(`${signal}: stopping kubelet and etcd`);
     kubelet.stop();
-    if (!etcd || etcd.exitCode !== null) process.exit(0);
-    etcd.once('exit', () => process.exit(0));
-    etcd.kill('SIGTERM');
-    setTimeout(() => etcd?.kill('SIGKILL'), 10_000).unref();
+    exitAfterChild(etcd);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

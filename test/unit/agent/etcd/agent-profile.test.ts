@@ -56,6 +56,9 @@ describe('agent profile and etcd configuration', () => {
     expect(c.units.allow).to.deep.equal(['k3s.service', 'k3s-agent.service']);
     expect(c.etcd?.snapshotTool).to.equal('k3s');
     expect(c.etcd?.cert).to.equal('/var/lib/rancher/k3s/server/tls/etcd/client.crt');
+    expect(c.etcd?.k3s).to.equal('/usr/local/bin/k3s');
+    expect(parseAgentConfig('profile: k3s\netcd:\n  k3s: /opt/k3s/bin/k3s\n', 'k').etcd?.k3s).to.equal('/opt/k3s/bin/k3s');
+    expect(problemsOf('profile: k3s\netcd:\n  k3s: k3s\n')).to.deep.equal(['etcd.k3s: "k3s" must be an absolute path']);
     expect(parseAgentFlags(['--profile', 'kubeadm']).overrides.profile).to.equal('kubeadm');
     expect(() => parseAgentFlags(['--profile', 'kops'])).to.throw(/--profile: "kops" must be one of gravity, kubeadm, k3s/);
   });
@@ -67,7 +70,7 @@ describe('agent profile and etcd configuration', () => {
       'etcd.endpoints[0]: "https://u:p@h:1/x" must be a client URL like https://127.0.0.1:2379 (no path, no credentials)',
       'etcd.cert: "relative.crt" must be an absolute path',
       'etcd.keepSnapshots: must be between 1 and 100, got 0',
-      'etcd.color: unknown field; allowed: etcdctl, endpoints, cacert, cert, key, snapshotDir, keepSnapshots, timeoutMs, snapshotTimeoutMs, snapshotTool',
+      'etcd.color: unknown field; allowed: etcdctl, endpoints, cacert, cert, key, snapshotDir, keepSnapshots, timeoutMs, snapshotTimeoutMs, snapshotTool, k3s',
     ]);
   });
 

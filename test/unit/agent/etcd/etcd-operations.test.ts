@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentError } from '../../../../agent/agent-error.js';
 import { ETCD_DEFAULTS, type EtcdConfig } from '../../../../agent/config/etcd-config.js';
-import { EtcdOperations } from '../../../../agent/etcd/etcd-operations.js';
+import { EtcdOperations, k3sSnapshotFile } from '../../../../agent/etcd/etcd-operations.js';
 import { OperationLedger } from '../../../../agent/operations/operation-ledger.js';
 import { OperationStore } from '../../../../agent/operations/operation-store.js';
 import type { CommandResult, CommandSpec } from '../../../../shared/exec/command-runner.js';
@@ -29,10 +29,17 @@ describe('etcd operations on the agent (fake etcdctl)', () => {
   let saveFails = false;
   let healthOut = '';
   let healthExit = 0;
+  let k3sWritesNothing = false;
 
   const run = async (spec: CommandSpec): Promise<CommandResult> => {
     ran.push(spec);
     const verb = spec.args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
+    if (verb.startsWith('etcd-snapshot save')) {
+      // k3s's rule: <name>-<node name>-<unix seconds> in --dir
+      const opt = (flag: string): string => spec.args[spec.args.indexOf(flag) + 1]!;
+      if (!k3sWritesNothing) await writeFile(join(opt('--dir'), `${opt('--name')}-node-1-${Math.floor(Date.now() / 1000)}`), `k3s snapshot ${opt('--name')}`);
+      return result(spec, '');
+    }
     if (verb === 'snapshot save') {
       if (saveFails) throw new CommandError('exit', result(spec, '', 1), 'Error: context deadline exceeded');
       await writeFile(spec.args.at(-1)!, `snapshot bytes of ${spec.args.at(-1)}`);
@@ -58,6 +65,7 @@ describe('etcd operations on the agent (fake etcdctl)', () => {
     saveFails = false;
     healthOut = '';
     healthExit = 0;
+    k3sWritesNothing = false;
   });
 
   afterEach(async () => {
@@ -110,9 +118,40 @@ describe('etcd operations on the agent (fake etcdctl)', () => {
     expect(await refusal({ ...config, cert: join(dir, 'missing.crt') })).to.match(/etcd\.cert .*missing\.crt not on this node/);
     expect(ops({ ...config, key: '/nonexistent' }).configured).to.equal(false);
     expect(ops().configured).to.equal(true);
+    const k3s = await ops({ ...config, snapshotTool: 'k3s', k3s: join(dir, 'no-k3s') }).saveSnapshot({ operationId: 'k' }).catch((e: unknown) => e);
+    expect((k3s as Error).message).to.match(/^SaveEtcdSnapshot: etcd\.k3s .*no-k3s is not on this node/);
     expect(ran).to.deep.equal([]);
-    const k3s = await ops({ ...config, snapshotTool: 'k3s' }).saveSnapshot({ operationId: 'k' }).catch((e: unknown) => e);
-    expect((k3s as Error).message).to.match(/snapshotTool k3s is not supported/);
+  });
+
+  it('snapshotTool k3s: `k3s etcd-snapshot save --name noderoll-<op> --dir snapshotDir`, the file k3s named found, verified by etcdctl, kept with the etcdctl ones', async () => {
+    await writeFile(join(dir, 'k3s'), '#!/bin/sh\n');
+    const k3sConfig: EtcdConfig = { ...config, snapshotTool: 'k3s', k3s: join(dir, 'k3s') };
+    const r = await ops(k3sConfig).saveSnapshot({ operationId: 'roll-1:backup' });
+    expect(ran[0]!.file).to.equal(k3sConfig.k3s);
+    expect(ran[0]!.args).to.deep.equal(['etcd-snapshot', 'save', '--name', 'noderoll-roll-1:backup', '--dir', config.snapshotDir]);
+    expect(r.snapshot.file).to.match(new RegExp(`^${config.snapshotDir}/noderoll-roll-1:backup-node-1-\\d+$`));
+    expect(r.snapshot.command).to.deep.equal([k3sConfig.k3s, ...ran[0]!.args]);
+    expect(r.snapshot).to.include({ revision: 9, sizeBytes: 'k3s snapshot noderoll-roll-1:backup'.length });
+    expect(ran[1]!.args.slice(0, 3)).to.deep.equal(['snapshot', 'status', r.snapshot.file]);
+    // pruning counts k3s's files too (keepSnapshots 2)
+    for (const id of ['k2', 'k3']) {
+      await new Promise((res) => setTimeout(res, 15));
+      await ops(k3sConfig).saveSnapshot({ operationId: id });
+    }
+    expect((await readdir(config.snapshotDir)).map((n) => n.replace(/-node-1-\d+$/, '')).sort()).to.deep.equal(['noderoll-k2', 'noderoll-k3']);
+    // k3s said nothing was wrong but wrote no file: the operation fails saying so
+    k3sWritesNothing = true;
+    const err = await ops(k3sConfig).saveSnapshot({ operationId: 'k4' }).catch((e: unknown) => e);
+    expect((err as Error).message).to.match(/wrote no noderoll-k4-<node>-<unix seconds>/);
+    expect(ledger.get('k4')?.state).to.equal('failed');
+  });
+
+  it('k3sSnapshotFile: the newest new <name>-<node>-<unix seconds>; not an older operation whose ID extends the name, not a .zip', () => {
+    const before = ['noderoll-a-b-node-1-300', 'etcd-snapshot-a.db'];
+    const after = [...before, 'noderoll-a-node-1-100', 'noderoll-a-node-1-200', 'noderoll-a-node-1-400.zip'];
+    expect(k3sSnapshotFile(before, after, 'noderoll-a')).to.equal('noderoll-a-node-1-200');
+    expect(k3sSnapshotFile(before, after, 'noderoll-x')).to.equal(undefined);
+    expect(k3sSnapshotFile([], ['noderoll-a-b-node-1-300'], 'noderoll-a-b')).to.equal('noderoll-a-b-node-1-300');
   });
 
   it('health: an unhealthy member (etcdctl exit 1) is an answer; unreadable output is a problem', async () => {

@@ -81,7 +81,8 @@ operations: { shutdownGraceMs: 0 }
     try {
       const first = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'a.db'));
       const again = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'b.db'));
-      expect(first).to.deep.equal({ operationId: 'snap-2', sizeBytes: snapshotBytes.length, sha256: first.sha256, revision: 12, totalKeys: 4, etcdHash: 7, replayed: false });
+      expect(first).to.deep.equal({ operationId: 'snap-2', sizeBytes: snapshotBytes.length, sha256: first.sha256, revision: 12, totalKeys: 4, etcdHash: 7, replayed: false, command: first.command });
+      expect(first.command?.slice(-3), 'the command the agent ran').to.deep.equal(['snapshot', 'save', join(dir, 'snapshots', 'etcd-snapshot-snap-2.db')]);
       expect(again).to.deep.equal({ ...first, replayed: true });
       expect((await readFile(join(dir, 'b.db'))).equals(snapshotBytes)).to.equal(true);
     } finally {

@@ -120,7 +120,7 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'noderoll abort [--now] [--yes]', how: 'synopsis' },
   { doc: 'noderoll hold NODE --reason TEXT', how: 'elsewhere', file: 'test/coordinator/blockers-kubectl.test.ts', contains: "noderoll(['hold', 'node-2', '--reason', 'disk replacement, OPS-1234'])", why: 'the built noderoll sets the hold with the real kubectl against the test API server (NODE = node-2)' },
   { doc: 'noderoll release NODE', how: 'elsewhere', file: 'test/coordinator/blockers-kubectl.test.ts', contains: "noderoll(['release', 'node-2', '-o', 'json'])", why: 'the built noderoll removes the hold with the real kubectl against the test API server (NODE = node-2)' },
-  { doc: 'noderoll update --yes', how: 'elsewhere', file: 'test/e2e/kubeadm-profile.lab.test.ts', contains: "s.noderoll(['update', '--yes']", why: 'the kubeadm profile end to end: install.mode upgrade-all takes no --to' },
+  { doc: 'noderoll update --yes', how: 'elsewhere', file: 'test/e2e/os-patch-checks.ts', contains: "s.noderoll(['update', '--yes']", why: 'the kubeadm and k3s profiles end to end: install.mode upgrade-all takes no --to' },
   { doc: 'noderoll rollback NODE', how: 'elsewhere', file: 'test/e2e/rollback-scenarios.ts', contains: "s.noderoll(['rollback', 'node-1', '--yes'])", why: 'the built noderoll rolls node-1 of the halted operation back on the lab by hand: install of the recorded version, a real reboot, post checks, uncordon (NODE = node-1); test/unit/coordinator/rollback-cli.test.ts covers its refusals' },
   { doc: 'noderoll update --to V --yes --detach [--pause-between D] [--nodes …] [--exclude …]', how: 'synopsis' },
   { doc: 'noderoll resume --yes --detach', how: 'synopsis' },

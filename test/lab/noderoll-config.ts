@@ -37,17 +37,22 @@ planetChecks:
 `;
 }
 
-/** The agent's config on a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls). */
-export function labAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
-  return `# noderoll-agent on a noderoll lab node
-grpc:
+/** The agent's listen addresses on a lab node: gRPC, HTTP and metrics (mutual TLS) on the node's address. */
+export function labAgentListenYaml(node: { nodeAddress: string }): string {
+  return `grpc:
   listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
 http:
   listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
   metrics:
     listen: "${node.nodeAddress}:${AGENT_METRICS_PORT}"
     tls: mutual
-${labSiteAgentSettingsYaml()}${options.extraYaml ?? ''}`;
+`;
+}
+
+/** The agent's config on a lab node; tls: the defaults (mutual, files in /etc/noderoll/tls). */
+export function labAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
+  return `# noderoll-agent on a noderoll lab node
+${labAgentListenYaml(node)}${labSiteAgentSettingsYaml()}${options.extraYaml ?? ''}`;
 }
 
 export interface CoordinatorConfigOptions {

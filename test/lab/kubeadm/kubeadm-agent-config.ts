@@ -1,4 +1,4 @@
-import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT } from '../noderoll-config.js';
+import { labAgentListenYaml } from '../noderoll-config.js';
 
 /**
  * noderoll-agent's config on a kubeadm or k3s lab node: the profile's defaults (kubeadm: kubelet and
@@ -9,14 +9,7 @@ import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, AGENT_METRICS_PORT } from '../noderol
 export function profileAgentConfigYaml(profile: 'kubeadm' | 'k3s', node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {
   return `# noderoll-agent on a ${profile} lab node
 profile: ${profile}
-grpc:
-  listen: "${node.nodeAddress}:${AGENT_GRPC_PORT}"
-http:
-  listen: "${node.nodeAddress}:${AGENT_HTTP_PORT}"
-  metrics:
-    listen: "${node.nodeAddress}:${AGENT_METRICS_PORT}"
-    tls: mutual
-${options.extraYaml ?? ''}`;
+${labAgentListenYaml(node)}${options.extraYaml ?? ''}`;
 }
 
 export function kubeadmAgentConfigYaml(node: { nodeAddress: string }, options: { extraYaml?: string } = {}): string {

@@ -25,7 +25,7 @@ export interface NodeImageRecipe {
 export const NODE_IMAGE_RECIPE: NodeImageRecipe = {
   suite: 'bookworm',
   variant: 'minbase',
-  include: ['systemd', 'systemd-sysv', 'dbus', 'iproute2', 'procps', 'libfaketime'],
+  include: ['systemd', 'systemd-sysv', 'dbus', 'iproute2', 'procps', 'libfaketime', 'sqlite3'],
   mask: ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'e2scrub_reap.service', 'fstrim.timer'],
   prune: ['var/lib/apt/lists', 'usr/share/locale', 'usr/share/doc', 'usr/share/man', 'usr/share/info', 'var/cache/debconf/templates.dat-old'],
   revision: 2,

@@ -4,15 +4,21 @@ import { hostPortProblem } from '../../shared/validation/host-port.js';
 import { absolutePathProblem } from '../../shared/validation/path.js';
 
 /**
- * The agent's `etcd:` section: how it asks etcd for health and takes snapshots on its node, with the
- * node's own client certificates. Absent (gravity's default): etcd is not configured and
+ * The agent's `etcd:` section: the cluster's datastore on this node — how the agent asks etcd for
+ * health and takes snapshots with the node's own client certificates, or (datastore sqlite, a single
+ * k3s server) backs up k3s's SQLite database. Absent (gravity's default): nothing is configured and
  * CheckEtcdHealth/SaveEtcdSnapshot are refused. Every path comes from here, never from a request.
  */
 
 export const ETCD_SNAPSHOT_TOOLS = ['etcdctl', 'k3s'] as const;
 export type EtcdSnapshotTool = (typeof ETCD_SNAPSHOT_TOOLS)[number];
 
+/** etcd (kubeadm's stacked etcd, k3s's embedded etcd) or sqlite (a single k3s server, k3s's default datastore through kine). */
+export const DATASTORES = ['etcd', 'sqlite'] as const;
+export type Datastore = (typeof DATASTORES)[number];
+
 export interface EtcdConfig {
+  datastore: Datastore;
   /** The etcdctl program (API v3). */
   etcdctl: string;
   /** Client URLs; the first one is the member snapshots are taken from. */
@@ -30,10 +36,14 @@ export interface EtcdConfig {
   snapshotTool: EtcdSnapshotTool;
   /** The k3s program (snapshotTool k3s: `k3s etcd-snapshot save`). */
   k3s: string;
+  /** datastore sqlite: the sqlite3 program (k3s ships none: Debian's sqlite3 package) and k3s's database. */
+  sqlite3: string;
+  database: string;
 }
 
 /** kubeadm's layout: stacked etcd on the control-plane node, the healthcheck client certificate. */
 export const ETCD_DEFAULTS: EtcdConfig = {
+  datastore: 'etcd',
   etcdctl: '/usr/bin/etcdctl',
   endpoints: ['https://127.0.0.1:2379'],
   cacert: '/etc/kubernetes/pki/etcd/ca.crt',
@@ -45,9 +55,11 @@ export const ETCD_DEFAULTS: EtcdConfig = {
   snapshotTimeoutMs: 5 * 60_000,
   snapshotTool: 'etcdctl',
   k3s: '/usr/local/bin/k3s',
+  sqlite3: '/usr/bin/sqlite3',
+  database: '/var/lib/rancher/k3s/server/db/state.db',
 };
 
-export const ETCD_KEYS = ['etcdctl', 'endpoints', 'cacert', 'cert', 'key', 'snapshotDir', 'keepSnapshots', 'timeoutMs', 'snapshotTimeoutMs', 'snapshotTool', 'k3s'];
+export const ETCD_KEYS = ['etcdctl', 'endpoints', 'cacert', 'cert', 'key', 'snapshotDir', 'keepSnapshots', 'timeoutMs', 'snapshotTimeoutMs', 'snapshotTool', 'k3s', 'datastore', 'sqlite3', 'database'];
 
 /** `https://host:port` (or http), nothing else: it goes into etcdctl's argv. */
 export function etcdEndpointProblem(value: string): string | undefined {
@@ -60,6 +72,7 @@ export function etcdEndpointProblem(value: string): string | undefined {
 export function readEtcdConfig(r: FieldReader): EtcdConfig {
   const D = ETCD_DEFAULTS;
   return {
+    datastore: r.oneOf<Datastore>('datastore', D.datastore, DATASTORES),
     etcdctl: r.string('etcdctl', D.etcdctl, absolutePathProblem),
     endpoints: r.list('endpoints', D.endpoints, etcdEndpointProblem, { nonEmpty: true, max: 16 }),
     cacert: r.string('cacert', D.cacert, absolutePathProblem),
@@ -71,5 +84,7 @@ export function readEtcdConfig(r: FieldReader): EtcdConfig {
     snapshotTimeoutMs: r.integer('snapshotTimeoutMs', D.snapshotTimeoutMs, 1000, 3_600_000),
     snapshotTool: r.oneOf<EtcdSnapshotTool>('snapshotTool', D.snapshotTool, ETCD_SNAPSHOT_TOOLS),
     k3s: r.string('k3s', D.k3s, absolutePathProblem),
+    sqlite3: r.string('sqlite3', D.sqlite3, absolutePathProblem),
+    database: r.string('database', D.database, absolutePathProblem),
   };
 }

@@ -33,6 +33,7 @@ export async function streamEtcdSnapshot(
       revision: s.revision,
       totalKeys: s.totalKeys,
       totalSize: s.totalSize,
+      datastore: s.datastore ?? 'etcd',
     },
   });
   call.end();

@@ -127,6 +127,7 @@ export function toNodeInfo(n: NodeInfoFacts): NodeInfo {
     installMode: n.installMode,
     profile: n.profile,
     etcdConfigured: n.etcdConfigured,
+    datastore: n.datastore,
   };
 }
 

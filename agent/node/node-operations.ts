@@ -70,6 +70,7 @@ export interface NodeInfoFacts {
   installMode: string;
   profile: string;
   etcdConfigured: boolean;
+  datastore: string;
 }
 
 export interface UnitOperationResult {
@@ -192,6 +193,7 @@ export class NodeOperations {
       installMode: this.cfg.install.mode,
       profile: this.cfg.profile,
       etcdConfigured: this.etcd.configured,
+      datastore: this.etcd.datastore,
     };
   }
 

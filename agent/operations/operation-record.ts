@@ -50,6 +50,8 @@ export interface RebootRecord {
 
 /** An etcd snapshot kept on the node: where, how it was taken, and what `etcdctl snapshot status` said. */
 export interface EtcdSnapshotRecord {
+  /** Absent: etcd (records of older agents). sqlite: hash is 0, revision is kine's, totalKeys its rows. */
+  datastore?: 'etcd' | 'sqlite';
   file: string;
   command: string[];
   sizeBytes: number;

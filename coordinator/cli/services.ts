@@ -126,7 +126,7 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
   const backup = !config.backup.enabled
     ? undefined
     : config.backup.source === 'agent-snapshot'
-      ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: config.backup.timeoutMs, clock: options.clock })
+      ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: config.backup.timeoutMs, clock: options.clock, datastore: config.datastore })
       : new CommandBackupTaker({
         argv: config.backup.argv,
         artifact: config.backup.artifact,

@@ -5,6 +5,7 @@ import { errorMessage } from '../engine/step-failure.js';
 import type { BackupRecord, BackupTaker } from '../ports/cluster.js';
 import type { Clock } from '../ports/clock.js';
 import { agentOperationId, type EtcdSnapshotOutcome } from '../ports/node-agent.js';
+import type { Datastore } from '../config/read-profile-config.js';
 import { compactTime, sha256File, verifyRecordedArtifact } from './backup.js';
 import type { ControlPlaneAgent } from './control-plane-agents.js';
 
@@ -14,6 +15,8 @@ export interface AgentSnapshotBackupOptions {
   artifact: string;
   timeoutMs: number;
   clock: Clock;
+  /** What the agent must back up: etcd, or sqlite (the single k3s server's database). */
+  datastore: Datastore;
 }
 
 /**
@@ -21,7 +24,9 @@ export interface AgentSnapshotBackupOptions {
  * client certificates, verifies it (`etcdctl snapshot status`) and streams it here (the adapter checks
  * size and SHA-256 while writing). The snapshot must not stay only on a node about to be rebooted.
  * Accepted only when the file here has the size and digest the agent announced and etcd's revision is
- * above 0; a node that cannot take it passes the job to the next one.
+ * above 0; a node that cannot take it passes the job to the next one. With datastore sqlite the
+ * agent of the single k3s server sends an online backup of its SQLite database instead, checked
+ * there with `PRAGMA integrity_check`; kine's revision must be above 0 as well.
  */
 export class AgentSnapshotBackupTaker implements BackupTaker {
   constructor(private readonly options: AgentSnapshotBackupOptions) {}
@@ -30,7 +35,8 @@ export class AgentSnapshotBackupTaker implements BackupTaker {
     const now = this.options.clock.now();
     const artifact = fillPlaceholders(this.options.artifact, { operation: operationId, time: compactTime(now) });
     await mkdir(dirname(artifact), { recursive: true, mode: 0o700 });
-    if (this.options.agents.length === 0) throw new Error('no control-plane node in the config to take the etcd snapshot on (role master, or no role)');
+    const what = this.options.datastore === 'sqlite' ? 'SQLite backup' : 'etcd snapshot';
+    if (this.options.agents.length === 0) throw new Error(`no control-plane node in the config to take the ${what} on (role master, or no role)`);
     const failures: string[] = [];
     for (const { endpoint, agent } of this.options.agents) {
       let outcome: EtcdSnapshotOutcome;
@@ -39,6 +45,10 @@ export class AgentSnapshotBackupTaker implements BackupTaker {
       } catch (err) {
         if (signal?.aborted) throw err;
         failures.push(`${endpoint.node}: ${errorMessage(err)}`);
+        continue;
+      }
+      if (outcome.datastore !== this.options.datastore) {
+        failures.push(`${endpoint.node}: its agent backs up ${outcome.datastore}, the config's datastore is ${this.options.datastore} (etcd.datastore in the agent's config)`);
         continue;
       }
       const verification = await verifyReceived(artifact, outcome);
@@ -51,7 +61,7 @@ export class AgentSnapshotBackupTaker implements BackupTaker {
         verification: `${verification}${outcome.replayed ? '; answered from the agent\'s record of this operation' : ''}`,
       };
     }
-    throw new Error(`no control-plane agent could take the etcd snapshot: ${failures.join('; ')}`);
+    throw new Error(`no control-plane agent could take the ${what}: ${failures.join('; ')}`);
   }
 
   verifyRecordedBackup(record: BackupRecord): Promise<void> {
@@ -66,13 +76,16 @@ export function snapshotCommandText(command: readonly string[] | undefined): str
   return [program.replace(/^.*\//, ''), ...args].join(' ');
 }
 
-/** The file here is what the agent announced, and etcd's own status of the snapshot is plausible. */
+/** The file here is what the agent announced, and the datastore's own status of the copy is plausible. */
 async function verifyReceived(artifact: string, outcome: EtcdSnapshotOutcome): Promise<string> {
+  const what = outcome.datastore === 'sqlite' ? 'SQLite backup' : 'etcd snapshot';
   const info = await stat(artifact).catch(() => undefined);
-  if (!info?.isFile()) throw new Error(`the etcd snapshot was streamed but ${artifact} is not a file here`);
-  if (info.size === 0 || info.size !== outcome.sizeBytes) throw new Error(`etcd snapshot ${artifact} has ${info.size} bytes, the agent sent ${outcome.sizeBytes}`);
+  if (!info?.isFile()) throw new Error(`the ${what} was streamed but ${artifact} is not a file here`);
+  if (info.size === 0 || info.size !== outcome.sizeBytes) throw new Error(`${what} ${artifact} has ${info.size} bytes, the agent sent ${outcome.sizeBytes}`);
   const digest = await sha256File(artifact);
-  if (digest !== outcome.sha256) throw new Error(`etcd snapshot ${artifact} has sha256 ${digest}, the agent announced ${outcome.sha256}`);
-  if (!(outcome.revision > 0)) throw new Error(`etcdctl snapshot status of the snapshot says revision ${outcome.revision}: not a usable snapshot`);
-  return `etcdctl snapshot status on the node: revision ${outcome.revision}, ${outcome.totalKeys} keys, hash ${outcome.etcdHash}; size ${info.size} bytes and sha256 checked here`;
+  if (digest !== outcome.sha256) throw new Error(`${what} ${artifact} has sha256 ${digest}, the agent announced ${outcome.sha256}`);
+  const status = outcome.datastore === 'sqlite' ? "PRAGMA integrity_check ok and kine's revision on the node" : 'etcdctl snapshot status on the node';
+  if (!(outcome.revision > 0)) throw new Error(`${status} says revision ${outcome.revision}: not a usable ${what}`);
+  const details = outcome.datastore === 'sqlite' ? `revision ${outcome.revision}, ${outcome.totalKeys} rows` : `revision ${outcome.revision}, ${outcome.totalKeys} keys, hash ${outcome.etcdHash}`;
+  return `${status}: ${details}; size ${info.size} bytes and sha256 checked here`;
 }

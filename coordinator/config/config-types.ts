@@ -1,5 +1,6 @@
 import type { NodeRole } from '../ports/cluster.js';
 import type { EtcdHealthFormat } from '../cluster/etcd-health.js';
+import type { Datastore } from './read-profile-config.js';
 import type { MaintenanceWindow } from '../schedule/maintenance-window.js';
 import type { HooksConfig } from '../hooks/hook-points.js';
 import type { PowerCycleConfig } from '../power/power-cycle-config.js';
@@ -43,6 +44,8 @@ export interface CoordinatorConfig {
   nodes: NodeConfig[];
   /** What kind of cluster (coordinator/plan/profiles.ts): its runbook, units, gates and backup. */
   profile: ProfileName;
+  /** etcd, or sqlite: a single k3s server on SQLite (no etcd gate; its agent backs up the database). */
+  datastore: Datastore;
   /** Whether a node reboots after the install (gravity: always). */
   reboot: RebootPolicy;
   /** The profile's units by node role: stopped before the install, checked after it (unused by gravity). */

@@ -12,8 +12,13 @@ export interface InstallConfig {
   maxAttempts: number;
 }
 
+/** etcd: kubeadm's stacked etcd, k3s's embedded etcd. sqlite: a single k3s server on SQLite (k3s's default). */
+export const DATASTORES = ['etcd', 'sqlite'] as const;
+export type Datastore = (typeof DATASTORES)[number];
+
 export interface ProfileConfig {
   profile: ProfileName;
+  datastore: Datastore;
   reboot: RebootPolicy;
   install: InstallConfig;
   /** The profile's units by role, after the config's `units` (which applies to every role). */
@@ -40,9 +45,11 @@ export function readProfileConfig(root: FieldReader): ProfileConfig {
   if (profile === 'gravity' && reboot !== 'always') {
     root.fail('reboot', `must be always with profile gravity (the planet update takes effect at the reboot), got ${reboot}`);
   }
+  const datastore = root.oneOf<Datastore>('datastore', 'etcd', DATASTORES);
+  if (datastore === 'sqlite' && profile !== 'k3s') root.fail('datastore', `sqlite is the datastore of a single k3s server: only with profile k3s (profile is ${profile})`);
   const install = readInstall(root.section('install', ['maxAttempts', 'mode', 'packages']));
   if (profile === 'gravity' && install.mode !== 'command') root.fail('install.mode', `must be command with profile gravity (the planet package is installed by the agent's install command), got ${install.mode}`);
-  return { profile, reboot, install, units: readUnits(root, profile) };
+  return { profile, datastore, reboot, install, units: readUnits(root, profile) };
 }
 
 function readInstall(r: FieldReader): InstallConfig {

@@ -16,13 +16,14 @@ import { HOOK_POINTS } from '../hooks/hook-points.js';
 import { readHooks } from '../hooks/read-hooks-config.js';
 import { readPowerCycle } from '../power/power-cycle-config.js';
 import { PROFILES, type ProfileData } from '../plan/profiles.js';
-import { readProfileConfig } from './read-profile-config.js';
+import { readProfileConfig, type Datastore } from './read-profile-config.js';
 import { parseClockTime, timeZoneProblem, weekdayProblem, type MaintenanceWindow, type WeekdayName } from '../schedule/maintenance-window.js';
 
 const TOP_LEVEL = [
   'apiVersion',
   'kind',
   'profile',
+  'datastore',
   'reboot',
   'units',
   'nodes',
@@ -94,14 +95,15 @@ function readCoordinatorConfig(root: FieldReader, source: string, baseDir: strin
   const data = PROFILES[profile.profile];
   return {
     source,
-    nodes: readNodes(root),
+    nodes: readNodes(root, profile.datastore),
     profile: profile.profile,
+    datastore: profile.datastore,
     reboot: profile.reboot,
     units: profile.units,
     order: root.oneOf<NodeOrderPolicy>('order', 'roles', ['roles', 'listed']),
     kubernetes: readKubernetes(root.section('kubernetes', ['kubectl', 'kubeconfig', 'context', 'callTimeout']), baseDir),
     agents: readAgents(root.section('agents', ['callTimeout', 'tls', 'insecurePlaintext']), baseDir),
-    gates: readGates(root.section('gates', ['gravity', 'etcd', 'apiServer', 'pods', 'nodes', 'agents', 'alerts', 'blockingPods']), data),
+    gates: readGates(root.section('gates', ['gravity', 'etcd', 'apiServer', 'pods', 'nodes', 'agents', 'alerts', 'blockingPods']), data, profile.datastore),
     backup: { ...readBackup(root.section('backup', ['enabled', 'command', 'artifact', 'verifyCommand', 'allowUnverified', 'env', 'timeout']), baseDir), source: data.backup },
     install: profile.install,
     timeouts: readTimeouts(root.section('timeouts', ['gatesBeforeNode', 'backup', 'drain', 'stopPlanet', 'install', 'reboot', 'postChecks', 'uncordon'])),
@@ -146,7 +148,7 @@ function readPath(r: FieldReader, key: string, fallback: string | undefined, bas
   return isAbsolute(v) ? v : resolve(baseDir, v);
 }
 
-function readNodes(root: FieldReader): NodeConfig[] {
+function readNodes(root: FieldReader, datastore: Datastore): NodeConfig[] {
   const raw = root.raw('nodes');
   if (!root.has('nodes')) root.fail('nodes', 'is required: list every node with its name and agent address');
   if (Array.isArray(raw) && raw.length === 0) root.fail('nodes', 'must list at least one node');
@@ -163,7 +165,16 @@ function readNodes(root: FieldReader): NodeConfig[] {
     seenAgents.set(agent, i);
     nodes.push({ name, agent, ...(role ? { role } : {}) });
   });
+  if (datastore === 'sqlite') checkSingleServer(root, nodes);
   return nodes;
+}
+
+/** k3s on SQLite has exactly one server; its role must be known before any node is touched (it takes the backup). */
+function checkSingleServer(root: FieldReader, nodes: readonly NodeConfig[]): void {
+  const unknown = nodes.filter((n) => n.role === undefined).map((n) => n.name);
+  const servers = nodes.filter((n) => n.role === 'master').map((n) => n.name);
+  if (unknown.length > 0) root.fail('nodes', `datastore sqlite: give every node its role (master for the k3s server, node for agents); no role: ${unknown.join(', ')}`);
+  else if (servers.length !== 1) root.fail('nodes', `datastore sqlite: a k3s cluster on SQLite has exactly one server (role master), found ${servers.length}${servers.length > 0 ? `: ${servers.join(', ')}` : ''}`);
 }
 
 function readState(r: FieldReader, baseDir: string): CoordinatorConfig['state'] {
@@ -213,7 +224,7 @@ function readAgentTls(t: FieldReader, baseDir: string): NonNullable<CoordinatorC
   return ca && cert && key ? { ca, cert, key } : undefined;
 }
 
-function readGates(r: FieldReader, profile: ProfileData): CoordinatorConfig['gates'] {
+function readGates(r: FieldReader, profile: ProfileData, datastore: Datastore): CoordinatorConfig['gates'] {
   const gravity = r.section('gravity', ['enabled', 'command', 'timeout']);
   const pods = r.section('pods', ['enabled', 'ignoreNamespaces']);
   return {
@@ -222,7 +233,7 @@ function readGates(r: FieldReader, profile: ProfileData): CoordinatorConfig['gat
       argv: gravity.argv('command', ['gravity', 'status', '--output=json'], { required: true }),
       timeoutMs: gravity.duration('timeout', 60_000, 100),
     },
-    etcd: { ...readEtcdGate(r.section('etcd', ['enabled', 'format', 'command', 'env', 'timeout'])), source: profile.gates.etcd },
+    etcd: { ...readEtcdGate(r.section('etcd', ['enabled', 'format', 'command', 'env', 'timeout']), datastore), source: profile.gates.etcd },
     apiServer: { enabled: r.section('apiServer', ['enabled']).boolean('enabled', profile.gates.apiServer) },
     pods: { enabled: pods.boolean('enabled', true), ignoreNamespaces: pods.list('ignoreNamespaces', [], namespaceProblem) },
     nodes: { enabled: r.section('nodes', ['enabled']).boolean('enabled', true) },
@@ -256,13 +267,16 @@ function prometheusUrlProblem(v: string): string | undefined {
   return url.search || url.hash ? `${showValue(v)} must be scheme://host:port[/path prefix] without a query or fragment (e.g. http://prometheus.monitoring:9090)` : undefined;
 }
 
-function readEtcdGate(r: FieldReader): Omit<CoordinatorConfig['gates']['etcd'], 'source'> {
+/** datastore sqlite: a single k3s server has no etcd, so there is no etcd gate. */
+function readEtcdGate(r: FieldReader, datastore: Datastore): Omit<CoordinatorConfig['gates']['etcd'], 'source'> {
   const format = r.oneOf('format', 'v2', ['v2', 'v3'] as const);
   const defaultArgv =
     format === 'v2'
       ? [...GRAVITY_EXEC, '/usr/bin/etcdctl', 'cluster-health']
       : [...GRAVITY_EXEC, '/usr/bin/etcdctl3', 'endpoint', 'health', '--cluster', '-w', 'json', '--command-timeout=2s'];
-  return { enabled: r.boolean('enabled', true), format, argv: r.argv('command', defaultArgv, { required: true }), env: r.env('env'), timeoutMs: r.duration('timeout', 30_000, 100) };
+  const enabled = r.boolean('enabled', datastore === 'etcd');
+  if (enabled && datastore === 'sqlite') r.fail('enabled', 'must be false with datastore sqlite: a single k3s server on SQLite has no etcd members to check');
+  return { enabled, format, argv: r.argv('command', defaultArgv, { required: true }), env: r.env('env'), timeoutMs: r.duration('timeout', 30_000, 100) };
 }
 
 function readBackup(r: FieldReader, baseDir: string): Omit<CoordinatorConfig['backup'], 'source'> {

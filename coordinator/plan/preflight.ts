@@ -88,6 +88,14 @@ function installModeCheck(id: AgentIdentity, config: CoordinatorConfig): Preflig
   return [mode, profile];
 }
 
+/** datastore sqlite: the single server's agent must back up k3s's SQLite database (it takes the backup). */
+function datastoreCheck(planned: PlannedNode, id: AgentIdentity, config: CoordinatorConfig): PreflightCheck[] {
+  if (config.datastore !== 'sqlite' || planned.role !== 'master') return [];
+  return id.datastore === 'sqlite'
+    ? [{ name: 'datastore', passed: true, detail: "sqlite: the agent backs up k3s's SQLite database" }]
+    : [{ name: 'datastore', passed: false, detail: `the coordinator's datastore is sqlite, the agent ${id.datastore ? `backs up ${id.datastore}` : 'has no usable datastore (etcd.datastore: sqlite, sqlite3 and the database on the node?)'}` }];
+}
+
 /** gravity: the planet unit; the other profiles: every unit of units.stop and units.check is on the node. */
 async function unitsCheck(planned: PlannedNode, agent: NodeAgent, config: CoordinatorConfig, call: { timeoutMs: number; signal?: AbortSignal }): Promise<PreflightCheck> {
   if (config.profile !== 'gravity') {
@@ -158,6 +166,7 @@ export async function preflightNode(
     checks.push(agentIdentityCheck(planned, id, clusterNode));
     checks.push(agentContractCheck(id));
     checks.push(...installModeCheck(id, config));
+    checks.push(...datastoreCheck(planned, id, config));
     if (config.install.mode === 'command') {
       checks.push(installCommandCheck(id));
       if (targetVersion !== undefined) checks.push(targetVersionCheck(id, targetVersion));

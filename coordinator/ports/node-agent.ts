@@ -42,6 +42,8 @@ export interface AgentIdentity {
   profile: string;
   /** The agent can check etcd health and take snapshots on its node. */
   etcdConfigured: boolean;
+  /** What SaveEtcdSnapshot backs up on its node: etcd, sqlite (a single k3s server), or '' (nothing; older agents). */
+  datastore: string;
   /** Installed versions of the packages the agent reports, by package name. Absent = not installed. */
   packages: Readonly<Record<string, string>>;
   /** Whether the agent has an install command configured and present on disk. */
@@ -187,6 +189,8 @@ export interface EtcdSnapshotOutcome {
   sizeBytes: number;
   /** SHA-256 (hex) the agent computed; the adapter fails when the bytes it received hash differently. */
   sha256: string;
+  /** etcd (`etcdctl snapshot status`) or sqlite (kine's revision, its rows as totalKeys, etcdHash 0). */
+  datastore: 'etcd' | 'sqlite';
   /** From `etcdctl snapshot status`. */
   revision: number;
   totalKeys: number;

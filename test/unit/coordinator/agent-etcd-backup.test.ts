@@ -67,7 +67,7 @@ describe('etcd through control-plane agents (kubeadm, k3s): the health gate and 
     const dir = await mkdtemp(join(tmpdir(), 'noderoll-snap-'));
     try {
       world.node('cp-1').etcdConfigured = false;
-      const taker = new AgentSnapshotBackupTaker({ agents: agents(), artifact: join(dir, 'backups/{operation}.db'), timeoutMs: 1000, clock: world.clock });
+      const taker = new AgentSnapshotBackupTaker({ agents: agents(), artifact: join(dir, 'backups/{operation}.db'), timeoutMs: 1000, clock: world.clock, datastore: 'etcd' });
       const record = await taker.takeBackup('nr-20261202-071500-abcd');
       expect(record.artifact).to.equal(join(dir, 'backups/nr-20261202-071500-abcd.db'));
       expect(world.snapshots.map((s) => s.node)).to.deep.equal(['cp-2']);
@@ -76,6 +76,29 @@ describe('etcd through control-plane agents (kubeadm, k3s): the health gate and 
       let error: unknown;
       await taker.takeBackup('nr-20261202-071500-efgh').catch((e: unknown) => (error = e));
       expect(String(error)).to.match(/no control-plane agent could take the etcd snapshot: cp-1: FAILED_PRECONDITION.*; cp-2: .*; cp-3: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("datastore sqlite: the server's agent streams its SQLite backup; an agent backing up etcd instead is refused, naming both", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'noderoll-snap-'));
+    try {
+      const sqliteAgents = (datastore: 'etcd' | 'sqlite') =>
+        controlPlaneAgents([{ name: 'server-1', agent: '127.0.0.1:7442', role: 'master' }], (n) => {
+          const agent = world.agent('cp-1');
+          return {
+            ...agent,
+            saveEtcdSnapshot: async (req, dest, o) => ({ ...(await agent.saveEtcdSnapshot(req, dest, o)), datastore, revision: 61, totalKeys: 61, etcdHash: 0, command: ['/usr/bin/sqlite3', '-readonly', '/var/lib/rancher/k3s/server/db/state.db', `.backup '/x/sqlite-backup-${n.name}.db'`] }),
+          };
+        });
+      const taker = new AgentSnapshotBackupTaker({ agents: sqliteAgents('sqlite'), artifact: join(dir, 'backups/{operation}.db'), timeoutMs: 1000, clock: world.clock, datastore: 'sqlite' });
+      const record = await taker.takeBackup('nr-20261202-071500-abcd');
+      expect(record.verification).to.match(/^PRAGMA integrity_check ok and kine's revision on the node: revision 61, 61 rows; size \d+ bytes and sha256 checked here$/);
+      expect(record.command).to.match(/^sqlite3 -readonly .* on server-1 through its agent/);
+      const wrong = new AgentSnapshotBackupTaker({ agents: sqliteAgents('etcd'), artifact: join(dir, 'backups/{operation}.db'), timeoutMs: 1000, clock: world.clock, datastore: 'sqlite' });
+      const error = await wrong.takeBackup('nr-20261202-071500-efgh').catch((e: unknown) => e);
+      expect(String(error)).to.contain("no control-plane agent could take the SQLite backup: server-1: its agent backs up etcd, the config's datastore is sqlite");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

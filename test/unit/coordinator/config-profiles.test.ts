@@ -136,3 +136,48 @@ describe('coordinator config: profile, install spec, reboot, units', () => {
     expect(pinsNotInstalled(pins, { nginx: '1.24' }, false), 'not reported: trusted after a succeeded install').to.deep.equal([]);
   });
 });
+
+describe('coordinator config: k3s on SQLite (datastore sqlite)', () => {
+  const SINGLE = 'profile: k3s\ndatastore: sqlite\n';
+
+  it('a single k3s server on SQLite: no etcd gate, the agent backup, the /readyz gate; etcd stays the default', () => {
+    const c = parse(SINGLE);
+    expect(c.datastore).to.equal('sqlite');
+    expect(c.gates.etcd.enabled).to.equal(false);
+    expect(c.gates.apiServer.enabled).to.equal(true);
+    expect(c.backup.source).to.equal('agent-snapshot');
+    expect(parse('profile: k3s\n').datastore).to.equal('etcd');
+    expect(parse('profile: k3s\n').gates.etcd.enabled).to.equal(true);
+  });
+
+  it('refuses sqlite outside k3s, an etcd gate on SQLite, and anything but exactly one server with every role given', () => {
+    expectProblem('profile: kubeadm\ndatastore: sqlite\n', 'datastore', /only with profile k3s \(profile is kubeadm\)/);
+    expectProblem('datastore: mysql\n', 'datastore', /mysql/);
+    expectProblem(`${SINGLE}gates: { etcd: { enabled: true } }\n`, 'gates.etcd.enabled', /has no etcd members/);
+    const twoServers = `nodes:\n  - { name: s-1, agent: "127.0.0.1:7443", role: master }\n  - { name: s-2, agent: "127.0.0.1:7444", role: master }\nagents: { insecurePlaintext: true }\n${SINGLE}`;
+    expect(configProblems(twoServers).find((p) => p.path === 'nodes')?.message).to.match(/exactly one server \(role master\), found 2: s-1, s-2/);
+    const noRole = `nodes:\n  - { name: s-1, agent: "127.0.0.1:7443", role: master }\n  - { name: a-1, agent: "127.0.0.1:7444" }\nagents: { insecurePlaintext: true }\n${SINGLE}`;
+    expect(configProblems(noRole).find((p) => p.path === 'nodes')?.message).to.match(/give every node its role[\s\S]*no role: a-1/);
+  });
+
+  it("preflight: the server's agent must back up SQLite; agents (role node) are not asked", async () => {
+    const config = parse(`${SINGLE}install: { mode: upgrade-all }\n`);
+    const clock = new FakeClock();
+    const world = new FakeWorld(clock, [{ name: 'cp-1', role: 'master' }, { name: 'worker-1', role: 'node' }]);
+    for (const n of ['cp-1', 'worker-1']) {
+      world.node(n).installMode = 'upgrade-all';
+      world.node(n).identityOverrides = { profile: 'k3s' };
+      world.node(n).units.set(n === 'cp-1' ? 'k3s.service' : 'k3s-agent.service', { load: 'loaded', active: 'active', sub: 'running' });
+    }
+    const server = { name: 'cp-1', role: 'master' as const, agent: '127.0.0.1:7443' };
+    const datastoreCheck = async (): Promise<unknown> => (await preflightNode(server, world.agent('cp-1'), await world.cluster.getNode('cp-1'), config, 'upgrade-all', { clock })).checks.find((c) => c.name === 'datastore');
+    world.node('cp-1').identityOverrides = { profile: 'k3s', datastore: 'sqlite' };
+    expect(await datastoreCheck()).to.include({ passed: true });
+    world.node('cp-1').identityOverrides = { profile: 'k3s', datastore: 'etcd' };
+    expect(await datastoreCheck()).to.deep.equal({ name: 'datastore', passed: false, detail: "the coordinator's datastore is sqlite, the agent backs up etcd" });
+    world.node('cp-1').identityOverrides = { profile: 'k3s', datastore: '' };
+    expect(await datastoreCheck()).to.include({ passed: false }).and.have.property('detail').that.matches(/has no usable datastore/);
+    const agentNode = await preflightNode({ name: 'worker-1', role: 'node', agent: '127.0.0.1:7444' }, world.agent('worker-1'), await world.cluster.getNode('worker-1'), config, 'upgrade-all', { clock });
+    expect(agentNode.checks.map((c) => c.name)).to.not.include('datastore');
+  });
+});

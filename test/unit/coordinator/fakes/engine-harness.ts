@@ -83,7 +83,7 @@ export async function makeHarness(options: { nodes?: { name: string; role: NodeR
   const controlPlane = controlPlaneAgents(config.nodes, (n) => agents.get(n.name)!);
   const readyApiServer = { read: async () => ({ healthy: true, problems: [], warnings: [], command: 'kubectl get --raw /readyz?verbose', evidence: 'readyz check passed' }) };
   const profileGates: Gate[] = profile === 'kubeadm' ? [new ApiServerReadyGate(readyApiServer), new AgentEtcdHealthGate(controlPlane, 1000)] : [new GravityStatusGate(world.gravity), new EtcdHealthGate(world.etcd)];
-  const backup: BackupTaker = profile === 'kubeadm' ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: 60_000, clock }) : world.backup;
+  const backup: BackupTaker = profile === 'kubeadm' ? new AgentSnapshotBackupTaker({ agents: controlPlane, artifact: config.backup.artifact, timeoutMs: 60_000, clock, datastore: 'etcd' }) : world.backup;
   const gates: Gate[] = [
     ...profileGates,
     new PodsRunningGate(world.cluster),

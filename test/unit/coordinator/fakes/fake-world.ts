@@ -370,6 +370,7 @@ export class FakeWorld {
           installMode: n.installMode,
           profile: world.profile,
           etcdConfigured: n.etcdConfigured,
+          datastore: n.etcdConfigured ? 'etcd' : '',
           packages: { ...n.packages, [UPDATE_PACKAGE]: n.version },
           installCommandAvailable: true,
           disk: [{ path: '/var/lib/gravity', availableBytes: 50 * 1024 ** 3 }],
@@ -487,7 +488,7 @@ export class FakeWorld {
         await writeFile(destination, bytes);
         world.snapshots.push({ node: name, destination });
         const sha256 = world.snapshotDigestWrong ? 'ff'.repeat(32) : createHash('sha256').update(bytes).digest('hex');
-        return { operationId: req.operationId, sizeBytes: bytes.length, sha256, revision: 42, totalKeys: 117, etcdHash: 123456, replayed: false };
+        return { operationId: req.operationId, sizeBytes: bytes.length, sha256, datastore: 'etcd', revision: 42, totalKeys: 117, etcdHash: 123456, replayed: false };
       },
       async operationStatus(operationId: string): Promise<AgentOperationStatus> {
         up();

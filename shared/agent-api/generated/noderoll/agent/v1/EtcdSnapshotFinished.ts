@@ -11,12 +11,17 @@ export interface EtcdSnapshotFinished {
    */
   'sha256'?: (string);
   /**
-   * From `etcdctl snapshot status -w json`: the snapshot's hash, revision, keys and size.
+   * From `etcdctl snapshot status -w json`: the snapshot's hash, revision, keys and size. SQLite:
+   * hash 0, kine's revision (its highest row ID), total_keys its rows, total_size the file's size.
    */
   'etcdHash'?: (number);
   'revision'?: (number | string | Long);
   'totalKeys'?: (number | string | Long);
   'totalSize'?: (number | string | Long);
+  /**
+   * "etcd" or "sqlite" ("" from older agents: etcd).
+   */
+  'datastore'?: (string);
 }
 
 export interface EtcdSnapshotFinished__Output {
@@ -27,10 +32,15 @@ export interface EtcdSnapshotFinished__Output {
    */
   'sha256': (string);
   /**
-   * From `etcdctl snapshot status -w json`: the snapshot's hash, revision, keys and size.
+   * From `etcdctl snapshot status -w json`: the snapshot's hash, revision, keys and size. SQLite:
+   * hash 0, kine's revision (its highest row ID), total_keys its rows, total_size the file's size.
    */
   'etcdHash': (number);
   'revision': (number);
   'totalKeys': (number);
   'totalSize': (number);
+  /**
+   * "etcd" or "sqlite" ("" from older agents: etcd).
+   */
+  'datastore': (string);
 }

@@ -211,7 +211,8 @@ export interface NodeAgentClient extends grpc.Client {
   /**
    * Takes an etcd snapshot on this node (the profile's configured command: `etcdctl snapshot save`
    * or `k3s etcd-snapshot save`), verifies it (`etcdctl snapshot status`) and streams it to the
-   * caller in chunks, then its size and SHA-256. A mutating operation (operation_id, replayed from
+   * caller in chunks, then its size and SHA-256. With datastore sqlite (a single k3s server): an
+   * online backup of k3s's SQLite database, checked with `PRAGMA integrity_check`. A mutating operation (operation_id, replayed from
    * the ledger: a replay streams the kept snapshot again when it is still on disk).
    */
   SaveEtcdSnapshot(argument: _noderoll_agent_v1_SaveEtcdSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_noderoll_agent_v1_EtcdSnapshotEvent__Output>;
@@ -219,7 +220,8 @@ export interface NodeAgentClient extends grpc.Client {
   /**
    * Takes an etcd snapshot on this node (the profile's configured command: `etcdctl snapshot save`
    * or `k3s etcd-snapshot save`), verifies it (`etcdctl snapshot status`) and streams it to the
-   * caller in chunks, then its size and SHA-256. A mutating operation (operation_id, replayed from
+   * caller in chunks, then its size and SHA-256. With datastore sqlite (a single k3s server): an
+   * online backup of k3s's SQLite database, checked with `PRAGMA integrity_check`. A mutating operation (operation_id, replayed from
    * the ledger: a replay streams the kept snapshot again when it is still on disk).
    */
   saveEtcdSnapshot(argument: _noderoll_agent_v1_SaveEtcdSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_noderoll_agent_v1_EtcdSnapshotEvent__Output>;
@@ -351,7 +353,8 @@ export interface NodeAgentHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Takes an etcd snapshot on this node (the profile's configured command: `etcdctl snapshot save`
    * or `k3s etcd-snapshot save`), verifies it (`etcdctl snapshot status`) and streams it to the
-   * caller in chunks, then its size and SHA-256. A mutating operation (operation_id, replayed from
+   * caller in chunks, then its size and SHA-256. With datastore sqlite (a single k3s server): an
+   * online backup of k3s's SQLite database, checked with `PRAGMA integrity_check`. A mutating operation (operation_id, replayed from
    * the ledger: a replay streams the kept snapshot again when it is still on disk).
    */
   SaveEtcdSnapshot: grpc.handleServerStreamingCall<_noderoll_agent_v1_SaveEtcdSnapshotRequest__Output, _noderoll_agent_v1_EtcdSnapshotEvent>;

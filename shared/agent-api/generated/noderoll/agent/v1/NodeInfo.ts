@@ -86,6 +86,11 @@ export interface NodeInfo {
    * The agent can check etcd (CheckEtcdHealth) and take snapshots (SaveEtcdSnapshot) on this node.
    */
   'etcdConfigured'?: (boolean);
+  /**
+   * The datastore this agent can back up with SaveEtcdSnapshot: "etcd", "sqlite" (a single k3s
+   * server on SQLite: no CheckEtcdHealth), or "" (none configured or usable; older agents).
+   */
+  'datastore'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -169,4 +174,9 @@ export interface NodeInfo__Output {
    * The agent can check etcd (CheckEtcdHealth) and take snapshots (SaveEtcdSnapshot) on this node.
    */
   'etcdConfigured': (boolean);
+  /**
+   * The datastore this agent can back up with SaveEtcdSnapshot: "etcd", "sqlite" (a single k3s
+   * server on SQLite: no CheckEtcdHealth), or "" (none configured or usable; older agents).
+   */
+  'datastore': (string);
 }

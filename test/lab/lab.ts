@@ -34,6 +34,7 @@ import { ETCD_CLIENT_PORT as TLS_ETCD_CLIENT_PORT, ETCD_PEER_PORT as TLS_ETCD_PE
 import { kubeadmKubeletConfig } from './kubeadm/kubeadm-node.js';
 import { K3S_ETCD_BINARY, K3S_ETCD_PKI_LAYOUT } from './k3s/k3s-paths.js';
 import { k3sKubeletConfig, prepareK3sNodeRootfs } from './k3s/k3s-node.js';
+import { K3S_SQLITE_DATABASE, NODE_SQLITE3, seedKineSql } from './k3s/kine-sqlite.js';
 import { labEtcdPkiDir, seedEtcdWithApiObjects, waitTlsEtcdHealthy } from './tls-etcd.js';
 
 /**
@@ -78,6 +79,12 @@ export interface LabOptions {
    * has room on every node, as it assumes.
    */
   controlPlaneTaint?: boolean;
+  /**
+   * k3s: the servers' datastore (default etcd, embedded). sqlite: k3s's default install, a single
+   * server (masters: 1) keeping kine's SQLite database (k3s/kine-sqlite.ts) instead of an etcd member;
+   * the lab's API objects are written into it once the lab is up.
+   */
+  datastore?: 'etcd' | 'sqlite';
   /** How many of the nodes are masters with an etcd member (default: min(nodes, 3)). */
   masters?: number;
   logger?: Logger;
@@ -156,6 +163,7 @@ export class LabNode {
     readonly rootfs: string,
     readonly consoleLog: string,
     readonly profile: LabProfile = 'gravity',
+    readonly datastore: 'etcd' | 'sqlite' = 'etcd',
   ) {}
 
   get name(): string {
@@ -164,7 +172,7 @@ export class LabNode {
 
   /** The member's client URL as the host reaches it (kubeadm: https, client certificate required). */
   get etcdClientUrl(): string | undefined {
-    if (this.role !== 'master') return undefined;
+    if (this.role !== 'master' || this.datastore === 'sqlite') return undefined;
     return this.profile === 'gravity' ? `http://${this.names.nodeAddress}:${ETCD_CLIENT_PORT}` : `https://${this.names.nodeAddress}:${TLS_ETCD_CLIENT_PORT}`;
   }
 
@@ -215,6 +223,9 @@ export class Lab {
   }
   get profile(): LabProfile {
     return this.options.profile ?? 'gravity';
+  }
+  get datastore(): 'etcd' | 'sqlite' {
+    return this.options.datastore ?? 'etcd';
   }
   /**
    * Where the etcd program is in a node: /usr/local/bin/etcd (planet's and kubeadm's etcd stand-ins);
@@ -315,6 +326,7 @@ export class Lab {
       if (!Number.isInteger(offset / 1000) || Math.abs(offset) > 86_400_000) throw new Error(`clockOffsetMs.${name}: ${offset} must be whole seconds within a day`);
     }
     if (options.profile !== undefined && !LAB_PROFILES.includes(options.profile)) throw new Error(`profile: "${String(options.profile)}" must be one of ${LAB_PROFILES.join(', ')}`);
+    if (options.datastore === 'sqlite' && (options.profile !== 'k3s' || options.masters !== 1)) throw new Error('datastore: sqlite is a single k3s server: profile k3s with masters: 1');
     const id = validateLabId(options.id ?? randomLabId());
     const dir = labDir(id);
     if (existsSync(dir)) throw new Error(`lab "${id}" already exists at ${dir}; take it down first: npm run lab -- down --id ${id}`);
@@ -355,7 +367,7 @@ export class Lab {
       ensureNodeImage({ logger: this.logger, ...(o.imageCacheDir ? { cacheDir: o.imageCacheDir } : {}) }),
       ...(tlsEtcd ? [] : [PLANET_VERSION_INSTALLED, PLANET_VERSION_UPDATE, ...PLANET_VERSIONS_LATER].map((v) => buildPlanetPackage(this.packageDir, v))),
       this.startApiServer(),
-      tlsEtcd ? EtcdPki.create(labEtcdPkiDir(this.dir), kubeadm ? KUBEADM_ETCD_PKI_LAYOUT : K3S_ETCD_PKI_LAYOUT).then((p) => void (this.etcdPki = p)) : undefined,
+      tlsEtcd && this.datastore === 'etcd' ? EtcdPki.create(labEtcdPkiDir(this.dir), kubeadm ? KUBEADM_ETCD_PKI_LAYOUT : K3S_ETCD_PKI_LAYOUT).then((p) => void (this.etcdPki = p)) : undefined,
     ]);
     this.timings.imageMs = image.buildMs;
     this.timings.imageBuilt = image.builtNow ? 1 : 0;
@@ -427,7 +439,7 @@ export class Lab {
           ],
           onStarted: () => void this.saveState().catch(() => undefined),
         });
-        this.nodes.push(new LabNode(n, role, machine, rootfs, consoleLog, this.profile));
+        this.nodes.push(new LabNode(n, role, machine, rootfs, consoleLog, this.profile, this.datastore));
       }),
     );
     this.nodes.sort((a, b) => a.names.index - b.names.index);
@@ -446,7 +458,8 @@ export class Lab {
     await agentsInstalled;
 
     if (o.seedWorkload !== false) await seedRealisticWorkload(this.api!, this.nodes.map((n) => n.name));
-    if (tlsEtcd) await seedEtcdWithApiObjects(this.etcdEndpoints(), this.etcdPki!.hostClient, this.apiObjects());
+    if (this.datastore === 'sqlite') await this.seedKine();
+    else if (tlsEtcd) await seedEtcdWithApiObjects(this.etcdEndpoints(), this.etcdPki!.hostClient, this.apiObjects());
     else await this.writeHostTools();
     this.timings.upMs = Date.now() - t0;
     await this.saveState(true);
@@ -492,7 +505,8 @@ export class Lab {
       image: p.image,
       rootfs: p.rootfs,
       hostname: n.name,
-      ...(role === 'master' ? { etcd: { binary: this.etcdBinaryInNode, member, pkiFiles: await this.etcdPki!.controlPlaneFiles(n) } } : {}),
+      ...(role === 'master' && this.datastore === 'etcd' ? { etcd: { binary: this.etcdBinaryInNode, member, pkiFiles: await this.etcdPki!.controlPlaneFiles(n) } } : {}),
+      ...(role === 'master' && this.datastore === 'sqlite' ? { sqlite: { database: K3S_SQLITE_DATABASE } } : {}),
       ...(o.clockOffsetMs?.[n.name] !== undefined ? { clockOffsetMs: o.clockOffsetMs[n.name] } : {}),
       ...p.agent,
     };
@@ -564,7 +578,14 @@ export class Lab {
     ];
   }
 
+  /** datastore sqlite: the API objects into kine's database on the server, beside the k3s stand-in's open connection. */
+  private async seedKine(): Promise<void> {
+    const server = this.nodes.find((n) => n.role === 'master')!;
+    await server.exec(NODE_SQLITE3, ['-init', '/dev/null', '-batch', '-bail', K3S_SQLITE_DATABASE], { input: seedKineSql(this.apiObjects()), timeoutMs: 60_000 });
+  }
+
   async waitEtcdHealthy(timeoutMs: number): Promise<void> {
+    if (this.etcdEndpoints().length === 0) return;
     if (this.etcdPki) return waitTlsEtcdHealthy(this.etcdEndpoints(), this.etcdPki.hostClient, timeoutMs, `lab ${this.id}`);
     await waitFor({ what: `etcd healthy on every master of lab ${this.id}`, timeoutMs, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
       const results = await Promise.all(this.etcdEndpoints().map(async (u) => ({ url: u, probe: await probeEtcdMember(u, 1500) })));

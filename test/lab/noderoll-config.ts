@@ -144,19 +144,22 @@ export interface KubeadmCoordinatorConfigOptions extends CoordinatorConfigOption
  * save\`; k3s: \`k3s etcd-snapshot save\`, chosen by the agent's profile), \`install.mode: upgrade-all\`
  * and \`reboot: auto\` by default; the units stopped around the install are the profile's unless
  * unitsStop says otherwise. The agents must be configured with the same profile and install mode.
+ * A k3s lab on SQLite (lab.datastore) gets `datastore: sqlite`: no etcd gate, the backup is the
+ * server agent's copy of the SQLite database.
  */
 export function labUnitProfileCoordinatorConfigYaml(lab: Lab, profileName: 'kubeadm' | 'k3s', options: KubeadmCoordinatorConfigOptions = {}): string {
   const dir = labCoordinatorDir(lab, options);
   const mode = options.installMode ?? 'upgrade-all';
   const packages = mode === 'packages' ? `\n  packages:\n${(options.packages ?? []).map((p) => `    - { name: ${p.name}, version: ${JSON.stringify(p.version)} }`).join('\n')}` : '';
+  const sqlite = lab.datastore === 'sqlite';
   const profile = `profile: ${profileName}
-reboot: ${options.reboot ?? 'auto'}
+${sqlite ? 'datastore: sqlite\n' : ''}reboot: ${options.reboot ?? 'auto'}
 install:
   mode: ${mode}${packages}
 ${options.unitsStop ? `units:\n  stop: [${options.unitsStop.join(', ')}]\n` : ''}`;
   const gatesAndBackup = `gates:
   apiServer: { enabled: true }
-  etcd: { enabled: true, timeout: 20s }
+  etcd: { enabled: ${sqlite ? 'false' : 'true, timeout: 20s'} }
   pods: { enabled: true }
   nodes: { enabled: true }
   agents: { enabled: true }

@@ -38,14 +38,16 @@ export function k3sEtcdArgs(m: KubeadmEtcdMember): string[] {
 
 export interface K3sRootfsOptions extends Pick<NodeRootfsOptions, 'image' | 'rootfs' | 'hostname' | 'agent' | 'clockOffsetMs'> {
   kubelet: PlanetConfig;
-  /** Servers: the etcd program, the member and k3s's etcd PKI files. */
+  /** Servers with embedded etcd: the etcd program, the member and k3s's etcd PKI files. */
   etcd?: { binary: string; member: KubeadmEtcdMember; pkiFiles: Record<string, NodeFile> };
+  /** The single server of a cluster on SQLite: kine's database there. */
+  sqlite?: { database: string };
 }
 
 export async function prepareK3sNodeRootfs(o: K3sRootfsOptions): Promise<void> {
   await prepareNodeIdentity(o);
-  const unit = o.etcd ? K3S_SERVER_UNIT : K3S_AGENT_UNIT;
-  const config: K3sStandinConfig = { kubelet: o.kubelet, ...(o.etcd ? { etcd: { binary: o.etcd.binary, args: k3sEtcdArgs(o.etcd.member) } } : {}) };
+  const unit = o.etcd || o.sqlite ? K3S_SERVER_UNIT : K3S_AGENT_UNIT;
+  const config: K3sStandinConfig = { kubelet: o.kubelet, ...(o.etcd ? { etcd: { binary: o.etcd.binary, args: k3sEtcdArgs(o.etcd.member) } } : {}), ...(o.sqlite ? { sqlite: o.sqlite } : {}) };
   await writeInRoot(o.rootfs, NODE_K3S_STANDIN_CONFIG, JSON.stringify(config, null, 2) + '\n');
   await writeInRoot(o.rootfs, K3S_BINARY, k3sStandinScript(), 0o755);
   await writeInRoot(o.rootfs, `/etc/systemd/system/${unit}`, k3sUnitText(unit));

@@ -85,6 +85,10 @@ export function validateConfig(doc: unknown, source: string, baseDir: string): C
     // The rollback sequence (coordinator/recovery) is built from the gravity runbook's planet steps.
     root.fail('onFailure', `rollback is built for profile gravity so far; profile is ${config.profile}`);
   }
+  if (config.datastore === 'sqlite' && config.state.backend === 'kubernetes') {
+    // The API server runs inside the single k3s server: while it reboots nobody can renew the Lease.
+    root.fail('state.backend', 'must be file with datastore sqlite: the API server of a single k3s server is down while that server reboots, so the coordinator could not keep its Lease');
+  }
   root.throwIfProblems(source);
   return config;
 }

@@ -154,6 +154,7 @@ describe('coordinator config: k3s on SQLite (datastore sqlite)', () => {
     expectProblem('profile: kubeadm\ndatastore: sqlite\n', 'datastore', /only with profile k3s \(profile is kubeadm\)/);
     expectProblem('datastore: mysql\n', 'datastore', /mysql/);
     expectProblem(`${SINGLE}gates: { etcd: { enabled: true } }\n`, 'gates.etcd.enabled', /has no etcd members/);
+    expectProblem(`${SINGLE}state: { backend: kubernetes }\n`, 'state.backend', /must be file with datastore sqlite: the API server of a single k3s server is down while that server reboots/);
     const twoServers = `nodes:\n  - { name: s-1, agent: "127.0.0.1:7443", role: master }\n  - { name: s-2, agent: "127.0.0.1:7444", role: master }\nagents: { insecurePlaintext: true }\n${SINGLE}`;
     expect(configProblems(twoServers).find((p) => p.path === 'nodes')?.message).to.match(/exactly one server \(role master\), found 2: s-1, s-2/);
     const noRole = `nodes:\n  - { name: s-1, agent: "127.0.0.1:7443", role: master }\n  - { name: a-1, agent: "127.0.0.1:7444" }\nagents: { insecurePlaintext: true }\n${SINGLE}`;

@@ -68,6 +68,7 @@ describe('doc commands: every command the docs show is run by a test', function 
     expect(readme).to.not.match(/certs issue agent/);
     expect(await readFile(join(projectRoot, 'docs/security.md'), 'utf8')).to.contain('noderoll certs issue --role agent --node');
     expect(readme).to.contain('## Profiles: Gravity, kubeadm, k3s').and.to.contain('| step | gravity | kubeadm | k3s |').and.to.contain('test/e2e/kubeadm-profile.lab.test.ts').and.to.contain('test/e2e/k3s-profile.lab.test.ts');
+    expect(readme, 'the SQLite claim rests on its e2e').to.contain('`datastore: sqlite`').and.to.contain('test/e2e/k3s-sqlite.lab.test.ts').and.to.not.match(/SQLite: not supported yet/);
     expect(readme).to.not.match(/planned, not there yet/);
     expect(readme).to.not.match(/same chore on kubeadm\/k3s/);
   });

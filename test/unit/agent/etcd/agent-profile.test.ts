@@ -70,7 +70,7 @@ describe('agent profile and etcd configuration', () => {
       'etcd.endpoints[0]: "https://u:p@h:1/x" must be a client URL like https://127.0.0.1:2379 (no path, no credentials)',
       'etcd.cert: "relative.crt" must be an absolute path',
       'etcd.keepSnapshots: must be between 1 and 100, got 0',
-      'etcd.color: unknown field; allowed: etcdctl, endpoints, cacert, cert, key, snapshotDir, keepSnapshots, timeoutMs, snapshotTimeoutMs, snapshotTool, k3s',
+      'etcd.color: unknown field; allowed: etcdctl, endpoints, cacert, cert, key, snapshotDir, keepSnapshots, timeoutMs, snapshotTimeoutMs, snapshotTool, k3s, datastore, sqlite3, database',
     ]);
   });
 

@@ -70,7 +70,7 @@ operations: { shutdownGraceMs: 0 }
     const r = await client!.saveEtcdSnapshot('snap-1', destination);
     expect((await readFile(destination)).equals(snapshotBytes)).to.equal(true);
     expect(r.sizeBytes).to.equal(snapshotBytes.length);
-    expect(r.finished).to.include({ sizeBytes: snapshotBytes.length, sha256: r.sha256, etcdHash: 7, revision: 12, totalKeys: 4 });
+    expect(r.finished).to.include({ sizeBytes: snapshotBytes.length, sha256: r.sha256, etcdHash: 7, revision: 12, totalKeys: 4, datastore: 'etcd' });
     expect(r.started).to.include({ operationId: 'snap-1', replayed: false });
     const info = await client!.getNodeInfo();
     expect([info.profile, info.etcdConfigured]).to.deep.equal(['kubeadm', true]);
@@ -81,7 +81,7 @@ operations: { shutdownGraceMs: 0 }
     try {
       const first = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'a.db'));
       const again = await adapter.saveEtcdSnapshot({ operationId: 'snap-2' }, join(dir, 'b.db'));
-      expect(first).to.deep.equal({ operationId: 'snap-2', sizeBytes: snapshotBytes.length, sha256: first.sha256, revision: 12, totalKeys: 4, etcdHash: 7, replayed: false, command: first.command });
+      expect(first).to.deep.equal({ operationId: 'snap-2', sizeBytes: snapshotBytes.length, sha256: first.sha256, datastore: 'etcd', revision: 12, totalKeys: 4, etcdHash: 7, replayed: false, command: first.command });
       expect(first.command?.slice(-3), 'the command the agent ran').to.deep.equal(['snapshot', 'save', join(dir, 'snapshots', 'etcd-snapshot-snap-2.db')]);
       expect(again).to.deep.equal({ ...first, replayed: true });
       expect((await readFile(join(dir, 'b.db'))).equals(snapshotBytes)).to.equal(true);

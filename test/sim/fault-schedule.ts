@@ -49,7 +49,8 @@ export function faultSchedule(seed: number): FaultSchedule {
   const workerNames = nodes.filter((n) => n.role === 'node').map((n) => n.name);
   const some = <T>(chance: number, max: number, make: () => T): T[] => (r.chance(chance) ? Array.from({ length: r.int(1, max) }, make) : []);
   const anyNode = (): string => r.pick(nodes).name;
-  const horizon = nodes.length * 12 * MIN;
+  // A node takes a few simulated minutes when nothing goes wrong: timed faults fall within the run.
+  const horizon = nodes.length * 3 * MIN;
   return {
     seed,
     nodes,

@@ -3,7 +3,7 @@ import { replayCommand, runSchedule, type RunResult } from '../../sim/run-schedu
 import { emptyStats, type PlantedBug, type RunStats } from '../../sim/sim-world.js';
 
 /** Seeds the CI run covers (`npm run simulate` runs 10,000 by default). */
-const SEEDS = Number(process.env.NODEROLL_SIM_SEEDS ?? 800);
+const SEEDS = Number(process.env.NODEROLL_SIM_SEEDS ?? 600);
 
 function failureReport(failures: readonly RunResult[]): string {
   return failures.map((r) => `seed ${r.seed}: ${r.violation} (replay: ${replayCommand(r.seed)})`).join('\n');

@@ -121,10 +121,13 @@ export class NodeRunner {
       if (outcome.kind !== 'completed') return outcome;
     }
 
+    // Annotated before the record says completed: a coordinator killed in between re-runs the node's
+    // (completed, skipped) steps on resume and annotates it again; the other way round a completed node
+    // would keep its last step's phase, since a resume never visits completed nodes.
+    await this.annotate(node, NODE_PHASE_DONE, record.id);
     node.status = 'completed';
     node.finishedAt = h.now();
     await h.persist(record);
-    await this.annotate(node, NODE_PHASE_DONE, record.id);
     this.reportPhase(record, node, UPDATE_PHASE_DONE, 0);
     h.emit({ type: 'node-completed', node: node.name, durationMs: h.nowMs() - startedMs });
     return { kind: 'completed' };

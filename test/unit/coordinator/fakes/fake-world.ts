@@ -148,6 +148,8 @@ export class FakeWorld {
     spec: { name: string; role: NodeRole }[],
     readonly fromVersion = '7.0.67',
     readonly profile: FakeProfile = 'gravity',
+    /** Where boot IDs come from (the simulation passes a seeded one, so that a seed replays exactly). */
+    private readonly newId: () => string = randomUUID,
   ) {
     this.bootUnits = profile === 'kubeadm' ? [KUBELET_UNIT, CONTAINERD_UNIT] : [PLANET_UNIT, TELEPORT_UNIT];
     this.readyUnit = profile === 'kubeadm' ? KUBELET_UNIT : PLANET_UNIT;
@@ -155,7 +157,7 @@ export class FakeWorld {
       this.nodes.set(s.name, {
         name: s.name,
         role: s.role,
-        bootId: randomUUID(),
+        bootId: this.newId(),
         boots: 0,
         power: 'on',
         upAt: 0,
@@ -211,7 +213,7 @@ export class FakeWorld {
       return;
     }
     n.power = 'on';
-    n.bootId = randomUUID();
+    n.bootId = this.newId();
     n.boots++;
     for (const [u, s] of n.units) {
       if (!this.bootUnits.includes(u)) continue;

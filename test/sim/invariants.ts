@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import type { TimedEvent } from '../../coordinator/engine/events.js';
+import { nodeOutOfService } from '../../coordinator/engine/node-runner.js';
+import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
+import type { OperationRecord } from '../../coordinator/state/operation-record.js';
+import { stepRecord } from '../../coordinator/state/operation-record.js';
+import type { FakeWorld } from '../unit/coordinator/fakes/fake-world.js';
+
+export class InvariantViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantViolation';
+  }
+}
+
+/**
+ * The run's trace (what happened, in simulated time) and the invariants checked after every
+ * simulated event. The first violation ends the run; the trace's hash is what a replay must match.
+ */
+export class Monitor {
+  readonly trace: string[] = [];
+  violation: string | undefined;
+  private readonly hash = createHash('sha256');
+  /** Most nodes seen out of service at once. */
+  maxOutOfService = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly startMs: number,
+  ) {}
+
+  log(line: string): void {
+    const entry = `+${((this.now() - this.startMs) / 1000).toFixed(1)}s ${line}`;
+    this.trace.push(entry);
+    this.hash.update(entry + '\n');
+  }
+
+  fail(message: string): never {
+    if (this.violation === undefined) {
+      this.violation = message;
+      this.log(`VIOLATION: ${message}`);
+    }
+    throw new InvariantViolation(message);
+  }
+
+  traceHash(): string {
+    return this.hash.copy().digest('hex').slice(0, 16);
+  }
+
+  /**
+   * Never more nodes out of service (cordoned or not Ready) than their pool allows; a master only ever
+   * out alone. `pools` are the budgets the configuration gives, whatever the engine was told.
+   */
+  checkOutOfService(world: FakeWorld, pools: readonly ResolvedPool[], where: string): void {
+    const out = [...world.nodes.values()].filter((n) => n.cordoned || !world.kubeletReady(n));
+    this.maxOutOfService = Math.max(this.maxOutOfService, out.length);
+    if (out.length === 0) return;
+    const names = out.map((n) => n.name).join(', ');
+    if (out.some((n) => n.role === 'master') && out.length > 1) this.fail(`a master out of service together with another node (${names}) after ${where}`);
+    const widest = Math.max(...pools.map((p) => p.maxUnavailable));
+    if (out.length > widest) this.fail(`${out.length} nodes out of service (${names}), more than any pool allows (${widest}) after ${where}`);
+    for (const pool of pools) {
+      const inPool = out.filter((n) => pool.nodes.includes(n.name));
+      if (inPool.length > pool.maxUnavailable) this.fail(`pool ${pool.name}: ${inPool.length} nodes out of service (${inPool.map((n) => n.name).join(', ')}), its budget is ${pool.maxUnavailable}, after ${where}`);
+    }
+  }
+
+  /** Engine events that go into the trace (not progress or output lines). */
+  traceEvent(e: TimedEvent, process: number): void {
+    const node = 'node' in e && e.node ? ` ${e.node}` : '';
+    const step = 'step' in e && e.step ? ` ${e.step}` : '';
+    switch (e.type) {
+      case 'step-progress':
+      case 'step-output':
+      case 'failed-units':
+      case 'units-changed':
+        return;
+      case 'gate-report':
+        if (!e.passed) this.log(`[c${process}] gates failing${node} (${e.purpose}): ${e.results.filter((r) => !r.passed).map((r) => r.gate).join(', ')}`);
+        return;
+      case 'step-completed':
+        this.log(`[c${process}] step-completed${node}${step}${e.alreadyDone ? ' (already done)' : ''}`);
+        return;
+      case 'step-failed':
+        this.log(`[c${process}] step-failed${node}${step}: ${e.reason}`);
+        return;
+      case 'operation-halted':
+      case 'operation-interrupted':
+        this.log(`[c${process}] ${e.type}${node}${step}: ${e.reason} -> ${e.resumeCommand}`);
+        return;
+      default:
+        this.log(`[c${process}] ${e.type}${node}${step}`);
+    }
+  }
+}
+
+/** The record a halt, stop or wait leaves: its status and the command that continues it. */
+export function checkEndRecord(m: Monitor, record: OperationRecord | undefined, outcome: string, resumeCommand: string): void {
+  if (!record) return m.fail(`the run ended ${outcome} with no record in the store`);
+  const expected: Record<string, string[]> = { completed: ['completed'], halted: ['halted'], interrupted: ['interrupted'], waiting: ['waiting-for-window', 'waiting-for-confirmation'] };
+  if (!(expected[outcome] ?? []).includes(record.status)) m.fail(`the run ended ${outcome} but the record says ${record.status}`);
+  if (outcome === 'completed') return;
+  if (!record.halt) return m.fail(`the run ended ${outcome} and the record has no halt`);
+  if (!record.halt.resumeCommand.startsWith(resumeCommand)) m.fail(`the ${outcome} record's resume command is "${record.halt.resumeCommand}", not "${resumeCommand}"`);
+}
+
+/**
+ * The record's node statuses against the world once the run is over: completed nodes run the target and
+ * are in service, pending ones were never touched, and a node out of service is one the record says so.
+ */
+export function checkRecordAgainstWorld(m: Monitor, record: OperationRecord, world: FakeWorld, target: string, fromVersion: string, completed: boolean, rebootsAccepted: ReadonlyMap<string, number>): void {
+  for (const rec of record.nodes) {
+    const n = world.node(rec.name);
+    const ready = world.kubeletReady(n);
+    const reboots = rebootsAccepted.get(rec.name) ?? 0;
+    if (completed && rec.status !== 'completed') m.fail(`the operation completed but node ${rec.name} is ${rec.status} in the record`);
+    if (rec.status === 'completed') {
+      if (n.version !== target) m.fail(`node ${rec.name} is completed in the record but runs ${n.version}, not ${target}`);
+      if (n.cordoned || !ready) m.fail(`node ${rec.name} is completed in the record but out of service (cordoned ${n.cordoned}, Ready ${ready})`);
+      if (reboots !== 1) m.fail(`node ${rec.name} is completed after ${reboots} reboots, not 1`);
+      const phase = n.annotations['noderoll.io/phase'];
+      if (phase !== 'updated') m.fail(`node ${rec.name} is completed in the record but its phase annotation says ${phase ?? '(none)'}`);
+    }
+    if (rec.status === 'pending' && (n.version !== fromVersion || n.cordoned || reboots > 0)) {
+      m.fail(`node ${rec.name} is pending in the record but was touched (version ${n.version}, cordoned ${n.cordoned}, ${reboots} reboots)`);
+    }
+    if (n.cordoned && !((rec.status === 'in-progress' || rec.status === 'failed') && nodeOutOfService(rec))) {
+      m.fail(`node ${rec.name} is cordoned but the record does not have it out of service (${rec.status}, drain ${stepRecord(rec, 'drainNode').status}, uncordon ${stepRecord(rec, 'uncordonNode').status})`);
+    }
+  }
+}

@@ -59,6 +59,21 @@ interface Event {
 }
 
 /** The alert the test raises on demand, its gauge, and the pods gates.blockingPods looks for. */
+/** The runs of consecutive `up` 0 samples of one range query, each as its timestamps. */
+function downRuns(values: [number, string][]): number[][] {
+  const runs: number[][] = [];
+  let current: number[] = [];
+  for (const [t, v] of values) {
+    if (v === '0') current.push(t);
+    else if (current.length > 0) {
+      runs.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}
+
 const LAB_BLOCKER = { alert: 'LabMaintenanceBlocker', metric: 'lab_maintenance_blocker', podLabel: 'app=lab-nightly-backup' };
 
 /** A tiny exporter on 127.0.0.1 that Prometheus scrapes: one gauge the test sets. */
@@ -252,6 +267,16 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
       const up = ups.find((s) => s.metric.instance === instance)?.values ?? [];
       const down = up.filter(([, v]) => v === '0').map(([t]) => t);
       expect(down.length, `${n.name}: up dropped during its reboot`).to.be.greaterThan(0);
+      // On this 2-core CI machine one scrape can miss its 900 ms timeout while the node is busy, which
+      // Prometheus records as up 0 for that second. The reboot is the longest run of down samples; any
+      // other run must be a lone miss or two, never an outage.
+      const gaps = downRuns(up);
+      const reboot = gaps.reduce((longest, g) => (g.length > longest.length ? g : longest), gaps[0]!);
+      const blips = gaps.filter((g) => g !== reboot);
+      const slowest = await query('query', { query: `max_over_time(scrape_duration_seconds{instance="${instanceOf.get(n.name)!}"}[${Math.ceil(Date.now() / 1000 - start)}s])` });
+      note(`${n.name}: reboot gap ${reboot.length}s; other missed scrapes: ${blips.length === 0 ? 'none' : blips.map((g) => `${g.length}s at ${new Date(g[0]! * 1000).toISOString()}`).join(', ')}; slowest scrape ${Number(slowest[0]?.value?.[1] ?? NaN).toFixed(3)}s`);
+      expect(reboot.length, `${n.name}: the reboot gap is the longest run of missed scrapes`).to.be.at.least(2);
+      expect(blips.every((g) => g.length <= 2), `${n.name}: missed scrapes outside the reboot are lone misses (${blips.map((g) => g.length).join(', ')})`).to.equal(true);
       expect(up.at(-1)?.[1], `${n.name}: up again at the end`).to.equal('1');
 
       // The phase at each second, consecutive repeats folded.
@@ -274,8 +299,8 @@ describe('monitoring end to end: Prometheus scrapes the lab agents over mutual T
       // Down only around the reboot: before the gap the node was out of service and not yet past the
       // reboot (rebootNode and waitForReboot can both fall within one scrape interval before the agent
       // goes down); after it, the agent of the new boot shows the persisted reboot phase or a later one.
-      const firstDown = down[0]!;
-      const lastDown = down.at(-1)!;
+      const firstDown = reboot[0]!;
+      const lastDown = reboot.at(-1)!;
       const index = (p: string | undefined): number => (UPDATE_PHASES as readonly string[]).indexOf(p ?? '');
       const before = samples.filter((s) => s.t < firstDown).at(-1)?.phase;
       const after = samples.find((s) => s.t > lastDown)?.phase;

@@ -66,12 +66,13 @@ function describe(r: Awaited<ReturnType<typeof runSchedule>>): string {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.seed !== undefined) {
-    const r = await runSchedule(args.seed, { bug: args.bug });
+    const r = await runSchedule(args.seed, { bug: args.bug, stackTraces: true });
     for (const line of r.trace) console.log(line);
     console.log(describe(r));
     console.log(`stats: ${JSON.stringify(r.stats)}`);
     if (r.violation !== undefined) {
       console.log(`VIOLATION: ${r.violation}`);
+      if (r.engineError !== undefined) console.log(r.engineError);
       return 1;
     }
     return 0;

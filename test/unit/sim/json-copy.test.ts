@@ -4,6 +4,8 @@ import { MemoryStateStore } from '../../sim/memory-store.js';
 import { newOperationId, newOperationRecord } from '../../../coordinator/state/operation-record.js';
 
 const viaText = (v: unknown): unknown => JSON.parse(JSON.stringify(v) ?? 'null');
+/** Shows what deep equality and JSON text would not: a key present with the value undefined. */
+const exact = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '(undefined)' : x));
 
 describe('jsonCopy (the simulation store saves records with it instead of JSON text)', () => {
   it('gives what JSON.parse(JSON.stringify(x)) gives, odd values included', () => {
@@ -27,6 +29,7 @@ describe('jsonCopy (the simulation store saves records with it instead of JSON t
     Object.defineProperty(odd, 'hidden', { value: 1, enumerable: false });
     const copy = jsonCopy(odd);
     expect(copy).to.deep.equal(viaText(odd));
+    expect(exact(copy)).to.equal(exact(viaText(odd)));
     expect(JSON.stringify(copy)).to.equal(JSON.stringify(odd));
     expect(Object.getPrototypeOf(copy)).to.equal(Object.prototype);
     expect(jsonCopy(undefined)).to.equal(undefined);

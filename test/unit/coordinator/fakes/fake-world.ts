@@ -110,8 +110,16 @@ export interface FakeNode {
   etcdConfigured: boolean;
 }
 
+/** Compiled once per pattern: the simulation lists units at every health check of thousands of runs. */
+const globs = new Map<string, RegExp>();
+
 function glob(pattern: string): RegExp {
-  return new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    globs.set(pattern, re);
+  }
+  return re;
 }
 
 /**

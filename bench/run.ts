@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support/benchmark.js';
 import { describeMachine } from './support/machine.js';
+import { sectionHeading } from './support/provenance.js';
 import { table } from './support/stats.js';
 import { journalScanBenchmark } from './journal-scan.bench.js';
 import { agentFootprintBenchmark } from './agent-footprint.bench.js';
@@ -67,7 +68,8 @@ for (const b of selected) {
     await rm(tmpDir, { recursive: true, force: true });
   }
   log(`${b.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  sections.set(b.name, `<!-- bench:${b.name} -->\n## ${result.title}\n\n_Benchmark \`${b.name}\`, run ${new Date(started).toISOString()} on the machine above, took ${((Date.now() - started) / 1000).toFixed(0)} s._\n\n${result.markdown}\n`);
+  const heading = sectionHeading({ name: b.name, title: result.title, started: new Date(started), seconds: (Date.now() - started) / 1000, commit: machine.commit });
+  sections.set(b.name, `${heading}${result.markdown}\n`);
 }
 
 const doc = [

@@ -62,12 +62,24 @@ export function decodeJournalValue(v: unknown): DecodedValue {
   return { values: [JSON.stringify(v)], binary: false, omitted: false };
 }
 
+/**
+ * The fields parseJournalLine reads besides __CURSOR, __REALTIME_TIMESTAMP and _BOOT_ID, which
+ * journalctl always prints. The scan asks journalctl for these only (--output-fields): a real entry
+ * carries 20-30 fields, and formatting and parsing the others is most of the work.
+ */
+export const JOURNAL_FIELDS_READ = ['MESSAGE', 'PRIORITY', '_SYSTEMD_UNIT', 'SYSLOG_IDENTIFIER', '_COMM', '_PID'] as const;
+
 function first(o: Record<string, unknown>, key: string): string {
-  return decodeJournalValue(o[key]).values[0] ?? '';
+  const v = o[key];
+  // nearly every value is a plain string: skip building a DecodedValue for it
+  if (typeof v === 'string') return v;
+  return decodeJournalValue(v).values[0] ?? '';
 }
 
 /** Cuts a string to at most maxBytes of UTF-8 without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short messages need no encoding at all.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return { text, truncated: false };
   let end = maxBytes;

@@ -1,5 +1,6 @@
 import { FieldError, showValue } from '../../shared/validation/field-error.js';
 import { validateUnitName } from '../../shared/validation/unit-name.js';
+import { JOURNAL_FIELDS_READ } from './journal-entry.js';
 import { catastrophicShape } from './pattern-shape.js';
 
 /**
@@ -142,9 +143,12 @@ export function validateJournalRequest(r: JournalRequestFields, limits: JournalL
  * journalctl's arguments for a validated query. Output is JSON lines, oldest first (newest first
  * for `newest`). `--all`: without it journalctl writes null for a field over 4096 bytes, and the
  * agent could neither show the start of such a message nor tell two of them apart.
+ * `--output-fields`: only the fields the agent reads (journalctl adds __CURSOR, the timestamps and
+ * _BOOT_ID); the filters all go to journalctl too, so the agent parses no line it then drops
+ * (except for the sub-second part of since_unix_ms).
  */
 export function journalctlArgs(q: JournalQuery): string[] {
-  const args = ['--no-pager', '--output=json', '--all'];
+  const args = ['--no-pager', '--output=json', `--output-fields=${JOURNAL_FIELDS_READ.join(',')}`, '--all'];
   switch (q.boot.kind) {
     case 'current':
       args.push('--boot');

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../shared/exec/command-runner.js';
+import { commitLabel, STATUS_ARGS } from './provenance.js';
 
 /** The project root (this file runs from dist/bench/support/). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -15,7 +16,7 @@ export interface MachineInfo {
   kernel: string;
   node: string;
   loadAtStart: string;
-  /** The commit measured, with a note when the working tree has changes. */
+  /** The commit measured, with a note when the working tree has changes (provenance.ts). */
   commit: string;
 }
 
@@ -44,8 +45,8 @@ export async function describeMachine(): Promise<MachineInfo> {
 async function describeCommit(): Promise<string> {
   try {
     const head = (await runCommand({ file: 'git', args: ['rev-parse', '--short', 'HEAD'], cwd: ROOT, timeoutMs: 5000 })).stdout.trim();
-    const dirty = (await runCommand({ file: 'git', args: ['status', '--porcelain', '--untracked-files=no'], cwd: ROOT, timeoutMs: 10_000 })).stdout.trim() !== '';
-    return dirty ? `${head} + uncommitted changes` : head;
+    const status = (await runCommand({ file: 'git', args: STATUS_ARGS, cwd: ROOT, timeoutMs: 10_000 })).stdout;
+    return commitLabel(head, status);
   } catch {
     return 'unknown';
   }

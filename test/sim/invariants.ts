@@ -4,7 +4,7 @@ import { nodeOutOfService } from '../../coordinator/engine/node-runner.js';
 import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
 import type { OperationRecord } from '../../coordinator/state/operation-record.js';
 import { stepRecord } from '../../coordinator/state/operation-record.js';
-import type { FakeWorld } from '../unit/coordinator/fakes/fake-world.js';
+import type { FakeNode, FakeWorld } from '../unit/coordinator/fakes/fake-world.js';
 
 export class InvariantViolation extends Error {
   constructor(message: string) {
@@ -52,16 +52,26 @@ export class Monitor {
    * out alone. `pools` are the budgets the configuration gives, whatever the engine was told.
    */
   checkOutOfService(world: FakeWorld, pools: readonly ResolvedPool[], where: string): void {
-    const out = [...world.nodes.values()].filter((n) => n.cordoned || !world.kubeletReady(n));
-    this.maxOutOfService = Math.max(this.maxOutOfService, out.length);
-    if (out.length === 0) return;
-    const names = out.map((n) => n.name).join(', ');
-    if (out.some((n) => n.role === 'master') && out.length > 1) this.fail(`a master out of service together with another node (${names}) after ${where}`);
-    const widest = Math.max(...pools.map((p) => p.maxUnavailable));
-    if (out.length > widest) this.fail(`${out.length} nodes out of service (${names}), more than any pool allows (${widest}) after ${where}`);
+    // After every event: count without allocating; name the nodes only for a report.
+    let count = 0;
+    let master = false;
+    for (const n of world.nodes.values()) {
+      if (!n.cordoned && world.kubeletReady(n)) continue;
+      count++;
+      if (n.role === 'master') master = true;
+    }
+    if (count > this.maxOutOfService) this.maxOutOfService = count;
+    if (count === 0) return;
+    const out = (): FakeNode[] => [...world.nodes.values()].filter((n) => n.cordoned || !world.kubeletReady(n));
+    const names = (nodes: readonly FakeNode[]): string => nodes.map((n) => n.name).join(', ');
+    if (master && count > 1) this.fail(`a master out of service together with another node (${names(out())}) after ${where}`);
+    let widest = -Infinity;
+    for (const pool of pools) if (pool.maxUnavailable > widest) widest = pool.maxUnavailable;
+    if (count > widest) this.fail(`${count} nodes out of service (${names(out())}), more than any pool allows (${widest}) after ${where}`);
     for (const pool of pools) {
-      const inPool = out.filter((n) => pool.nodes.includes(n.name));
-      if (inPool.length > pool.maxUnavailable) this.fail(`pool ${pool.name}: ${inPool.length} nodes out of service (${inPool.map((n) => n.name).join(', ')}), its budget is ${pool.maxUnavailable}, after ${where}`);
+      if (count <= pool.maxUnavailable) continue;
+      const inPool = out().filter((n) => pool.nodes.includes(n.name));
+      if (inPool.length > pool.maxUnavailable) this.fail(`pool ${pool.name}: ${inPool.length} nodes out of service (${names(inPool)}), its budget is ${pool.maxUnavailable}, after ${where}`);
     }
   }
 

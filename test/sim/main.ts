@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { runBatch } from './batch.js';
 import { replayCommand, runSchedule } from './run-schedule.js';
 import type { PlantedBug } from './sim-world.js';
 
@@ -17,23 +17,6 @@ interface Args {
   from: number;
   jobs: number;
   bug: PlantedBug;
-}
-
-/** What one worker thread reports for its share of the seeds. */
-interface Share {
-  outcomes: Record<string, number>;
-  failures: { seed: number; violation: string }[];
-}
-
-/** Runs one share of the seeds (a worker thread's, or all of them). */
-async function runShare(seeds: readonly number[], bug: PlantedBug): Promise<Share> {
-  const share: Share = { outcomes: {}, failures: [] };
-  for (const seed of seeds) {
-    const r = await runSchedule(seed, { bug });
-    share.outcomes[r.outcome] = (share.outcomes[r.outcome] ?? 0) + 1;
-    if (r.violation !== undefined) share.failures.push({ seed, violation: r.violation });
-  }
-  return share;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -66,12 +49,13 @@ function describe(r: Awaited<ReturnType<typeof runSchedule>>): string {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.seed !== undefined) {
-    const r = await runSchedule(args.seed, { bug: args.bug });
+    const r = await runSchedule(args.seed, { bug: args.bug, stackTraces: true });
     for (const line of r.trace) console.log(line);
     console.log(describe(r));
     console.log(`stats: ${JSON.stringify(r.stats)}`);
     if (r.violation !== undefined) {
       console.log(`VIOLATION: ${r.violation}`);
+      if (r.engineError !== undefined) console.log(r.engineError);
       return 1;
     }
     return 0;
@@ -79,36 +63,19 @@ async function main(): Promise<number> {
   const started = Date.now();
   const seeds = Array.from({ length: args.runs }, (_, i) => args.from + i);
   const jobs = Math.min(args.jobs, Math.max(1, seeds.length));
-  const shares = await Promise.all(
-    Array.from({ length: jobs }, (_, k) => {
-      const mine = seeds.filter((_, i) => i % jobs === k);
-      if (jobs === 1) return runShare(mine, args.bug);
-      return new Promise<Share>((resolve, reject) => {
-        const worker = new Worker(new URL(import.meta.url), { workerData: { seeds: mine, bug: args.bug } });
-        worker.once('message', (share: Share) => resolve(share));
-        worker.once('error', reject);
-        worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`simulation worker ${k} exited with ${code}`))));
-      });
-    }),
-  );
-  const outcomes = new Map<string, number>();
-  const failures = shares.flatMap((s) => s.failures).sort((a, b) => a.seed - b.seed);
-  for (const s of shares) for (const [k, v] of Object.entries(s.outcomes)) outcomes.set(k, (outcomes.get(k) ?? 0) + v);
+  // Bounded: at a few schedules per second at worst on one core, with room.
+  const summary = await runBatch(seeds, { jobs, bug: args.bug, deadlineMs: 60_000 + seeds.length * 1000 });
+  const failures = summary.failures;
   for (const f of failures) console.log(`VIOLATION seed ${f.seed}: ${f.violation}\n  replay: ${replayCommand(f.seed)}${args.bug !== 'none' ? ` --bug ${args.bug}` : ''}`);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`${args.runs} schedules (seeds ${args.from}..${args.from + args.runs - 1}, ${jobs} thread(s)) in ${seconds.toFixed(1)} s (${(args.runs / seconds).toFixed(0)}/s): ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`${args.runs} schedules (seeds ${args.from}..${args.from + args.runs - 1}, ${jobs} thread(s)) in ${seconds.toFixed(1)} s (${(args.runs / seconds).toFixed(0)}/s): ${Object.entries(summary.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return failures.length > 0 ? 1 : 0;
 }
 
-if (!isMainThread) {
-  const { seeds, bug } = workerData as { seeds: number[]; bug: PlantedBug };
-  runShare(seeds, bug).then((share) => parentPort?.postMessage(share));
-} else {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exit(2);
-    },
-  );
-}
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  },
+);

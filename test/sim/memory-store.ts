@@ -1,13 +1,16 @@
 import { checkOperationRecord, type OperationRecord } from '../../coordinator/state/operation-record.js';
+import { jsonCopy, type Json } from './json-copy.js';
 import { LockLostError, type AbortRequest, type LockHolder, type LockInfo, type LockOwner, type StateLock, type StateStore } from '../../coordinator/state/state-store.js';
 
 /**
- * The state that survives a coordinator: the record as JSON text (a fresh engine reads its own copy,
- * as another process would) and the lease. In memory, so that the simulation never waits on the disk.
+ * The state that survives a coordinator: the record as saved (a copy with the meaning of its JSON text;
+ * a fresh engine reads its own copy, as another process would) and the lease. In memory, so that the
+ * simulation never waits on the disk.
  */
 export class MemoryStateStore implements StateStore {
   readonly location = 'sim:state';
-  private text: string | undefined;
+  /** What JSON.parse of the saved text would give (jsonCopy): never handed out to be mutated. */
+  private saved: Json | undefined;
   private holder: SimLock | undefined;
   private tokens = 0;
   saves = 0;
@@ -26,12 +29,12 @@ export class MemoryStateStore implements StateStore {
   }
 
   async load(): Promise<OperationRecord | undefined> {
-    return this.text === undefined ? undefined : checkOperationRecord(JSON.parse(this.text), this.location);
+    return this.saved === undefined ? undefined : checkOperationRecord(jsonCopy(this.saved), this.location);
   }
 
-  /** The record as last written, without going through a coordinator (for the invariants). */
-  peek(): OperationRecord | undefined {
-    return this.text === undefined ? undefined : (JSON.parse(this.text) as OperationRecord);
+  /** The record as last written, without going through a coordinator (for the invariants): read only. */
+  peek(): Readonly<OperationRecord> | undefined {
+    return this.saved as OperationRecord | undefined;
   }
 
   async history(): Promise<OperationRecord[]> {
@@ -41,7 +44,7 @@ export class MemoryStateStore implements StateStore {
   async save(record: OperationRecord, lock: StateLock): Promise<void> {
     if (lock !== this.holder) throw new LockLostError(this.location, `token ${lock.info.token} no longer holds it`);
     lock.ensureHeld();
-    this.text = JSON.stringify(record);
+    this.saved = jsonCopy(record);
     this.saves++;
   }
 

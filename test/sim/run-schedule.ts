@@ -28,6 +28,8 @@ export interface RunResult {
   seed: number;
   outcome: FinalOutcome | 'violation';
   violation: string | undefined;
+  /** What the engine threw when it threw something it must not (with its stack when RunOptions.stackTraces). */
+  engineError: string | undefined;
   trace: string[];
   traceHash: string;
   stats: RunStats;
@@ -41,17 +43,51 @@ export interface RunOptions {
   bug?: PlantedBug;
   /** Changes the schedule drawn from the seed (the planted-bug test forces the fault it needs). */
   adjust?: (s: FaultSchedule) => void;
+  /**
+   * Errors capture their stack (a replay wants it; a batch does not: the engine's reboot wait alone makes
+   * hundreds of AgentUnreachableErrors per run, and a stack costs more than the rest of the poll).
+   */
+  stackTraces?: boolean;
 }
 
+/** Parsed configurations by their text: a few dozen distinct ones over any number of seeds. */
+const parsedConfigs = new Map<string, CoordinatorConfig>();
+
+/** The run's configuration, parsed once per distinct text; frozen, so that an engine that wrote into it would fail loudly. */
 function configFor(s: FaultSchedule, budgets: FaultSchedule['pools']): CoordinatorConfig {
   const pools = budgets
     ? `pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master", maxUnavailable: ${budgets.masters} }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: ${budgets.workers} }`
     : '';
-  return parseConfigText(testConfigYaml('/sim', s.nodes, pools), '/sim/config.yaml');
+  const text = testConfigYaml('/sim', s.nodes, pools);
+  let config = parsedConfigs.get(text);
+  if (!config) {
+    config = deepFreeze(structuredClone(parseConfigText(text, '/sim/config.yaml')));
+    parsedConfigs.set(text, config);
+  }
+  return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** One seed, one run: the schedule drawn from it, the engine driven through it, every invariant checked as it goes. */
 export async function runSchedule(seed: number, options: RunOptions = {}): Promise<RunResult> {
+  // Process-wide, but nothing else runs while a run does (one run at a time per thread); the trace never contains a stack.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!options.stackTraces) Error.stackTraceLimit = 0;
+  try {
+    return await runOne(seed, options);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
   const bug = options.bug ?? 'none';
   const schedule = faultSchedule(seed);
   options.adjust?.(schedule);
@@ -83,6 +119,7 @@ export async function runSchedule(seed: number, options: RunOptions = {}): Promi
   let operatorResumes = 0;
   let outcome: FinalOutcome | 'violation' = 'halted';
   let stop: StopControl | undefined;
+  let engineError: string | undefined;
   if (schedule.stop) {
     const { atMs, mode } = schedule.stop;
     clock.schedule(startMs + atMs, () => {
@@ -155,7 +192,10 @@ export async function runSchedule(seed: number, options: RunOptions = {}): Promi
       if (!p.alive) outcome = 'crashed';
       else if (ended && 'error' in ended) {
         if (ended.error instanceof InvariantViolation) break;
-        if (!(ended.error instanceof LockLostError)) monitor.fail(`the engine threw: ${ended.error instanceof Error ? ended.error.stack : String(ended.error)}`);
+        if (!(ended.error instanceof LockLostError)) {
+          engineError = ended.error instanceof Error ? ended.error.stack : String(ended.error);
+          monitor.fail(`the engine threw: ${ended.error instanceof Error ? `${ended.error.name}: ${ended.error.message}` : String(ended.error)}`);
+        }
         outcome = 'lock-lost';
       } else if (ended) outcome = ended.outcome;
       monitor.log(`coordinator c${index} ended: ${outcome}`);
@@ -189,6 +229,7 @@ export async function runSchedule(seed: number, options: RunOptions = {}): Promi
     seed,
     outcome,
     violation: monitor.violation,
+    engineError,
     trace: monitor.trace,
     traceHash: monitor.traceHash(),
     stats: world.stats,

@@ -82,6 +82,7 @@ describe('agent journal', () => {
       expect(journalctlArgs(q)).to.deep.equal([
         '--no-pager',
         '--output=json',
+        '--output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER,_COMM,_PID',
         '--all',
         '--boot',
         '--since=@1795744667',
@@ -158,7 +159,7 @@ describe('agent journal', () => {
       expect(s).to.include({ entriesRead: 5, entriesMatched: 3, entriesSent: 3, errorsMatched: 1, parseErrors: 1, truncatedByCount: false, truncatedByTime: false });
       expect(s.lastCursor).to.match(/;i=5d;/);
       expect(calls[0]?.maxOutputBytes, 'the runner keeps only a small capture').to.be.at.most(64 * 1024);
-      expect(s.command).to.equal('journalctl --no-pager --output=json --all --boot');
+      expect(s.command).to.equal('journalctl --no-pager --output=json --output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER,_COMM,_PID --all --boot');
     });
 
     it('counts a line cut by the runner\'s line cap as a parse error and goes on', async () => {

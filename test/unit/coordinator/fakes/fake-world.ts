@@ -110,8 +110,16 @@ export interface FakeNode {
   etcdConfigured: boolean;
 }
 
+/** Compiled once per pattern: the simulation lists units at every health check of thousands of runs. */
+const globs = new Map<string, RegExp>();
+
 function glob(pattern: string): RegExp {
-  return new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    globs.set(pattern, re);
+  }
+  return re;
 }
 
 /**
@@ -240,8 +248,11 @@ export class FakeWorld {
   }
 
   sample(): void {
-    const out = [...this.nodes.values()].filter((n) => n.cordoned || !this.kubeletReady(n));
-    if (out.length > this.maxOutOfService) {
+    // Called on every clock tick and call (the simulation makes hundreds of thousands): count first.
+    let count = 0;
+    for (const n of this.nodes.values()) if (n.cordoned || !this.kubeletReady(n)) count++;
+    if (count > this.maxOutOfService) {
+      const out = [...this.nodes.values()].filter((n) => n.cordoned || !this.kubeletReady(n));
       this.maxOutOfService = out.length;
       this.outOfServiceLog.push(`${new Date(this.clock.now()).toISOString()}: ${out.map((n) => n.name).join(', ')}`);
     }

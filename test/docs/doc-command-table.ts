@@ -190,7 +190,5 @@ export const DOC_COMMAND_TABLE: readonly DocCommandEntry[] = [
   { doc: 'systemctl reload noderoll-agent', how: 'lab-node' },
   { doc: 'journalctl -u noderoll-agent -o cat | grep \'"audit":true\'', how: 'lab-node', why: "the demo's update made mutating calls: audit lines exist" },
   { doc: 'journalctl -o json', how: 'lab-node', run: 'journalctl -o json -n 1 | grep -q __CURSOR', why: 'the last entry is enough to see the JSON form' },
-  { doc: 'journalctl -o json > /dev/null', how: 'lab-node' },
-  { doc: 'journalctl -p err -o json > /dev/null', how: 'lab-node' },
   { doc: 'npm run lab -- down', how: 'lab', why: 'last: takes the shared lab down' },
 ];

@@ -151,7 +151,12 @@ export class AgentMetrics implements OperationObserver {
     }
   }
 
-  /** The exposition text, with host state at most sampleTtlMs old. */
+  /**
+   * The exposition text. Host state (units, failed units, packages) comes from the last finished sample;
+   * once it is older than sampleTtlMs a new sample starts in the background. Only the very first scrape
+   * waits for one: a scrape never waits on systemctl or dpkg-query, which on a busy node can take longer
+   * than Prometheus's scrape timeout and would read as the agent being down.
+   */
   async text(): Promise<string> {
     this.showUpdatePhase();
     if (Date.now() - this.sampledAt > this.sampleTtlMs) {
@@ -159,9 +164,13 @@ export class AgentMetrics implements OperationObserver {
         this.sampledAt = Date.now();
         this.sampling = undefined;
       });
-      await this.sampling;
+      if (!this.sampledOnce) await this.sampling;
     }
     return this.registry.metrics();
+  }
+
+  private get sampledOnce(): boolean {
+    return this.sampledAt > 0;
   }
 
   get contentType(): string {

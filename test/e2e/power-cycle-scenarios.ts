@@ -5,7 +5,7 @@ import { ClusterSampler, note, type E2eSuite, type Event } from './e2e-suite.js'
 
 /**
  * A node that powers off instead of rebooting, and the coordinator-side hooks (issue #14), on the
- * shared lab of rolling-update.lab.test.ts: one operation carries a failing preDrain hook (halts before
+ * shared lab of rolling-update-suite.ts: one operation carries a failing preDrain hook (halts before
  * node-1 is cordoned), the power-off without a power cycle (halts naming the node), and the resume with
  * the power cycle configured (the lab BMC powers node-1 on; postUncordon hooks record each node).
  */

@@ -11,6 +11,7 @@ import { labAgentConfigYaml, labSiteAgentSettingsYaml, writeLabCoordinatorConfig
 import { labEnvScript, siteAgentSettingsFile } from './lab-env.js';
 import { runNodeShell } from './node-shell.js';
 import { ensureNodeImage } from './node-image.js';
+import { labAgentPackage } from './lab-agent.js';
 import { validateLabId } from './lab-identity.js';
 import { labDir, labsRoot, readLabState } from './lab-state.js';
 import { collectLabStatus, formatStatusTable } from './lab-status.js';
@@ -33,7 +34,7 @@ const USAGE = `usage: npm run lab -- <command> [flags]
                                  and the site settings of "Using noderoll on a cluster" (README) for this lab
   shell  [--id ID] NODE [CMD…]   run CMD (default: a login shell) as root inside NODE, as ssh root@NODE would
   down   [--id ID | --all]       stop and remove the lab, leaving nothing behind
-  image                          build the cached node image now (debootstrap; once per recipe)`;
+  image                          build the cached node image (debootstrap; once per recipe) and the agent package every lab installs`;
 
 interface Flags {
   id: string;
@@ -162,6 +163,9 @@ async function down(flags: Flags): Promise<number> {
 async function image(): Promise<number> {
   const img = await ensureNodeImage({ logger: createLogger('lab-image') });
   process.stdout.write(`node image ${img.key}: ${img.rootfs} (${img.builtNow ? `built in ${(img.buildMs / 1000).toFixed(1)} s` : 'cached'})\n`);
+  const started = Date.now();
+  const pkg = await labAgentPackage({ logger: createLogger('lab-image') });
+  process.stdout.write(`agent package ${pkg.version}: ${pkg.deb} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   return 0;
 }
 

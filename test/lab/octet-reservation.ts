@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -40,7 +40,11 @@ export async function releaseOctet(octet: number): Promise<void> {
 async function reclaimStale(): Promise<void> {
   const dir = reservationsDir();
   for (const name of await readdir(dir)) {
-    const owner = (await readFile(join(dir, name), 'utf8').catch(() => '')).trim();
-    if (!owner || !existsSync(join(labsRoot(), owner))) await rm(join(dir, name), { force: true });
+    const file = join(dir, name);
+    const owner = (await readFile(file, 'utf8').catch(() => '')).trim();
+    // Empty: another lab's exclusive create whose write has not landed yet (labs start at once in CI's two
+    // test halves), unless it is old enough to be left by a crash.
+    if (!owner && Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0) < 60_000) continue;
+    if (!owner || !existsSync(join(labsRoot(), owner))) await rm(file, { force: true });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Mocha root hook (loaded by .mocharc.json `require`): after the whole suite, nothing the tests
+ * Mocha root hook (loaded by .mocharc.cjs `require`): after the whole suite, nothing the tests
  * started may still keep the process alive. Mocha runs without `exit: true`, so a leaked timer,
  * socket, server, child process or gRPC channel would make it hang; this hook names what is left
  * instead and ends the run as failed.

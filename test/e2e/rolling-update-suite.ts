@@ -22,7 +22,8 @@ import { poolScenarios } from './pool-scenarios.js';
  * ServiceAccount deploy/ ships, through the secure port where RBAC refuses anything else.
  */
 
-for (const backend of ['file', 'kubernetes'] as const) {
+/** The suite for one state backend; rolling-update-{file,kubernetes}.lab.test.ts each run one, so CI can run them at once. */
+export function rollingUpdateSuite(backend: 'file' | 'kubernetes'): void {
   describe(`noderoll end to end on a 3-node lab (state backend: ${backend})`, function () {
     this.timeout(300_000);
     const s = new E2eSuite(backend);

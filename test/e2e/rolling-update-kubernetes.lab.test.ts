@@ -1,0 +1,3 @@
+import { rollingUpdateSuite } from './rolling-update-suite.js';
+
+rollingUpdateSuite('kubernetes');

@@ -102,6 +102,8 @@ export interface AgentConfig {
     /** mode packages: globs of the package names the coordinator may ask for. */
     packages: string[];
     upgradeAll: { policy: UpgradePolicy };
+    /** apt-get's wait for a dpkg lock held by another apt run (see install-mode-config.ts). */
+    lockWaitMs: number;
   };
   reboot: { command: string[]; delayMs: number };
   planetChecks: { timeoutMs: number; checks: PlanetCheck[] };
@@ -165,6 +167,7 @@ export const DEFAULT_CONFIG_DOC = {
     mode: 'command' as InstallMode,
     packages: [] as string[],
     upgradeAll: { policy: 'upgrade' as UpgradePolicy },
+    lockWaitMs: 5 * 60_000,
   },
   reboot: { command: ['systemctl', 'reboot'], delayMs: 500 },
   planetChecks: {
@@ -232,7 +235,7 @@ function readAgentConfig(root: FieldReader, overrides: ConfigOverrides, profile:
   const logLevel = overridable(root, fileLogLevel, { flag: '--log-level', value: overrides.logLevel }, (v) => oneOfProblem(v, LOG_LEVELS));
   const units = readUnits(root.section('units', ['allow', 'planet', 'watch', 'defaultTimeoutMs', 'maxTimeoutMs', 'maxListed']), profile);
   const packages = readPackages(root.section('packages', ['manager', 'watch']));
-  const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs', 'mode', 'packages', 'upgradeAll']));
+  const install = readInstall(root.section('install', ['command', 'env', 'versionPattern', 'timeoutMs', 'mode', 'packages', 'upgradeAll', 'lockWaitMs']));
   requireWatchedPackage(root, install, packages);
   const reboot = readReboot(root.section('reboot', ['command', 'delayMs']));
   const planetChecks = readPlanetChecks(root.section('planetChecks', ['timeoutMs', 'checks']));
@@ -327,12 +330,18 @@ function readPackages(r: FieldReader): AgentConfig['packages'] {
 function readInstall(r: FieldReader): AgentConfig['install'] {
   const command = r.argv('command', D.install.command, { max: 64 });
   checkInstallTemplate(r, command);
+  const timeoutMs = r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000);
+  const modeSettings = readInstallMode(r, D.install);
+  // The default wait shrinks to fit a short install timeout; a wait set by hand must leave the install time.
+  const lockWaitMs = r.has('lockWaitMs') ? modeSettings.lockWaitMs : Math.min(modeSettings.lockWaitMs, Math.floor(timeoutMs / 2));
+  if (r.has('lockWaitMs') && lockWaitMs >= timeoutMs) r.fail('lockWaitMs', `is ${lockWaitMs} but must be less than install.timeoutMs (${timeoutMs}): the wait for the dpkg lock is part of the install's time`);
   return {
     command,
     env: r.env('env', D.install.env),
     versionPattern: readVersionPattern(r),
-    timeoutMs: r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000),
-    ...readInstallMode(r, D.install),
+    timeoutMs,
+    ...modeSettings,
+    lockWaitMs,
   };
 }
 

@@ -23,19 +23,26 @@ export type InstallStep = [string, ...string[]];
 
 const APT_NONINTERACTIVE = ['-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
+/** apt-get waits this long for a dpkg lock another apt run holds, instead of failing at once (install.lockWaitMs). */
+function aptLockWait(lockWaitMs: number): string[] {
+  return ['-o', `DPkg::Lock::Timeout=${Math.ceil(lockWaitMs / 1000)}`];
+}
+
 /** apt-get's package lists are refreshed first: the versions asked for (or pending) must be known. */
-const APT_UPDATE: InstallStep = ['apt-get', 'update'];
+function aptUpdate(lockWaitMs: number): InstallStep {
+  return ['apt-get', ...aptLockWait(lockWaitMs), 'update'];
+}
 
 /** mode packages: each package at its exact version. */
-export function packagesInstallSteps(manager: PackageManager, pins: readonly PackagePin[]): InstallStep[] {
+export function packagesInstallSteps(manager: PackageManager, pins: readonly PackagePin[], lockWaitMs: number): InstallStep[] {
   if (manager === 'rpm') return [['dnf', 'install', '-y', ...pins.map((p) => `${p.name}-${p.version}`)]];
-  return [APT_UPDATE, ['apt-get', 'install', ...APT_NONINTERACTIVE, ...pins.map((p) => `${p.name}=${p.version}`)]];
+  return [aptUpdate(lockWaitMs), ['apt-get', 'install', ...APT_NONINTERACTIVE, ...aptLockWait(lockWaitMs), ...pins.map((p) => `${p.name}=${p.version}`)]];
 }
 
 /** mode upgrade-all: every pending upgrade (apt: `upgrade` keeps installed packages only, `dist-upgrade` may add or remove some). */
-export function upgradeAllSteps(manager: PackageManager, policy: UpgradePolicy): InstallStep[] {
+export function upgradeAllSteps(manager: PackageManager, policy: UpgradePolicy, lockWaitMs: number): InstallStep[] {
   if (manager === 'rpm') return [['dnf', 'upgrade', '-y']];
-  return [APT_UPDATE, ['apt-get', policy, ...APT_NONINTERACTIVE]];
+  return [aptUpdate(lockWaitMs), ['apt-get', policy, ...APT_NONINTERACTIVE, ...aptLockWait(lockWaitMs)]];
 }
 
 /** The program the package-manager modes run (what NodeInfo.install_configured looks for). */

@@ -65,8 +65,8 @@ export function planPackageInstall(req: InstallRequestFields, mode: Exclude<Inst
   if (req.version !== '') throw new FieldError('version', `${showValue(req.version)}: install mode ${mode} takes no version (it is for mode command)`);
   if (mode === 'upgrade-all') {
     if ((req.packages ?? []).length > 0) throw new FieldError('packages', 'install mode upgrade-all takes no packages (it upgrades every package with a pending upgrade)');
-    return { mode, steps: upgradeAllSteps(cfg.packages.manager, cfg.install.upgradeAll.policy), args: { mode }, packagesRequested: [] };
+    return { mode, steps: upgradeAllSteps(cfg.packages.manager, cfg.install.upgradeAll.policy, cfg.install.lockWaitMs), args: { mode }, packagesRequested: [] };
   }
   const pins = checkPins(req.packages ?? [], cfg.install.packages);
-  return { mode, steps: packagesInstallSteps(cfg.packages.manager, pins), args: { mode, packages: pins.map((p) => `${p.name}=${p.version}`) }, packagesRequested: pins };
+  return { mode, steps: packagesInstallSteps(cfg.packages.manager, pins, cfg.install.lockWaitMs), args: { mode, packages: pins.map((p) => `${p.name}=${p.version}`) }, packagesRequested: pins };
 }

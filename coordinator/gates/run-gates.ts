@@ -79,3 +79,29 @@ export async function waitForGatesToPass(gates: readonly Gate[], clock: Clock, o
     }
   }
 }
+
+export interface StartGateOptions {
+  /** Reads before the gates count as failing (default 3). */
+  reads?: number;
+  /** Time between two reads (default 2 s). */
+  intervalMs?: number;
+  /** Told about each failing read that is read again. */
+  onRetry?: (report: GateReport, read: number, reads: number) => void;
+}
+
+/**
+ * The gates before an operation starts. One failing read is not enough to refuse: a probe that misses its
+ * timeout once on a busy cluster would refuse a whole update that the first node's own gate (which waits)
+ * would have let through. A failing report is read again, `intervalMs` apart, up to `reads` reads; the
+ * first passing read, or the last failing one, is returned.
+ */
+export async function checkGatesAtStart(gates: readonly Gate[], clock: Clock, options: StartGateOptions = {}): Promise<GateReport> {
+  const reads = options.reads ?? 3;
+  const intervalMs = options.intervalMs ?? 2000;
+  for (let read = 1; ; read++) {
+    const report = await runGates(gates, clock);
+    if (report.passed || read >= reads) return report;
+    options.onRetry?.(report, read, reads);
+    await clock.sleep(intervalMs);
+  }
+}

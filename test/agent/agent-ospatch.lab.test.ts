@@ -124,15 +124,30 @@ describe('OS patching through the agent on lab nodes (local apt repository, real
     expect(await installed('node-2')).to.deep.equal(allAt(LAB_APT_INITIAL));
   });
 
-  it('node-1 upgrade-all: a real apt-get upgrade, every change listed old → new, the reboot required by the kernel package, the tool service to restart; a replay returns the same', async () => {
+  it('node-1 upgrade-all while another apt run holds the dpkg lock (an operator at `apt-get upgrade`\'s prompt): apt-get waits for it, then a real upgrade, every change listed old → new, the reboot required by the kernel package, the tool service to restart; a replay returns the same', async () => {
     const c = client('node-1');
+    const n1 = node('node-1');
+    // A real apt run holding the lock: `apt-get upgrade` at its "Do you want to continue?" prompt, its stdin a pipe
+    // that closes after HOLD_S (then it answers no and changes nothing), in a transient unit as unattended-upgrades runs.
+    const HOLD_S = 8;
+    const holder = `lab-apt-prompt-${randomBytes(3).toString('hex')}`;
+    await n1.exec('apt-get', ['update']);
+    await n1.exec('systemd-run', [`--unit=${holder}`, '--collect', '--quiet', '/bin/sh', '-c', `sleep ${HOLD_S} | apt-get upgrade`]);
+    const holdStarted = Date.now();
+    await waitFor({ timeoutMs: 30_000, what: `${holder}: apt-get upgrade at its prompt, holding the dpkg lock` }, async () => {
+      const out = (await n1.exec('journalctl', ['-u', holder, '-o', 'cat', '--no-pager'], { okExitCodes: [0, 1] })).stdout;
+      return out.includes('Do you want to continue?') ? ready(true) : notYet(out.split('\n').slice(-2).join(' | '));
+    });
     const id = opId('upgrade-all');
     const t0 = Date.now();
     const r = await c.install(id, '', { mode: 'upgrade-all', deadlineMs: 120_000 });
-    note(`upgrade-all through the agent: ${Date.now() - t0} ms`);
+    note(`upgrade-all through the agent while ${holder} held the lock (${HOLD_S} s from ${t0 - holdStarted} ms before): ${Date.now() - t0} ms`);
     expect(r.error, r.error?.message).to.equal(undefined);
-    expect(r.started?.command).to.deep.equal(['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold']);
-    expect(r.stdout).to.include('$ apt-get update');
+    const output = [...r.stdout, ...r.stderr].join('\n');
+    expect(output, 'apt-get waited for the lock instead of failing').to.match(/Waiting for cache lock: Could not get lock \/var\/lib\/dpkg\/lock-frontend\. It is held by process \d+ \(apt-get\)/);
+    expect((await n1.exec('journalctl', ['-u', holder, '-o', 'cat', '--no-pager'], { okExitCodes: [0, 1] })).stdout, 'the holder answered no and changed nothing').to.match(/Abort\./);
+    expect(r.started?.command).to.deep.equal(['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=300']);
+    expect(r.stdout).to.include('$ apt-get -o DPkg::Lock::Timeout=300 update');
     expect(r.stdout.join('\n')).to.match(/Unpacking noderoll-lab-kernel \(1\.1\) over \(1\.0\)/);
     const expected = LAB_APT_PACKAGES.map((name) => ({ name, versionBefore: LAB_APT_INITIAL, versionAfter: LAB_APT_UPDATE }));
     expect(r.finished?.packageChanges).to.deep.equal(expected);

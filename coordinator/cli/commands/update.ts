@@ -1,4 +1,5 @@
-import { runGates } from '../../gates/run-gates.js';
+import { checkGatesAtStart } from '../../gates/run-gates.js';
+import { describeGateFailures } from '../../gates/gate.js';
 import { newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
 import { LockHeldError } from '../../state/state-store.js';
 import {
@@ -56,7 +57,12 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
       }
 
       ctx.reporter.message('Checking the cluster gates before starting…');
-      const gates = await runGates(services.gates, ctx.env.clock);
+      const gates = await checkGatesAtStart(services.gates, ctx.env.clock, {
+        onRetry: (report, read, reads) => {
+          log.info({ passed: false, read, results: report.results }, 'gates before start failed; reading them again');
+          ctx.reporter.message(`The cluster gates failed (read ${read} of ${reads}: ${describeGateFailures(report)}); reading them again in 2 s…`);
+        },
+      });
       log.info({ passed: gates.passed, results: gates.results }, 'gates before start');
       if (!gates.passed) {
         ctx.reporter.result('check', { passed: false, results: gates.results }, () => renderGateReport(gates));

@@ -29,8 +29,10 @@ export class FakeApt {
     }
     if (spec.file !== 'apt-get') return this.next(spec);
     this.calls.push(formatCommand(spec.file, spec.args));
-    if (spec.args[0] === 'update') return this.result(spec, 'Reading package lists...\n');
-    const targets = spec.args[0] === 'install' ? spec.args.filter((a) => /^[a-z0-9][^=]*=/.test(a)).map((a) => a.split('=') as [string, string]) : Object.entries(this.pending);
+    // apt-get's verb: the first argument that is neither an option nor the value of -o
+    const verb = spec.args.find((a, i) => !a.startsWith('-') && spec.args[i - 1] !== '-o');
+    if (verb === 'update') return this.result(spec, 'Reading package lists...\n');
+    const targets = verb === 'install' ? spec.args.filter((a) => /^[a-z0-9][^=]*=/.test(a)).map((a) => a.split('=') as [string, string]) : Object.entries(this.pending);
     for (const [n, v] of targets) {
       spec.onStdoutLine?.(`Unpacking ${n} (${v}) over (${this.db.get(n) ?? ''}) ...`);
       this.db.set(n, v);

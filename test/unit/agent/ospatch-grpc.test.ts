@@ -72,7 +72,7 @@ operations: { shutdownGraceMs: 0 }
     const replay = await adapter!.install(request, () => undefined);
     expect(replay).to.deep.include({ succeeded: true, replayed: true, packageChanges: outcome.packageChanges, rebootAdvice: outcome.rebootAdvice });
     const op = await client!.getOperation('upgrade-1');
-    expect(op.install).to.deep.include({ mode: 'upgrade-all', command: ['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'] });
+    expect(op.install).to.deep.include({ mode: 'upgrade-all', command: ['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=300'] });
     expect(apt.calls.filter((c) => c.startsWith('apt-get'))).to.have.length(2);
   });
 

@@ -18,6 +18,8 @@ import { ConfigError } from '../../../shared/config/config-error.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
 
 const APT_OPTS = ['-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+/** The default install.lockWaitMs (5 min) as apt-get's option. */
+const LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
 
 function config(installYaml: string, extra = ''): ReturnType<typeof parseAgentConfig> {
   return parseAgentConfig(`install:\n${installYaml}\n${extra}`, 'test');
@@ -35,18 +37,22 @@ function configProblems(text: string): string[] {
 
 describe('agent install modes (packages, upgrade-all)', () => {
   describe('argv', () => {
-    it('apt: `apt-get update` first, then install name=version or upgrade/dist-upgrade, never prompting', () => {
-      expect(packagesInstallSteps('dpkg', [{ name: 'nginx', version: '1.24.0-1' }, { name: 'libssl3', version: '3.0.11-1~deb12u2' }])).to.deep.equal([
-        ['apt-get', 'update'],
-        ['apt-get', 'install', ...APT_OPTS, 'nginx=1.24.0-1', 'libssl3=3.0.11-1~deb12u2'],
+    it('apt: `apt-get update` first, then install name=version or upgrade/dist-upgrade, never prompting, each waiting for a dpkg lock held by another apt run', () => {
+      const wait = ['-o', 'DPkg::Lock::Timeout=300'];
+      expect(packagesInstallSteps('dpkg', [{ name: 'nginx', version: '1.24.0-1' }, { name: 'libssl3', version: '3.0.11-1~deb12u2' }], 300_000)).to.deep.equal([
+        ['apt-get', ...wait, 'update'],
+        ['apt-get', 'install', ...APT_OPTS, ...wait, 'nginx=1.24.0-1', 'libssl3=3.0.11-1~deb12u2'],
       ]);
-      expect(upgradeAllSteps('dpkg', 'upgrade')).to.deep.equal([['apt-get', 'update'], ['apt-get', 'upgrade', ...APT_OPTS]]);
-      expect(upgradeAllSteps('dpkg', 'dist-upgrade')).to.deep.equal([['apt-get', 'update'], ['apt-get', 'dist-upgrade', ...APT_OPTS]]);
+      expect(upgradeAllSteps('dpkg', 'upgrade', 300_000)).to.deep.equal([['apt-get', ...wait, 'update'], ['apt-get', 'upgrade', ...APT_OPTS, ...wait]]);
+      expect(upgradeAllSteps('dpkg', 'dist-upgrade', 300_000)).to.deep.equal([['apt-get', ...wait, 'update'], ['apt-get', 'dist-upgrade', ...APT_OPTS, ...wait]]);
+      // whole seconds, rounded up; 0 = fail at once (apt-get's own default)
+      expect(upgradeAllSteps('dpkg', 'upgrade', 1_500)[1]).to.include('DPkg::Lock::Timeout=2');
+      expect(upgradeAllSteps('dpkg', 'upgrade', 0)[1]).to.include('DPkg::Lock::Timeout=0');
     });
 
-    it('dnf: install name-version, upgrade -y (the policy is apt-only)', () => {
-      expect(packagesInstallSteps('rpm', [{ name: 'nginx', version: '1:1.24.0-1.el9' }])).to.deep.equal([['dnf', 'install', '-y', 'nginx-1:1.24.0-1.el9']]);
-      expect(upgradeAllSteps('rpm', 'dist-upgrade')).to.deep.equal([['dnf', 'upgrade', '-y']]);
+    it('dnf: install name-version, upgrade -y (the policy is apt-only; dnf waits for the rpm lock by itself)', () => {
+      expect(packagesInstallSteps('rpm', [{ name: 'nginx', version: '1:1.24.0-1.el9' }], 300_000)).to.deep.equal([['dnf', 'install', '-y', 'nginx-1:1.24.0-1.el9']]);
+      expect(upgradeAllSteps('rpm', 'dist-upgrade', 300_000)).to.deep.equal([['dnf', 'upgrade', '-y']]);
     });
   });
 
@@ -58,6 +64,15 @@ describe('agent install modes (packages, upgrade-all)', () => {
       expect(c.install).to.deep.include({ mode: 'packages', packages: ['nginx', 'libssl*'], upgradeAll: { policy: 'dist-upgrade' } });
       // mode packages/upgrade-all needs no install.command and no watched package
       expect(config('  mode: upgrade-all').install.mode).to.equal('upgrade-all');
+    });
+
+    it('waits 5 min for a dpkg lock by default (at most half of a shorter install.timeoutMs); lockWaitMs set by hand must be under install.timeoutMs', () => {
+      expect(parseAgentConfig('', 'test').install.lockWaitMs).to.equal(300_000);
+      expect(config('  timeoutMs: 120000').install.lockWaitMs).to.equal(60_000);
+      expect(config('  lockWaitMs: 0').install.lockWaitMs).to.equal(0);
+      expect(config('  lockWaitMs: 900000\n  timeoutMs: 3600000').install.lockWaitMs).to.equal(900_000);
+      expect(configProblems('install:\n  lockWaitMs: 120000\n  timeoutMs: 60000\n').join('\n')).to.match(/install\.lockWaitMs.*must be less than install\.timeoutMs \(60000\)/);
+      expect(configProblems('install:\n  lockWaitMs: -1\n').join('\n')).to.match(/install\.lockWaitMs/);
     });
 
     it('refuses a bad mode, a packages mode without packages, a bad glob and a bad policy, naming each field', () => {
@@ -92,7 +107,7 @@ describe('agent install modes (packages, upgrade-all)', () => {
 
     it('packages: allowed names at exact versions become argv; others are refused before anything runs', () => {
       const plan = planPackageInstall({ version: '', packages: [{ name: 'nginx', version: '1.24.0-1' }, { name: 'libssl3', version: '3.0.11-1' }] }, 'packages', packagesCfg);
-      expect(plan.steps.at(-1)).to.deep.equal(['apt-get', 'install', ...APT_OPTS, 'nginx=1.24.0-1', 'libssl3=3.0.11-1']);
+      expect(plan.steps.at(-1)).to.deep.equal(['apt-get', 'install', ...APT_OPTS, ...LOCK_WAIT, 'nginx=1.24.0-1', 'libssl3=3.0.11-1']);
       expect(plan.args).to.deep.equal({ mode: 'packages', packages: ['nginx=1.24.0-1', 'libssl3=3.0.11-1'] });
       const refused = (packages: { name: string; version: string }[], version = ''): Error => {
         try {
@@ -143,9 +158,9 @@ describe('agent install modes (packages, upgrade-all)', () => {
       let started: string[] = [];
       const op = await o.install({ operationId: 'up-1', version: '', mode: 'upgrade-all' }, (s) => (started = s.command), (l) => out.push(l.text));
       expect(op.state).to.equal('succeeded');
-      expect(started).to.deep.equal(['apt-get', 'upgrade', ...APT_OPTS]);
-      expect(host.calls.filter((c) => c.startsWith('apt-get'))).to.deep.equal(['apt-get update', `apt-get upgrade ${APT_OPTS.join(' ')}`]);
-      expect(out).to.include('$ apt-get update');
+      expect(started).to.deep.equal(['apt-get', 'upgrade', ...APT_OPTS, ...LOCK_WAIT]);
+      expect(host.calls.filter((c) => c.startsWith('apt-get'))).to.deep.equal([`apt-get ${LOCK_WAIT.join(' ')} update`, `apt-get upgrade ${[...APT_OPTS, ...LOCK_WAIT].join(' ')}`]);
+      expect(out).to.include(`$ apt-get ${LOCK_WAIT.join(' ')} update`);
       expect(out).to.include('Unpacking nginx (1.22.1-9+deb12u1) over (1.22.1-9) ...');
       expect(op.install?.packageChanges).to.deep.equal([
         { name: 'linux-image-6.1.0-29-amd64', before: '', after: '6.1.90-1' },

@@ -1,5 +1,5 @@
 import { checkOperationRecord, type OperationRecord } from '../../coordinator/state/operation-record.js';
-import { jsonCopy, type Json } from './json-copy.js';
+import { jsonCopy, type Json } from '../support/json-copy.js';
 import { LockLostError, type AbortRequest, type LockHolder, type LockInfo, type LockOwner, type StateLock, type StateStore } from '../../coordinator/state/state-store.js';
 
 /**

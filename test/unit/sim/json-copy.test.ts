@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jsonCopy } from '../../sim/json-copy.js';
+import { jsonCopy } from '../../support/json-copy.js';
 import { MemoryStateStore } from '../../sim/memory-store.js';
 import { newOperationId, newOperationRecord } from '../../../coordinator/state/operation-record.js';
 

@@ -128,23 +128,52 @@ describe('OS patching through the agent on lab nodes (local apt repository, real
     const c = client('node-1');
     const n1 = node('node-1');
     // A real apt run holding the lock: `apt-get upgrade` at its "Do you want to continue?" prompt, its stdin a pipe
-    // that closes after HOLD_S (then it answers no and changes nothing), in a transient unit as unattended-upgrades runs.
-    const HOLD_S = 8;
+    // that stays open until the test creates RELEASE (then it reads end of file, answers no and changes nothing),
+    // in a transient unit as unattended-upgrades runs. The pipe closes by itself after 120 s at the latest.
     const holder = `lab-apt-prompt-${randomBytes(3).toString('hex')}`;
+    const RELEASE = `/run/${holder}.release`;
+    const LOCK = '/var/lib/dpkg/lock-frontend';
     await n1.exec('apt-get', ['update']);
-    await n1.exec('systemd-run', [`--unit=${holder}`, '--collect', '--quiet', '/bin/sh', '-c', `sleep ${HOLD_S} | apt-get upgrade`]);
-    const holdStarted = Date.now();
-    await waitFor({ timeoutMs: 30_000, what: `${holder}: apt-get upgrade at its prompt, holding the dpkg lock` }, async () => {
+    await n1.exec('systemd-run', [`--unit=${holder}`, '--collect', '--quiet', '/bin/sh', '-c', `i=0; while [ ! -e ${RELEASE} ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done | apt-get upgrade`]);
+    /** The command lines of the processes in the node with the dpkg frontend lock file open. */
+    const lockOpeners = async (): Promise<string[]> =>
+      (
+        await n1.exec('sh', ['-c', `for p in /proc/[0-9]*; do ls -l $p/fd 2>/dev/null | grep -q ' -> ${LOCK}$' && tr '\\0' ' ' < $p/cmdline && echo; done`], { okExitCodes: [0, 1] })
+      ).stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+    // The prompt itself ends without a newline, so the journal shows the line before it.
+    await waitFor({ timeoutMs: 60_000, what: `${holder}: apt-get upgrade at its prompt, holding the dpkg lock` }, async () => {
       const out = (await n1.exec('journalctl', ['-u', holder, '-o', 'cat', '--no-pager'], { okExitCodes: [0, 1] })).stdout;
-      return out.includes('Do you want to continue?') ? ready(true) : notYet(out.split('\n').slice(-2).join(' | '));
+      const atPrompt = out.includes('After this operation') && (await lockOpeners()).some((l) => l.trim() === 'apt-get upgrade');
+      return atPrompt ? ready(true) : notYet(out.split('\n').slice(-2).join(' | '));
     });
     const id = opId('upgrade-all');
     const t0 = Date.now();
-    const r = await c.install(id, '', { mode: 'upgrade-all', deadlineMs: 120_000 });
-    note(`upgrade-all through the agent while ${holder} held the lock (${HOLD_S} s from ${t0 - holdStarted} ms before): ${Date.now() - t0} ms`);
-    expect(r.error, r.error?.message).to.equal(undefined);
+    const install = c.install(id, '', { mode: 'upgrade-all', deadlineMs: 120_000 });
+    // Released only once the agent's apt-get upgrade has run for 2 s while the holder kept the lock: without the
+    // wait it would have failed at once (apt retries the lock by opening the file now and then, so an open file
+    // descriptor is no sign of the wait).
+    const agentsUpgrade = async (): Promise<boolean> => {
+      const cmdlines = (await n1.exec('sh', ['-c', "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done"])).stdout;
+      return cmdlines.split('\n').some((l) => l.startsWith('apt-get upgrade -y'));
+    };
+    let waitedMs = 0;
+    try {
+      await waitFor({ timeoutMs: 60_000, what: "the agent's apt-get upgrade running while the holder keeps the lock" }, async () => ((await agentsUpgrade()) ? ready(true) : notYet('not started')));
+      waitedMs = Date.now() - t0;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(await agentsUpgrade(), "the agent's apt-get still waiting for the lock 2 s later").to.equal(true);
+      expect((await lockOpeners()).some((l) => l.trim() === 'apt-get upgrade'), 'the holder still has the lock').to.equal(true);
+    } finally {
+      await n1.exec('touch', [RELEASE]);
+    }
+    const released = Date.now() - t0;
+    const r = await install;
     const output = [...r.stdout, ...r.stderr].join('\n');
-    expect(output, 'apt-get waited for the lock instead of failing').to.match(/Waiting for cache lock: Could not get lock \/var\/lib\/dpkg\/lock-frontend\. It is held by process \d+ \(apt-get\)/);
+    note(`upgrade-all through the agent while ${holder} held the lock: the agent's apt-get was waiting at ${waitedMs} ms, the lock released at ${released} ms, install done at ${Date.now() - t0} ms; apt said: ${output.match(/Waiting for cache lock[^\n]*/)?.[0] ?? '(no waiting line)'}`);
+    // Without the wait, apt-get fails at once: "Could not get lock /var/lib/dpkg/lock-frontend. It is held by process …"
+    expect(r.error, r.error?.message).to.equal(undefined);
     expect((await n1.exec('journalctl', ['-u', holder, '-o', 'cat', '--no-pager'], { okExitCodes: [0, 1] })).stdout, 'the holder answered no and changed nothing').to.match(/Abort\./);
     expect(r.started?.command).to.deep.equal(['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=300']);
     expect(r.stdout).to.include('$ apt-get -o DPkg::Lock::Timeout=300 update');

@@ -172,7 +172,11 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
     } finally {
       await n.exec('systemctl', ['start', state.teleportUnit]);
     }
-    expect((await l.gravity(['status', '--output=json'])).exitCode).to.equal(0);
+    // healthy again once the restarted teleport answers its probe (not at once on a busy machine)
+    await waitFor({ what: 'gravity status healthy after teleport started again', timeoutMs: 60_000, initialDelayMs: 200, maxDelayMs: 1000 }, async () => {
+      const r = await l.gravity(['status', '--output=json'], { okExitCodes: [0, 255] });
+      return r.exitCode === 0 ? ready(true) : notYet(r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`);
+    });
   });
 
   it('reboot: new boot ID, Node NotReady then Ready with the new bootID, etcd degraded then healthy', async () => {

@@ -174,6 +174,7 @@ describe('OS patching through the agent on lab nodes (local apt repository, real
     note(`upgrade-all through the agent while ${holder} held the lock: the agent's apt-get was waiting at ${waitedMs} ms, the lock released at ${released} ms, install done at ${Date.now() - t0} ms; apt said: ${output.match(/Waiting for cache lock[^\n]*/)?.[0] ?? '(no waiting line)'}`);
     // Without the wait, apt-get fails at once: "Could not get lock /var/lib/dpkg/lock-frontend. It is held by process …"
     expect(r.error, r.error?.message).to.equal(undefined);
+    expect(output, "apt-get's own words for the wait").to.match(/Waiting for cache lock: Could not get lock \/var\/lib\/dpkg\/lock-frontend\. It is held by process \d+ \(apt-get\)/);
     expect((await n1.exec('journalctl', ['-u', holder, '-o', 'cat', '--no-pager'], { okExitCodes: [0, 1] })).stdout, 'the holder answered no and changed nothing').to.match(/Abort\./);
     expect(r.started?.command).to.deep.equal(['apt-get', 'upgrade', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=300']);
     expect(r.stdout).to.include('$ apt-get -o DPkg::Lock::Timeout=300 update');

@@ -22,9 +22,10 @@ const HEADER = `# noderoll-agent configuration. The package writes this file onl
 
 /** The defaults as YAML (not commented): what uncommenting the whole file would configure. */
 export function defaultAgentYamlBody(): string {
-  // shutdownGraceMs is left out: unset, it follows install.timeoutMs (a fixed value would not).
+  // shutdownGraceMs and install.lockWaitMs are left out: unset, they follow install.timeoutMs (a fixed value would not).
   const { shutdownGraceMs: _followsInstallTimeout, ...operations } = DEFAULT_CONFIG_DOC.operations;
-  return stringify({ ...DEFAULT_CONFIG_DOC, operations }, { lineWidth: 0 });
+  const { lockWaitMs: _atMostHalfTheInstall, ...install } = DEFAULT_CONFIG_DOC.install;
+  return stringify({ ...DEFAULT_CONFIG_DOC, install, operations }, { lineWidth: 0 });
 }
 
 export function defaultAgentYaml(): string {
@@ -34,5 +35,7 @@ export function defaultAgentYaml(): string {
     .map((line) => `#${line}`);
   const afterOperations = commented.findIndex((l) => l === '#operations:');
   commented.splice(afterOperations + 1, 0, '#  # shutdownGraceMs: unset = install.timeoutMs (how long a stop waits for a running install)');
+  const afterInstall = commented.findIndex((l) => l === '#install:');
+  commented.splice(afterInstall + 1, 0, "#  # lockWaitMs: unset = 300000, at most half of install.timeoutMs (apt-get's wait for a dpkg lock another apt run holds)");
   return `${HEADER}${commented.join('\n')}\n`;
 }

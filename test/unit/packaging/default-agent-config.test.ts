@@ -22,7 +22,8 @@ describe('packaged agent.yaml (packaging/default-agent-config.ts)', () => {
   it('uncommented, it holds exactly the agent defaults (DEFAULT_CONFIG_DOC) and configures the same agent', () => {
     const text = uncommented(defaultAgentYaml());
     const { shutdownGraceMs: _followsInstallTimeout, ...operations } = DEFAULT_CONFIG_DOC.operations;
-    expect(parse(text)).to.deep.equal({ ...DEFAULT_CONFIG_DOC, operations });
+    const { lockWaitMs: _atMostHalfTheInstall, ...install } = DEFAULT_CONFIG_DOC.install;
+    expect(parse(text)).to.deep.equal({ ...DEFAULT_CONFIG_DOC, install, operations });
     expect(parseAgentConfig(text, 'agent.yaml')).to.deep.equal(parseAgentConfig('', 'defaults'));
   });
 
@@ -33,5 +34,8 @@ describe('packaged agent.yaml (packaging/default-agent-config.ts)', () => {
     expect(body.split('\n').filter((l) => l === '  timeoutMs: 1800000')).to.have.length(1);
     const config = parseAgentConfig(body.replace('  timeoutMs: 1800000', '  timeoutMs: 60000'), 'agent.yaml');
     expect(config.operations.shutdownGraceMs).to.equal(60_000);
+    // install.lockWaitMs is left unset the same way: it shrinks to half of a short install.timeoutMs
+    expect(text).to.match(/^#install:\n# {2}# lockWaitMs: unset = 300000, at most half of install\.timeoutMs/m);
+    expect(config.install.lockWaitMs).to.equal(30_000);
   });
 });

@@ -165,6 +165,7 @@ export function makeStateStore(config: CoordinatorConfig, kubectl: KubectlClient
     configMapName: k.configMapName,
     leaseDurationSeconds: k.leaseDurationMs / 1000,
     historyLimit: config.state.history,
+    onAccessChosen: (how) => log.debug({ component: 'state' }, `the Kubernetes state store talks ${how}`),
   });
 }
 

@@ -77,6 +77,16 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
     return this.runner(spec);
   }
 
+  /** The environment kubectl runs with (KUBECONFIG, proxy variables): whoever talks to the API server directly must honour the same. */
+  get environment(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
+  }
+
+  /** The deadline of one get/create/replace call. */
+  get callTimeoutMs(): number {
+    return this.options.callTimeoutMs;
+  }
+
   /** Any kubectl subcommand with this client's kubeconfig, context and deadline (the Kubernetes state store's get/create/replace). */
   call(args: readonly string[], extra: Pick<KubectlCallOptions, 'input' | 'okExitCodes' | 'signal'> = {}): Promise<CommandResult> {
     return this.run(args, extra);

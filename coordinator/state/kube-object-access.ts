@@ -30,14 +30,32 @@ export function readRefusal(stderr: string): KubeWriteRefusal | undefined {
 }
 
 /**
- * get/create/replace of single objects through the coordinator's kubectl: `get -o json`, and
- * `create|replace -f - -o json` so the caller learns the resourceVersion it wrote. A replace carries
- * metadata.resourceVersion, so the API server refuses it with 409 Conflict if anyone wrote in between.
+ * get/create/replace of single objects (a Lease, a ConfigMap). create and replace return the object as
+ * written, so the caller learns its resourceVersion. A replace carries metadata.resourceVersion, so the
+ * API server refuses it with 409 Conflict (KubeWriteRefusedError) if anyone wrote in between.
  */
-export class KubeObjectAccess {
+export interface KubeObjectAccess {
+  /** What it talks through, for the log ("kubectl", or the API server it reaches directly). */
+  describe(): Promise<string>;
+  get<T extends KubeObject>(resource: 'lease' | 'configmap', name: string, namespace: string): Promise<T | undefined>;
+  create<T extends KubeObject>(object: T): Promise<T>;
+  /** Refused with Conflict unless object.metadata.resourceVersion is still the current one. */
+  replace<T extends KubeObject>(object: T): Promise<T>;
+}
+
+export function refuseBlindReplace(object: KubeObject): void {
+  if (!object.metadata.resourceVersion) throw new Error(`replace of ${object.kind} ${object.metadata.name} without metadata.resourceVersion would overwrite blindly`);
+}
+
+/** Through a kubectl process per call: `get -o json`, `create|replace -f - -o json`. */
+export class KubectlObjectAccess implements KubeObjectAccess {
   constructor(private readonly kubectl: KubectlClient) {}
 
-  async get<T extends KubeObject>(resource: string, name: string, namespace: string): Promise<T | undefined> {
+  async describe(): Promise<string> {
+    return 'kubectl';
+  }
+
+  async get<T extends KubeObject>(resource: 'lease' | 'configmap', name: string, namespace: string): Promise<T | undefined> {
     const r = await this.kubectl.call(['get', resource, name, '-n', namespace, '-o', 'json'], { okExitCodes: [0, 1] });
     if (r.exitCode === 1) {
       if (readRefusal(r.stderr) === 'NotFound') return undefined;
@@ -50,9 +68,8 @@ export class KubeObjectAccess {
     return this.write('create', object);
   }
 
-  /** Refused with Conflict unless object.metadata.resourceVersion is still the current one. */
   replace<T extends KubeObject>(object: T): Promise<T> {
-    if (!object.metadata.resourceVersion) throw new Error(`replace of ${object.kind} ${object.metadata.name} without metadata.resourceVersion would overwrite blindly`);
+    refuseBlindReplace(object);
     return this.write('replace', object);
   }
 

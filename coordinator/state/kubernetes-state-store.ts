@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KubectlClient } from '../cluster/kubectl.js';
-import { KubeObjectAccess, KubeWriteRefusedError, type KubeObject } from './kube-object-access.js';
+import { AutoKubeObjectAccess } from './auto-kube-object-access.js';
+import { KubeWriteRefusedError, type KubeObject, type KubeObjectAccess } from './kube-object-access.js';
 import { LeaseLock, LeaseLockManager } from './lease-lock.js';
 import { ABORT_KEY, CONFIGMAP_MAX_BYTES, decodeAbort, decodeHistory, decodeRecord, encodeRecord, type ConfigMapData } from './operation-configmap.js';
 import { DEFAULT_HISTORY_LIMIT } from './operation-history.js';
@@ -10,6 +11,10 @@ import { LockLostError, type AbortRequest, type LockHolder, type LockOwner, type
 
 export interface KubernetesStateStoreOptions {
   kubectl: KubectlClient;
+  /** How the Lease and ConfigMap are read and written; default: directly when the kubeconfig allows, else kubectl (AutoKubeObjectAccess). */
+  access?: KubeObjectAccess;
+  /** Told once how the store reaches the API server. */
+  onAccessChosen?: (how: string) => void;
   /** Default noderoll-system; it must exist. */
   namespace?: string;
   /** The Lease (default noderoll) and the ConfigMap (default noderoll-operation). */
@@ -55,7 +60,7 @@ export class KubernetesStateStore implements StateStore {
     this.namespace = options.namespace ?? 'noderoll-system';
     this.configMapName = options.configMapName ?? 'noderoll-operation';
     this.location = `configmap ${this.namespace}/${this.configMapName}`;
-    this.access = new KubeObjectAccess(options.kubectl);
+    this.access = options.access ?? new AutoKubeObjectAccess(options.kubectl, options.onAccessChosen);
     this.leases = new LeaseLockManager({
       access: this.access,
       namespace: this.namespace,

@@ -102,7 +102,11 @@ export interface AgentConfig {
     /** mode packages: globs of the package names the coordinator may ask for. */
     packages: string[];
     upgradeAll: { policy: UpgradePolicy };
-    /** apt-get's wait for a dpkg lock held by another apt run (see install-mode-config.ts). */
+    /**
+     * How long apt-get waits for the dpkg lock while another apt run holds it (unattended-upgrades, an
+     * operator's apt): DPkg::Lock::Timeout, in whole seconds. 0: fail at once, as apt-get does by default.
+     * dnf needs none: it waits for the rpm lock by itself, within install.timeoutMs.
+     */
     lockWaitMs: number;
   };
   reboot: { command: string[]; delayMs: number };
@@ -333,7 +337,7 @@ function readInstall(r: FieldReader): AgentConfig['install'] {
   const timeoutMs = r.integer('timeoutMs', D.install.timeoutMs, 1000, 24 * 3_600_000);
   const modeSettings = readInstallMode(r, D.install);
   // The default wait shrinks to fit a short install timeout; a wait set by hand must leave the install time.
-  const lockWaitMs = r.has('lockWaitMs') ? modeSettings.lockWaitMs : Math.min(modeSettings.lockWaitMs, Math.floor(timeoutMs / 2));
+  const lockWaitMs = r.has('lockWaitMs') ? r.integer('lockWaitMs', D.install.lockWaitMs, 0, 3_600_000) : Math.min(D.install.lockWaitMs, Math.floor(timeoutMs / 2));
   if (r.has('lockWaitMs') && lockWaitMs >= timeoutMs) r.fail('lockWaitMs', `is ${lockWaitMs} but must be less than install.timeoutMs (${timeoutMs}): the wait for the dpkg lock is part of the install's time`);
   return {
     command,

@@ -6,7 +6,6 @@ import { packageGlobProblem } from '../../shared/validation/package-pin.js';
  *   mode: command | packages | upgrade-all     (default command: today's install.command)
  *   packages: [globs]                          (mode packages: the names the coordinator may ask for; required)
  *   upgradeAll: { policy: upgrade | dist-upgrade }   (apt-get's verb; dnf always runs `dnf upgrade`)
- *   lockWaitMs: N                              (how long apt-get waits for a dpkg lock another apt run holds)
  */
 
 // Here rather than in agent/install/: the coordinator's package ships agent/config/ (it reads agent configs) and nothing else of the agent.
@@ -19,12 +18,6 @@ export interface InstallModeSettings {
   mode: InstallMode;
   packages: string[];
   upgradeAll: { policy: UpgradePolicy };
-  /**
-   * How long apt-get waits for the dpkg lock while another apt run holds it (unattended-upgrades, an
-   * operator's apt): DPkg::Lock::Timeout, in whole seconds. 0: fail at once, as apt-get does by default.
-   * dnf needs none: it waits for the rpm lock by itself, within install.timeoutMs.
-   */
-  lockWaitMs: number;
 }
 
 export function readInstallMode(r: FieldReader, defaults: InstallModeSettings): InstallModeSettings {
@@ -34,6 +27,5 @@ export function readInstallMode(r: FieldReader, defaults: InstallModeSettings): 
     r.fail('packages', 'must name the packages (globs) the coordinator may install when install.mode is packages, e.g. [nginx, "libssl*"]');
   }
   const upgradeAll = r.section('upgradeAll', ['policy']);
-  const lockWaitMs = r.integer('lockWaitMs', defaults.lockWaitMs, 0, 3_600_000);
-  return { mode, packages, upgradeAll: { policy: upgradeAll.oneOf<UpgradePolicy>('policy', defaults.upgradeAll.policy, UPGRADE_POLICIES) }, lockWaitMs };
+  return { mode, packages, upgradeAll: { policy: upgradeAll.oneOf<UpgradePolicy>('policy', defaults.upgradeAll.policy, UPGRADE_POLICIES) } };
 }

@@ -85,8 +85,8 @@ export interface StartGateOptions {
   reads?: number;
   /** Time between two reads (default 2 s). */
   intervalMs?: number;
-  /** Told about each failing read that is read again. */
-  onRetry?: (report: GateReport, read: number, reads: number) => void;
+  /** Told about each failing read that is read again, and how long until the next read. */
+  onRetry?: (report: GateReport, read: number, reads: number, nextReadInMs: number) => void;
 }
 
 /**
@@ -101,7 +101,7 @@ export async function checkGatesAtStart(gates: readonly Gate[], clock: Clock, op
   for (let read = 1; ; read++) {
     const report = await runGates(gates, clock);
     if (report.passed || read >= reads) return report;
-    options.onRetry?.(report, read, reads);
+    options.onRetry?.(report, read, reads, intervalMs);
     await clock.sleep(intervalMs);
   }
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../shared/validation/duration.js';
 import { checkGatesAtStart } from '../../gates/run-gates.js';
 import { describeGateFailures } from '../../gates/gate.js';
 import { newOperationId, newOperationRecord, UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation-record.js';
@@ -58,9 +59,9 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
 
       ctx.reporter.message('Checking the cluster gates before starting…');
       const gates = await checkGatesAtStart(services.gates, ctx.env.clock, {
-        onRetry: (report, read, reads) => {
+        onRetry: (report, read, reads, nextReadInMs) => {
           log.info({ passed: false, read, results: report.results }, 'gates before start failed; reading them again');
-          ctx.reporter.message(`The cluster gates failed (read ${read} of ${reads}: ${describeGateFailures(report)}); reading them again in 2 s…`);
+          ctx.reporter.message(`The cluster gates failed (read ${read} of ${reads}: ${describeGateFailures(report)}); reading them again in ${formatDuration(nextReadInMs)}…`);
         },
       });
       log.info({ passed: gates.passed, results: gates.results }, 'gates before start');

@@ -24,10 +24,10 @@ describe('the cluster gates before an update starts', () => {
     const clock = new FakeClock();
     const gate = scripted([false, true], clock);
     const retries: string[] = [];
-    const report = await checkGatesAtStart([gate], clock, { onRetry: (r, read, reads) => retries.push(`${read}/${reads}: ${r.results[0]!.problems[0]}`) });
+    const report = await checkGatesAtStart([gate], clock, { onRetry: (r, read, reads, nextInMs) => retries.push(`${read}/${reads}, next in ${nextInMs} ms: ${r.results[0]!.problems[0]}`) });
     expect(report.passed).to.equal(true);
     expect(gate.readsAt.map((t) => t - gate.readsAt[0]!)).to.deep.equal([0, 2000]);
-    expect(retries).to.deep.equal(['1/3: etcd member on 127.0.1.2 is unreachable (no answer within 1500 ms)']);
+    expect(retries).to.deep.equal(['1/3, next in 2000 ms: etcd member on 127.0.1.2 is unreachable (no answer within 1500 ms)']);
   });
 
   it('a gate that keeps failing is read 3 times, 2 s apart, and its last failing report is returned: the update is refused', async () => {
@@ -44,5 +44,15 @@ describe('the cluster gates before an update starts', () => {
     const gate = scripted([true], clock);
     expect((await checkGatesAtStart([gate], clock)).passed).to.equal(true);
     expect(gate.readsAt).to.have.length(1);
+  });
+
+  it('another interval is kept and told to whoever reports the retry', async () => {
+    const clock = new FakeClock();
+    const gate = scripted([false, false, true], clock);
+    const told: number[] = [];
+    const report = await checkGatesAtStart([gate], clock, { intervalMs: 5000, onRetry: (_r, _read, _reads, nextInMs) => told.push(nextInMs) });
+    expect(report.passed).to.equal(true);
+    expect(gate.readsAt.map((t) => t - gate.readsAt[0]!)).to.deep.equal([0, 5000, 10000]);
+    expect(told).to.deep.equal([5000, 5000]);
   });
 });

@@ -212,18 +212,28 @@ export class LeaseLockManager {
     return new LockLostError(this.location, other ? `it is held by pid ${other.pid} on ${other.host} since ${other.acquiredAt}` : 'it was released');
   }
 
+  /**
+   * Clears holderIdentity while the Lease still names us. A 409 means someone wrote in between: read again,
+   * and clear again only if it is still ours (a write of our own, e.g. a renewal that was on its way).
+   */
   async release(info: LockInfo): Promise<void> {
-    const lease = await this.read();
-    if (!lease || lease.spec?.holderIdentity !== holderIdentity(info)) return;
-    const { holderIdentity: _ours, ...rest } = lease.spec;
-    try {
-      await this.options.access.replace({ ...lease, spec: { ...rest, renewTime: microTime(this.options.wallMs()) } });
-    } catch (err) {
-      // Someone took or renewed it meanwhile: it is not ours to clear any more.
-      if (!(err instanceof KubeWriteRefusedError)) throw err;
+    for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+      const lease = await this.read();
+      if (!lease || lease.spec?.holderIdentity !== holderIdentity(info)) return;
+      const { holderIdentity: _ours, ...rest } = lease.spec;
+      try {
+        await this.options.access.replace({ ...lease, spec: { ...rest, renewTime: microTime(this.options.wallMs()) } });
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeWriteRefusedError)) throw err;
+      }
     }
+    throw new Error(`releasing the ${this.location} met a conflict ${RELEASE_ATTEMPTS} times in a row; it stays held until it expires`);
   }
 }
+
+/** Conflicting writes a release reads and retries through before it gives up (the Lease then expires). */
+const RELEASE_ATTEMPTS = 3;
 
 /**
  * A held Lease. `lost` aborts when a renewal finds it taken, or when renewals have failed for longer than
@@ -234,6 +244,8 @@ export class LeaseLock implements StateLock {
   private lastRenewMs: number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The keep-alive's renewal in flight, if any. */
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly manager: LeaseLockManager,
@@ -307,7 +319,8 @@ export class LeaseLock implements StateLock {
     const tick = async (): Promise<void> => {
       for (let i = 0; !this.stopped && !this.lost.aborted; i++) {
         try {
-          await this.renew();
+          this.renewing = this.renew();
+          await this.renewing;
           break;
         } catch (err) {
           if (err instanceof LockLostError) return;
@@ -335,6 +348,8 @@ export class LeaseLock implements StateLock {
 
   async release(): Promise<void> {
     this.stopKeepAlive();
+    // A renewal already on its way would land after the release read the Lease: let it land first.
+    await this.renewing?.catch(() => undefined);
     if (!this.lost.aborted) await this.manager.release(this.info);
   }
 }

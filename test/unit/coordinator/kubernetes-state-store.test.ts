@@ -27,26 +27,40 @@ class FakeMonotonic {
 /** An access with a hook that runs before each call ("get lease", "replace ConfigMap"), to count calls or make a real race. */
 class HookedAccess implements KubeObjectAccess {
   before: ((call: string) => Promise<void>) | undefined;
+  /** Runs once the call settled, either way. */
+  after: ((call: string) => void) | undefined;
   constructor(readonly inner: KubeObjectAccess) {}
   describe(): Promise<string> {
     return this.inner.describe();
   }
-  private async hook(call: string): Promise<void> {
-    const hook = this.before;
-    if (hook) await hook(call);
+  private async hooked<T>(call: string, invoke: () => Promise<T>): Promise<T> {
+    const before = this.before;
+    if (before) await before(call);
+    try {
+      return await invoke();
+    } finally {
+      this.after?.(call);
+    }
   }
-  async get<T extends KubeObject>(resource: 'lease' | 'configmap', name: string, namespace: string): Promise<T | undefined> {
-    await this.hook(`get ${resource}`);
-    return this.inner.get<T>(resource, name, namespace);
+  get<T extends KubeObject>(resource: 'lease' | 'configmap', name: string, namespace: string): Promise<T | undefined> {
+    return this.hooked(`get ${resource}`, () => this.inner.get<T>(resource, name, namespace));
   }
-  async create<T extends KubeObject>(object: T): Promise<T> {
-    await this.hook(`create ${object.kind}`);
-    return this.inner.create(object);
+  create<T extends KubeObject>(object: T): Promise<T> {
+    return this.hooked(`create ${object.kind}`, () => this.inner.create(object));
   }
-  async replace<T extends KubeObject>(object: T): Promise<T> {
-    await this.hook(`replace ${object.kind}`);
-    return this.inner.replace(object);
+  replace<T extends KubeObject>(object: T): Promise<T> {
+    return this.hooked(`replace ${object.kind}`, () => this.inner.replace(object));
   }
+}
+
+/** A promise with its resolve, and a deadline after which it resolves by itself. */
+function signalled(ms: number): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    fire = resolve;
+    setTimeout(resolve, ms).unref();
+  });
+  return { promise, fire };
 }
 
 /** The store through a kubectl process per call, and directly over HTTP (what the coordinator picks for a kubeconfig with static credentials). */
@@ -308,7 +322,37 @@ for (const via of ACCESSES) {
         expect((await s.load())?.status).to.equal('completed');
       });
 
-      it('stays under the 1 MiB ConfigMap limit by dropping the oldest history; a record too big alone is refused with nothing written', async () => {
+      it('a release while a keep-alive renewal is on its way still frees the Lease (the renewal lands between the release\'s read and its write)', async () => {
+      const k = hooked();
+      // Real time: the keep-alive renews every second.
+      const s = new KubernetesStateStore({ kubectl: kubectl(), access: k, namespace: NS, ...names, leaseDurationSeconds: 3 });
+      const lock = await s.acquireLock(OWNER_A);
+      const renewalStarted = signalled(10_000);
+      const releaseRead = signalled(1_500);
+      const renewalWritten = signalled(1_500);
+      let replaces = 0;
+      let renewing = false;
+      k.before = async (call) => {
+        if (call !== 'replace Lease') return;
+        if (++replaces === 1) {
+          renewing = true;
+          renewalStarted.fire();
+          await releaseRead.promise;
+        } else if (replaces === 2) await renewalWritten.promise;
+      };
+      k.after = (call) => {
+        if (call === 'get lease' && renewing) releaseRead.fire();
+        if (call === 'replace Lease' && replaces === 1) renewalWritten.fire();
+      };
+      await renewalStarted.promise;
+      expect(replaces, 'the keep-alive started a renewal').to.equal(1);
+      await lock.release();
+      k.before = undefined;
+      k.after = undefined;
+      expect(await s.lockHolder(), 'the Lease is free after the release').to.equal(undefined);
+    });
+
+    it('stays under the 1 MiB ConfigMap limit by dropping the oldest history; a record too big alone is refused with nothing written', async () => {
         const s = store(new FakeMonotonic());
         const lock = await s.acquireLock(OWNER_A);
         const big = (seed: string) => {

@@ -217,10 +217,18 @@ export class E2eSuite {
           options.onEvent?.(e);
         },
       });
+      if (pid !== undefined) this.expectLeaseNotHeldBy(pid, args);
       return { result, events };
     } finally {
       if (pid !== undefined) this.started.delete(pid);
     }
+  }
+
+  /** A coordinator that exited (not killed) must have released the Lease, else the next one is refused for a whole lease. */
+  private expectLeaseNotHeldBy(pid: number, args: readonly string[]): void {
+    if (this.backend !== 'kubernetes') return;
+    const holder = this.theLab().api?.store.leases.get('noderoll', 'noderoll-system')?.spec?.holderIdentity;
+    if (holder?.split('/')[1] === String(pid)) throw new Error(`\`noderoll ${args.join(' ')}\` (pid ${pid}) exited with the Lease still naming it: ${holder}`);
   }
 
   /** Continues and kills every noderoll process this suite started that is still there (after a failed scenario). */

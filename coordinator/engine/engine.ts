@@ -117,8 +117,16 @@ export class OperationEngine {
     return agent;
   }
 
+  /**
+   * Tells the observers (terminal, log, webhooks, metrics). One that throws is logged and the operation goes
+   * on: an observer's bug must never leave a node half-done, cordoned mid-step with the coordinator gone.
+   */
   private emit(event: OperationEvent): void {
-    this.deps.events({ ...event, time: new Date(this.deps.clock.now()).toISOString() } as OperationEvent & { time: string });
+    try {
+      this.deps.events({ ...event, time: new Date(this.deps.clock.now()).toISOString() } as OperationEvent & { time: string });
+    } catch (err) {
+      this.deps.log.error({ err, event: event.type }, 'an event observer failed; the operation goes on');
+    }
   }
 
   /** One save at a time, in call order; each writes the record as it is when its turn comes. */

@@ -32,6 +32,34 @@ export interface FaultSchedule {
   operatorRepairs: boolean;
   /** How many times the operation is resumed at most (after halts, stops, crashes, lease losses). */
   maxResumes: number;
+  /**
+   * Maintenance windows (`windows:`, `schedule.nodeDurationFloor`) and the invocation's window mode: `wait`
+   * waits in the run for the next window, `until-end` stops as waiting-for-window and is resumed when it opens.
+   */
+  windows: SimWindows | undefined;
+  /** Chance of an event observer (a webhook formatter, the metrics) throwing at an event: the engine must go on as if not. */
+  observerFailures: number;
+}
+
+export interface SimWindows {
+  days: 'daily' | 'weekdays';
+  startHour: number;
+  hours: number;
+  timeZone: string;
+  nodeDurationFloorMin: number;
+  mode: 'wait' | 'until-end';
+}
+
+/** The schedule's windows as the coordinator config writes them. */
+export function windowsYaml(w: SimWindows): string {
+  const days = w.days === 'daily' ? '[sun, mon, tue, wed, thu, fri, sat]' : '[mon, tue, wed, thu, fri]';
+  const hh = (h: number): string => `${String(h % 24).padStart(2, '0')}:00`;
+  return [
+    'windows:',
+    `  - { days: ${days}, start: "${hh(w.startHour)}", end: "${hh(w.startHour + w.hours)}", timeZone: ${w.timeZone} }`,
+    'schedule:',
+    `  nodeDurationFloor: ${w.nodeDurationFloorMin}m`,
+  ].join('\n');
 }
 
 const HOUR = 3_600_000;
@@ -75,11 +103,33 @@ export function faultSchedule(seed: number): FaultSchedule {
     leaseLoss: r.chance(0.1) ? { atMs: r.int(0, horizon) } : undefined,
     operatorRepairs: r.chance(0.8),
     maxResumes: r.int(2, 6),
+    // Drawn last, so that the faults above stay what they were for every seed.
+    windows: r.chance(0.25)
+      ? {
+          days: r.pick(['daily', 'daily', 'weekdays'] as const),
+          startHour: r.int(0, 23),
+          hours: r.int(1, 6),
+          timeZone: r.pick(['UTC', 'Europe/Berlin', 'America/New_York']),
+          nodeDurationFloorMin: r.pick([5, 10, 20, 30]),
+          mode: r.pick(['wait', 'until-end'] as const),
+        }
+      : undefined,
+    observerFailures: r.chance(0.15) ? r.pick([0.02, 0.1, 0.5]) : 0,
   };
 }
 
-/** Hours of simulated time a run may take before it counts as one that does not end. */
-export const MAX_SIMULATED_MS = 48 * HOUR;
+/**
+ * Simulated time a run may take before it counts as one that does not end: 48 hours, and with windows
+ * up to three days more (a weekend) for each time the run may wait for one.
+ */
+export function maxSimulatedMs(s: FaultSchedule): number {
+  return 48 * HOUR + (s.windows ? maxWindowWaits(s) * 72 * HOUR : 0);
+}
+
+/** How often a run with windows may stop as waiting-for-window and be resumed when the next one opens. */
+export function maxWindowWaits(s: FaultSchedule): number {
+  return s.windows ? s.nodes.length + s.maxResumes : 0;
+}
 
 /** One line per fault kind present, for the trace. */
 export function describeSchedule(s: FaultSchedule): string[] {
@@ -95,6 +145,8 @@ export function describeSchedule(s: FaultSchedule): string[] {
     ...s.crashes.map((c) => `coordinator killed at save ${c.atSave} (${c.beforeWrite ? 'before' : 'after'} the write)`),
     ...(s.stop ? [`stop (${s.stop.mode}) at ${fin(s.stop.atMs)}`] : []),
     ...(s.leaseLoss ? [`lease lost at ${fin(s.leaseLoss.atMs)}`] : []),
+    ...(s.windows ? [`windows: ${windowsYaml(s.windows).split('\n')[1]!.trim()} (floor ${s.windows.nodeDurationFloorMin}m, mode ${s.windows.mode})`] : []),
+    ...(s.observerFailures > 0 ? [`event observers throw with chance ${s.observerFailures}`] : []),
     `operator repairs before resuming: ${s.operatorRepairs}; at most ${s.maxResumes} resumes`,
   ];
 }

@@ -4,12 +4,14 @@ import { OperationEngine, type EngineOutcome } from '../../coordinator/engine/en
 import { StopControl } from '../../coordinator/engine/stop-control.js';
 import { orderNodes } from '../../coordinator/plan/node-order.js';
 import type { NodeAgent } from '../../coordinator/ports/node-agent.js';
+import { periodOpenAt } from '../../coordinator/schedule/maintenance-window.js';
 import { resolvePools } from '../../coordinator/schedule/pools.js';
+import { windowRules } from '../../coordinator/schedule/window-rule.js';
 import { newOperationId, newOperationRecord } from '../../coordinator/state/operation-record.js';
 import { LockLostError } from '../../coordinator/state/state-store.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { RESUME, TARGET, testConfigYaml } from '../unit/coordinator/fakes/engine-harness.js';
-import { describeSchedule, faultSchedule, MAX_SIMULATED_MS, type FaultSchedule } from './fault-schedule.js';
+import { describeSchedule, faultSchedule, maxSimulatedMs, maxWindowWaits, windowsYaml, type FaultSchedule } from './fault-schedule.js';
 import { checkEndRecord, checkRecordAgainstWorld, InvariantViolation, Monitor } from './invariants.js';
 import { MemoryStateStore } from './memory-store.js';
 import { Prng } from './prng.js';
@@ -58,7 +60,7 @@ function configFor(s: FaultSchedule, budgets: FaultSchedule['pools']): Coordinat
   const pools = budgets
     ? `pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master", maxUnavailable: ${budgets.masters} }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: ${budgets.workers} }`
     : '';
-  const text = testConfigYaml('/sim', s.nodes, pools);
+  const text = testConfigYaml('/sim', s.nodes, [pools, s.windows ? windowsYaml(s.windows) : ''].filter(Boolean).join('\n'));
   let config = parsedConfigs.get(text);
   if (!config) {
     config = deepFreeze(structuredClone(parseConfigText(text, '/sim/config.yaml')));
@@ -92,6 +94,7 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
   const schedule = faultSchedule(seed);
   options.adjust?.(schedule);
   const rng = new Prng(seed).fork('world');
+  const observerRng = new Prng(seed).fork('observer');
   const clock = new SimClock();
   const startMs = clock.now();
   const monitor = new Monitor(() => clock.now(), startMs);
@@ -117,6 +120,10 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
 
   let steps = 0;
   let operatorResumes = 0;
+  let windowWaits = 0;
+  const maxMs = maxSimulatedMs(schedule);
+  // The planted window bug: the engine is given no window rule although the configuration has windows.
+  const admission = () => (bug === 'window-ignored' || !schedule.windows ? [] : windowRules(engineConfig, schedule.windows.mode));
   let outcome: FinalOutcome | 'violation' = 'halted';
   let stop: StopControl | undefined;
   let engineError: string | undefined;
@@ -146,7 +153,7 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
       await settle();
       if (monitor.violation !== undefined || done()) return;
       if (++steps > MAX_STEPS) monitor.fail(`the run did not end within ${MAX_STEPS} simulated events`);
-      if (clock.now() - startMs > MAX_SIMULATED_MS) monitor.fail(`the run did not end within ${MAX_SIMULATED_MS / 3_600_000} h of simulated time`);
+      if (clock.now() - startMs > maxMs) monitor.fail(`the run did not end within ${maxMs / 3_600_000} h of simulated time`);
       if (!clock.fireNext()) monitor.fail('the engine waits on something that will never happen (no timer is set and the run has not ended)');
     }
   };
@@ -175,10 +182,17 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
             monitor.fail(`node ${e.node} admitted (verifyClusterHealthy passed) while gate alerts was failing`);
           }
           if (e.type === 'operation-halted' && !e.resumeCommand.startsWith(RESUME)) monitor.fail(`halt printed resume command "${e.resumeCommand}"`);
+          if (e.type === 'node-started' && !e.resumed) checkInsideWindow(monitor, config, e.node, clock.now());
+          if (e.type === 'node-waiting' && e.rule === 'window') world.stats.windowWaitsInRun++;
           world.check(`event ${e.type}`);
+          if (schedule.observerFailures > 0 && observerRng.chance(schedule.observerFailures)) {
+            world.stats.observerFailures++;
+            throw new Error(`simulated observer failure at ${e.type}`);
+          }
         },
         stop,
         resumeCommand: RESUME,
+        admission: admission(),
       });
       const stored = await store.load();
       monitor.log(`coordinator c${index} starts (${stored ? `resume of a ${stored.status} operation` : 'update'})`);
@@ -206,7 +220,22 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
         world.stats.resumes++;
         continue;
       }
-      if (outcome === 'completed' || operatorResumes >= schedule.maxResumes) break;
+      if (outcome === 'completed') break;
+      const waitingFor = store.peek();
+      if (outcome === 'waiting' && waitingFor?.status === 'waiting-for-window') {
+        // Resumed when the window it waits for opens (the operator's cron job or `resume` by hand).
+        if (++windowWaits > maxWindowWaits(schedule)) break;
+        world.stats.windowStops++;
+        const at = Date.parse(waitingFor.halt?.resumeAt ?? '');
+        if (!Number.isFinite(at) || at <= clock.now()) monitor.fail(`waiting for a window, but the record names no time ahead to resume at (${waitingFor.halt?.resumeAt})`);
+        world.stats.resumes++;
+        let open = false;
+        clock.schedule(at, () => (open = true));
+        await drive(() => open);
+        if (monitor.violation !== undefined) break;
+        continue;
+      }
+      if (operatorResumes >= schedule.maxResumes) break;
       operatorResumes++;
       world.stats.resumes++;
       // An operator reads the halt, repairs what they can, and resumes a while later.
@@ -238,6 +267,16 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
     schedule,
     maxOutOfService: monitor.maxOutOfService,
   };
+}
+
+/** A node the operation starts (not one it resumes) starts inside an open window with at least the node duration floor left. */
+function checkInsideWindow(m: Monitor, config: CoordinatorConfig, node: string, nowMs: number): void {
+  if (config.windows.length === 0) return;
+  const open = periodOpenAt(config.windows, nowMs);
+  if (!open) m.fail(`node ${node} started outside the maintenance windows`);
+  if (open.closeMs - nowMs < config.schedule.nodeDurationFloorMs) {
+    m.fail(`node ${node} started with ${Math.round((open.closeMs - nowMs) / 60_000)} min left in the window, less than the node duration floor`);
+  }
 }
 
 export function replayCommand(seed: number): string {

@@ -14,7 +14,7 @@ import { Prng } from './prng.js';
 import type { SimClock } from './sim-clock.js';
 
 /** A broken engine variant, planted to show that the invariants catch it. */
-export type PlantedBug = 'none' | 'gate-always-passes' | 'pool-budget-ignored';
+export type PlantedBug = 'none' | 'gate-always-passes' | 'pool-budget-ignored' | 'window-ignored';
 
 /** One coordinator process: killed (a crash) it makes no further call and sees no further answer. */
 export class CoordinatorProcess {
@@ -42,10 +42,16 @@ export interface RunStats {
   halts: number;
   resumes: number;
   operatorRepairs: number;
+  /** Stops as waiting-for-window, each resumed when its window opened (mode until-end). */
+  windowStops: number;
+  /** Waits inside the run for the next window (mode wait). */
+  windowWaitsInRun: number;
+  /** Events at which an observer threw. */
+  observerFailures: number;
 }
 
 export function emptyStats(): RunStats {
-  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0 };
+  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0, windowStops: 0, windowWaitsInRun: 0, observerFailures: 0 };
 }
 
 const PDB_BLOCKER: ForeseenDrainBlocker = { namespace: 'shop', pod: 'cart-0', reason: 'disruption-budget', budgets: ['shop/cart'], why: 'PodDisruptionBudget shop/cart allows no disruption now (eviction answered 429)' };

@@ -73,7 +73,7 @@ export class KubeHttpClient {
     return this.endpoint.server.origin;
   }
 
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<KubeHttpResponse> {
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<KubeHttpResponse> {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'noderoll' };
     const authorization = await this.authorization();
     if (authorization) headers.Authorization = authorization;
@@ -86,7 +86,7 @@ export class KubeHttpClient {
     const send = this.endpoint.server.protocol === 'https:' ? httpsRequest : httpRequest;
     const what = `${method} ${url.href}`;
     return new Promise<KubeHttpResponse>((resolve, reject) => {
-      const req = send(url, { method, headers, agent: this.agent }, (res) => {
+      const req = send(url, { method, headers, agent: this.agent, ...(signal ? { signal } : {}) }, (res) => {
         readBody(res, what).then((text) => {
           let parsed: unknown;
           try {
@@ -104,8 +104,8 @@ export class KubeHttpClient {
   }
 
   /** Throws KubeHttpError unless the status is 2xx; returns the body. */
-  async expectOk(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
-    const r = await this.request(method, path, body);
+  async expectOk(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const r = await this.request(method, path, body, signal);
     if (r.status >= 200 && r.status < 300) return r.body;
     throw new KubeHttpError(method, path, r.status, statusOf(r.body));
   }

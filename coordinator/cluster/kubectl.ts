@@ -7,7 +7,9 @@ import { labelSelectorProblem } from '../../shared/validation/label-selector.js'
 import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
 import { foreseeDrainBlockers } from './drain-foresight.js';
 import { dryRunEvictionRequest, readEvictionJudgement, type EvictionJudgement } from './eviction-dry-run.js';
-import { parseJsonDocument, readNode, readNodeList, readPodDisruptionBudgetList, readPodList, readServerVersion } from './kube-objects.js';
+import { resolveDirectApi, type DirectApi } from './direct-api.js';
+import { KubeHttpError, statusOf, type KubeHttpClient } from './kube-http-client.js';
+import { listItems, parseJsonDocument, readNode, readNodeList, readPod, readPodDisruptionBudgetList, readPodList, readServerVersion } from './kube-objects.js';
 
 export interface KubectlOptions {
   /** kubectl binary (path or name on PATH). */
@@ -20,6 +22,12 @@ export interface KubectlOptions {
   callTimeoutMs: number;
   runner?: CommandRunner;
   log?: Logger;
+  /**
+   * Node and pod gets and lists (the gates, the waits) as requests to the API server instead of a kubectl
+   * process each, when the kubeconfig context allows it (directApi()). Writes, drains and everything else
+   * stay with kubectl.
+   */
+  directReads?: boolean;
 }
 
 /** Said when this kubectl knows neither emptyDir flag: the drain still runs, but the operator must know why it may stop. */
@@ -48,6 +56,8 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   private localDataFlag: Promise<LocalDataFlag | undefined> | undefined;
   private readonly runner: CommandRunner;
   private readonly log: Logger;
+
+  private direct: Promise<DirectApi> | undefined;
 
   constructor(private readonly options: KubectlOptions) {
     this.runner = options.runner ?? runCommand;
@@ -87,12 +97,24 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
     return this.options.callTimeoutMs;
   }
 
+  /** How this client's kubeconfig context can be reached without kubectl, resolved once (one `kubectl config view`). */
+  directApi(): Promise<DirectApi> {
+    this.direct ??= resolveDirectApi(this);
+    return this.direct;
+  }
+
+  private async reads(): Promise<KubeHttpClient | undefined> {
+    return this.options.directReads ? (await this.directApi()).client : undefined;
+  }
+
   /** Any kubectl subcommand with this client's kubeconfig, context and deadline (the Kubernetes state store's get/create/replace). */
   call(args: readonly string[], extra: Pick<KubectlCallOptions, 'input' | 'okExitCodes' | 'signal'> = {}): Promise<CommandResult> {
     return this.run(args, extra);
   }
 
   async listNodes(signal?: AbortSignal): Promise<KubeNode[]> {
+    const http = await this.reads();
+    if (http) return itemsOf(await http.expectOk('GET', '/api/v1/nodes', undefined, signal), 'get nodes').map((item, i) => readNode(item, `get nodes: items[${i}]`));
     const r = await this.run(['get', 'nodes', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readNodeList(r.stdout);
   }
@@ -104,6 +126,15 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   }
 
   async getNode(name: string, signal?: AbortSignal): Promise<KubeNode | undefined> {
+    const http = await this.reads();
+    if (http) {
+      const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
+      const got = await http.request('GET', path, undefined, signal);
+      const status = statusOf(got.body) as { reason?: string; details?: { name?: string } };
+      if (got.status === 404 && status.reason === 'NotFound' && (got.body as { details?: { name?: string } } | undefined)?.details?.name === name) return undefined;
+      if (got.status !== 200) throw new KubeHttpError('GET', path, got.status, status);
+      return readNode(got.body, `get node ${name}`);
+    }
     const r = await this.run(['get', 'node', name, '-o', 'json'], { okExitCodes: [0, 1], ...(signal ? { signal } : {}) });
     if (r.exitCode === 1) {
       if (/\(NotFound\)/.test(r.stderr)) return undefined;
@@ -113,21 +144,35 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   }
 
   async listPods(signal?: AbortSignal): Promise<KubePod[]> {
+    const direct = await this.directPods('', signal);
+    if (direct) return direct;
     const r = await this.run(['get', 'pods', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodList(r.stdout);
   }
 
   async listPodsWithLabels(selector: string, signal?: AbortSignal): Promise<KubePod[]> {
     refuseIf('selector', labelSelectorProblem(selector));
+    const direct = await this.directPods(`?labelSelector=${encodeURIComponent(selector)}`, signal);
+    if (direct) return direct;
     const r = await this.run(['get', 'pods', '--all-namespaces', `--selector=${selector}`, '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodList(r.stdout);
   }
 
   async listPodsOnNode(node: string, signal?: AbortSignal): Promise<KubePod[]> {
+    const direct = await this.directPods(`?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`, signal);
+    if (direct) return direct;
     const r = await this.run(['get', 'pods', '--all-namespaces', '--field-selector', `spec.nodeName=${node}`, '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodList(r.stdout);
   }
 
+  /** Pods of every namespace straight from the API (core v1, served by every Kubernetes), or undefined to ask kubectl. */
+  private async directPods(query: string, signal: AbortSignal | undefined): Promise<KubePod[] | undefined> {
+    const http = await this.reads();
+    if (!http) return undefined;
+    return itemsOf(await http.expectOk('GET', `/api/v1/pods${query}`, undefined, signal), 'get pods').map((item, i) => readPod(item, `get pods: items[${i}]`));
+  }
+
+  // PodDisruptionBudgets stay with kubectl: it picks the policy version the server has (v1beta1 before 1.21).
   async listPodDisruptionBudgets(signal?: AbortSignal): Promise<KubePodDisruptionBudget[]> {
     const r = await this.run(['get', 'poddisruptionbudgets', '--all-namespaces', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readPodDisruptionBudgetList(r.stdout);
@@ -207,4 +252,9 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
     const summary = `drain of node ${node} ${timedOut ? 'timed out' : 'failed'}: ${why}`;
     return new DrainError(node, timedOut, blockers, tail(output, 2000), summary);
   }
+}
+
+function itemsOf(body: unknown, what: string): unknown[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`${what}: the API server's answer is not a JSON object`);
+  return listItems(body as Parameters<typeof listItems>[0], what);
 }

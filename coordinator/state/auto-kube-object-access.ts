@@ -1,5 +1,3 @@
-import { readKubeApiEndpoint, type EndpointReading } from '../cluster/kube-api-endpoint.js';
-import { KubeHttpClient } from '../cluster/kube-http-client.js';
 import type { KubectlClient } from '../cluster/kubectl.js';
 import { KubeHttpObjectAccess } from './kube-http-object-access.js';
 import { KubectlObjectAccess, type KubeObject, type KubeObjectAccess } from './kube-object-access.js';
@@ -24,23 +22,9 @@ export class AutoKubeObjectAccess implements KubeObjectAccess {
   }
 
   private async choose(): Promise<KubeObjectAccess> {
-    const reading = await this.readEndpoint();
-    if ('kubectlOnly' in reading) {
-      this.onChosen(`through kubectl: ${reading.kubectlOnly}`);
-      return new KubectlObjectAccess(this.kubectl);
-    }
-    const direct = new KubeHttpObjectAccess(new KubeHttpClient(reading.endpoint, this.kubectl.callTimeoutMs));
-    this.onChosen(`directly to ${await direct.describe()} with the kubeconfig context's credentials`);
-    return direct;
-  }
-
-  private async readEndpoint(): Promise<EndpointReading> {
-    try {
-      const view = await this.kubectl.call(['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json']);
-      return readKubeApiEndpoint(view.stdout, this.kubectl.environment);
-    } catch (err) {
-      return { kubectlOnly: `kubectl config view failed (${err instanceof Error ? err.message : String(err)})` };
-    }
+    const direct = await this.kubectl.directApi();
+    this.onChosen(direct.how);
+    return direct.client ? new KubeHttpObjectAccess(direct.client) : new KubectlObjectAccess(this.kubectl);
   }
 
   async describe(): Promise<string> {

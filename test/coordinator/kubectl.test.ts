@@ -101,6 +101,25 @@ describe('KubectlClient with the real kubectl against the test API server', func
       expect(await s.client.getNode('nope')).to.equal(undefined);
     });
 
+    it('with directReads, reads the same Nodes and Pods straight from the API server, with no kubectl process but one `config view`', async () => {
+      const directCalls: string[][] = [];
+      const direct = new KubectlClient({ kubectl: KUBECTL, kubeconfig: join(s.dir, 'config'), env: { ...process.env }, callTimeoutMs: 30_000, directReads: true, runner: (spec: CommandSpec) => {
+        directCalls.push([...spec.args]);
+        return runCommand(spec);
+      } });
+      const node = s.seeded.budgeted.nodeWithTwo;
+      expect(await direct.listNodes()).to.deep.equal(await s.client.listNodes());
+      expect(await direct.getNode(node)).to.deep.equal(await s.client.getNode(node));
+      expect(await direct.getNode('nope')).to.equal(undefined);
+      const byName = (pods: { namespace: string; name: string }[]) => pods.map((p) => `${p.namespace}/${p.name}`).sort();
+      expect(await direct.listPods()).to.have.deep.members(await s.client.listPods());
+      expect(byName(await direct.listPodsOnNode(node))).to.deep.equal(byName(await s.client.listPodsOnNode(node)));
+      expect(byName(await direct.listPodsWithLabels('k8s-app=kube-proxy'))).to.deep.equal(byName(await s.client.listPodsWithLabels('k8s-app=kube-proxy')));
+      expect((await direct.listPodsWithLabels('k8s-app=kube-proxy')).length).to.be.greaterThan(0);
+      expect(directCalls.map((c) => c.slice(-7).join(' '))).to.deep.equal(['config view --minify --flatten --raw -o json']);
+      expect((await direct.directApi()).how).to.match(/^directly to the API server at http:\/\/127\.0\.0\.1:\d+ /);
+    });
+
     it('drains a node (evicting through the budget), annotates it, uncordons it', async () => {
       const node = s.seeded.budgeted.nodeWithTwo;
       const lines: string[] = [];

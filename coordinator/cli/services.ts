@@ -88,9 +88,9 @@ export function makeRealServices(config: CoordinatorConfig, log: Logger, options
     ...(options.env ? { env: options.env } : {}),
     callTimeoutMs: config.kubernetes.callTimeoutMs,
     log: log.child({ component: 'kubectl' }),
-    // Node and pod reads straight to the API server when the kubeconfig allows (the gates poll them all the
-    // time); not with a runner a test put in to see every command.
-    directReads: options.runner === undefined,
+    // Node and pod reads and the phase annotations straight to the API server when the kubeconfig allows (the
+    // gates poll them all the time); not with a runner a test put in to see every command.
+    directRequests: options.runner === undefined,
     ...run,
   });
   const connector = options.connectAgent?.(config, log.child({ component: 'agent' }));

@@ -3,6 +3,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeApiEndpoint } from './kube-api-endpoint.js';
 
+export type KubeHttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH';
+
 /** The API server's answer to one request: status code and the parsed JSON body (a Status object on errors). */
 export interface KubeHttpResponse {
   status: number;
@@ -73,13 +75,14 @@ export class KubeHttpClient {
     return this.endpoint.server.origin;
   }
 
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<KubeHttpResponse> {
+  /** `contentType` of a body: application/json, or application/merge-patch+json for a PATCH. */
+  async request(method: KubeHttpMethod, path: string, body?: unknown, signal?: AbortSignal, contentType = 'application/json'): Promise<KubeHttpResponse> {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'noderoll' };
     const authorization = await this.authorization();
     if (authorization) headers.Authorization = authorization;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(payload.length);
     }
     const url = new URL(this.endpoint.server.pathname.replace(/\/$/, '') + path, this.endpoint.server);
@@ -104,8 +107,8 @@ export class KubeHttpClient {
   }
 
   /** Throws KubeHttpError unless the status is 2xx; returns the body. */
-  async expectOk(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    const r = await this.request(method, path, body, signal);
+  async expectOk(method: KubeHttpMethod, path: string, body?: unknown, signal?: AbortSignal, contentType?: string): Promise<unknown> {
+    const r = await this.request(method, path, body, signal, contentType);
     if (r.status >= 200 && r.status < 300) return r.body;
     throw new KubeHttpError(method, path, r.status, statusOf(r.body));
   }

@@ -23,11 +23,11 @@ export interface KubectlOptions {
   runner?: CommandRunner;
   log?: Logger;
   /**
-   * Node and pod gets and lists (the gates, the waits) as requests to the API server instead of a kubectl
-   * process each, when the kubeconfig context allows it (directApi()). Writes, drains and everything else
-   * stay with kubectl.
+   * Node and pod gets and lists (the gates, the waits) and node annotations (the phase at every step) as
+   * requests to the API server instead of a kubectl process each, when the kubeconfig context allows it
+   * (directApi()). Cordon, drain, uncordon and everything else stay with kubectl.
    */
-  directReads?: boolean;
+  directRequests?: boolean;
 }
 
 /** Said when this kubectl knows neither emptyDir flag: the drain still runs, but the operator must know why it may stop. */
@@ -103,8 +103,8 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
     return this.direct;
   }
 
-  private async reads(): Promise<KubeHttpClient | undefined> {
-    return this.options.directReads ? (await this.directApi()).client : undefined;
+  private async directClient(): Promise<KubeHttpClient | undefined> {
+    return this.options.directRequests ? (await this.directApi()).client : undefined;
   }
 
   /** Any kubectl subcommand with this client's kubeconfig, context and deadline (the Kubernetes state store's get/create/replace). */
@@ -113,7 +113,7 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   }
 
   async listNodes(signal?: AbortSignal): Promise<KubeNode[]> {
-    const http = await this.reads();
+    const http = await this.directClient();
     if (http) return itemsOf(await http.expectOk('GET', '/api/v1/nodes', undefined, signal), 'get nodes').map((item, i) => readNode(item, `get nodes: items[${i}]`));
     const r = await this.run(['get', 'nodes', '-o', 'json'], { ...(signal ? { signal } : {}) });
     return readNodeList(r.stdout);
@@ -126,7 +126,7 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   }
 
   async getNode(name: string, signal?: AbortSignal): Promise<KubeNode | undefined> {
-    const http = await this.reads();
+    const http = await this.directClient();
     if (http) {
       const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
       const got = await http.request('GET', path, undefined, signal);
@@ -167,7 +167,7 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
 
   /** Pods of every namespace straight from the API (core v1, served by every Kubernetes), or undefined to ask kubectl. */
   private async directPods(query: string, signal: AbortSignal | undefined): Promise<KubePod[] | undefined> {
-    const http = await this.reads();
+    const http = await this.directClient();
     if (!http) return undefined;
     return itemsOf(await http.expectOk('GET', `/api/v1/pods${query}`, undefined, signal), 'get pods').map((item, i) => readPod(item, `get pods: items[${i}]`));
   }
@@ -200,6 +200,9 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
   async annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void> {
     const pairs = Object.entries(annotations).map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`));
     if (pairs.length === 0) return;
+    const http = await this.directClient();
+    // A JSON merge patch means what `annotate --overwrite` does: set each value, remove each null.
+    if (http) return void (await http.expectOk('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}`, { metadata: { annotations } }, signal, 'application/merge-patch+json'));
     await this.run(['annotate', 'node', name, '--overwrite', ...pairs], { ...(signal ? { signal } : {}) });
   }
 

@@ -101,9 +101,9 @@ describe('KubectlClient with the real kubectl against the test API server', func
       expect(await s.client.getNode('nope')).to.equal(undefined);
     });
 
-    it('with directReads, reads the same Nodes and Pods straight from the API server, with no kubectl process but one `config view`', async () => {
+    it('with directRequests, reads the same Nodes and Pods and annotates Nodes straight through the API server, with no kubectl process but one `config view`', async () => {
       const directCalls: string[][] = [];
-      const direct = new KubectlClient({ kubectl: KUBECTL, kubeconfig: join(s.dir, 'config'), env: { ...process.env }, callTimeoutMs: 30_000, directReads: true, runner: (spec: CommandSpec) => {
+      const direct = new KubectlClient({ kubectl: KUBECTL, kubeconfig: join(s.dir, 'config'), env: { ...process.env }, callTimeoutMs: 30_000, directRequests: true, runner: (spec: CommandSpec) => {
         directCalls.push([...spec.args]);
         return runCommand(spec);
       } });
@@ -116,6 +116,11 @@ describe('KubectlClient with the real kubectl against the test API server', func
       expect(byName(await direct.listPodsOnNode(node))).to.deep.equal(byName(await s.client.listPodsOnNode(node)));
       expect(byName(await direct.listPodsWithLabels('k8s-app=kube-proxy'))).to.deep.equal(byName(await s.client.listPodsWithLabels('k8s-app=kube-proxy')));
       expect((await direct.listPodsWithLabels('k8s-app=kube-proxy')).length).to.be.greaterThan(0);
+      await direct.annotateNode(node, { 'noderoll.io/phase': 'draining', 'noderoll.io/test': 'x=y, z' });
+      expect(s.api.store.nodes.get(node)!.metadata.annotations).to.include({ 'noderoll.io/phase': 'draining', 'noderoll.io/test': 'x=y, z' });
+      await direct.annotateNode(node, { 'noderoll.io/test': null });
+      expect(s.api.store.nodes.get(node)!.metadata.annotations).to.not.have.property('noderoll.io/test');
+      expect(s.api.store.nodes.get(node)!.metadata.annotations?.['noderoll.io/phase']).to.equal('draining');
       expect(directCalls.map((c) => c.slice(-7).join(' '))).to.deep.equal(['config view --minify --flatten --raw -o json']);
       expect((await direct.directApi()).how).to.match(/^directly to the API server at http:\/\/127\.0\.0\.1:\d+ /);
     });

@@ -137,6 +137,12 @@ export class KubeHttpClient {
   }
 }
 
+/** A 404 that names this object (not one for a path the server does not serve, which names none). */
+export function objectNotFound(body: unknown, name: string): boolean {
+  const status = (body as { reason?: unknown; details?: { name?: unknown } } | undefined) ?? {};
+  return status.reason === 'NotFound' && status.details?.name === name;
+}
+
 export function statusOf(body: unknown): KubeStatus {
   if (typeof body !== 'object' || body === null) return {};
   const s = body as Record<string, unknown>;

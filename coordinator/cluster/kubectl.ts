@@ -8,7 +8,7 @@ import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFail
 import { foreseeDrainBlockers } from './drain-foresight.js';
 import { dryRunEvictionRequest, readEvictionJudgement, type EvictionJudgement } from './eviction-dry-run.js';
 import { resolveDirectApi, type DirectApi } from './direct-api.js';
-import { KubeHttpError, statusOf, type KubeHttpClient } from './kube-http-client.js';
+import { KubeHttpError, objectNotFound, statusOf, type KubeHttpClient } from './kube-http-client.js';
 import { listItems, parseJsonDocument, readNode, readNodeList, readPod, readPodDisruptionBudgetList, readPodList, readServerVersion } from './kube-objects.js';
 
 export interface KubectlOptions {
@@ -130,9 +130,8 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
     if (http) {
       const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
       const got = await http.request('GET', path, undefined, signal);
-      const status = statusOf(got.body) as { reason?: string; details?: { name?: string } };
-      if (got.status === 404 && status.reason === 'NotFound' && (got.body as { details?: { name?: string } } | undefined)?.details?.name === name) return undefined;
-      if (got.status !== 200) throw new KubeHttpError('GET', path, got.status, status);
+      if (got.status === 404 && objectNotFound(got.body, name)) return undefined;
+      if (got.status !== 200) throw new KubeHttpError('GET', path, got.status, statusOf(got.body));
       return readNode(got.body, `get node ${name}`);
     }
     const r = await this.run(['get', 'node', name, '-o', 'json'], { okExitCodes: [0, 1], ...(signal ? { signal } : {}) });

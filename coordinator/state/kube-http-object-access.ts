@@ -1,4 +1,4 @@
-import { KubeHttpError, statusOf, type KubeHttpClient } from '../cluster/kube-http-client.js';
+import { KubeHttpError, objectNotFound, statusOf, type KubeHttpClient } from '../cluster/kube-http-client.js';
 import { KubeWriteRefusedError, refuseBlindReplace, type KubeObject, type KubeObjectAccess, type KubeWriteRefusal } from './kube-object-access.js';
 
 /** The two kinds the state store keeps, by the name kubectl uses and by kind: their API group path and plural. */
@@ -67,7 +67,3 @@ function checked<T extends KubeObject>(body: unknown, what: string): T {
   return obj;
 }
 
-function objectNotFound(body: unknown, name: string): boolean {
-  const details = (body as { reason?: unknown; details?: { name?: unknown } } | undefined) ?? {};
-  return details.reason === 'NotFound' && details.details?.name === name;
-}

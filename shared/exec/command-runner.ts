@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { LineSplitter, type LineCallback } from './line-splitter.js';
+
+export { DEFAULT_MAX_LINE_LENGTH, LineSplitter, type LineCallback, type LineInfo } from './line-splitter.js';
 
 /**
  * The one way noderoll runs an external program: an argv array (never a shell string),
@@ -122,75 +125,6 @@ class CappedBuffer {
   }
   toString(): string {
     return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
-/** Longest line handed to a line callback; the rest of the line is dropped and the line marked truncated. */
-export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
-
-/** A line callback's second argument: the line was longer than the cap and ends early. */
-export interface LineInfo {
-  truncated: boolean;
-}
-
-/** The runner always passes `info`; it is optional so that fakes may call with a line alone. */
-export type LineCallback = (line: string, info?: LineInfo) => void;
-
-/**
- * Splits a byte stream into lines, handing each complete line to `emit`. Linear in the input:
- * each chunk is scanned once and the unfinished line is kept as a list of pieces, never re-joined
- * or re-scanned; at most `maxLineLength` characters of one line are kept, the rest only counted.
- */
-export class LineSplitter {
-  private pieces: string[] = [];
-  private kept = 0;
-  private cut = false;
-  private readonly decoder = new TextDecoder('utf-8');
-  constructor(
-    private readonly emit: LineCallback,
-    private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
-  ) {}
-
-  /** Characters of the unfinished line held in memory (bounded by maxLineLength). */
-  get buffered(): number {
-    return this.kept;
-  }
-
-  private keep(text: string): void {
-    if (text.length === 0) return;
-    const room = this.maxLineLength - this.kept;
-    if (text.length > room) this.cut = true;
-    const piece = text.length > room ? text.slice(0, room) : text;
-    if (piece.length === 0) return;
-    this.pieces.push(piece);
-    this.kept += piece.length;
-  }
-
-  private flush(): void {
-    const line = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join('');
-    const truncated = this.cut;
-    this.pieces = [];
-    this.kept = 0;
-    this.cut = false;
-    this.emit(line, { truncated });
-  }
-
-  push(chunk: Buffer): void {
-    const text = this.decoder.decode(chunk, { stream: true });
-    let start = 0;
-    let nl = text.indexOf('\n', start);
-    while (nl >= 0) {
-      this.keep(text.slice(start, nl));
-      this.flush();
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    this.keep(text.slice(start));
-  }
-
-  end(): void {
-    this.keep(this.decoder.decode());
-    if (this.kept > 0 || this.cut) this.flush();
   }
 }
 

@@ -99,6 +99,61 @@ describe('command runner', () => {
     expect(lines[1000]).to.equal('€');
   });
 
+  it('decodes a line that spans chunks cut inside a multi-byte character, and only whole lines', () => {
+    const split = (text: Buffer, cuts: number[], cap?: number): { line: string; truncated: boolean }[] => {
+      const lines: { line: string; truncated: boolean }[] = [];
+      const splitter = new LineSplitter((line, info) => lines.push({ line, truncated: info?.truncated ?? false }), cap);
+      let at = 0;
+      for (const c of [...cuts, text.length]) {
+        splitter.push(text.subarray(at, c));
+        at = c;
+      }
+      splitter.end();
+      return lines;
+    };
+    const text = Buffer.from('a€b😀c\nnext€\n');
+    // every way of cutting it in two or three pieces gives the same lines
+    for (let i = 0; i <= text.length; i += 1) {
+      for (let j = i; j <= text.length; j += 1) {
+        expect(split(text, [i, j])).to.deep.equal([
+          { line: 'a€b😀c', truncated: false },
+          { line: 'next€', truncated: false },
+        ]);
+      }
+    }
+    // bad bytes become U+FFFD as a decoder over the whole stream makes them, an unfinished character at a line's end too
+    expect(split(Buffer.from([0x61, 0xe2, 0x82, 0x0a, 0xff, 0x62]), [2]).map((l) => l.line)).to.deep.equal(['a\ufffd', '\ufffdb']);
+    // a byte-order mark is dropped at the start of the stream only
+    expect(split(Buffer.from('\ufeffa\n\ufeffb\n'), [1]).map((l) => l.line)).to.deep.equal(['a', '\ufeffb']);
+  });
+
+  it('cuts a line at maxLineLength characters, not bytes: exactly at the cap is whole, one more is cut', () => {
+    const split = (text: string, cap: number, piece: number): { line: string; truncated: boolean }[] => {
+      const lines: { line: string; truncated: boolean }[] = [];
+      const splitter = new LineSplitter((line, info) => lines.push({ line, truncated: info?.truncated ?? false }), cap);
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length; at += piece) splitter.push(bytes.subarray(at, at + piece));
+      splitter.end();
+      return lines;
+    };
+    for (const piece of [1, 3, 7, 1000]) {
+      expect(split(`${'x'.repeat(8)}\nok\n`, 8, piece)).to.deep.equal([
+        { line: 'xxxxxxxx', truncated: false },
+        { line: 'ok', truncated: false },
+      ]);
+      expect(split(`${'x'.repeat(9)}\nok`, 8, piece)).to.deep.equal([
+        { line: 'xxxxxxxx', truncated: true },
+        { line: 'ok', truncated: false },
+      ]);
+      // 8 characters in 24 bytes: whole; 9 characters: cut, without a broken character
+      expect(split(`${'€'.repeat(8)}\n`, 8, piece)).to.deep.equal([{ line: '€'.repeat(8), truncated: false }]);
+      expect(split(`${'€'.repeat(9)}\n€`, 8, piece)).to.deep.equal([
+        { line: '€'.repeat(8), truncated: true },
+        { line: '€', truncated: false },
+      ]);
+    }
+  });
+
   it('stops on abort', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);

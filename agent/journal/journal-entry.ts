@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { maskVariableParts } from '../../shared/journal/message-mask.js';
+import { JournalFields, readJournalFields } from './journal-json-fields.js';
 
 /**
  * One line of `journalctl -o json`. Every value is a string, except:
@@ -69,8 +70,7 @@ export function decodeJournalValue(v: unknown): DecodedValue {
  */
 export const JOURNAL_FIELDS_READ = ['MESSAGE', 'PRIORITY', '_SYSTEMD_UNIT', 'SYSLOG_IDENTIFIER', '_COMM', '_PID'] as const;
 
-function first(o: Record<string, unknown>, key: string): string {
-  const v = o[key];
+function first(v: unknown): string {
   // nearly every value is a plain string: skip building a DecodedValue for it
   if (typeof v === 'string') return v;
   return decodeJournalValue(v).values[0] ?? '';
@@ -102,15 +102,22 @@ export function messageDigest(raw: unknown, text: string, binary: boolean): stri
  * counts those as parse errors and goes on).
  */
 export function parseJournalLine(line: string, maxMessageBytes = 4096): ParsedJournalEntry {
+  return journalEntry(readJournalFields(line) ?? parsedFields(line), maxMessageBytes);
+}
+
+function parsedFields(line: string): JournalFields {
   const o: unknown = JSON.parse(line);
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('journal line is not a JSON object');
-  const rec = o as Record<string, unknown>;
-  const cursor = first(rec, '__CURSOR');
+  return JournalFields.of(o as Record<string, unknown>);
+}
+
+function journalEntry(rec: JournalFields, maxMessageBytes: number): ParsedJournalEntry {
+  const cursor = first(rec.__CURSOR);
   if (!cursor) throw new Error('journal entry has no __CURSOR');
-  const realtime = Number(first(rec, '__REALTIME_TIMESTAMP'));
-  const prioText = first(rec, 'PRIORITY');
+  const realtime = Number(first(rec.__REALTIME_TIMESTAMP));
+  const prioText = first(rec.PRIORITY);
   const prio = /^[0-7]$/.test(prioText) ? Number(prioText) : 6;
-  const pid = Number(first(rec, '_PID'));
+  const pid = Number(first(rec._PID));
   const msg = decodeJournalValue(rec.MESSAGE);
   // A multi-valued MESSAGE is rare (several MESSAGE= fields in one entry); keep them all, one per line.
   const whole = msg.values.join('\n');
@@ -119,10 +126,10 @@ export function parseJournalLine(line: string, maxMessageBytes = 4096): ParsedJo
   return {
     cursor,
     realtimeUsec: Number.isFinite(realtime) ? realtime : 0,
-    bootId: first(rec, '_BOOT_ID'),
+    bootId: first(rec._BOOT_ID),
     priority: prio,
-    unit: first(rec, '_SYSTEMD_UNIT'),
-    identifier: first(rec, 'SYSLOG_IDENTIFIER') || first(rec, '_COMM'),
+    unit: first(rec._SYSTEMD_UNIT),
+    identifier: first(rec.SYSLOG_IDENTIFIER) || first(rec._COMM),
     message: cut.text,
     messageBinary: msg.binary,
     messageTruncated: truncated,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { CommandResult, CommandSpec } from '../../../shared/exec/command-runner.js';
 import { FieldError } from '../../../shared/validation/field-error.js';
 import { decodeJournalValue, parseJournalLine, truncateUtf8 } from '../../../agent/journal/journal-entry.js';
+import { JournalFields, readJournalFields } from '../../../agent/journal/journal-json-fields.js';
 import { compileScanPattern, journalctlArgs, messageSelected, validateJournalRequest, type JournalRequestFields } from '../../../agent/journal/journal-query.js';
 import { scanJournal } from '../../../agent/journal/journal-reader.js';
 import { fakeJournalctl } from './fake-journalctl.js';
@@ -41,6 +42,49 @@ describe('agent journal', () => {
       expect(() => parseJournalLine(ls[3]!)).to.throw();
       expect(() => parseJournalLine('[1,2]')).to.throw(/not a JSON object/);
       expect(() => parseJournalLine('{"MESSAGE":"x"}')).to.throw(/no __CURSOR/);
+    });
+
+    it("reads journalctl's line shape without JSON.parse, with the values and errors JSON.parse gives", () => {
+      const viaJson = (line: string): unknown => {
+        try {
+          const o = JSON.parse(line) as Record<string, unknown>;
+          if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'throws';
+          return JSON.parse(JSON.stringify(JournalFields.of(o)));
+        } catch {
+          return 'throws';
+        }
+      };
+      const fast = (line: string): unknown => {
+        try {
+          const f = readJournalFields(line);
+          return f === undefined ? 'not taken' : JSON.parse(JSON.stringify(f));
+        } catch {
+          return 'throws';
+        }
+      };
+      const taken = [
+        '{"__CURSOR":"s=1","MESSAGE":"plain","PRIORITY":"3","_PID":"12"}',
+        // escapes (a quote, backslashes before a closing quote), also in fields not read
+        '{"MESSAGE":"say \\"hi\\" \\\\","__CURSOR":"s=2","X":"a\\\\","_COMM":"c\\u00e9"}',
+        // arrays of bytes, of strings holding brackets and quotes, nested; null; a key twice (the last counts)
+        '{"__CURSOR":"s=3","MESSAGE":[104,105],"_SYSTEMD_UNIT":["a]\\"b",[1,2]],"SYSLOG_IDENTIFIER":null,"_PID":"1","_PID":"2"}',
+        // keys that only start like one that is read
+        '{"__CURSOR":"s=4","MESSAGES":"no","MESSAG":"no","PRIORITZ":"1"}',
+      ];
+      for (const line of taken) {
+        expect(fast(line), line).to.not.equal('not taken');
+        expect(fast(line), line).to.deep.equal(viaJson(line));
+      }
+      // other JSON is left to JSON.parse
+      for (const line of ['{ "__CURSOR": "s=1" }', '{"__CURSOR":"s=1","_PID":12}', '{"__CUR\\u0053OR":"s=1"}', '{}', '[1]', '{"a":true}']) {
+        expect(fast(line), line).to.equal('not taken');
+      }
+      // invalid lines: no object, or JSON.parse throws as it would on the whole line
+      for (const line of ['{"__CURSOR":"s=1","MESSAGE":"cut', '{"__CURSOR":"s=1","X":"bad \\x escape"}', '{"__CURSOR":"s=1","X":"raw\ttab"}', '{"__CURSOR":"s=1","X":[1,}', '{"__CURSOR":"s=1",}']) {
+        expect(viaJson(line), line).to.equal('throws');
+        expect(fast(line), line).to.be.oneOf(['throws', 'not taken']);
+        expect(() => parseJournalLine(line), line).to.throw();
+      }
     });
 
     it('decodes values: string, byte array, empty byte array, null, nested arrays', () => {

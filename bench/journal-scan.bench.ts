@@ -98,8 +98,9 @@ export const journalScanBenchmark: Benchmark = {
         `${fmt(m(s.aAll), 2)} s (${eps(n, m(s.aAll))})`,
         `${fmt(inProcess(s.aAll), 2)} s`,
         ratio(m(s.aAll), m(s.jAll)),
+        ratio(inProcess(s.aAll), m(s.jAll)),
       ]);
-      rows.push([`${fmt(n, 0)}`, `errors only (${fmt(f.errors, 0)} matches)`, '', `${fmt(m(s.jErr), 2)} s`, `${fmt(m(s.aErr), 2)} s`, `${fmt(inProcess(s.aErr), 2)} s`, ratio(m(s.aErr), m(s.jErr))]);
+      rows.push([`${fmt(n, 0)}`, `errors only (${fmt(f.errors, 0)} matches)`, '', `${fmt(m(s.jErr), 2)} s`, `${fmt(m(s.aErr), 2)} s`, `${fmt(inProcess(s.aErr), 2)} s`, ratio(m(s.aErr), m(s.jErr)), ratio(inProcess(s.aErr), m(s.jErr))]);
       memRows.push([
         fmt(n, 0),
         mib(peak(s.jAll)),
@@ -124,9 +125,14 @@ export const journalScanBenchmark: Benchmark = {
         `The column "every field" is the same scan without \`--output-fields\` (the argv the agent used before), for what printing fewer fields saves journalctl itself.`,
       '',
       `Time: both sides are timed the same way — the wall time of the whole process from spawn to exit, measured from outside (\`sh -c 'exec … > file'\` under GNU time, started by the benchmark), so the agent's side includes starting Node.js and loading its modules; ` +
-        `"in the scan" is the agent's own \`durationMs\` (spawn of journalctl to its end), for how much of the difference is Node's start. Medians of ${reps} interleaved rounds; the ratio is agent wall time ÷ journalctl wall time.`,
+        `"in the scan" is the agent's own \`durationMs\` (spawn of journalctl to its end), for how much of the difference is Node's start. Medians of ${reps} interleaved rounds. ` +
+        `"process ÷ journalctl" is agent process wall time ÷ journalctl wall time; "scan ÷ journalctl" is the time in the scan ÷ the same journalctl wall time. ` +
+        `The agent is a long-running daemon: a real scan never pays Node's start (about 0.2 s), so the goal (agent ≤ 1.1× journalctl, issue #16) is stated on "scan ÷ journalctl" for the 1,000,000-entry rows; ` +
+        `the process ratio is kept, as both sides timed alike, and is dominated by Node's start where journalctl takes well under a second (100,000 entries, errors only). ` +
+        `On 2 cores journalctl and the agent run side by side, so the scan takes about journalctl's time as long as the agent parses faster than journalctl prints; ` +
+        `journalctl writing to the agent's socket instead of /dev/null, and the agent's wake-ups, are the rest.`,
       '',
-      table(['journal entries', 'scan', 'journalctl, every field', 'journalctl > /dev/null', 'agent scan (process)', 'in the scan', 'agent ÷ journalctl'], rows),
+      table(['journal entries', 'scan', 'journalctl, every field', 'journalctl > /dev/null', 'agent scan (process)', 'in the scan', 'process ÷ journalctl', 'scan ÷ journalctl'], rows),
       '',
       `Peak RSS (medians): journalctl's by GNU time. The agent's is the worker's own peak (RUSAGE_SELF, \`process.resourceUsage().maxRSS\`) plus the peak of the journalctl it spawns, measured by GNU time wrapped around that journalctl through the reader's command-runner seam. ` +
         `(GNU time around the worker alone would not do: Linux reports a process and its waited-for children as the larger of their peaks, not their sum.) ` +

@@ -139,6 +139,18 @@ function agentCredentials(address: string, tls: AgentClientTls | SharedAgentClie
 }
 
 /**
+ * The channel target of an agent address: an IP literal goes to grpc-js's IP resolver (ipv4:/ipv6:
+ * scheme), which takes it as it is, instead of its DNS resolver, which also sets up a DNS client of
+ * its own per channel (the coordinator opens a channel per node); a name stays a DNS target.
+ */
+export function channelTarget(address: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(address);
+  if (m?.[1] !== undefined && isIP(m[1]) === 6) return `ipv6:${address}`;
+  if (m?.[2] !== undefined && isIP(m[2]) === 4) return `ipv4:${address}`;
+  return address;
+}
+
+/**
  * grpc-js reports a failed connection as UNAVAILABLE "No connection established. Last error:
  * Error: <reason> (<time>). Resolution note: …"; this keeps the reason and says what it means.
  * A certificate refused for its time was judged by this machine's clock (`now`), which it shows.
@@ -198,7 +210,7 @@ export class AgentClient {
     if (!options.tls && !options.insecurePlaintext) throw new Error('AgentClient: options.tls is required (mutual TLS); insecurePlaintext: true only towards an agent running with tls.mode: insecure-plaintext');
     const Ctor = loadAgentApi().noderoll.agent.v1.NodeAgent;
     const secure = options.tls ? agentCredentials(address, options.tls) : undefined;
-    this.client = new Ctor(address, secure?.creds ?? credentials.createInsecure(), {
+    this.client = new Ctor(channelTarget(address), secure?.creds ?? credentials.createInsecure(), {
       'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,

@@ -1,5 +1,5 @@
 import { ServerInterceptingCall, status, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
-import { certificateInfo } from '../../shared/pki/certificate-info.js';
+import { peerCertificateInfo } from '../tls/peer-certificate-cache.js';
 import type { CallAccess } from '../tls/call-access.js';
 import { isMutatingRpc } from '../tls/rpc-authorization.js';
 import { auditArguments } from './agent-service.js';
@@ -32,7 +32,7 @@ function callIdentity(call: ServerInterceptingCallInterface, access: CallAccess)
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
   if (raw) {
     try {
-      const info = certificateInfo(raw);
+      const info = peerCertificateInfo(raw);
       fields.certificate = { subject: info.subject, serial: info.serial, sha256: info.fingerprint256, uris: info.uris };
     } catch {
       fields.certificate = 'unreadable';

@@ -1,5 +1,6 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { certificateInfo, describeCertificate, type CertificateInfo } from '../../shared/pki/certificate-info.js';
+import { describeCertificate, type CertificateInfo } from '../../shared/pki/certificate-info.js';
+import { peerCertificateInfo } from './peer-certificate-cache.js';
 import type { ClientRole } from '../../shared/pki/noderoll-identity.js';
 import { formatDuration } from '../../shared/validation/duration.js';
 
@@ -49,7 +50,7 @@ const NOT_FROM_OUR_CA = new Set([
 export function callerFromCertificate(raw: Buffer): { caller: CallerIdentity; problem?: undefined } | { caller?: undefined; problem: string } {
   let info: CertificateInfo;
   try {
-    info = certificateInfo(raw);
+    info = peerCertificateInfo(raw);
   } catch (err) {
     return { problem: `the client certificate cannot be read: ${(err as Error).message}` };
   }
@@ -62,7 +63,7 @@ export function callerFromCertificate(raw: Buffer): { caller: CallerIdentity; pr
 function describePeer(peer: PeerCertificate): { info: CertificateInfo | undefined; text: string } {
   if (!peer.raw) return { info: undefined, text: 'none' };
   try {
-    const info = certificateInfo(peer.raw);
+    const info = peerCertificateInfo(peer.raw);
     return { info, text: describeCertificate(info) };
   } catch {
     return { info: undefined, text: 'unreadable' };

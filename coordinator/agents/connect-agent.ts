@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AgentClientTls } from '../../shared/agent-api/agent-client.js';
+import { agentSecureContext } from '../../shared/agent-api/agent-client.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import type { Logger } from '../../shared/log/logger.js';
 import type { NodeAgentConnector } from '../ports/node-agent.js';
@@ -8,7 +8,8 @@ import { GrpcNodeAgent } from './grpc-node-agent.js';
 /**
  * Builds the gRPC connector for every node's agent from the coordinator's `agents` config: mutual
  * TLS with the cluster's noderoll CA, each connection accepting only the agent certificate that
- * names the node it meant to reach. Plaintext only when the config says so explicitly.
+ * names the node it meant to reach. Plaintext only when the config says so explicitly. The CA,
+ * certificate and key are read and parsed once, into one secure context every connection shares.
  */
 export function connectGrpcAgents(config: CoordinatorConfig, log: Logger): NodeAgentConnector {
   const callTimeoutMs = config.agents.callTimeoutMs;
@@ -25,6 +26,6 @@ export function connectGrpcAgents(config: CoordinatorConfig, log: Logger): NodeA
       throw new Error(`agents.tls.${field}: cannot read ${path}: ${(err as Error).message}`);
     }
   };
-  const material: Omit<AgentClientTls, 'expectedNode'> = { ca: read('ca', files.ca), cert: read('cert', files.cert), key: read('key', files.key) };
-  return (endpoint) => new GrpcNodeAgent(endpoint, { callTimeoutMs, tls: { ...material, expectedNode: endpoint.node } });
+  const context = agentSecureContext({ ca: read('ca', files.ca), cert: read('cert', files.cert), key: read('key', files.key) });
+  return (endpoint) => new GrpcNodeAgent(endpoint, { callTimeoutMs, tls: { context, expectedNode: endpoint.node } });
 }

@@ -1,4 +1,5 @@
-import type { ForeseenDrainBlocker, KubePod, KubePodDisruptionBudget } from '../ports/cluster.js';
+import { errorMessage } from '../engine/step-failure.js';
+import type { ForeseenDrainBlocker, KubePod, KubePodDisruptionBudget, NodeDrainForesight } from '../ports/cluster.js';
 import type { EvictionJudgement } from './eviction-dry-run.js';
 import { budgetSelectsPod } from './kube-objects.js';
 
@@ -58,6 +59,41 @@ export function describeForeseenBlocker(b: ForeseenDrainBlocker): string {
 
 export async function foreseeDrainBlockers(source: DrainForesightSource, node: string, signal?: AbortSignal): Promise<ForeseenDrainBlocker[]> {
   const [pods, budgets] = await Promise.all([source.listPodsOnNode(node, signal), source.listPodDisruptionBudgets(signal)]);
+  return blockersAmong(source, pods, budgets, signal);
+}
+
+/** Where the foresight of many nodes reads: every pod of the cluster at once instead of each node's. */
+export type FleetDrainForesightSource = Pick<DrainForesightSource, 'listPodDisruptionBudgets' | 'dryRunEviction'> & { listPods(signal?: AbortSignal): Promise<KubePod[]> };
+
+/**
+ * The foresight of several nodes from one listing of the cluster's pods and one of its budgets (a
+ * node's pods are those whose spec.nodeName names it, as the field selector of a single node's
+ * listing picks them); only the dry-run evictions are per pod. A failed listing fails every node's
+ * check, a failed dry run only its node's.
+ */
+export async function foreseeDrainBlockersOfNodes(source: FleetDrainForesightSource, nodes: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]> {
+  let pods: KubePod[];
+  let budgets: KubePodDisruptionBudget[];
+  try {
+    [pods, budgets] = await Promise.all([source.listPods(signal), source.listPodDisruptionBudgets(signal)]);
+  } catch (err) {
+    const error = errorMessage(err);
+    return nodes.map((node) => ({ node, blockers: [], error }));
+  }
+  const podsByNode = new Map<string, KubePod[]>();
+  for (const pod of pods) if (pod.nodeName !== undefined) podsByNode.set(pod.nodeName, [...(podsByNode.get(pod.nodeName) ?? []), pod]);
+  const out: NodeDrainForesight[] = [];
+  for (const node of nodes) {
+    try {
+      out.push({ node, blockers: await blockersAmong(source, podsByNode.get(node) ?? [], budgets, signal) });
+    } catch (err) {
+      out.push({ node, blockers: [], error: errorMessage(err) });
+    }
+  }
+  return out;
+}
+
+async function blockersAmong(source: Pick<DrainForesightSource, 'dryRunEviction'>, pods: readonly KubePod[], budgets: readonly KubePodDisruptionBudget[], signal: AbortSignal | undefined): Promise<ForeseenDrainBlocker[]> {
   const blockers: ForeseenDrainBlocker[] = [];
   for (const pod of pods) {
     const treatment = drainTreatment(pod);

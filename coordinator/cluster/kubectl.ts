@@ -1,11 +1,11 @@
 import { CommandError, runCommand, tail, type CommandResult, type CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { silentLogger } from '../../shared/log/logger.js';
-import { DrainError, type DrainOptions, type ForeseenDrainBlocker, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster, type LabelledPodLister } from '../ports/cluster.js';
+import { DrainError, type DrainOptions, type ForeseenDrainBlocker, type KubeNode, type KubePod, type KubePodDisruptionBudget, type KubernetesCluster, type LabelledPodLister, type NodeDrainForesight } from '../ports/cluster.js';
 import { refuseIf } from '../../shared/validation/field-error.js';
 import { labelSelectorProblem } from '../../shared/validation/label-selector.js';
 import { chooseLocalDataFlag, describeBlocker, explainBlockedPods, readDrainFailure, type LocalDataFlag } from './drain-output.js';
-import { foreseeDrainBlockers } from './drain-foresight.js';
+import { foreseeDrainBlockers, foreseeDrainBlockersOfNodes } from './drain-foresight.js';
 import { dryRunEvictionRequest, readEvictionJudgement, type EvictionJudgement } from './eviction-dry-run.js';
 import { resolveDirectApi, type DirectApi } from './direct-api.js';
 import { KubeHttpError, objectNotFound, statusOf, type KubeHttpClient } from './kube-http-client.js';
@@ -186,6 +186,10 @@ export class KubectlClient implements KubernetesCluster, LabelledPodLister {
 
   foreseeDrainBlockers(name: string, signal?: AbortSignal): Promise<ForeseenDrainBlocker[]> {
     return foreseeDrainBlockers(this, name, signal);
+  }
+
+  foreseeDrainBlockersOfNodes(names: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]> {
+    return foreseeDrainBlockersOfNodes(this, names, signal);
   }
 
   async cordonNode(name: string, signal?: AbortSignal): Promise<void> {

@@ -1,17 +1,19 @@
 import { describeForeseenBlocker } from '../cluster/drain-foresight.js';
 import { errorMessage } from '../engine/step-failure.js';
-import type { ForeseenDrainBlocker, KubernetesCluster } from '../ports/cluster.js';
+import type { KubernetesCluster, NodeDrainForesight } from '../ports/cluster.js';
 
-/** What would stop each planned node's drain now, for `noderoll plan`. */
-export interface NodeDrainForesight {
-  node: string;
-  blockers: ForeseenDrainBlocker[];
-  /** The check could not run (kubectl failed): nothing is known about this node's drain. */
-  error?: string;
+export type { NodeDrainForesight } from '../ports/cluster.js';
+
+/** Every planned node's drain foresight, from one reading of the cluster (see KubernetesCluster.foreseeDrainBlockersOfNodes). */
+export function foreseeDrains(cluster: KubernetesCluster, nodes: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]> {
+  return cluster.foreseeDrainBlockersOfNodes(nodes, signal);
 }
 
-/** One node after the other (each check runs a few kubectl commands); a node whose check fails says why. */
-export async function foreseeDrains(cluster: KubernetesCluster, nodes: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]> {
+/**
+ * One node after the other, each with its own foreseeDrainBlockers; a node whose check fails says
+ * why. For a cluster that has no cheaper way to foresee many nodes (the test doubles).
+ */
+export async function foreseeNodeByNode(cluster: Pick<KubernetesCluster, 'foreseeDrainBlockers'>, nodes: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]> {
   const out: NodeDrainForesight[] = [];
   for (const node of nodes) {
     try {

@@ -104,6 +104,14 @@ export type DrainBlockReason =
   /** More than one PodDisruptionBudget covers it: the eviction API refuses it with a 500. */
   | 'several-budgets';
 
+/** What would stop one node's drain now, for `noderoll plan`. */
+export interface NodeDrainForesight {
+  node: string;
+  blockers: ForeseenDrainBlocker[];
+  /** The check could not run (kubectl failed): nothing is known about this node's drain. */
+  error?: string;
+}
+
 /** A pod that blocks a drain, known before anything is cordoned. */
 export interface ForeseenDrainBlocker {
   namespace: string;
@@ -130,6 +138,11 @@ export interface KubernetesCluster {
    * (server-side dry run). Changes nothing.
    */
   foreseeDrainBlockers(name: string, signal?: AbortSignal): Promise<ForeseenDrainBlocker[]>;
+  /**
+   * The same for several nodes at once (plan), from one reading of the cluster's pods and budgets
+   * rather than one per node; per node in the order given, its blockers or why its check could not run.
+   */
+  foreseeDrainBlockersOfNodes(names: readonly string[], signal?: AbortSignal): Promise<NodeDrainForesight[]>;
   /** Sets (string) or removes (null) annotations. */
   annotateNode(name: string, annotations: Readonly<Record<string, string | null>>, signal?: AbortSignal): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { credentials, Metadata, status, type CallOptions, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { createSecureContext, type PeerCertificate } from 'node:tls';
+import { createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import { noderollIdentity, parseSubjectAltNames } from '../pki/noderoll-identity.js';
 import { validateNodeName } from '../validation/node-name.js';
 import type { EnableUnitRequest } from './generated/noderoll/agent/v1/EnableUnitRequest.js';
@@ -77,13 +77,23 @@ export interface AgentClientTls {
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
+/**
+ * Mutual TLS towards one agent with a secure context made once (agentSecureContext) and shared by
+ * the clients of every node: the CA, certificate and key are parsed once, not once per node; each
+ * client still accepts only the agent whose certificate names its `expectedNode`.
+ */
+export interface SharedAgentClientTls {
+  context: SecureContext;
+  expectedNode: string;
+}
+
 export interface AgentClientOptions {
   /** Deadline of each call unless given per call (default 30 s). */
   defaultDeadlineMs?: number;
   /** Client-side cap on a received message (default 8 MiB). */
   maxReceiveMessageBytes?: number;
   /** Mutual TLS: required unless insecurePlaintext is set. */
-  tls?: AgentClientTls;
+  tls?: AgentClientTls | SharedAgentClientTls;
   /** Plaintext, only towards an agent running with tls.mode: insecure-plaintext. Must be asked for explicitly. */
   insecurePlaintext?: boolean;
 }
@@ -114,13 +124,30 @@ export function agentIdentityCheck(expectedNode: string, address: string): (host
   };
 }
 
-function agentCredentials(address: string, tls: AgentClientTls): { creds: ChannelCredentials; targetName: string } {
-  const expectedNode = validateNodeName('tls.expectedNode', tls.expectedNode);
+/** The secure context of agent clients: the CA as the only trust root, this client's certificate and key, TLS 1.2 at least (or minVersion). */
+export function agentSecureContext(tls: Omit<AgentClientTls, 'expectedNode'>): SecureContext {
   if ((tls.cert === undefined) !== (tls.key === undefined)) throw new Error('AgentClient: tls.cert and tls.key go together');
-  const context = createSecureContext({ ca: tls.ca, ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}), minVersion: tls.minVersion ?? 'TLSv1.2' });
+  return createSecureContext({ ca: tls.ca, ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}), minVersion: tls.minVersion ?? 'TLSv1.2' });
+}
+
+function agentCredentials(address: string, tls: AgentClientTls | SharedAgentClientTls): { creds: ChannelCredentials; targetName: string } {
+  const expectedNode = validateNodeName('tls.expectedNode', tls.expectedNode);
+  const context = 'context' in tls ? tls.context : agentSecureContext(tls);
   // SNI carries the node's name (not an IP, which RFC 6066 forbids there); the check reads the certificate's URI.
   const targetName = isIP(expectedNode) === 0 ? expectedNode : 'noderoll-agent';
   return { creds: credentials.createFromSecureContext(context, { checkServerIdentity: agentIdentityCheck(expectedNode, address) }), targetName };
+}
+
+/**
+ * The channel target of an agent address: an IP literal goes to grpc-js's IP resolver (ipv4:/ipv6:
+ * scheme), which takes it as it is, instead of its DNS resolver, which also sets up a DNS client of
+ * its own per channel (the coordinator opens a channel per node); a name stays a DNS target.
+ */
+export function channelTarget(address: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(address);
+  if (m?.[1] !== undefined && isIP(m[1]) === 6) return `ipv6:${address}`;
+  if (m?.[2] !== undefined && isIP(m[2]) === 4) return `ipv4:${address}`;
+  return address;
 }
 
 /**
@@ -183,10 +210,12 @@ export class AgentClient {
     if (!options.tls && !options.insecurePlaintext) throw new Error('AgentClient: options.tls is required (mutual TLS); insecurePlaintext: true only towards an agent running with tls.mode: insecure-plaintext');
     const Ctor = loadAgentApi().noderoll.agent.v1.NodeAgent;
     const secure = options.tls ? agentCredentials(address, options.tls) : undefined;
-    this.client = new Ctor(address, secure?.creds ?? credentials.createInsecure(), {
+    this.client = new Ctor(channelTarget(address), secure?.creds ?? credentials.createInsecure(), {
       'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
+      // No channelz bookkeeping (call counters, traces) per channel: nothing here serves it, and a coordinator opens one channel per node.
+      'grpc.enable_channelz': 0,
       ...(secure ? { 'grpc.ssl_target_name_override': secure.targetName, 'grpc.default_authority': secure.targetName } : {}),
     });
     this.deadlineMs = options.defaultDeadlineMs ?? 30_000;

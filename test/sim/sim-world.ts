@@ -2,6 +2,7 @@ import type { Clock } from '../../coordinator/ports/clock.js';
 import { DrainError, type BackupTaker, type ForeseenDrainBlocker, type KubernetesCluster } from '../../coordinator/ports/cluster.js';
 import { AgentUnreachableError, type CallOptions, type NodeAgent } from '../../coordinator/ports/node-agent.js';
 import type { Gate, GateVerdict } from '../../coordinator/gates/gate.js';
+import { foreseeNodeByNode } from '../../coordinator/plan/drain-foresight-plan.js';
 import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../../coordinator/gates/cluster-gates.js';
 import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
 import type { OperationRecord } from '../../coordinator/state/operation-record.js';
@@ -178,7 +179,7 @@ export class SimWorld {
   clusterFor(p: CoordinatorProcess): KubernetesCluster {
     const c = this.fake.cluster;
     const world = this;
-    return {
+    const cluster: KubernetesCluster = {
       listNodes: (s) => this.call(p, 'listNodes', () => c.listNodes(s)),
       getNode: (n, s) => this.call(p, `getNode ${n}`, () => c.getNode(n, s)),
       listPods: (s) => this.call(p, 'listPods', () => c.listPods(s)),
@@ -220,7 +221,9 @@ export class SimWorld {
           options.onOutput?.(`pod/cart-0 evicted`);
           options.onOutput?.(`node/${name} drained`);
         }),
+      foreseeDrainBlockersOfNodes: (names, s) => foreseeNodeByNode(cluster, names, s),
     };
+    return cluster;
   }
 
   backupFor(p: CoordinatorProcess): BackupTaker {

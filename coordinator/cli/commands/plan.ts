@@ -13,6 +13,7 @@ import { UNFINISHED_STATUSES, type OperationRecord } from '../../state/operation
 import { type CommandContext, loadSettings, makeServices, openLog } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { flagList, flagString } from '../../../shared/cli/flag-parser.js';
+import { mapWithLimit } from '../../../shared/async/map-with-limit.js';
 import type { Services } from '../services.js';
 import { renderSchedule, scheduleNodes, type WindowSchedule } from '../../schedule/window-schedule.js';
 
@@ -28,6 +29,15 @@ export interface PlanResult {
   /** With maintenance windows: when each node that needs the update would run. */
   schedule?: WindowSchedule;
 }
+
+/**
+ * Nodes preflighted at once. Not all of them: the coordinator's one thread makes every connection's
+ * TLS handshake, and an agent cuts a connection whose handshake is not done within its
+ * tls.handshakeTimeoutMs (3 s by default) of the accept: with 1,000 nodes opened at once the last
+ * handshakes waited that long behind the others and failed (ECONNRESET). A few dozen in flight keep
+ * both cores busy (the coordinator and the agents' side) while each handshake waits for little.
+ */
+export const PREFLIGHT_CONCURRENCY = 64;
 
 /** Orders the selected nodes (roles from the config, else the cluster) and preflights each; changes nothing. */
 export async function planAndPreflight(ctx: CommandContext, config: CoordinatorConfig, services: Services, target: string | undefined, learnFrom?: OperationRecord): Promise<PlanResult> {
@@ -45,7 +55,7 @@ export async function planAndPreflight(ctx: CommandContext, config: CoordinatorC
   const ordered = orderNodes(selected, config.order, roles);
   const poolOfNode = assignPools(ordered, config.pools, (name) => byName.get(name)?.labels);
   const nodes = orderByPool(ordered, poolOfNode, config.pools).map((n) => ({ ...n, pool: poolOfNode.get(n.name)! }));
-  const preflight = await Promise.all(nodes.map((n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock })));
+  const preflight = await mapWithLimit(nodes, PREFLIGHT_CONCURRENCY, (n) => preflightNode(n, services.agent(n.name, n.agent), byName.get(n.name), config, target, { clock: ctx.env.clock }));
   const drainForesight = await foreseeDrains(services.cluster, nodes.map((n) => n.name));
   const held = nodes.flatMap((n) => {
     const reason = holdReason(byName.get(n.name)?.annotations ?? {});

@@ -5,7 +5,7 @@ import { certificateInfo, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, issuedBy, validityAt
 import { noderollIdentity, parseSubjectAltNames } from '../../../shared/pki/noderoll-identity.js';
 import { opensslTime } from '../../../shared/pki/openssl.js';
 import { LogBudget } from '../../../agent/tls/log-budget.js';
-import { explainConnectionFailure } from '../../../shared/agent-api/agent-client.js';
+import { channelTarget, explainConnectionFailure } from '../../../shared/agent-api/agent-client.js';
 import { TestPki } from '../../security/test-pki.js';
 
 /** Certificates as `noderoll certs` makes them (real openssl), and the pure parts around them. */
@@ -104,6 +104,13 @@ describe('noderoll PKI', function () {
     expect(explainConnectionFailure('a:1', raw('certificate is not yet valid'), new Date('2026-12-01T12:00:00Z'))).to.equal(
       "cannot connect to the agent at a:1: the agent's certificate (or its CA) is not yet valid at coordinator time 2026-12-01T12:00:00.000Z: this machine's clock may be behind (or the certificate was made on a machine whose clock is ahead): check NTP here: certificate is not yet valid",
     );
+  });
+
+  it('sends an agent address given as an IP literal to the IP resolver, a name to DNS', () => {
+    expect(channelTarget('10.0.0.1:7443')).to.equal('ipv4:10.0.0.1:7443');
+    expect(channelTarget('[fd00::1]:7443')).to.equal('ipv6:[fd00::1]:7443');
+    expect(channelTarget('node-1.example:7443')).to.equal('node-1.example:7443');
+    expect(channelTarget('10.0.0.1'), 'no port: left to grpc-js as it was').to.equal('10.0.0.1');
   });
 
   it('budgets refusal log lines per minute and reports what it dropped', () => {

@@ -41,6 +41,7 @@ import {
   type UnitState,
 } from '../../../../coordinator/ports/node-agent.js';
 import { DEFAULT_VERSION_PATTERN } from '../../../../shared/validation/version.js';
+import { foreseeNodeByNode } from '../../../../coordinator/plan/drain-foresight-plan.js';
 import type { FakeClock } from './fake-clock.js';
 
 export const PLANET_UNIT = 'gravity__gravitational.io__planet__7.0.67-11709.service';
@@ -321,6 +322,7 @@ export class FakeWorld {
       this.foresightChecks.push(name);
       return [...(this.foreseenBlockers.get(name) ?? [])];
     },
+    foreseeDrainBlockersOfNodes: (names, signal) => foreseeNodeByNode(this.cluster, names, signal),
     annotateNode: async (name, annotations) => {
       const n = this.node(name);
       for (const [k, v] of Object.entries(annotations)) {

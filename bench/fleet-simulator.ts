@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import si from 'systeminformation';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../agent/agent-daemon.js';
@@ -11,9 +10,6 @@ import { FakeHost } from '../test/unit/agent/fake-host.js';
  * A fleet of N real agents in one process: the agent's own gRPC service (startAgent), each on its
  * own 127.0.0.1 port, each behind a fake host (test/unit/agent/fake-host.ts) at the command-runner
  * seam, so nothing touches this machine's systemd or packages. Plaintext gRPC on loopback.
- * The OS and disk facts the agent reads through systeminformation (which spawns df, lsb_release…
- * itself, outside the runner seam) are canned here too: on a real fleet each node reads its own,
- * while in one process 500 concurrent reads would be a spawn storm that no real agent sees.
  *
  * `node fleet-simulator.js N`: prints `{"ports":[...]}` once every agent listens, then serves until
  * SIGTERM/SIGINT or its time limit (`--max-seconds`, default 600), and stops every agent.
@@ -26,12 +22,6 @@ if (!Number.isInteger(n) || n < 1 || n > 5000) {
   process.stderr.write('usage: fleet-simulator N [--max-seconds S]\n');
   process.exit(2);
 }
-
-type FsSize = Awaited<ReturnType<typeof si.fsSize>>;
-type OsInfo = Awaited<ReturnType<typeof si.osInfo>>;
-const cannedFs = [{ fs: '/dev/sda1', type: 'ext4', size: 100 * 2 ** 30, used: 40 * 2 ** 30, available: 60 * 2 ** 30, use: 40, mount: '/', rw: true }] as unknown as FsSize;
-const cannedOs = { platform: 'linux', distro: 'Debian GNU/Linux', release: '12', codename: 'bookworm', kernel: '6.1.0-simulated' } as unknown as OsInfo;
-Object.assign(si, { fsSize: async (): Promise<FsSize> => cannedFs, osInfo: async (): Promise<OsInfo> => cannedOs });
 
 const dir = await mkdtemp(join(tmpdir(), 'noderoll-fleet-'));
 const agents: RunningAgent[] = [];

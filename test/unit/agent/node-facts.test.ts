@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { osFactsFrom, osReleasePrettyName, parseProcStatBtime, parseProcStatStartTicks } from '../../../agent/node/node-identity.js';
 import { DF_ARGS, parseDfOutput, readFilesystems } from '../../../agent/node/filesystems.js';
+import { packageDatabaseFiles, PackageVersionCache } from '../../../agent/node/package-version-cache.js';
 import { CommandError, type CommandSpec } from '../../../shared/exec/command-runner.js';
 import { packageQueryArgv, parsePackageQuery } from '../../../agent/node/packages.js';
 import { judgePlanetCheck } from '../../../agent/node/planet-checks.js';
@@ -83,6 +84,38 @@ describe('agent node facts: packages, boot time, planet checks', () => {
     const root = list.find((f) => f.mount === '/');
     expect(root, JSON.stringify(list)).to.not.equal(undefined);
     expect(root!.sizeBytes).to.be.greaterThan(0);
+  });
+
+  it('queries the watched packages again only when the package database changed (inode, size or mtime)', async () => {
+    expect(packageDatabaseFiles('dpkg')).to.deep.equal(['/var/lib/dpkg/status']);
+    expect(packageDatabaseFiles('rpm')).to.deep.equal(['/var/lib/rpm/rpmdb.sqlite', '/var/lib/rpm/Packages']);
+    let file: { ino: number; size: number; mtimeMs: number } | undefined = { ino: 1, size: 100, mtimeMs: 1000 };
+    let version = '7.0.67';
+    let queries = 0;
+    const cache = new PackageVersionCache(
+      async () => {
+        queries += 1;
+        return [{ name: 'planet', version, installed: true }];
+      },
+      ['/var/lib/dpkg/status'],
+      async () => {
+        if (!file) throw new Error('ENOENT');
+        return file;
+      },
+    );
+    expect((await cache.versions())[0]!.version).to.equal('7.0.67');
+    expect((await cache.versions())[0]!.version).to.equal('7.0.67');
+    expect(queries, 'unchanged database: one query').to.equal(1);
+    version = '7.0.68';
+    file = { ino: 2, size: 100, mtimeMs: 1000 }; // dpkg renames a new status file over the old one
+    expect((await cache.versions())[0]!.version).to.equal('7.0.68');
+    file = { ino: 2, size: 100, mtimeMs: 2000 };
+    await cache.versions();
+    expect(queries).to.equal(3);
+    file = undefined; // no database file: nothing tells a change, so every call queries
+    await cache.versions();
+    await cache.versions();
+    expect(queries).to.equal(5);
   });
 
   it('computes the boot time from /proc/stat btime and the start of PID 1 (container-safe)', () => {

@@ -9,6 +9,8 @@ import { AgentMetrics } from './http/agent-metrics.js';
 import { AgentHttpServer, type HttpListenOptions, type HttpSources } from './http/http-server.js';
 import { toNodeInfo, toOperation } from './grpc/proto-mapping.js';
 import { nodeHostname, readBootIdentity, readMachineId, type BootIdentity } from './node/node-identity.js';
+import { PackageVersionCache, packageDatabaseFiles } from './node/package-version-cache.js';
+import type { PackageVersionRecord } from './operations/operation-record.js';
 import type { RebootAdviceRecord } from './node/reboot-advice.js';
 import { NodeOperations } from './node/node-operations.js';
 import { OperationLedger } from './operations/operation-ledger.js';
@@ -75,7 +77,7 @@ export async function startAgent(config: AgentConfig, o: AgentOptions): Promise<
   const version = agentBuild().version;
   const { ledger, updatePhase } = await openState(config, boot, log);
   const machineId = o.machineId ?? (await readMachineId().catch(() => ''));
-  const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, boot, version, machineId, ledger, updatePhase, started, rebootAdvice: o.rebootAdvice });
+  const { systemctl, metrics, ops } = assembleOperations(config, { log, runner, hostRunner: o.runner === undefined, boot, version, machineId, ledger, updatePhase, started, rebootAdvice: o.rebootAdvice });
 
   const source = o.configSource ?? 'the configuration';
   let material = o.tlsMaterial ?? (needsTlsMaterial(config) ? await loadTlsMaterial(config.tls, source) : undefined);
@@ -123,6 +125,8 @@ async function openState(config: AgentConfig, boot: BootIdentity, log: Logger): 
 interface OperationsParts {
   log: Logger;
   runner: CommandRunner;
+  /** The runner is this host's (not a stand-in): host files then describe what it queries. */
+  hostRunner: boolean;
   boot: BootIdentity;
   version: string;
   machineId: string;
@@ -137,6 +141,10 @@ function assembleOperations(config: AgentConfig, p: OperationsParts): { systemct
   const systemctl = new Systemctl({ runner: p.runner });
   // Set just below; metrics sample through the operations object.
   let opsRef: NodeOperations | undefined;
+  const queryWatched = async (): Promise<PackageVersionRecord[]> => (opsRef ? opsRef.watchedPackages() : []);
+  // The database's files describe this host's packages: with a runner standing in for the host
+  // (tests, the fleet simulator) the query is not this host's, so it runs every time.
+  const packageVersions = !p.hostRunner ? { versions: queryWatched } : new PackageVersionCache(queryWatched, packageDatabaseFiles(config.packages.manager));
   const metrics = new AgentMetrics({
     agentVersion: p.version,
     node: nodeHostname(),
@@ -145,7 +153,7 @@ function assembleOperations(config: AgentConfig, p: OperationsParts): { systemct
     bootTimeUnixMs: p.boot.bootTimeUnixMs,
     watchedUnits: async () => (config.units.watch.length > 0 && opsRef ? (await opsRef.listUnits(config.units.watch, true)).units : []),
     failedUnits: async () => (opsRef ? opsRef.failedUnits() : []),
-    watchedPackages: async () => (opsRef ? opsRef.watchedPackages() : []),
+    watchedPackages: () => packageVersions.versions(),
     currentOperation: () => p.ledger.current(),
     updatePhase: () => p.updatePhase.phase,
   });

@@ -24,6 +24,8 @@ function die(code: number, message: string): never {
 async function main(): Promise<void> {
   // Before anything runs a child: only systemd-notify gets NOTIFY_SOCKET.
   const notifyEnv = takeNotifyEnvironment(process.env, process.pid);
+  // The unit's NODE_OPTIONS (heap settings, systemd/noderoll-agent.service) are this process's alone.
+  delete process.env.NODE_OPTIONS;
   let flags;
   try {
     flags = parseAgentFlags(process.argv.slice(2));

@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import si from 'systeminformation';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../agent/agent-daemon.js';
@@ -15,9 +14,6 @@ import { fleetBootId, fleetNodeName } from './support/fleet-identity.js';
  * so that several processes make one fleet) serves node sim-K with boot ID and machine ID derived
  * from K; with --tls-dir it serves mutual TLS with DIR/sim-K/{ca.crt,agent.crt,agent.key} (as
  * `noderoll certs issue --role agent --node sim-K --out DIR/sim-K` writes them), else plaintext gRPC.
- * The OS and disk facts the agent reads through systeminformation (which spawns df, lsb_release…
- * itself, outside the runner seam) are canned here too: on a real fleet each node reads its own,
- * while in one process 500 concurrent reads would be a spawn storm that no real agent sees.
  *
  * `node fleet-simulator.js N [--first-index K] [--tls-dir DIR] [--max-seconds S]`: prints
  * `{"ports":[...],"pid":P}` once every agent listens, then serves until SIGTERM/SIGINT or its time
@@ -43,12 +39,6 @@ function tlsSection(node: string): string {
   const files = join(tlsDir, node);
   return `tls: { mode: mutual, caFile: ${join(files, 'ca.crt')}, certFile: ${join(files, 'agent.crt')}, keyFile: ${join(files, 'agent.key')} }`;
 }
-
-type FsSize = Awaited<ReturnType<typeof si.fsSize>>;
-type OsInfo = Awaited<ReturnType<typeof si.osInfo>>;
-const cannedFs = [{ fs: '/dev/sda1', type: 'ext4', size: 100 * 2 ** 30, used: 40 * 2 ** 30, available: 60 * 2 ** 30, use: 40, mount: '/', rw: true }] as unknown as FsSize;
-const cannedOs = { platform: 'linux', distro: 'Debian GNU/Linux', release: '12', codename: 'bookworm', kernel: '6.1.0-simulated' } as unknown as OsInfo;
-Object.assign(si, { fsSize: async (): Promise<FsSize> => cannedFs, osInfo: async (): Promise<OsInfo> => cannedOs });
 
 const dir = await mkdtemp(join(tmpdir(), 'noderoll-fleet-'));
 const agents: RunningAgent[] = [];

@@ -8,7 +8,7 @@ import { sectionHeading } from './support/provenance.js';
 import { table } from './support/stats.js';
 import { journalScanBenchmark } from './journal-scan.bench.js';
 import { agentFootprintBenchmark } from './agent-footprint.bench.js';
-import { agentPackageBenchmark } from './agent-package.bench.js';
+import { agentOnNodeBenchmark } from './agent-on-node.bench.js';
 import { fanOutBenchmark } from './fan-out.bench.js';
 import { rebootDetectionBenchmark } from './reboot-detection.bench.js';
 import { coordinatorOverheadBenchmark } from './coordinator-overhead.bench.js';
@@ -19,7 +19,7 @@ import { deadlinesBenchmark } from './deadlines.bench.js';
  * parallel: they measure the machine), each within its time budget, and writes bench/RESULTS.md.
  */
 
-const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, agentPackageBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark, deadlinesBenchmark];
+const ALL: Benchmark[] = [journalScanBenchmark, agentFootprintBenchmark, agentOnNodeBenchmark, fanOutBenchmark, rebootDetectionBenchmark, coordinatorOverheadBenchmark, deadlinesBenchmark];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -59,8 +59,9 @@ export class AgentMetrics implements OperationObserver {
     private readonly sampleTtlMs = 5000,
   ) {
     const registers = [this.registry];
-    // Event-loop lag sampled every 100 ms instead of prom-client's 10 ms: an idle agent should sleep.
-    collectDefaultMetrics({ register: this.registry, prefix: 'noderoll_agent_', eventLoopMonitoringPrecision: 100 });
+    // Event-loop lag sampled once a second instead of prom-client's every 10 ms: each sample wakes the
+    // process, and an idle agent should sleep (bench/RESULTS.md, "Agent footprint on a node").
+    collectDefaultMetrics({ register: this.registry, prefix: 'noderoll_agent_', eventLoopMonitoringPrecision: 1000 });
     // prom-client names these gauges *_total, which `promtool check metrics` rejects for non-counters;
     // the same numbers are kept without the suffix (…_active_handles etc.).
     for (const kind of ['handles', 'requests', 'resources']) this.registry.removeSingleMetric(`noderoll_agent_nodejs_active_${kind}_total`);

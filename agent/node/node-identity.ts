@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import si from 'systeminformation';
+import { hostname, release } from 'node:os';
 
 /**
- * Who and where this node is: identity from the kernel and systemd's files, OS and disks from
- * systeminformation.
+ * Who and where this node is: identity from the kernel and systemd's files, the OS from
+ * os-release(5). (Disk usage: filesystems.ts.)
  */
 
 export interface BootIdentity {
@@ -19,15 +18,6 @@ export interface OsFacts {
   /** PRETTY_NAME of /etc/os-release ("" when absent). */
   osPrettyName: string;
   kernel: string;
-}
-
-export interface FilesystemFacts {
-  mount: string;
-  device: string;
-  type: string;
-  sizeBytes: number;
-  usedBytes: number;
-  usePercent: number;
 }
 
 export async function readBootId(procRoot = '/proc'): Promise<string> {
@@ -69,38 +59,39 @@ export function nodeHostname(): string {
   return hostname();
 }
 
-/** Pure: PRETTY_NAME of an os-release file (os-release(5): shell-style assignments, values maybe quoted). */
-export function osReleasePrettyName(text: string): string {
-  const m = /^PRETTY_NAME=(.*)$/m.exec(text);
+/** Pure: the value of KEY in an os-release file (os-release(5): shell-style assignments, values maybe quoted); "" when absent. */
+export function osReleaseValue(text: string, key: string): string {
+  const m = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
   if (!m?.[1]) return '';
   const raw = m[1].trim();
   const quoted = /^(["'])(.*)\1$/.exec(raw);
   return (quoted ? (quoted[2] ?? '') : raw).replace(/\\(["'$`\\])/g, '$1');
 }
 
-let osCache: OsFacts | undefined;
-
-export async function readOsFacts(): Promise<OsFacts> {
-  if (!osCache) {
-    const [os, release] = await Promise.all([si.osInfo(), readFile('/etc/os-release', 'utf8').catch(() => readFile('/usr/lib/os-release', 'utf8').catch(() => ''))]);
-    osCache = {
-      osName: os.distro || os.platform,
-      osVersion: [os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' '),
-      osPrettyName: osReleasePrettyName(release),
-      kernel: os.kernel,
-    };
-  }
-  return osCache;
+/** Pure: PRETTY_NAME of an os-release file ("" when absent). */
+export function osReleasePrettyName(text: string): string {
+  return osReleaseValue(text, 'PRETTY_NAME');
 }
 
-/** Disk usage of /, /var* and /opt*; gives up after timeoutMs (df can hang on a dead network mount). */
-export async function readFilesystems(timeoutMs = 3000): Promise<FilesystemFacts[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`filesystem sizes not read within ${timeoutMs} ms`)), timeoutMs);
-  });
-  const list = await Promise.race([si.fsSize(), timeout]).finally(() => clearTimeout(timer));
-  return list
-    .filter((f) => f.mount === '/' || f.mount.startsWith('/var') || f.mount.startsWith('/opt'))
-    .map((f) => ({ mount: f.mount, device: f.fs, type: f.type, sizeBytes: f.size, usedBytes: f.used, usePercent: Number.isFinite(f.use) ? f.use : 0 }));
+/** Pure: the OS facts from an os-release file and the kernel release (uname -r). */
+export function osFactsFrom(osRelease: string, kernel: string): OsFacts {
+  const version = osReleaseValue(osRelease, 'VERSION_ID');
+  const codename = osReleaseValue(osRelease, 'VERSION_CODENAME');
+  return {
+    osName: osReleaseValue(osRelease, 'NAME') || 'Linux',
+    osVersion: [version, codename ? `(${codename})` : ''].filter(Boolean).join(' '),
+    osPrettyName: osReleasePrettyName(osRelease),
+    kernel,
+  };
+}
+
+let osCache: OsFacts | undefined;
+
+/** /etc/os-release, else /usr/lib/os-release (os-release(5)); read once: it changes only with an upgrade and a restart. */
+export async function readOsFacts(): Promise<OsFacts> {
+  if (!osCache) {
+    const text = await readFile('/etc/os-release', 'utf8').catch(() => readFile('/usr/lib/os-release', 'utf8').catch(() => ''));
+    osCache = osFactsFrom(text, release());
+  }
+  return osCache;
 }

@@ -19,7 +19,8 @@ import { diffPackages, readPackageDatabase, type PackageSet } from '../install/p
 import { readRebootAdvice, type RebootAdviceRecord } from './reboot-advice.js';
 import type { UnitState } from '../systemd/show-parser.js';
 import type { Systemctl } from '../systemd/systemctl.js';
-import { nodeHostname, readFilesystems, readOsFacts, type BootIdentity, type FilesystemFacts } from './node-identity.js';
+import { nodeHostname, readOsFacts, type BootIdentity } from './node-identity.js';
+import { readFilesystems, type FilesystemFacts } from './filesystems.js';
 import { agentBuild, type AgentBuild } from '../build-info.js';
 import { queryPackages } from './packages.js';
 import { runPlanetChecks, type PlanetCheckOutcome } from './planet-checks.js';
@@ -162,7 +163,7 @@ export class NodeOperations {
       this.d.systemctl.version(),
       queryPackages(this.cfg.packages.manager, this.cfg.packages.watch, this.run),
       this.cfg.units.planet.length > 0 ? this.unitNames(this.cfg.units.planet, false) : Promise.resolve([]),
-      readFilesystems().then(
+      readFilesystems(this.run).then(
         (list) => ({ list, problem: list.length === 0 ? 'no filesystem at /, /var* or /opt* was found' : '' }),
         (err: Error) => {
           this.d.logger.warn({ err: err.message }, 'could not read filesystems');

@@ -2,7 +2,7 @@ import type { CommandRunner } from '../../shared/exec/command-runner.js';
 import type { Logger } from '../../shared/log/logger.js';
 import type { WaitClock } from '../../shared/time/wait-for.js';
 import { SystemdNotify, type NotifyEnvironment } from './systemd-notify.js';
-import { eventLoopDelaySampler, WatchdogPinger, type LoopDelaySampler } from './watchdog-pinger.js';
+import { eventLoopDelaySampler, loopDelayResolutionMs, watchdogMaxLagMs, WatchdogPinger, type LoopDelaySampler } from './watchdog-pinger.js';
 
 /** Deadline of one systemd-notify run; a watchdog ping gets at most half the watchdog period. */
 const NOTIFY_TIMEOUT_MS = 10_000;
@@ -37,7 +37,7 @@ export async function startServiceNotifications(env: NotifyEnvironment, p: Servi
     ping: () => notify.send('WATCHDOG=1'),
     watchdogMs: env.watchdogMs,
     logger: p.logger,
-    loopDelay: p.loopDelay ?? eventLoopDelaySampler(),
+    loopDelay: p.loopDelay ?? eventLoopDelaySampler(loopDelayResolutionMs(watchdogMaxLagMs(env.watchdogMs))),
     ...(p.clock ? { clock: p.clock } : {}),
   });
   watchdog.start();

@@ -33,7 +33,7 @@ const METRICS_PORT = AGENT_METRICS_PORT;
 const SLOW_UNIT = 'gravity__noderoll.test__slowstop__1.service';
 /** Named like a unit of planet: the lab's planet check looks at planet's units only (test/lab/noderoll-config.ts). */
 const FAILING_UNIT = 'gravity__gravitational.io__planet-selftest.service';
-/** The lab's WatchdogSec= (drop-in, LabOptions.agentWatchdogSec); production is 30 s. */
+/** The lab's WatchdogSec= (drop-in, LabOptions.agentWatchdogSec); production is 120 s. */
 const WATCHDOG_SEC = 5;
 
 /** The lab agent with its defaults: a graceful stop waits for a running install up to install.timeoutMs. */

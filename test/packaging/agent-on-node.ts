@@ -12,8 +12,7 @@ import type { NodeFile } from '../lab/node-rootfs.js';
 /**
  * The agent package on one lab node, as an operator handles it: the .deb and tarball copied where
  * the node sees them, the node's bundle (agent.yaml, TLS files) written into its filesystem,
- * commands run inside the node. Shared by test/packaging/agent-package.lab.test.ts and
- * bench/agent-package.bench.ts.
+ * commands run inside the node (test/packaging/agent-package.lab.test.ts).
  */
 
 export const AGENT_UNIT = 'noderoll-agent.service';

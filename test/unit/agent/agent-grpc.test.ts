@@ -96,6 +96,9 @@ describe('agent over gRPC (in-process, fake host, mutual TLS)', function () {
     expect(info.apiVersion).to.equal('v1');
     expect(info.installVersionPattern).to.equal(DEFAULT_VERSION_PATTERN);
     expect(info.filesystemsProblem, 'the filesystems of this machine are readable').to.equal('');
+    // disk facts come through the command runner (argv, deadline), not a library's own shell
+    expect(host.commands().filter((c) => c.startsWith('df '))).to.have.length(1);
+    expect(info.filesystems).to.deep.equal([{ mount: '/', device: '/dev/sda1', type: 'ext4', sizeBytes: 107374182400, usedBytes: 42949672960, usePercent: 40 }]);
     const identity = toAgentIdentity('node-1', info);
     expect(identity).to.deep.include({ apiVersion: 'v1', installVersionPattern: DEFAULT_VERSION_PATTERN, bootId: BOOT_1.bootId });
     expect(identity.diskProblem).to.equal(undefined);

@@ -21,6 +21,8 @@ export class FakeHost {
   installDelayMs = 0;
   installExitCode = 0;
   journalLines: string[] = [];
+  /** What `df --output=source,fstype,size,used,pcent,target` prints (agent/node/filesystems.ts). */
+  dfOutput = 'Filesystem     Type      1B-blocks        Used Use% Mounted on\n/dev/sda1      ext4   107374182400 42949672960  40% /\ntmpfs          tmpfs      104857600           0   0% /run\n';
   rebootCount = 0;
 
   constructor() {
@@ -71,6 +73,8 @@ export class FakeHost {
         for (const l of this.journalLines) spec.onStdoutLine?.(l);
         return this.ok(spec, '');
       }
+      case 'df':
+        return this.ok(spec, this.dfOutput);
       case 'gravity':
         return this.ok(spec, [...this.units.values()].filter((u) => u.active === 'failed').map((u) => `${u.name} loaded failed failed ${u.description}\n`).join(''));
       default:

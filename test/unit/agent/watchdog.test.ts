@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServiceNotifications } from '../../../agent/systemd/service-notifications.js';
 import { takeNotifyEnvironment } from '../../../agent/systemd/systemd-notify.js';
-import { eventLoopDelaySampler, WATCHDOG_PINGS_PER_PERIOD, watchdogMaxLagMs, watchdogPingIntervalMs, WatchdogPinger, type LoopDelaySampler } from '../../../agent/systemd/watchdog-pinger.js';
+import { eventLoopDelaySampler, loopDelayResolutionMs, WATCHDOG_PINGS_PER_PERIOD, watchdogMaxLagMs, watchdogPingIntervalMs, WatchdogPinger, type LoopDelaySampler } from '../../../agent/systemd/watchdog-pinger.js';
 import { projectRoot } from '../../../shared/agent-api/codegen.js';
 import { CommandError, formatCommand, type CommandResult, type CommandSpec } from '../../../shared/exec/command-runner.js';
 import { silentLogger } from '../../../shared/log/logger.js';
@@ -81,6 +81,8 @@ describe('systemd watchdog: the agent pings while its event loop is healthy', ()
   it('the unit has Type=notify, NotifyAccess=main, WatchdogSec= and a short abort timeout, and the ping interval is well inside WatchdogSec', async () => {
     expect(await unitValue('Type')).to.deep.equal(['notify']);
     expect(await unitValue('NotifyAccess')).to.deep.equal(['main']);
+    // the young generation capped (bench/RESULTS.md, "Agent footprint on a node"): an option NODE_OPTIONS allows
+    expect(await unitValue('Environment')).to.include('NODE_OPTIONS=--max-semi-space-size=2');
     const watchdog = await unitValue('WatchdogSec');
     expect(watchdog, 'exactly one WatchdogSec= in seconds').to.have.length(1);
     expect(watchdog[0]).to.match(/^\d+$/);
@@ -159,7 +161,47 @@ describe('systemd watchdog: the agent pings while its event loop is healthy', ()
     expect(notify.sent.map((s) => s.args)).to.deep.equal([['READY=1']]);
   });
 
-  it('a busy event loop (real clock, real loop-delay histogram) skips the ping that falls due during it', async () => {
+  it('samples the event-loop delay as coarsely as the lag limit allows, and bounds a stall from above (real timers)', async () => {
+    // production: a quarter of the lag limit, at most a second (one wake-up a second when idle)
+    expect(loopDelayResolutionMs(watchdogMaxLagMs(30_000))).to.equal(937);
+    expect(loopDelayResolutionMs(watchdogMaxLagMs(120_000))).to.equal(1000);
+    expect(loopDelayResolutionMs(watchdogMaxLagMs(400))).to.equal(12);
+    expect(loopDelayResolutionMs(0)).to.equal(10);
+    // a 300 ms stall seen by a 100 ms sampler: its lateness alone may read as little as 200 ms
+    const sampler = eventLoopDelaySampler(100);
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      sampler.takeMaxMs();
+      const end = Date.now() + 300;
+      while (Date.now() < end) {
+        /* the stall */
+      }
+      await new Promise((r) => setTimeout(r, 120));
+      expect(sampler.takeMaxMs()).to.be.at.least(300);
+    } finally {
+      sampler.close();
+    }
+  });
+
+  it('a stall between two pings, over the lag limit, skips the next ping although its timer fires on time (real clock and sampler)', async () => {
+    // interval 500 ms, lag limit 250 ms; a 300 ms stall right after a ping ends before the next is due
+    const watchdogMs = 2000;
+    const pinger = new WatchdogPinger({ ping: async () => undefined, watchdogMs, logger: silentLogger, loopDelay: eventLoopDelaySampler(loopDelayResolutionMs(watchdogMaxLagMs(watchdogMs))) });
+    pinger.start();
+    try {
+      while (pinger.outcomes.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const end = Date.now() + 300;
+      while (Date.now() < end) {
+        /* the stall */
+      }
+      while (pinger.outcomes.length < 2) await new Promise((r) => setTimeout(r, 5));
+      expect(pinger.outcomes[1], 'the ping after the stall').to.be.oneOf(['loop-delay', 'late']);
+    } finally {
+      await pinger.stop();
+    }
+  });
+
+  it('a busy event loop (real clock, real loop-delay sampler) skips the ping that falls due during it', async () => {
     const sent: number[] = [];
     // interval 100 ms, lag limit 50 ms; the busy loop lasts 300 ms, so whatever ping falls due in
     // it comes at least 200 ms late: only a lower bound is relied on

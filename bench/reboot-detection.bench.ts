@@ -157,7 +157,7 @@ export const rebootDetectionBenchmark: Benchmark = {
         `Goal under 1 s (median and max): **${max(lat) < 1000 ? 'met' : 'not met'}**. Per reboot (ms, serving → observed): ${lat.join(', ')}.`,
         '',
         'Reading: `waitForReboot` polls Identity every 250 ms at most (coordinator/steps/reboot-steps.ts), so the poll adds at most 250 ms whatever the reboot takes; ' +
-          "the rest is the gRPC channel's reconnect backoff while the node was down (agent-client.ts: 100 ms initial, 1 s max): the first call after the agent is back may wait for the channel's next connection attempt.",
+          "the rest is the gRPC channel's reconnect backoff while the node was down (agent-client.ts: 100 ms initial, 500 ms max): the first call after the agent is back may wait for the channel's next connection attempt.",
       ].join('\n');
       return { title: 'Reboot detection latency', markdown };
     } finally {

@@ -65,10 +65,19 @@ export async function removeLabNetwork(lab: LabIdentity): Promise<string[]> {
   // Peers of deleted namespaces' veths vanish asynchronously: a link gone by now is not a problem.
   for (const link of await hostLinkNames()) {
     if (!link.startsWith(lab.linkPrefix)) continue;
-    const r = await ip(['link', 'del', link], [0, 1]);
-    if (r.exitCode !== 0 && !/Cannot find device/.test(r.stderr)) problems.push(`ip link del ${link}: ${r.stderr.trim()}`);
+    const r = await ip(['link', 'del', link], [0, 1, 2]);
+    if (r.exitCode !== 0 && !linkAlreadyGone(r.stderr)) problems.push(`ip link del ${link}: ${r.stderr.trim()}`);
   }
   return problems;
+}
+
+/**
+ * `ip link del` of a link that vanished (its namespace's veth peer) since it was listed: ip's own
+ * lookup says "Cannot find device" (exit 1); gone between that lookup and the delete, the kernel's
+ * answer is "RTNETLINK answers: No such device" (exit 2).
+ */
+export function linkAlreadyGone(stderr: string): boolean {
+  return /Cannot find device|RTNETLINK answers: No such device/.test(stderr);
 }
 
 export async function labNetworkLeftovers(lab: LabIdentity): Promise<string[]> {

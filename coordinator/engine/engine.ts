@@ -88,6 +88,8 @@ export class OperationEngine {
   /** Nodes with a runner in this run. */
   private readonly inFlight = new Set<string>();
   private readonly poolHalt = new AbortController();
+  /** The node that failed first: with several in flight, the halt names it, whichever settles first. */
+  private firstFailed: string | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.executors = deps.executors ?? STEP_EXECUTORS;
@@ -178,7 +180,10 @@ export class OperationEngine {
       backup: this.backup,
       stepClock: this.stepClock,
       poolHalt: this.poolHalt.signal,
-      haltPool: (reason) => this.poolHalt.abort(new Error(reason)),
+      haltPool: (reason, failedNode) => {
+        if (failedNode !== undefined) this.firstFailed ??= failedNode;
+        this.poolHalt.abort(new Error(reason));
+      },
       persist: (r) => this.persist(r),
       emit: (e) => this.emit(e),
       now: () => this.now(),
@@ -277,7 +282,8 @@ export class OperationEngine {
       if (outcome.kind === 'deferred') blockedUntilOneFinishes.add(node.name);
       else blockedUntilOneFinishes.clear();
       if (outcome.kind === 'completed') nodesDoneThisRun++;
-      if (outcome.kind === 'failed' && ending?.kind !== 'failure') {
+      // A sibling that failed later may settle first (its rollback was quicker): the first failure is the cause.
+      if (outcome.kind === 'failed' && (ending?.kind !== 'failure' || node.name === this.firstFailed)) {
         ending = { kind: 'failure', halt: outcome.halt };
         this.poolHalt.abort(new Error(`node ${node.name} failed`));
       }

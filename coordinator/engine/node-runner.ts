@@ -47,8 +47,8 @@ export interface RunnerHost {
   readonly stepClock: Clock;
   /** Aborted once a node of the operation failed: the others stop at their next safe point. */
   readonly poolHalt: AbortSignal;
-  /** A node failed: no new node starts, the others stop at their next safe point. */
-  haltPool(reason: string): void;
+  /** A node failed: no new node starts, the others stop at their next safe point; failedNode: whose failure it is. */
+  haltPool(reason: string, failedNode?: string): void;
   persist(record: OperationRecord): Promise<void>;
   emit(event: OperationEvent): void;
   now(): string;
@@ -202,7 +202,7 @@ export class NodeRunner {
       const details = err instanceof StepFailure ? [...err.details] : [];
       h.log.error({ node: node.name, step: step.name, err }, 'step failed');
       // At once: a sibling waiting for its turn at the drain must see it before it drains.
-      h.haltPool(`node ${node.name} failed`);
+      h.haltPool(`node ${node.name} failed`, node.name);
       rec.status = 'failed';
       rec.finishedAt = h.now();
       rec.error = reason;

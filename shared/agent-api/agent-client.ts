@@ -219,6 +219,10 @@ export class AgentClient {
       'grpc.max_reconnect_backoff_ms': 500,
       // No channelz bookkeeping (call counters, traces) per channel: nothing here serves it, and a coordinator opens one channel per node.
       'grpc.enable_channelz': 0,
+      // A subchannel pool of its own: each channel reaches one agent, so sharing gains nothing, and
+      // closing a channel makes grpc-js sweep the whole global pool, which made closing n channels
+      // cost n² (89 ms of the coordinator's CPU at 1,000 nodes, seconds at 5,000).
+      'grpc.use_local_subchannel_pool': 1,
       ...(secure ? { 'grpc.ssl_target_name_override': secure.targetName, 'grpc.default_authority': secure.targetName } : {}),
     });
     this.deadlineMs = options.defaultDeadlineMs ?? 30_000;

@@ -44,7 +44,7 @@ export function loopDelayResolutionMs(maxLagMs: number): number {
  * resolution; that bound is what takeMaxMs returns. (perf_hooks' monitorEventLoopDelay is not used:
  * on Node.js 20 its maximum stays near its resolution through a 1 s stall inside a timer callback.)
  */
-export function eventLoopDelaySampler(resolutionMs = 20): LoopDelaySampler {
+export function eventLoopDelaySampler(resolutionMs: number): LoopDelaySampler {
   let maxLateMs = 0;
   let samples = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,8 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CoordinatorConfig } from '../config/config-types.js';
 import type { Gate } from '../gates/gate.js';
 import { NODE_PHASE_DONE, NODE_PHASE_HALTED, runbookFor, type RunbookStep } from '../plan/runbook.js';
-import { rollBackBeforeHalt } from '../recovery/rollback-on-failure.js';
+import { finishInterruptedRollback, rollBackBeforeHalt, type HaltReason } from '../recovery/rollback-on-failure.js';
+import { interruptedRollback } from '../recovery/rollback-node.js';
 import { UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED } from '../../shared/update/update-phase.js';
 import type { Clock } from '../ports/clock.js';
 import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
@@ -95,6 +96,7 @@ export class NodeRunner {
     const startedMs = h.nowMs();
     h.emit({ type: 'node-started', node: node.name, role: node.role, resumed: resumedNode });
     const agent = h.agentFor(node);
+    if (interruptedRollback(node)) return this.finishRollback(record, node, agent);
     let guardPending = resumedNode;
 
     for (const step of runbookFor(record.profile)) {
@@ -131,6 +133,29 @@ export class NodeRunner {
     this.reportPhase(record, node, UPDATE_PHASE_DONE, 0);
     h.emit({ type: 'node-completed', node: node.name, durationMs: h.nowMs() - startedMs });
     return { kind: 'completed' };
+  }
+
+  /**
+   * The node failed and its rollback was interrupted (the coordinator that ran it was killed, or lost
+   * its lock): the rollback is finished first, from where it was, then the operation halts as it would
+   * have. The update's steps are not re-run: the node is somewhere between the two versions.
+   */
+  private async finishRollback(record: OperationRecord, node: NodeRecord, agent: NodeAgent): Promise<NodeRunOutcome> {
+    const h = this.host;
+    h.haltPool(`node ${node.name} failed`, node.name);
+    const runbook = runbookFor(record.profile);
+    const failedRec = node.steps.find((s) => s.status === 'failed');
+    const step = runbook.find((s) => s.name === failedRec?.name) ?? runbook.find((s) => s.name === 'verifyNodeHealthy')!;
+    const rollback = interruptedRollback(node)!;
+    const failure: HaltReason = { reason: failedRec?.error ?? rollback.reason, details: failedRec?.details ?? [] };
+    h.emit({ type: 'warning', node: node.name, message: `node ${node.name}: finishing its rollback to ${rollback.toVersion}, interrupted after ${rollback.notes.length} phase(s) (${rollback.reason})` });
+    const signal = AbortSignal.any([h.stop.forcedStop, h.lock.lost]);
+    const halt = await finishInterruptedRollback(this.context(record, node, step, agent, signal), step.name, failure, (e) => h.emit(e));
+    node.status = 'failed';
+    await h.persist(record);
+    await this.annotate(node, NODE_PHASE_HALTED, record.id);
+    this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
+    return { kind: 'failed', halt: { at: h.now(), kind: 'failure', node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: h.resumeCommand } };
   }
 
   /**

@@ -11,7 +11,7 @@ import type { NodeRecord, OperationRecord, RollbackRecord } from '../state/opera
 import type { StateLock, StateStore } from '../state/state-store.js';
 import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
 import type { StepContext } from '../steps/step-context.js';
-import { rollBackNode, rollbackTarget } from './rollback-node.js';
+import { continueRollback, interruptedRollback, rollBackNode, rollbackTarget } from './rollback-node.js';
 
 export interface ManualRollbackDeps {
   store: StateStore;
@@ -62,7 +62,8 @@ export async function rollBackByHand(record: OperationRecord, nodeName: string, 
   let outcome: RollbackRecord;
   try {
     await assertOnlyNodeOutOfService(cluster, nodeName, `roll back node ${nodeName}`, deps.signal);
-    outcome = await rollBackNode(ctx, 'manual', reason, deps.events);
+    // A rollback of this node that a coordinator left running is finished, not begun again.
+    outcome = interruptedRollback(node) ? await continueRollback(ctx, deps.events) : await rollBackNode(ctx, 'manual', reason, deps.events);
   } catch (err) {
     if (!(err instanceof StepFailure)) throw err;
     outcome = { trigger: 'manual', reason, toVersion: node.facts.rollbackPoint?.version ?? '', startedAt: new Date(deps.clock.now()).toISOString(), status: 'failed', notes: [], error: err.reason, details: [...err.details] };

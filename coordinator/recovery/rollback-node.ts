@@ -1,6 +1,6 @@
 import { errorMessage, StepFailure } from '../engine/step-failure.js';
 import { LockLostError } from '../state/state-store.js';
-import { newStepRecords, type RollbackPoint, type RollbackRecord } from '../state/operation-record.js';
+import { newStepRecords, type NodeFacts, type RollbackPoint, type RollbackRecord } from '../state/operation-record.js';
 import { drainNode, uncordonNode } from '../steps/drain-node.js';
 import { enableGravityUnits } from '../steps/enable-gravity-units.js';
 import { findPlanetUnit, stopPlanetUnit } from '../steps/planet-unit-steps.js';
@@ -29,12 +29,23 @@ export function rollbackTarget(ctx: Pick<StepContext, 'node' | 'operation'>): { 
  * new operation ID (the agent runs an ID once, so the update's IDs would only replay), and the
  * reboot wait and the post checks expect the old version.
  */
-function rollbackView(ctx: StepContext, number: number, version: string): StepContext {
+function rollbackView(ctx: StepContext, number: number, version: string, facts: NodeFacts): StepContext {
   return {
     ...ctx,
     operation: { ...ctx.operation, id: `${ctx.operation.id}.rollback-${number}`, targetVersion: version },
+    node: { ...ctx.node, facts },
     progress: (message) => ctx.progress(`rollback: ${message}`),
   };
+}
+
+/** What the update's reboot and post checks learned: the rollback's own steps learn it again for its reboot. */
+const UPDATE_REBOOT_FACTS = ['bootIdBeforeReboot', 'rebootRequestedAtMs', 'bootIdAfterReboot', 'versionAfter', 'failedUnitsAfterReboot', 'unitsChanged', 'powerCycles'] as const;
+
+/** The facts a rollback starts from: the update's (planet unit, baselines, rollback point), without its reboot. */
+function rollbackFacts(update: NodeFacts): NodeFacts {
+  const facts = structuredClone(update);
+  for (const key of UPDATE_REBOOT_FACTS) delete facts[key];
+  return facts;
 }
 
 /** The recorded version through the agent's install command, validated by the agent exactly like an update's. */
@@ -53,7 +64,7 @@ async function installRecordedVersion(ctx: StepContext, version: string): Promis
   return `installed ${version}${outcome.replayed ? ' (answered from the agent\'s record)' : ''}`;
 }
 
-type Phase = { what: string; run: (ctx: StepContext, version: string) => Promise<string | void> };
+type Phase = { what: string; run: (ctx: StepContext, version: string) => Promise<string | void>; alreadyDone?: (ctx: StepContext) => Promise<string | undefined> };
 
 /** `noderoll rollback` may find the node in service (an updated node that misbehaves later): it drains first, a no-op for a drained node. */
 const DRAIN_FIRST: Phase = { what: 'drainNode', run: (ctx) => drainNode.run(ctx) };
@@ -62,7 +73,11 @@ const PHASES: readonly Phase[] = [
   { what: 'find the planet unit', run: (ctx) => (ctx.node.facts.planetUnit ? Promise.resolve(`planet unit ${ctx.node.facts.planetUnit}`) : findPlanetUnit.run(ctx)) },
   { what: 'stop the planet unit', run: (ctx) => stopPlanetUnit.run(ctx) },
   { what: 'install the recorded version', run: installRecordedVersion },
-  ...[enableGravityUnits, rebootNode, waitForReboot, verifyNodeHealthy, uncordonNode].map((step: StepExecutor) => ({ what: step.name, run: (ctx: StepContext) => step.run(ctx) })),
+  ...[enableGravityUnits, rebootNode, waitForReboot, verifyNodeHealthy, uncordonNode].map((step: StepExecutor): Phase => ({
+    what: step.name,
+    run: (ctx: StepContext) => step.run(ctx),
+    ...(step.alreadyDone ? { alreadyDone: (ctx: StepContext) => step.alreadyDone!(ctx) } : {}),
+  })),
 ];
 
 /**
@@ -85,15 +100,9 @@ export async function rollBackNode(ctx: StepContext, trigger: RollbackRecord['tr
     notes: [],
   };
   rollbacks.push(record);
-  const fail = async (why: string, details: string[]): Promise<RollbackRecord> => {
-    Object.assign(record, { status: 'failed', error: why, details, finishedAt: new Date(ctx.clock.now()).toISOString() });
-    await ctx.checkpoint();
-    emit({ type: 'node-rollback-failed', node: node.name, toVersion: record.toVersion, reason: why, details });
-    return record;
-  };
-  if (!('point' in target)) return fail(target.problem, []);
+  if (!('point' in target)) return failRollback(ctx, record, target.problem, [], emit);
 
-  const view = rollbackView(ctx, rollbacks.length, target.point.version);
+  record.facts = rollbackFacts(node.facts);
   try {
     const identity = await ctx.agent.identity(callOptions(ctx));
     const installed = identity.packages[identity.updatePackage];
@@ -103,15 +112,56 @@ export async function rollBackNode(ctx: StepContext, trigger: RollbackRecord['tr
   }
   await ctx.checkpoint();
   emit({ type: 'node-rollback-started', node: node.name, trigger, reason, toVersion: record.toVersion, ...(record.fromVersion ? { fromVersion: record.fromVersion } : {}) });
+  return runPhases(ctx, record, target.point.version, false, emit);
+}
 
-  for (const phase of trigger === 'manual' ? [DRAIN_FIRST, ...PHASES] : PHASES) {
+/** The node's rollback that a coordinator left running (it was killed or lost its lock during it), if any. */
+export function interruptedRollback(node: { rollbacks?: RollbackRecord[] }): RollbackRecord | undefined {
+  const last = node.rollbacks?.at(-1);
+  return last?.status === 'running' ? last : undefined;
+}
+
+/**
+ * Continues the node's interrupted rollback from the phase it was in, with the same rollback number,
+ * so the agent answers the requests it already ran from its record (the same operation IDs) and the
+ * reboot, already requested, is not requested again. Resolves like rollBackNode.
+ */
+export async function continueRollback(ctx: StepContext, emit: (e: RollbackEvent) => void): Promise<RollbackRecord> {
+  const record = interruptedRollback(ctx.node);
+  if (!record) throw new Error(`node ${ctx.node.name} has no interrupted rollback to continue`);
+  record.facts ??= rollbackFacts(ctx.node.facts);
+  if (!record.toVersion) return failRollback(ctx, record, 'the interrupted rollback recorded no version to roll back to', [], emit);
+  return runPhases(ctx, record, record.toVersion, true, emit);
+}
+
+async function failRollback(ctx: StepContext, record: RollbackRecord, why: string, details: string[], emit: (e: RollbackEvent) => void): Promise<RollbackRecord> {
+  Object.assign(record, { status: 'failed', error: why, details, finishedAt: new Date(ctx.clock.now()).toISOString() });
+  await ctx.checkpoint();
+  emit({ type: 'node-rollback-failed', node: ctx.node.name, toVersion: record.toVersion, reason: why, details });
+  return record;
+}
+
+/**
+ * The rollback's phases after the ones its notes say are done. Resuming, the phase that was running
+ * may have done its work: a step with an already-done check (the reboot) asks it first; the others
+ * repeat harmlessly (the install is answered from the agent's record).
+ */
+async function runPhases(ctx: StepContext, record: RollbackRecord, version: string, resuming: boolean, emit: (e: RollbackEvent) => void): Promise<RollbackRecord> {
+  const node = ctx.node;
+  const number = node.rollbacks!.indexOf(record) + 1;
+  const view = rollbackView(ctx, number, version, record.facts!);
+  const phases = record.trigger === 'manual' ? [DRAIN_FIRST, ...PHASES] : PHASES;
+  const startedMs = Date.parse(record.startedAt);
+  for (const [index, phase] of phases.entries()) {
+    if (index < record.notes.length) continue;
     try {
-      const note = await phase.run(view, target.point.version);
+      const already = resuming && index === record.notes.length ? await phase.alreadyDone?.(view) : undefined;
+      const note = already !== undefined ? `already done: ${already}` : await phase.run(view, version);
       record.notes.push(`${phase.what}: ${note || 'done'}`);
     } catch (err) {
       if (err instanceof LockLostError) throw err;
       const why = err instanceof StepFailure ? err.reason : errorMessage(err);
-      return fail(`${phase.what}: ${why}`, [...(err instanceof StepFailure ? err.details : []), `node ${node.name} stays cordoned`]);
+      return failRollback(ctx, record, `${phase.what}: ${why}`, [...(err instanceof StepFailure ? err.details : []), `node ${node.name} stays cordoned`], emit);
     }
     await ctx.checkpoint();
   }

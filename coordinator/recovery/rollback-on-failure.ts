@@ -1,6 +1,7 @@
 import type { StepName } from '../plan/runbook.js';
 import type { StepContext } from '../steps/step-context.js';
-import { rollBackNode, rollbackTarget, type RollbackEvent } from './rollback-node.js';
+import type { RollbackRecord } from '../state/operation-record.js';
+import { continueRollback, rollBackNode, rollbackTarget, type RollbackEvent } from './rollback-node.js';
 
 export interface HaltReason {
   reason: string;
@@ -36,8 +37,23 @@ export async function rollBackBeforeHalt(ctx: StepContext, step: StepName, failu
   const target = rollbackTarget(ctx);
   const node = ctx.node.name;
   if (!('point' in target)) return { reason: failure.reason, details: [...failure.details, `onFailure is rollback, but ${target.problem}; node ${node} is left as it is`] };
-  const pkg = target.point.package;
   const rollback = await rollBackNode(ctx, 'automatic', `${step} failed: ${failure.reason}`, emit);
+  return haltAfter(ctx, step, failure, rollback);
+}
+
+/**
+ * A resume that finds the node's rollback interrupted (the coordinator was killed or lost its lock
+ * during it) finishes that rollback before the operation halts, as the coordinator that began it
+ * would have; `failure` is the step failure that called for it, as recorded.
+ */
+export async function finishInterruptedRollback(ctx: StepContext, step: StepName, failure: HaltReason, emit: (e: RollbackEvent) => void): Promise<HaltReason> {
+  return haltAfter(ctx, step, failure, await continueRollback(ctx, emit));
+}
+
+/** The halt's reason and details after the rollback: the failure, and whether the node is back on its recorded version. */
+function haltAfter(ctx: StepContext, step: StepName, failure: HaltReason, rollback: RollbackRecord): HaltReason {
+  const node = ctx.node.name;
+  const pkg = ctx.node.facts.rollbackPoint?.package ?? 'the package';
   if (rollback.status === 'completed') {
     return {
       reason: `${rolledBackPrefix(node)} ${pkg} ${rollback.toVersion} (healthy and uncordoned) after ${step} failed: ${failure.reason}`,

@@ -72,10 +72,16 @@ export interface RollbackRecord {
   startedAt: string;
   finishedAt?: string;
   status: 'running' | 'completed' | 'failed';
-  /** What the rollback did, one line per phase. */
+  /** What the rollback did, one line per completed phase, in order: a resume continues after the last. */
   notes: string[];
   error?: string;
   details?: string[];
+  /**
+   * What the rollback's own steps learned (its reboot's boot IDs, its post checks), started from the
+   * update's facts without the update's reboot: the update's record of its own reboot stays as it was,
+   * and a resume after a crash in the rollback compares with the rollback's boot ID, not the update's.
+   */
+  facts?: NodeFacts;
 }
 
 /** One run of the configured power-cycle command for a node that did not come back (coordinator/power). */

@@ -39,6 +39,8 @@ export interface FaultSchedule {
   windows: SimWindows | undefined;
   /** Chance of an event observer (a webhook formatter, the metrics) throwing at an event: the engine must go on as if not. */
   observerFailures: number;
+  /** `onFailure:`: rollback puts a node that failed after its reboot back on its recorded version before the halt. */
+  onFailure: 'halt' | 'rollback';
 }
 
 export interface SimWindows {
@@ -115,6 +117,7 @@ export function faultSchedule(seed: number): FaultSchedule {
         }
       : undefined,
     observerFailures: r.chance(0.15) ? r.pick([0.02, 0.1, 0.5]) : 0,
+    onFailure: r.chance(0.3) ? 'rollback' : 'halt',
   };
 }
 
@@ -147,6 +150,7 @@ export function describeSchedule(s: FaultSchedule): string[] {
     ...(s.leaseLoss ? [`lease lost at ${fin(s.leaseLoss.atMs)}`] : []),
     ...(s.windows ? [`windows: ${windowsYaml(s.windows).split('\n')[1]!.trim()} (floor ${s.windows.nodeDurationFloorMin}m, mode ${s.windows.mode})`] : []),
     ...(s.observerFailures > 0 ? [`event observers throw with chance ${s.observerFailures}`] : []),
+    ...(s.onFailure === 'rollback' ? ['onFailure: rollback'] : []),
     `operator repairs before resuming: ${s.operatorRepairs}; at most ${s.maxResumes} resumes`,
   ];
 }

@@ -109,6 +109,10 @@ export function checkEndRecord(m: Monitor, record: OperationRecord | undefined, 
   if (!record) return m.fail(`the run ended ${outcome} with no record in the store`);
   const expected: Record<string, string[]> = { completed: ['completed'], halted: ['halted'], interrupted: ['interrupted'], waiting: ['waiting-for-window', 'waiting-for-confirmation'] };
   if (!(expected[outcome] ?? []).includes(record.status)) m.fail(`the run ended ${outcome} but the record says ${record.status}`);
+  // A rollback ends with the run that began it, or with the resume that finds it interrupted.
+  for (const n of record.nodes) {
+    if (n.rollbacks?.some((r) => r.status === 'running')) m.fail(`the run ended ${outcome} with a rollback of node ${n.name} still running in the record`);
+  }
   if (outcome === 'completed') return;
   if (!record.halt) return m.fail(`the run ended ${outcome} and the record has no halt`);
   if (!record.halt.resumeCommand.startsWith(resumeCommand)) m.fail(`the ${outcome} record's resume command is "${record.halt.resumeCommand}", not "${resumeCommand}"`);
@@ -127,12 +131,17 @@ export function checkRecordAgainstWorld(m: Monitor, record: OperationRecord, wor
     if (rec.status === 'completed') {
       if (n.version !== target) m.fail(`node ${rec.name} is completed in the record but runs ${n.version}, not ${target}`);
       if (n.cordoned || !ready) m.fail(`node ${rec.name} is completed in the record but out of service (cordoned ${n.cordoned}, Ready ${ready})`);
-      if (reboots !== 1) m.fail(`node ${rec.name} is completed after ${reboots} reboots, not 1`);
+      // One reboot for the run that completed it, and at most one for each rollback and each run before it.
+      const allowed = 1 + (rec.rollbacks?.length ?? 0) + (rec.facts.rerunAfterRollback ?? 0);
+      if (reboots < 1 || reboots > allowed) m.fail(`node ${rec.name} is completed after ${reboots} reboots; its record explains 1 to ${allowed}`);
       const phase = n.annotations['noderoll.io/phase'];
       if (phase !== 'updated') m.fail(`node ${rec.name} is completed in the record but its phase annotation says ${phase ?? '(none)'}`);
     }
-    if (rec.status === 'pending' && (n.version !== fromVersion || n.cordoned || reboots > 0)) {
-      m.fail(`node ${rec.name} is pending in the record but was touched (version ${n.version}, cordoned ${n.cordoned}, ${reboots} reboots)`);
+    // Pending after a rollback (its steps restarted, then stopped before the drain): back on the old
+    // version and in service, with the update's reboot and the rollback's for each rollback.
+    const rolledBack = rec.rollbacks?.filter((r) => r.status === 'completed').length ?? 0;
+    if (rec.status === 'pending' && (n.version !== fromVersion || n.cordoned || reboots > 2 * rolledBack)) {
+      m.fail(`node ${rec.name} is pending in the record but was touched (version ${n.version}, cordoned ${n.cordoned}, ${reboots} reboots, ${rolledBack} rollbacks)`);
     }
     if (n.cordoned && !((rec.status === 'in-progress' || rec.status === 'failed') && nodeOutOfService(rec))) {
       m.fail(`node ${rec.name} is cordoned but the record does not have it out of service (${rec.status}, drain ${stepRecord(rec, 'drainNode').status}, uncordon ${stepRecord(rec, 'uncordonNode').status})`);

@@ -60,7 +60,7 @@ function configFor(s: FaultSchedule, budgets: FaultSchedule['pools']): Coordinat
   const pools = budgets
     ? `pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master", maxUnavailable: ${budgets.masters} }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: ${budgets.workers} }`
     : '';
-  const text = testConfigYaml('/sim', s.nodes, [pools, s.windows ? windowsYaml(s.windows) : ''].filter(Boolean).join('\n'));
+  const text = testConfigYaml('/sim', s.nodes, [pools, s.windows ? windowsYaml(s.windows) : '', s.onFailure === 'rollback' ? 'onFailure: rollback' : ''].filter(Boolean).join('\n'));
   let config = parsedConfigs.get(text);
   if (!config) {
     config = deepFreeze(structuredClone(parseConfigText(text, '/sim/config.yaml')));
@@ -184,6 +184,9 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
           if (e.type === 'operation-halted' && !e.resumeCommand.startsWith(RESUME)) monitor.fail(`halt printed resume command "${e.resumeCommand}"`);
           if (e.type === 'node-started' && !e.resumed) checkInsideWindow(monitor, config, e.node, clock.now());
           if (e.type === 'node-waiting' && e.rule === 'window') world.stats.windowWaitsInRun++;
+          if (e.type === 'node-rollback-started') world.stats.rollbacks++;
+          if (e.type === 'node-rollback-completed') world.stats.rollbacksCompleted++;
+          if (e.type === 'node-rollback-failed') world.stats.rollbacksFailed++;
           world.check(`event ${e.type}`);
           if (schedule.observerFailures > 0 && observerRng.chance(schedule.observerFailures)) {
             world.stats.observerFailures++;

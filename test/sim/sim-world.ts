@@ -49,10 +49,14 @@ export interface RunStats {
   windowWaitsInRun: number;
   /** Events at which an observer threw. */
   observerFailures: number;
+  /** Rollbacks (onFailure: rollback) started, completed and failed. */
+  rollbacks: number;
+  rollbacksCompleted: number;
+  rollbacksFailed: number;
 }
 
 export function emptyStats(): RunStats {
-  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0, windowStops: 0, windowWaitsInRun: 0, observerFailures: 0 };
+  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0, windowStops: 0, windowWaitsInRun: 0, observerFailures: 0, rollbacks: 0, rollbacksCompleted: 0, rollbacksFailed: 0 };
 }
 
 const PDB_BLOCKER: ForeseenDrainBlocker = { namespace: 'shop', pod: 'cart-0', reason: 'disruption-budget', budgets: ['shop/cart'], why: 'PodDisruptionBudget shop/cart allows no disruption now (eviction answered 429)' };
@@ -67,9 +71,10 @@ const BROKEN_UNIT = 'sim-broken.service';
 export class SimWorld {
   readonly fake: FakeWorld;
   readonly stats = emptyStats();
-  /** Reboots the agents accepted (not replays), per node: at most one. */
+  /** Reboots the agents accepted (not replays), per node: one per recorded reason. */
   readonly rebootsAccepted = new Map<string, number>();
-  private readonly rebootIds = new Map<string, string>();
+  /** Per node, the recorded reason each accepted reboot or rollback install had, with its operation ID. */
+  private readonly reasonsUsed = new Map<string, Map<string, string>>();
   private readonly faultRng: Prng;
   private saveIndex = 0;
   /** Set by the driver: the process that runs now (stops and lease losses are addressed to it). */
@@ -102,6 +107,26 @@ export class SimWorld {
 
   private storedNode(name: string) {
     return this.stored()?.nodes.find((n) => n.name === name);
+  }
+
+  /**
+   * Why the record on disk lets node `name` be rebooted (or reinstalled) now: the rollback it has
+   * running, else the update, counted by the runs after completed rollbacks.
+   */
+  private recordedReason(name: string): { key: string; rollback: boolean } {
+    const rec = this.storedNode(name);
+    const rollbacks = rec?.rollbacks ?? [];
+    if (rollbacks.at(-1)?.status === 'running') return { key: `rollback ${rollbacks.length}`, rollback: true };
+    return { key: `update run ${(rec?.facts.rerunAfterRollback ?? 0) + 1}`, rollback: false };
+  }
+
+  /** One new action of a kind per node and recorded reason: a second one for the same reason has none. */
+  private useReason(name: string, action: string, reason: string, operationId: string): void {
+    const used = this.reasonsUsed.get(name) ?? new Map<string, string>();
+    this.reasonsUsed.set(name, used);
+    const previous = used.get(`${action} for ${reason}`);
+    if (previous !== undefined && previous !== operationId) this.monitor.fail(`second ${action} of ${name} (${operationId}) after ${previous}, for the same recorded reason (${reason})`);
+    used.set(`${action} for ${reason}`, operationId);
   }
 
   /** The gate the schedule makes flap (as an alerting rule would). */
@@ -306,6 +331,12 @@ export class SimWorld {
 
   /** An install's operation ID is on disk before the agent can act on it, and a new attempt follows a failed or interrupted one. */
   private beforeInstall(n: FakeNode, req: { operationId: string }): void {
+    const reason = this.recordedReason(n.name);
+    if (reason.rollback) {
+      // A rollback's install: its reason is the rollback running on disk; one operation ID per rollback.
+      if (!n.ops.has(req.operationId)) this.useReason(n.name, 'install', reason.key, req.operationId);
+      return;
+    }
     const attempts = this.storedNode(n.name)?.facts.installAttempts ?? [];
     const index = attempts.findIndex((a) => a.agentOperationId === req.operationId);
     if (index < 0) this.monitor.fail(`install ${req.operationId} sent to ${n.name} but not in the record on disk (attempts: ${attempts.map((a) => a.agentOperationId).join(', ') || 'none'})`);
@@ -322,13 +353,24 @@ export class SimWorld {
 
   /** A reboot: the boot ID to compare with is on disk first, and a node is rebooted once per operation. */
   private reboot(n: FakeNode, operationId: string, send: () => Promise<unknown>): Promise<unknown> {
-    const before = this.storedNode(n.name)?.facts.bootIdBeforeReboot;
+    // A rollback's reboot writes its boot ID into the rollback's own facts.
+    const rec = this.storedNode(n.name);
+    const running = rec?.rollbacks?.at(-1)?.status === 'running' ? rec.rollbacks.at(-1) : undefined;
+    const before = (running ? running.facts : rec?.facts)?.bootIdBeforeReboot;
     if (before !== n.bootId) this.monitor.fail(`reboot of ${n.name} sent while the record on disk has boot ID ${before ?? '(none)'}, the node runs ${n.bootId}`);
     if (n.ops.has(operationId)) return send();
-    const previous = this.rebootIds.get(n.name);
-    if (previous !== undefined) this.monitor.fail(`second reboot of ${n.name} (${operationId}) after ${previous}, with no recorded reason`);
-    this.rebootIds.set(n.name, operationId);
+    const reason = this.recordedReason(n.name);
+    this.useReason(n.name, 'reboot', reason.key, operationId);
+    const first = (this.rebootsAccepted.get(n.name) ?? 0) === 0;
     this.rebootsAccepted.set(n.name, (this.rebootsAccepted.get(n.name) ?? 0) + 1);
+    // The schedule's faults are the update's: they come with the node's first reboot only.
+    if (!first) {
+      this.monitor.log(`${n.name} reboot accepted (${operationId}) for ${reason.key}`);
+      const ack = send();
+      // The node comes up at its own time: a timer, so that simulated time reaches it.
+      if (n.power === 'rebooting') this.clock.schedule(n.upAt, () => undefined);
+      return ack;
+    }
     const post = this.schedule.postCheckFaults.find((f) => f.node === n.name);
     if (post) {
       this.stats.postCheckFaults++;

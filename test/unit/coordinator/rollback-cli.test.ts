@@ -49,6 +49,25 @@ describe('noderoll rollback NODE (CLI over the fake cluster)', function () {
     expect([...world.nodes.values()].map((n) => n.version)).to.deep.equal([TARGET, TARGET, TARGET]);
   });
 
+  it('finishes a rollback by hand that an earlier `noderoll rollback` left running, rather than beginning a second one', async () => {
+    const world = new FakeWorld(new FakeClock(), THREE_NODES);
+    world.brokenVersions.add(TARGET);
+    const n1 = world.node('node-1');
+    expect(await runCli(['update', '--config', config, '--to', TARGET, '--yes'], fakeCliEnv(world.clock, world).env)).to.equal(ExitCode.halted);
+    // The earlier `noderoll rollback node-1` was killed right after it recorded its start.
+    const halted = await state();
+    halted.nodes[0]!.rollbacks = [{ trigger: 'manual', reason: 'noderoll rollback node-1', toVersion: '7.0.67', startedAt: new Date(world.clock.now()).toISOString(), status: 'running', notes: [] }];
+    await writeFile(join(dir, 'state.json'), JSON.stringify(halted));
+
+    const io = fakeCliEnv(world.clock, world);
+    expect(await runCli(['rollback', 'node-1', '--config', config, '--yes'], io.env), io.err()).to.equal(ExitCode.ok);
+    expect(n1.version).to.equal('7.0.67');
+    expect(n1.cordoned).to.equal(false);
+    const record = await state();
+    expect(record.nodes[0]!.rollbacks?.map((r) => [r.trigger, r.status])).to.deep.equal([['manual', 'completed']]);
+    expect([...n1.ops.keys()].filter((id) => id.includes('.rollback-2.')), 'no second rollback').to.deep.equal([]);
+  });
+
   it('refuses a node that is not part of the operation, or one without a rollback point, changing nothing (exit 5)', async () => {
     const world = new FakeWorld(new FakeClock(), THREE_NODES);
     world.brokenVersions.add(TARGET);

@@ -4,6 +4,7 @@ import { renderHtmlReport, renderMarkdownReport } from '../../../coordinator/rep
 import { describeEvent } from '../../../coordinator/cli/reporter.js';
 import { ConfigError } from '../../../shared/config/config-error.js';
 import type { OperationRecord } from '../../../coordinator/state/operation-record.js';
+import { LockLostError, type StateStore } from '../../../coordinator/state/state-store.js';
 import { makeHarness, TARGET, type Harness } from './fakes/engine-harness.js';
 import { UPDATE_PACKAGE } from './fakes/fake-world.js';
 
@@ -111,6 +112,50 @@ describe('rollback of a node whose update is broken', () => {
     expect(nodeOf(done).rollbacks, 'the rollback stays on record').to.have.length(1);
     expect(n1.boots, 'a real reboot on the new run, not a replay of the first').to.equal(3);
     expect([...n1.ops.keys()].filter((id) => id.endsWith('.rerun-1'))).to.include.members([`${done.id}.node-1.install.rerun-1`, `${done.id}.node-1.reboot.rerun-1`]);
+  });
+
+  /** The store as a coordinator sees it that loses its lock at the first save after `when` holds for the record. */
+  const losingLockAt = (store: StateStore, when: (r: OperationRecord) => boolean): StateStore => {
+    const view = Object.create(store) as StateStore;
+    view.save = async (record, lock) => {
+      if (when(record)) throw new LockLostError('of the test store', 'another coordinator took the lock');
+      return store.save(record, lock);
+    };
+    return view;
+  };
+
+  it('a resume after the coordinator stopped in the middle of a rollback finishes that rollback: no second rollback, no third boot', async () => {
+    h = await makeHarness({ configExtra: 'onFailure: rollback' });
+    h.world.brokenVersions.add(TARGET);
+    const n1 = h.world.node('node-1');
+    // The rollback's reboot was requested and recorded; the coordinator loses its lock at the next save.
+    const rebooted = (r: OperationRecord) => nodeOf(r).rollbacks?.at(-1)?.notes.some((n) => n.startsWith('rebootNode')) === true;
+    const lost = await h.run({ store: losingLockAt(h.store, rebooted) }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(lost).to.be.instanceOf(LockLostError);
+    const interrupted = nodeOf(await h.load());
+    expect(interrupted.rollbacks?.map((r) => r.status)).to.deep.equal(['running']);
+    expect(interrupted.rollbacks![0]!.facts?.bootIdBeforeReboot, "the rollback's own boot ID before its reboot").to.be.a('string');
+    expect(interrupted.facts.bootIdBeforeReboot, "the update's reboot record is kept apart").to.not.equal(interrupted.rollbacks![0]!.facts?.bootIdBeforeReboot);
+    expect(n1.boots, 'the update boot; the rollback boot under way').to.equal(1);
+
+    h.events.length = 0;
+    expect(await h.run({ resumed: true, record: await h.load() })).to.equal('halted');
+    expect(n1.version).to.equal(OLD);
+    expect(n1.cordoned).to.equal(false);
+    expect(n1.boots, 'the update boot and the one rollback boot').to.equal(2);
+    expect([...n1.ops.keys()].filter((id) => id.includes('.rollback-2.')), 'no second rollback').to.deep.equal([]);
+    const record = await h.load();
+    const node = nodeOf(record);
+    expect(node.rollbacks?.map((r) => r.status)).to.deep.equal(['completed']);
+    // Lost at the save after the reboot was sent: the resume finds the reboot requested, not done by it.
+    expect(node.rollbacks![0]!.notes.find((n) => n.startsWith('rebootNode'))).to.match(/^rebootNode: already done: /);
+    expect(node.rollbacks![0]!.notes.map((n) => n.split(':')[0])).to.deep.equal(['find the planet unit', 'stop the planet unit', 'install the recorded version', 'enableGravityUnits', 'rebootNode', 'waitForReboot', 'verifyNodeHealthy', 'uncordonNode']);
+    expect(record.halt?.reason).to.match(/^node node-1 was rolled back to gravity-planet 7\.0\.67 \(healthy and uncordoned\) after waitForReboot failed/);
+    expect(types(h).filter((t) => t.startsWith('node-rollback') || t === 'operation-halted')).to.deep.equal(['node-rollback-completed', 'operation-halted']);
+    expect(h.world.node('node-2').calls.install, 'no other node started').to.equal(0);
   });
 
   it('a rollback that fails too halts with both reasons and the node left cordoned', async () => {

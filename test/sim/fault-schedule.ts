@@ -41,6 +41,12 @@ export interface FaultSchedule {
   observerFailures: number;
   /** `onFailure:`: rollback puts a node that failed after its reboot back on its recorded version before the halt. */
   onFailure: 'halt' | 'rollback';
+  /** The operator puts a node on hold (`noderoll hold`) in [fromMs, untilMs); `noderoll release` at untilMs. */
+  holds: { node: string; fromMs: number; untilMs: number }[];
+  /** `hold.policy`: wait for the release (halting after timeouts.gatesBeforeNode), or skip the node. */
+  holdPolicy: 'wait' | 'skip';
+  /** `canary:` the first node(s) of each pool or of the operation alone, then a soak (and the operator's confirmation). */
+  canary: { nodes: number; soakMin: number; confirm: boolean; scope: 'pool' | 'operation' } | undefined;
 }
 
 export interface SimWindows {
@@ -62,6 +68,11 @@ export function windowsYaml(w: SimWindows): string {
     'schedule:',
     `  nodeDurationFloor: ${w.nodeDurationFloorMin}m`,
   ].join('\n');
+}
+
+/** The schedule's canary as the coordinator config writes it. */
+export function canaryYaml(c: NonNullable<FaultSchedule['canary']>): string {
+  return `{ nodes: ${c.nodes}, soak: ${c.soakMin}m, confirm: ${c.confirm}, scope: ${c.scope} }`;
 }
 
 const HOUR = 3_600_000;
@@ -118,6 +129,12 @@ export function faultSchedule(seed: number): FaultSchedule {
       : undefined,
     observerFailures: r.chance(0.15) ? r.pick([0.02, 0.1, 0.5]) : 0,
     onFailure: r.chance(0.3) ? 'rollback' : 'halt',
+    holds: some(0.25, 2, () => {
+      const fromMs = r.int(0, horizon);
+      return { node: anyNode(), fromMs, untilMs: r.chance(0.3) ? Number.POSITIVE_INFINITY : fromMs + r.int(10_000, 20 * MIN) };
+    }),
+    holdPolicy: r.pick(['wait', 'wait', 'skip'] as const),
+    canary: r.chance(0.25) ? { nodes: r.int(1, 2), soakMin: r.pick([1, 2, 5]), confirm: r.chance(0.4), scope: r.pick(['pool', 'operation'] as const) } : undefined,
   };
 }
 
@@ -151,6 +168,8 @@ export function describeSchedule(s: FaultSchedule): string[] {
     ...(s.windows ? [`windows: ${windowsYaml(s.windows).split('\n')[1]!.trim()} (floor ${s.windows.nodeDurationFloorMin}m, mode ${s.windows.mode})`] : []),
     ...(s.observerFailures > 0 ? [`event observers throw with chance ${s.observerFailures}`] : []),
     ...(s.onFailure === 'rollback' ? ['onFailure: rollback'] : []),
+    ...(s.canary ? [`canary: ${canaryYaml(s.canary)}`] : []),
+    ...s.holds.map((h) => `${h.node} on hold from ${fin(h.fromMs)} until ${fin(h.untilMs)} (hold.policy ${s.holdPolicy})`),
     `operator repairs before resuming: ${s.operatorRepairs}; at most ${s.maxResumes} resumes`,
   ];
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { TimedEvent } from '../../coordinator/engine/events.js';
 import { nodeOutOfService } from '../../coordinator/engine/node-runner.js';
+import type { CanaryConfig } from '../../coordinator/config/config-types.js';
+import { withConfirm } from '../../coordinator/engine/engine.js';
+import { OPERATION_SCOPE } from '../../coordinator/schedule/node-scheduler.js';
 import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
 import type { OperationRecord } from '../../coordinator/state/operation-record.js';
 import { stepRecord } from '../../coordinator/state/operation-record.js';
@@ -104,6 +107,25 @@ export class Monitor {
   }
 }
 
+/**
+ * A node the operation starts (not one it resumes), under `canary:`: if its scope's canary is not cleared
+ * on disk (soaked, and confirmed when asked), it is one of the scope's first canary.nodes nodes (skipped
+ * ones aside, in operation order), and it starts with no other node out of service.
+ */
+export function checkCanaryStart(m: Monitor, canary: CanaryConfig, record: OperationRecord | undefined, pools: readonly ResolvedPool[], node: string, world: FakeWorld): void {
+  if (!record) return;
+  const scopeOf = (name: string): string => (canary.scope === 'operation' ? 'operation' : (pools.find((p) => p.nodes.includes(name))?.name ?? '?'));
+  const scope = scopeOf(node);
+  const engineScope = canary.scope === 'operation' ? OPERATION_SCOPE : scope;
+  const soaked = record.canary?.soaked.includes(engineScope) ?? false;
+  const confirmed = !canary.confirm || (record.canary?.confirmed.includes(engineScope) ?? false);
+  if (soaked && confirmed) return;
+  const members = record.nodes.filter((n) => n.status !== 'skipped' && scopeOf(n.name) === scope).slice(0, canary.nodes).map((n) => n.name);
+  if (!members.includes(node)) m.fail(`node ${node} started before the canary of ${scope} (${members.join(', ')}) was ${soaked ? 'confirmed' : 'soaked'}`);
+  const out = [...world.nodes.values()].filter((n) => n.name !== node && (n.cordoned || !world.kubeletReady(n))).map((n) => n.name);
+  if (out.length > 0) m.fail(`canary node ${node} started while ${out.join(', ')} ${out.length > 1 ? 'were' : 'was'} out of service`);
+}
+
 /** The record a halt, stop or wait leaves: its status and the command that continues it. */
 export function checkEndRecord(m: Monitor, record: OperationRecord | undefined, outcome: string, resumeCommand: string): void {
   if (!record) return m.fail(`the run ended ${outcome} with no record in the store`);
@@ -115,7 +137,9 @@ export function checkEndRecord(m: Monitor, record: OperationRecord | undefined, 
   }
   if (outcome === 'completed') return;
   if (!record.halt) return m.fail(`the run ended ${outcome} and the record has no halt`);
-  if (!record.halt.resumeCommand.startsWith(resumeCommand)) m.fail(`the ${outcome} record's resume command is "${record.halt.resumeCommand}", not "${resumeCommand}"`);
+  // A canary waiting for the operator's word is continued by the resume with --confirm.
+  const expectedCommand = record.status === 'waiting-for-confirmation' ? withConfirm(resumeCommand) : resumeCommand;
+  if (!record.halt.resumeCommand.startsWith(expectedCommand)) m.fail(`the ${outcome} record's resume command is "${record.halt.resumeCommand}", not "${expectedCommand}"`);
 }
 
 /**
@@ -127,7 +151,7 @@ export function checkRecordAgainstWorld(m: Monitor, record: OperationRecord, wor
     const n = world.node(rec.name);
     const ready = world.kubeletReady(n);
     const reboots = rebootsAccepted.get(rec.name) ?? 0;
-    if (completed && rec.status !== 'completed') m.fail(`the operation completed but node ${rec.name} is ${rec.status} in the record`);
+    if (completed && rec.status !== 'completed' && rec.status !== 'skipped') m.fail(`the operation completed but node ${rec.name} is ${rec.status} in the record`);
     if (rec.status === 'completed') {
       if (n.version !== target) m.fail(`node ${rec.name} is completed in the record but runs ${n.version}, not ${target}`);
       if (n.cordoned || !ready) m.fail(`node ${rec.name} is completed in the record but out of service (cordoned ${n.cordoned}, Ready ${ready})`);
@@ -140,8 +164,8 @@ export function checkRecordAgainstWorld(m: Monitor, record: OperationRecord, wor
     // Pending after a rollback (its steps restarted, then stopped before the drain): back on the old
     // version and in service, with the update's reboot and the rollback's for each rollback.
     const rolledBack = rec.rollbacks?.filter((r) => r.status === 'completed').length ?? 0;
-    if (rec.status === 'pending' && (n.version !== fromVersion || n.cordoned || reboots > 2 * rolledBack)) {
-      m.fail(`node ${rec.name} is pending in the record but was touched (version ${n.version}, cordoned ${n.cordoned}, ${reboots} reboots, ${rolledBack} rollbacks)`);
+    if ((rec.status === 'pending' || rec.status === 'skipped') && (n.version !== fromVersion || n.cordoned || reboots > 2 * rolledBack)) {
+      m.fail(`node ${rec.name} is ${rec.status} in the record but was touched (version ${n.version}, cordoned ${n.cordoned}, ${reboots} reboots, ${rolledBack} rollbacks)`);
     }
     if (n.cordoned && !((rec.status === 'in-progress' || rec.status === 'failed') && nodeOutOfService(rec))) {
       m.fail(`node ${rec.name} is cordoned but the record does not have it out of service (${rec.status}, drain ${stepRecord(rec, 'drainNode').status}, uncordon ${stepRecord(rec, 'uncordonNode').status})`);

@@ -8,7 +8,7 @@ import type { PlantedBug } from './sim-world.js';
  *   --seed N        replay one seed and print its trace
  *   --runs N        how many seeds (default 10000), from --from (default 1)
  *   --jobs N        worker threads sharing the seeds (default: the machine's cores)
- *   --bug NAME      run a planted engine bug (gate-always-passes, pool-budget-ignored, window-ignored) to see it caught
+ *   --bug NAME      run a planted engine bug (gate-always-passes, pool-budget-ignored, window-ignored, hold-ignored, canary-ignored) to see it caught
  * Exit 1 on any invariant violation, with the seed and the command that replays it.
  */
 interface Args {
@@ -34,10 +34,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--runs') args.runs = number();
     else if (flag === '--from') args.from = number();
     else if (flag === '--jobs') args.jobs = Math.max(1, number());
-    else if (flag === '--bug' && (value === 'gate-always-passes' || value === 'pool-budget-ignored' || value === 'window-ignored' || value === 'none')) {
+    else if (flag === '--bug' && (value === 'gate-always-passes' || value === 'pool-budget-ignored' || value === 'window-ignored' || value === 'hold-ignored' || value === 'canary-ignored' || value === 'none')) {
       args.bug = value;
       i++;
-    } else throw new Error(`unknown argument ${flag ?? ''} (use --seed N | --runs N [--from SEED] | --bug gate-always-passes|pool-budget-ignored|window-ignored)`);
+    } else throw new Error(`unknown argument ${flag ?? ''} (use --seed N | --runs N [--from SEED] | --bug gate-always-passes|pool-budget-ignored|window-ignored|hold-ignored|canary-ignored)`);
   }
   return args;
 }

@@ -6,13 +6,14 @@ import { orderNodes } from '../../coordinator/plan/node-order.js';
 import type { NodeAgent } from '../../coordinator/ports/node-agent.js';
 import { periodOpenAt } from '../../coordinator/schedule/maintenance-window.js';
 import { resolvePools } from '../../coordinator/schedule/pools.js';
+import { HoldRule } from '../../coordinator/schedule/hold-rule.js';
 import { windowRules } from '../../coordinator/schedule/window-rule.js';
 import { newOperationId, newOperationRecord } from '../../coordinator/state/operation-record.js';
 import { LockLostError } from '../../coordinator/state/state-store.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { RESUME, TARGET, testConfigYaml } from '../unit/coordinator/fakes/engine-harness.js';
-import { describeSchedule, faultSchedule, maxSimulatedMs, maxWindowWaits, windowsYaml, type FaultSchedule } from './fault-schedule.js';
-import { checkEndRecord, checkRecordAgainstWorld, InvariantViolation, Monitor } from './invariants.js';
+import { canaryYaml, describeSchedule, faultSchedule, maxSimulatedMs, maxWindowWaits, windowsYaml, type FaultSchedule } from './fault-schedule.js';
+import { checkCanaryStart, checkEndRecord, checkRecordAgainstWorld, InvariantViolation, Monitor } from './invariants.js';
 import { MemoryStateStore } from './memory-store.js';
 import { Prng } from './prng.js';
 import { settle, SimClock } from './sim-clock.js';
@@ -55,12 +56,19 @@ export interface RunOptions {
 /** Parsed configurations by their text: a few dozen distinct ones over any number of seeds. */
 const parsedConfigs = new Map<string, CoordinatorConfig>();
 
-/** The run's configuration, parsed once per distinct text; frozen, so that an engine that wrote into it would fail loudly. */
-function configFor(s: FaultSchedule, budgets: FaultSchedule['pools']): CoordinatorConfig {
+/** The run's configuration (canary false: without the schedule's canary), parsed once per distinct text; frozen, so that an engine that wrote into it would fail loudly. */
+function configFor(s: FaultSchedule, budgets: FaultSchedule['pools'], canary = true): CoordinatorConfig {
   const pools = budgets
     ? `pools:\n  - { name: masters, selector: "gravitational.io/k8s-role=master", maxUnavailable: ${budgets.masters} }\n  - { name: workers, selector: "gravitational.io/k8s-role=node", maxUnavailable: ${budgets.workers} }`
     : '';
-  const text = testConfigYaml('/sim', s.nodes, [pools, s.windows ? windowsYaml(s.windows) : '', s.onFailure === 'rollback' ? 'onFailure: rollback' : ''].filter(Boolean).join('\n'));
+  const extras = [
+    pools,
+    s.windows ? windowsYaml(s.windows) : '',
+    s.onFailure === 'rollback' ? 'onFailure: rollback' : '',
+    s.holdPolicy === 'skip' && s.holds.length > 0 ? 'hold: { policy: skip }' : '',
+    canary && s.canary ? `canary: ${canaryYaml(s.canary)}` : '',
+  ];
+  const text = testConfigYaml('/sim', s.nodes, extras.filter(Boolean).join('\n'));
   let config = parsedConfigs.get(text);
   if (!config) {
     config = deepFreeze(structuredClone(parseConfigText(text, '/sim/config.yaml')));
@@ -99,8 +107,9 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
   const startMs = clock.now();
   const monitor = new Monitor(() => clock.now(), startMs);
   const config = configFor(schedule, schedule.pools);
-  // The planted scheduler bug: the engine is told a budget the configuration does not give.
-  const engineConfig = bug === 'pool-budget-ignored' ? configFor(schedule, { masters: schedule.pools?.masters ?? 1, workers: 99 }) : config;
+  // The planted scheduler bugs: the engine is told a budget the configuration does not give, or no canary.
+  const engineConfig =
+    bug === 'pool-budget-ignored' ? configFor(schedule, { masters: schedule.pools?.masters ?? 1, workers: 99 }) : bug === 'canary-ignored' ? configFor(schedule, schedule.pools, false) : config;
   const planned = orderNodes(config.nodes, config.order, new Map());
   const pools = resolvePools(config.pools, planned);
   const store = new MemoryStateStore(() => clock.now());
@@ -122,9 +131,15 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
   let operatorResumes = 0;
   let windowWaits = 0;
   const maxMs = maxSimulatedMs(schedule);
-  // The planted window bug: the engine is given no window rule although the configuration has windows.
-  const admission = () => (bug === 'window-ignored' || !schedule.windows ? [] : windowRules(engineConfig, schedule.windows.mode));
+  // The planted bugs: the engine is given no window rule although the configuration has windows, or no hold rule.
+  // As the CLI gives them: the window rules first, then the hold rule.
+  const admission = (p: CoordinatorProcess) => [
+    ...(bug === 'window-ignored' || !schedule.windows ? [] : windowRules(engineConfig, schedule.windows.mode)),
+    ...(bug === 'hold-ignored' ? [] : [new HoldRule(world.clusterFor(p), { policy: engineConfig.hold.policy, recheckMs: engineConfig.soak.intervalMs, maxWaitMs: engineConfig.timeouts.gatesBeforeNodeMs })]),
+  ];
   let outcome: FinalOutcome | 'violation' = 'halted';
+  /** The operator resumes with --confirm (a canary asked for confirmation). */
+  let confirmCanary = false;
   let stop: StopControl | undefined;
   let engineError: string | undefined;
   if (schedule.stop) {
@@ -183,6 +198,15 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
           }
           if (e.type === 'operation-halted' && !e.resumeCommand.startsWith(RESUME)) monitor.fail(`halt printed resume command "${e.resumeCommand}"`);
           if (e.type === 'node-started' && !e.resumed) checkInsideWindow(monitor, config, e.node, clock.now());
+          if (e.type === 'node-started' && !e.resumed && world.onHold(e.node)) monitor.fail(`node ${e.node} started while on hold`);
+          if (e.type === 'node-started' && !e.resumed && config.canary) checkCanaryStart(monitor, config.canary, store.peek(), pools, e.node, world.fake);
+          if (e.type === 'canary-soaked') {
+            world.stats.canariesSoaked++;
+            if (world.gateFailing(clock.now())) monitor.fail(`the canary of ${e.scope} soaked while gate alerts was failing`);
+          }
+          if (e.type === 'canary-confirmed') world.stats.canariesConfirmed++;
+          if (e.type === 'node-waiting' && e.rule === 'hold') world.stats.holdWaits++;
+          if (e.type === 'node-skipped' && e.rule === 'hold') world.stats.holdSkips++;
           if (e.type === 'node-waiting' && e.rule === 'window') world.stats.windowWaitsInRun++;
           if (e.type === 'node-rollback-started') world.stats.rollbacks++;
           if (e.type === 'node-rollback-completed') world.stats.rollbacksCompleted++;
@@ -195,7 +219,8 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
         },
         stop,
         resumeCommand: RESUME,
-        admission: admission(),
+        admission: admission(p),
+        confirmCanary,
       });
       const stored = await store.load();
       monitor.log(`coordinator c${index} starts (${stored ? `resume of a ${stored.status} operation` : 'update'})`);
@@ -240,6 +265,8 @@ async function runOne(seed: number, options: RunOptions): Promise<RunResult> {
       }
       if (operatorResumes >= schedule.maxResumes) break;
       operatorResumes++;
+      confirmCanary = waitingFor?.status === 'waiting-for-confirmation';
+      if (confirmCanary) world.stats.canaryConfirmationStops++;
       world.stats.resumes++;
       // An operator reads the halt, repairs what they can, and resumes a while later.
       if (schedule.operatorRepairs) for (const line of world.operatorRepair()) monitor.log(`operator: ${line}`);

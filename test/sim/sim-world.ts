@@ -4,6 +4,7 @@ import { AgentUnreachableError, type CallOptions, type NodeAgent } from '../../c
 import type { Gate, GateVerdict } from '../../coordinator/gates/gate.js';
 import { foreseeNodeByNode } from '../../coordinator/plan/drain-foresight-plan.js';
 import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../../coordinator/gates/cluster-gates.js';
+import { HOLD_ANNOTATION } from '../../coordinator/schedule/hold-rule.js';
 import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
 import type { OperationRecord } from '../../coordinator/state/operation-record.js';
 import type { StateLock, StateStore } from '../../coordinator/state/state-store.js';
@@ -15,7 +16,7 @@ import { Prng } from './prng.js';
 import type { SimClock } from './sim-clock.js';
 
 /** A broken engine variant, planted to show that the invariants catch it. */
-export type PlantedBug = 'none' | 'gate-always-passes' | 'pool-budget-ignored' | 'window-ignored';
+export type PlantedBug = 'none' | 'gate-always-passes' | 'pool-budget-ignored' | 'window-ignored' | 'hold-ignored' | 'canary-ignored';
 
 /** One coordinator process: killed (a crash) it makes no further call and sees no further answer. */
 export class CoordinatorProcess {
@@ -53,10 +54,17 @@ export interface RunStats {
   rollbacks: number;
   rollbacksCompleted: number;
   rollbacksFailed: number;
+  /** Admission answers for a node on hold: wait (asked again later) and skip (hold.policy skip). */
+  holdWaits: number;
+  holdSkips: number;
+  /** Canaries soaked, confirmed, and stops to wait for the operator's confirmation. */
+  canariesSoaked: number;
+  canariesConfirmed: number;
+  canaryConfirmationStops: number;
 }
 
 export function emptyStats(): RunStats {
-  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0, windowStops: 0, windowWaitsInRun: 0, observerFailures: 0, rollbacks: 0, rollbacksCompleted: 0, rollbacksFailed: 0 };
+  return { agentFaults: 0, installRestarts: 0, rebootsLate: 0, rebootsNever: 0, rebootsOldBootId: 0, pdb429: 0, pdbForeseen: 0, gateFailuresSeen: 0, postCheckFaults: 0, crashes: 0, stops: 0, leaseLosses: 0, halts: 0, resumes: 0, operatorRepairs: 0, windowStops: 0, windowWaitsInRun: 0, observerFailures: 0, rollbacks: 0, rollbacksCompleted: 0, rollbacksFailed: 0, holdWaits: 0, holdSkips: 0, canariesSoaked: 0, canariesConfirmed: 0, canaryConfirmationStops: 0 };
 }
 
 const PDB_BLOCKER: ForeseenDrainBlocker = { namespace: 'shop', pod: 'cart-0', reason: 'disruption-budget', budgets: ['shop/cart'], why: 'PodDisruptionBudget shop/cart allows no disruption now (eviction answered 429)' };
@@ -95,6 +103,22 @@ export class SimWorld {
     this.faultRng = rng.fork('agent-faults');
     // The world moves on its own (nodes boot): check after every tick too.
     clock.onTick(() => this.check('a clock tick'));
+    // The operator's `noderoll hold` and `noderoll release`: the annotation the hold rule reads.
+    for (const h of schedule.holds) {
+      clock.schedule(startMs + h.fromMs, () => this.setHold(h.node, true, `held from ${Math.round(h.fromMs / 1000)}s`));
+      if (Number.isFinite(h.untilMs)) clock.schedule(startMs + h.untilMs, () => this.setHold(h.node, false, 'released'));
+    }
+  }
+
+  private setHold(node: string, on: boolean, why: string): void {
+    const annotations = this.fake.node(node).annotations;
+    if (on) annotations[HOLD_ANNOTATION] = `sim: ${why}`;
+    else delete annotations[HOLD_ANNOTATION];
+    this.monitor.log(`operator: ${on ? 'hold' : 'release'} ${node}`);
+  }
+
+  onHold(node: string): boolean {
+    return this.fake.node(node).annotations[HOLD_ANNOTATION] !== undefined;
   }
 
   check(where: string): void {
@@ -423,6 +447,13 @@ export class SimWorld {
       if (n.planetChecksFail) {
         n.planetChecksFail = false;
         done.push(`fixed planet on ${n.name}`);
+      }
+    }
+    for (const h of this.schedule.holds) {
+      if (!Number.isFinite(h.untilMs) && now - this.startMs >= h.fromMs) {
+        h.untilMs = now - this.startMs;
+        this.setHold(h.node, false, 'released');
+        done.push(`released the hold on ${h.node}`);
       }
     }
     for (const b of this.schedule.pdbBlocks) {

@@ -55,6 +55,8 @@ describe('deterministic simulation of the engine over seeded fault schedules (te
     ['gate-always-passes', /admitted \(verifyClusterHealthy passed\) while gate alerts was failing/],
     ['pool-budget-ignored', /nodes out of service/],
     ['window-ignored', /started (outside the maintenance windows|with \d+ min left in the window)/],
+    ['hold-ignored', /started while on hold/],
+    ['canary-ignored', /started before the canary of/],
   ] as const) {
     it(`a planted engine bug (${bug}) is caught with its seed, and the seed replays the violation`, async () => {
       const caught = await firstCaught(bug, 300);

@@ -8,7 +8,7 @@ import { UPDATE_PHASE_DONE, UPDATE_PHASE_HALTED } from '../../shared/update/upda
 import type { Clock } from '../ports/clock.js';
 import type { BackupTaker, KubernetesCluster } from '../ports/cluster.js';
 import type { NodeAgent } from '../ports/node-agent.js';
-import type { HaltRecord, NodeRecord, OperationRecord, StepRecord } from '../state/operation-record.js';
+import type { HaltRecord, NodeRecord, OperationRecord, RollbackRecord, StepRecord } from '../state/operation-record.js';
 import { newStepRecords, stepRecord } from '../state/operation-record.js';
 import type { StateLock } from '../state/state-store.js';
 import { assertOnlyNodeOutOfService } from '../steps/out-of-service.js';
@@ -96,7 +96,8 @@ export class NodeRunner {
     const startedMs = h.nowMs();
     h.emit({ type: 'node-started', node: node.name, role: node.role, resumed: resumedNode });
     const agent = h.agentFor(node);
-    if (interruptedRollback(node)) return this.finishRollback(record, node, agent);
+    const unfinishedRollback = interruptedRollback(node);
+    if (unfinishedRollback) return this.finishRollback(record, node, agent, unfinishedRollback);
     let guardPending = resumedNode;
 
     for (const step of runbookFor(record.profile)) {
@@ -140,18 +141,23 @@ export class NodeRunner {
    * its lock): the rollback is finished first, from where it was, then the operation halts as it would
    * have. The update's steps are not re-run: the node is somewhere between the two versions.
    */
-  private async finishRollback(record: OperationRecord, node: NodeRecord, agent: NodeAgent): Promise<NodeRunOutcome> {
+  private async finishRollback(record: OperationRecord, node: NodeRecord, agent: NodeAgent, rollback: RollbackRecord): Promise<NodeRunOutcome> {
     const h = this.host;
     h.haltPool(`node ${node.name} failed`, node.name);
     const runbook = runbookFor(record.profile);
     const failedRec = node.steps.find((s) => s.status === 'failed');
     const step = runbook.find((s) => s.name === failedRec?.name) ?? runbook.find((s) => s.name === 'verifyNodeHealthy')!;
-    const rollback = interruptedRollback(node)!;
     const failure: HaltReason = { reason: failedRec?.error ?? rollback.reason, details: failedRec?.details ?? [] };
     h.emit({ type: 'warning', node: node.name, message: `node ${node.name}: finishing its rollback to ${rollback.toVersion}, interrupted after ${rollback.notes.length} phase(s) (${rollback.reason})` });
     const signal = AbortSignal.any([h.stop.forcedStop, h.lock.lost]);
     const halt = await finishInterruptedRollback(this.context(record, node, step, agent, signal), step.name, failure, (e) => h.emit(e));
     node.status = 'failed';
+    return this.haltNode(record, node, step, halt);
+  }
+
+  /** The failed node's last word: the record saved, the node annotated and reported halted, and the halt the operation records. */
+  private async haltNode(record: OperationRecord, node: NodeRecord, step: RunbookStep, halt: HaltReason): Promise<NodeRunOutcome> {
+    const h = this.host;
     await h.persist(record);
     await this.annotate(node, NODE_PHASE_HALTED, record.id);
     this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
@@ -236,11 +242,7 @@ export class NodeRunner {
       await h.persist(record);
       h.emit({ type: 'step-failed', node: node.name, step: step.name, durationMs: h.nowMs() - startedMs, reason, details });
       // With onFailure: rollback the node goes back to its recorded version before the halt (coordinator/recovery).
-      const halt = await rollBackBeforeHalt(ctx, step.name, { reason, details }, (e) => h.emit(e));
-      await h.persist(record);
-      await this.annotate(node, NODE_PHASE_HALTED, record.id);
-      this.reportPhase(record, node, UPDATE_PHASE_HALTED, 0);
-      return { kind: 'failed', halt: { at: h.now(), kind: 'failure', node: node.name, step: step.name, reason: halt.reason, details: halt.details, resumeCommand: h.resumeCommand } };
+      return this.haltNode(record, node, step, await rollBackBeforeHalt(ctx, step.name, { reason, details }, (e) => h.emit(e)));
     }
   }
 

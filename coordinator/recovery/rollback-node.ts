@@ -76,7 +76,7 @@ const PHASES: readonly Phase[] = [
   ...[enableGravityUnits, rebootNode, waitForReboot, verifyNodeHealthy, uncordonNode].map((step: StepExecutor): Phase => ({
     what: step.name,
     run: (ctx: StepContext) => step.run(ctx),
-    ...(step.alreadyDone ? { alreadyDone: (ctx: StepContext) => step.alreadyDone!(ctx) } : {}),
+    ...(step.alreadyDone ? { alreadyDone: step.alreadyDone.bind(step) } : {}),
   })),
 ];
 

@@ -6,7 +6,7 @@ import { foreseeNodeByNode } from '../../coordinator/plan/drain-foresight-plan.j
 import { AgentsReachableGate, EtcdHealthGate, GravityStatusGate, NodesReadyGate, PodsRunningGate } from '../../coordinator/gates/cluster-gates.js';
 import { HOLD_ANNOTATION } from '../../coordinator/schedule/hold-rule.js';
 import type { ResolvedPool } from '../../coordinator/schedule/pools.js';
-import type { OperationRecord } from '../../coordinator/state/operation-record.js';
+import type { OperationRecord, RollbackRecord } from '../../coordinator/state/operation-record.js';
 import type { StateLock, StateStore } from '../../coordinator/state/state-store.js';
 import { FakeWorld, type FakeNode } from '../unit/coordinator/fakes/fake-world.js';
 import type { FaultSchedule } from './fault-schedule.js';
@@ -137,11 +137,12 @@ export class SimWorld {
    * Why the record on disk lets node `name` be rebooted (or reinstalled) now: the rollback it has
    * running, else the update, counted by the runs after completed rollbacks.
    */
-  private recordedReason(name: string): { key: string; rollback: boolean } {
+  private recordedReason(name: string): { key: string; rollback?: RollbackRecord } {
     const rec = this.storedNode(name);
     const rollbacks = rec?.rollbacks ?? [];
-    if (rollbacks.at(-1)?.status === 'running') return { key: `rollback ${rollbacks.length}`, rollback: true };
-    return { key: `update run ${(rec?.facts.rerunAfterRollback ?? 0) + 1}`, rollback: false };
+    const last = rollbacks.at(-1);
+    if (last?.status === 'running') return { key: `rollback ${rollbacks.length}`, rollback: last };
+    return { key: `update run ${(rec?.facts.rerunAfterRollback ?? 0) + 1}` };
   }
 
   /** One new action of a kind per node and recorded reason: a second one for the same reason has none. */
@@ -378,12 +379,10 @@ export class SimWorld {
   /** A reboot: the boot ID to compare with is on disk first, and a node is rebooted once per operation. */
   private reboot(n: FakeNode, operationId: string, send: () => Promise<unknown>): Promise<unknown> {
     // A rollback's reboot writes its boot ID into the rollback's own facts.
-    const rec = this.storedNode(n.name);
-    const running = rec?.rollbacks?.at(-1)?.status === 'running' ? rec.rollbacks.at(-1) : undefined;
-    const before = (running ? running.facts : rec?.facts)?.bootIdBeforeReboot;
+    const reason = this.recordedReason(n.name);
+    const before = (reason.rollback ? reason.rollback.facts : this.storedNode(n.name)?.facts)?.bootIdBeforeReboot;
     if (before !== n.bootId) this.monitor.fail(`reboot of ${n.name} sent while the record on disk has boot ID ${before ?? '(none)'}, the node runs ${n.bootId}`);
     if (n.ops.has(operationId)) return send();
-    const reason = this.recordedReason(n.name);
     this.useReason(n.name, 'reboot', reason.key, operationId);
     const first = (this.rebootsAccepted.get(n.name) ?? 0) === 0;
     this.rebootsAccepted.set(n.name, (this.rebootsAccepted.get(n.name) ?? 0) + 1);
@@ -449,20 +448,20 @@ export class SimWorld {
         done.push(`fixed planet on ${n.name}`);
       }
     }
-    for (const h of this.schedule.holds) {
-      if (!Number.isFinite(h.untilMs) && now - this.startMs >= h.fromMs) {
-        h.untilMs = now - this.startMs;
-        this.setHold(h.node, false, 'released');
-        done.push(`released the hold on ${h.node}`);
-      }
+    for (const h of this.endOpenEnded(this.schedule.holds)) {
+      this.setHold(h.node, false, 'released');
+      done.push(`released the hold on ${h.node}`);
     }
-    for (const b of this.schedule.pdbBlocks) {
-      if (!Number.isFinite(b.untilMs) && now - this.startMs >= b.fromMs) {
-        b.untilMs = now - this.startMs;
-        done.push(`relaxed the PDB blocking ${b.node}`);
-      }
-    }
+    for (const b of this.endOpenEnded(this.schedule.pdbBlocks)) done.push(`relaxed the PDB blocking ${b.node}`);
     if (done.length > 0) this.stats.operatorRepairs++;
     return done;
+  }
+
+  /** The never-ending intervals that began by now, ended now (the operator's repair ends them). */
+  private endOpenEnded<T extends { fromMs: number; untilMs: number }>(intervals: T[]): T[] {
+    const t = this.clock.now() - this.startMs;
+    const ended = intervals.filter((i) => !Number.isFinite(i.untilMs) && t >= i.fromMs);
+    for (const i of ended) i.untilMs = t;
+    return ended;
   }
 }

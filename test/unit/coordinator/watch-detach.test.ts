@@ -18,6 +18,7 @@ import { makeHarness, testConfigYaml, THREE_NODES, TARGET } from './fakes/engine
 import { FakeClock } from './fakes/fake-clock.js';
 import { FakeWorld, PLANET_UNIT } from './fakes/fake-world.js';
 import { fakeCliEnv } from './fakes/cli-env.js';
+import { notYet, ready, waitFor } from '../../../shared/time/wait-for.js';
 
 /** The engine events the record holds the transitions of (the others are not in the record). */
 const IN_RECORD = new Set(['operation-started', 'node-started', 'step-started', 'step-completed', 'step-failed', 'node-completed', 'operation-halted', 'operation-interrupted', 'operation-completed']);
@@ -393,8 +394,15 @@ describe('noderoll watch and --detach through the CLI', function () {
       const events = ndjson(watcher.out());
       expect(events.filter((e) => e.type === 'node-completed').map((e) => e.node)).to.deep.equal(await updateOrder());
       expect(events.at(-1)).to.include({ type: 'operation-completed', operationId: id![1] });
-      // The child's own output went to OPERATION.out beside the state file.
-      expect(await readFile(join(dir, `${id![1]}.out`), 'utf8')).to.contain(`operation ${id![1]} completed`);
+      // The child's own output went to OPERATION.out beside the state file. The child prints its last
+      // line after it saved the completed record, which is what ended the watch: wait for that line.
+      const outFile = join(dir, `${id![1]}.out`);
+      const finalLine = `operation ${id![1]} completed`;
+      const output = await waitFor({ what: `the detached process to write "${finalLine}" to ${outFile}`, timeoutMs: 15_000, initialDelayMs: 20, maxDelayMs: 250 }, async () => {
+        const text = await readFile(outFile, 'utf8');
+        return text.includes(finalLine) ? ready(text) : notYet(`its last line: ${text.trimEnd().split('\n').at(-1) ?? ''}`);
+      });
+      expect(output).to.contain(finalLine);
     });
   });
 });

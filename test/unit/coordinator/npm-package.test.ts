@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../../agent/agent-daemon.js';
@@ -15,6 +15,11 @@ import { FakeHost } from '../agent/fake-host.js';
  * the checkout (its prepack builds), then `npm install -g` of the tarball with no registry at all
  * (--offline, and a registry address nothing listens on), into a prefix of its own. The installed
  * `noderoll` runs from that prefix only: no checkout on its PATH or in its working directory.
+ *
+ * npm pack runs in a copy of the checkout: its prepack build rewrites dist/ file by file, and CI's
+ * other half runs coordinators from the checkout's dist/ at the same time (one imported a module
+ * while it was being rewritten: "does not provide an export named ..."). The copy has the checkout's
+ * packed dist/ directories as they are, so stale build output there would still be caught.
  */
 
 interface PackageJson {
@@ -28,6 +33,19 @@ interface PackageJson {
 /** A registry address nothing listens on: any registry request fails at once. */
 const NO_REGISTRY = 'http://127.0.0.1:9';
 const ALL_EXIT_CODES = Array.from({ length: 256 }, (_, i) => i);
+/** What the checkout's build and pack do not need: its git history and its build output but the packed part. */
+const NOT_COPIED = new Set(['.git', 'dist']);
+const PACKED_DIST = ['dist/coordinator', 'dist/shared', 'dist/agent/config'];
+
+/** A copy of the checkout to pack in: sources, node_modules (bundled), and the packed dist/ directories as they are. */
+async function copyCheckout(to: string): Promise<void> {
+  await mkdir(join(to, 'dist', 'agent'), { recursive: true });
+  const entries = (await readdir(projectRoot)).filter((e) => !NOT_COPIED.has(e)).map((e) => join(projectRoot, e));
+  await runCommand({ file: 'cp', args: ['-a', '--', ...entries, to], timeoutMs: 120_000 });
+  for (const d of PACKED_DIST.filter((d) => existsSync(join(projectRoot, d)))) {
+    await runCommand({ file: 'cp', args: ['-a', '--', join(projectRoot, d), join(to, dirname(d))], timeoutMs: 60_000 });
+  }
+}
 
 function explain(r: CommandResult): string {
   return `${r.command}\nexit ${r.exitCode}\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`;
@@ -40,6 +58,8 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
   let prefix = '';
   let tarball = '';
   let files: string[] = [];
+  /** The copy of the checkout npm pack runs in. */
+  let checkout = '';
   let packStartedMs = 0;
   let agent: RunningAgent | undefined;
   // npm and node, the operator's tools; no project directory.
@@ -51,8 +71,10 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
     pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as PackageJson;
     work = await mkdtemp(join(tmpdir(), 'noderoll-npm-package-'));
     prefix = join(work, 'prefix');
+    checkout = join(work, 'checkout');
+    await copyCheckout(checkout);
     packStartedMs = Date.now();
-    const packed = await npm(['pack', '--pack-destination', work], projectRoot);
+    const packed = await npm(['pack', '--pack-destination', work], checkout);
     expect(packed.exitCode, explain(packed)).to.equal(0);
     tarball = join(work, `${pkg.name}-${pkg.version}.tgz`);
     expect(existsSync(tarball), `npm pack wrote ${tarball}\n${explain(packed)}`).to.equal(true);
@@ -68,7 +90,11 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
   });
 
   it('npm pack builds first (prepack: npm run build)', async () => {
-    expect((await stat(join(projectRoot, 'dist/coordinator/main.js'))).mtimeMs).to.be.at.least(packStartedMs - 100);
+    expect((await stat(join(checkout, 'dist/coordinator/main.js'))).mtimeMs).to.be.at.least(packStartedMs - 100);
+  });
+
+  it("leaves the checkout's own dist/ alone: the build ran in the copy (CI's other half runs coordinators from that dist/)", async () => {
+    expect((await stat(join(projectRoot, 'dist/coordinator/main.js'))).mtimeMs).to.be.below(packStartedMs);
   });
 
   it("packs the coordinator only: dist/coordinator, dist/shared, the agent's config reader (init validates agent.yaml with it), proto, the example config, deploy/ (RBAC manifests), README and LICENSE; no tests, no agent, no sources", () => {
@@ -80,7 +106,7 @@ describe('the coordinator npm package: npm pack, then npm install -g without a r
   });
 
   it('ships no stale build output: every dist file has its TypeScript source (else: npm run clean, then npm pack)', () => {
-    const stale = files.filter((f) => f.startsWith('package/dist/')).filter((f) => !existsSync(join(projectRoot, f.slice('package/dist/'.length).replace(/\.js$/, '.ts'))));
+    const stale = files.filter((f) => f.startsWith('package/dist/')).filter((f) => !existsSync(join(checkout, f.slice('package/dist/'.length).replace(/\.js$/, '.ts'))));
     expect(stale).to.deep.equal([]);
   });
 
